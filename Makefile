@@ -1,0 +1,38 @@
+# samanom — two commands do everything on a fresh machine: `make demo` and `make test`.
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+
+.PHONY: setup system demo test bench lock clean
+
+# System libraries WeasyPrint needs (Pango, HarfBuzz's subsetter for fast font embedding),
+# poppler and qpdf to read PDFs back in tests, and Debian's Chromium for the browser test.
+system:
+	@bash scripts/install-system.sh
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+setup: system $(STAMP)
+
+demo: setup
+	$(BIN)/samanom run --year 2013
+	@echo "Årsrapport: output/2013/arsrapport-2013.pdf   Brev: output/2013/brev/   Lager: output/samanom.duckdb"
+
+test: setup
+	$(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python -m tests.benchmarks.run
+
+# Re-pin the dependencies (needs uv): every package with its hashes, no index address.
+lock:
+	uv pip compile pyproject.toml --extra test --generate-hashes --python-version 3.11 -o requirements.lock
+
+clean:
+	rm -rf output .pytest_cache

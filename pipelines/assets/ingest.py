@@ -1,0 +1,241 @@
+"""Landing, reading and validation of a year's submissions."""
+
+
+import dagster as dg
+import pandas as pd
+
+from pipelines import landing, reading, validation, warehouse
+from pipelines.issues import REJECT_FILE, REJECT_ROW, Issue
+from pipelines.partitions import years
+from pipelines.resources import Settings, code_version
+from schemas import form
+
+OWNER = "team:sekretariatet"
+RAW_TABLES = ("indikatorer", "tiltak", "risiko")
+REGISTER_DEPS = [dg.AssetKey(["register", n]) for n in ("kommuner", "prosjekt", "tilskudd")]
+
+
+def _md(df: pd.DataFrame, rows: int = 10) -> dg.MetadataValue:
+    return dg.MetadataValue.md(df.head(rows).to_markdown(index=False) if len(df) else "_ingen rader_")
+
+
+@dg.asset(
+    key=["landing", "innkomne_filer"],
+    group_name="landing",
+    partitions_def=years,
+    owners=[OWNER],
+    kinds={"excel", "csv", "duckdb"},
+    code_version=code_version(),
+    description=(
+        "Every file that arrived in the year's inbox folder, fingerprinted (SHA-256), with its size and the "
+        "date it was received (from the file name, as saved from the mailbox), and copied byte for byte "
+        "into the archive. Nothing received is ever dropped: table `raw_filer`."
+    ),
+)
+def innkomne_filer(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
+    year = int(context.partition_key)
+    landed = landing.land(settings.inbox_dir(year), settings.archive_dir, settings.out_dir)
+    df = pd.DataFrame([f.__dict__ for f in landed],
+                      columns=["filnavn", "sha256", "storleik_bytes", "mottatt_dato", "format", "arkivsti"])
+    with settings.connect() as con:
+        warehouse.create_core_tables(con)
+        warehouse.replace_year(con, "raw_filer", year, df)
+    return dg.MaterializeResult(metadata={
+        "dagster/row_count": len(df),
+        "innboks": str(settings.inbox_dir(year)),
+        "filer": _md(df[["filnavn", "sha256", "mottatt_dato", "format"]], rows=200),
+    })
+
+
+@dg.asset(
+    key=["reading", "innsendingar"],
+    group_name="reading",
+    partitions_def=years,
+    deps=[innkomne_filer],
+    owners=[OWNER],
+    kinds={"excel", "csv", "duckdb"},
+    code_version=code_version(),
+    description=(
+        "Each archived file read as the secretariat's reporting form says: a workbook (.xlsx, .xls, .ods, "
+        ".xlsm — values only, no macro or formula is run) or a CSV export with one row per project. Values "
+        "are kept as the text they held, with sheet and row, in the `raw_*` tables; a file that cannot be "
+        "read is recorded with the reason in `raw_lesefeil`."
+    ),
+)
+def innsendingar(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
+    year = int(context.partition_key)
+    with settings.connect() as con:
+        files = warehouse.read_year(con, "raw_filer", year)
+    subs, felt, problems = [], [], []
+    tables: dict[str, list[dict]] = {t: [] for t in RAW_TABLES}
+    read_shas = set()
+    for f in files.itertuples(index=False):
+        if f.sha256 in read_shas:  # the same bytes twice are one file
+            continue
+        read_shas.add(f.sha256)
+        result = reading.read_file(settings.out_dir / f.arkivsti, f.format)
+        if pd.isna(f.mottatt_dato):
+            result.issues.append(Issue("mottaksdato_mangler", verdi=f.filnavn))
+        for issue in result.issues:
+            problems.append(_problem(f, None, issue))
+        for sub in result.submissions:
+            sid = f.sha256[:16] + (f"-L{sub.kjelde_rad}" if sub.kjelde_rad else "")
+            subs.append({"innsending_id": sid, "sha256": f.sha256, "filnavn": f.filnavn,
+                         "kjelde_rad": sub.kjelde_rad, "skjemaform": sub.skjemaform, "format": f.format,
+                         "mottatt_dato": f.mottatt_dato})
+            felt += [{"innsending_id": sid, "felt": k, "verdi": v, "ark": ark, "rad": rad}
+                     for k, (v, ark, rad) in sub.fields.items()]
+            for name in RAW_TABLES:
+                tables[name] += [{"innsending_id": sid, **row} for row in getattr(sub, name)]
+            problems += [_problem(f, sid, issue) for issue in sub.issues]
+    frames = {
+        "raw_innsendingar": pd.DataFrame(subs, columns=["innsending_id", "sha256", "filnavn", "kjelde_rad",
+                                                        "skjemaform", "format", "mottatt_dato"]),
+        "raw_felt": pd.DataFrame(felt, columns=["innsending_id", "felt", "verdi", "ark", "rad"]),
+        "raw_lesefeil": pd.DataFrame(problems, columns=["sha256", "filnavn", "innsending_id", "regel", "alvor",
+                                                        "ark", "rad", "felt", "verdi", "forventa"]),
+    }
+    for name in RAW_TABLES:
+        frames[f"raw_{name}"] = pd.DataFrame(tables[name], columns=_raw_columns(name))
+    with settings.connect() as con:
+        for table, df in frames.items():
+            warehouse.replace_year(con, table, year, df)
+    return dg.MaterializeResult(metadata={
+        "dagster/row_count": len(frames["raw_innsendingar"]),
+        "filer_lesne": len(read_shas),
+        "lesefeil": len(frames["raw_lesefeil"]),
+        "lesefeil_per_regel": _md(frames["raw_lesefeil"].groupby("regel").size().rename("tal").reset_index()),
+    })
+
+
+def _raw_columns(name: str) -> list[str]:
+    columns = {"indikatorer": form.INDIKATOR_COLUMNS, "tiltak": form.TILTAK_COLUMNS, "risiko": form.RISIKO_COLUMNS}
+    return ["innsending_id", "ark", "rad"] + [c.key for c in columns[name]]
+
+
+def _problem(f, sid: str | None, issue: Issue) -> dict:
+    return {"sha256": f.sha256, "filnavn": f.filnavn, "innsending_id": sid, "regel": issue.regel,
+            "alvor": issue.alvor, "ark": issue.ark, "rad": issue.rad, "felt": issue.felt, "verdi": issue.verdi,
+            "forventa": issue.forventa}
+
+
+MODEL_CHECKS = {
+    "prosjekt": "The `Prosjekt` sheet (or CSV row) of every submission follows its pandera model.",
+    "indikatorer": "Every indicator row follows its pandera model (ranges by unit, one row per indicator).",
+    "tiltak": "Every measure row follows its pandera model.",
+    "risiko": "Every risk row follows its pandera model (S × K ≥ 9 or K = 5 needs a mitigation).",
+}
+VALIDATED = dg.AssetKey(["reading", "validerte_innsendingar"])
+
+
+@dg.asset(
+    key=VALIDATED,
+    group_name="reading",
+    partitions_def=years,
+    deps=[innsendingar, *REGISTER_DEPS],
+    owners=[OWNER],
+    kinds={"duckdb"},
+    code_version=code_version(),
+    description=(
+        "The submissions typed and validated: every value by the form's rules, every table by its pandera "
+        "model, every report against the register (project exists, lead municipality, year, themes). What "
+        "fails is kept in `core_avvik` with file, sheet, row, field, the value found, what was expected and "
+        "a message in the project's language form; a corrected submission supersedes the earlier one, and "
+        "both stay. Tables: `core_filer`, `core_innsendingar`, `core_indikatorer`, `core_tiltak`, "
+        "`core_risiko`, `core_avvik`."
+    ),
+    check_specs=[dg.AssetCheckSpec(f"pandera_{name}", asset=VALIDATED, description=text)
+                 for name, text in MODEL_CHECKS.items()]
+    + [dg.AssetCheckSpec("alle_filer_gjort_greie_for", asset=VALIDATED, blocking=True,
+                         description="Every file in the inbox has an outcome: read, partly read, rejected, "
+                                     "superseded or duplicate.")],
+)
+def validerte_innsendingar(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
+    year = int(context.partition_key)
+    with settings.connect() as con:
+        raw = {name: warehouse.read_year(con, f"raw_{name}", year)
+               for name in ("innsendingar", "felt", *RAW_TABLES)}
+        files = warehouse.read_year(con, "raw_filer", year)
+        problems = warehouse.read_year(con, "raw_lesefeil", year)
+        register = {name: con.execute(f"select * from ref_{name}").df() for name in ("prosjekt", "kommuner")}
+    result = validation.validate_year(year, raw, register)
+    subs = result.innsendingar
+    issues = [(r.innsending_id, r.sha256, Issue(r.regel, ark=_none(r.ark), rad=_none(r.rad), felt=_none(r.felt),
+                                                verdi=_none(r.verdi), forventa=_none(r.forventa),
+                                                alvor=_none(r.alvor)))
+              for r in problems.itertuples(index=False)]
+    sha_of = dict(zip(subs["innsending_id"], subs["sha256"]))
+    issues += [(sid, sha_of[sid], issue) for sid, issue in result.issues]
+    avvik = _issue_frame(issues, files, subs)
+    core_filer = _outcomes(files, subs, avvik)
+    with settings.connect() as con:
+        for table, df in (("core_filer", core_filer), ("core_innsendingar", subs),
+                          ("core_indikatorer", result.indikatorer), ("core_tiltak", result.tiltak),
+                          ("core_risiko", result.risiko), ("core_avvik", avvik)):
+            warehouse.replace_year(con, table, year, df)
+    accounted = core_filer["utfall"].notna().all() and len(core_filer) == len(files)
+    checks = [dg.AssetCheckResult(check_name=f"pandera_{name}", passed=failures == 0,
+                                  severity=dg.AssetCheckSeverity.WARN,
+                                  metadata={"feil": failures})
+              for name, failures in result.checks.items()]
+    checks.append(dg.AssetCheckResult(check_name="alle_filer_gjort_greie_for", passed=bool(accounted),
+                                      metadata={"filer": len(files),
+                                                **core_filer["utfall"].value_counts().to_dict()}))
+    by_rule = avvik.groupby(["regel", "alvorsgrad"]).size().rename("tal").reset_index()
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": int(subs["gjeldande"].sum()) if len(subs) else 0,
+            "innsendingar": len(subs),
+            "avvik": len(avvik),
+            "avvik_per_regel": _md(by_rule, rows=50),
+            "filer": _md(core_filer[["filnavn", "sha256", "utfall", "avvik"]], rows=200),
+        },
+        check_results=checks,
+    )
+
+
+def _none(value):
+    return None if value is None or (not isinstance(value, str) and pd.isna(value)) else value
+
+
+def _issue_frame(issues, files: pd.DataFrame, subs: pd.DataFrame) -> pd.DataFrame:
+    name_of = dict(zip(files["sha256"], files["filnavn"]))
+    project_of = dict(zip(subs["innsending_id"], subs["prosjektnummer"]))
+    rows = []
+    for sid, sha, issue in issues:
+        rec = issue.record()
+        rows.append({"sha256": sha, "filnavn": name_of.get(sha), "innsending_id": sid,
+                     "prosjektnummer": _none(project_of.get(sid)), **rec})
+    columns = ["sha256", "filnavn", "innsending_id", "prosjektnummer", "ark", "rad", "felt", "verdi", "regel",
+               "alvorsgrad", "forventa", "melding_nb", "melding_nn"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _outcomes(files: pd.DataFrame, subs: pd.DataFrame, avvik: pd.DataFrame) -> pd.DataFrame:
+    """read + partly read + rejected + superseded + duplicate = every file that came in."""
+    out = files.drop(columns=["aar"]).copy()
+    first_of = {}
+    outcomes, counts, issue_counts = [], [], []
+    for f in out.itertuples(index=False):
+        mine = subs[subs["sha256"] == f.sha256]
+        file_issues = avvik[avvik["sha256"] == f.sha256]
+        issue_counts.append(len(file_issues))
+        counts.append(len(mine))
+        if f.sha256 in first_of:
+            outcomes.append("duplikat")
+            continue
+        first_of[f.sha256] = f.filnavn
+        accepted = mine[mine["godkjent"]]
+        if len(mine) == 0 or len(accepted) == 0:
+            outcomes.append("avvist")
+        elif not accepted["gjeldande"].any():
+            outcomes.append("erstatta")
+        elif len(accepted) < len(mine) or (file_issues["alvorsgrad"] == REJECT_ROW).any() or \
+                (file_issues["alvorsgrad"] == REJECT_FILE).any():
+            outcomes.append("delvis_lest")
+        else:
+            outcomes.append("lest")
+    out["utfall"] = outcomes
+    out["innsendingar"] = counts
+    out["avvik"] = issue_counts
+    return out

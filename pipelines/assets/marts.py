@@ -1,0 +1,80 @@
+"""The warehouse's models: staging views, then one mart asset per file in sql/marts/."""
+
+
+import re
+
+import dagster as dg
+
+from pipelines import warehouse
+from pipelines.assets.ingest import VALIDATED
+from pipelines.partitions import years
+from pipelines.resources import Settings, code_version
+
+OWNER = "team:sekretariatet"
+REGISTER = [dg.AssetKey(["register", n]) for n in ("kommuner", "nettverk", "prosjekt", "prosjekt_kommuner",
+                                                    "tilskudd")]
+MODELS = dg.AssetKey(["warehouse", "prosjekt_aar"])
+
+
+@dg.asset(
+    key=MODELS,
+    group_name="warehouse",
+    partitions_def=years,
+    deps=[VALIDATED, *REGISTER],
+    owners=[OWNER],
+    kinds={"duckdb", "sql"},
+    code_version=code_version(),
+    description=(
+        "The warehouse's models over the validated tables and the register: staging views (`stg_*`: the "
+        "current submission of each project, typed register) and `int_prosjekt_aar`, one row per project "
+        "and active year with the report's status (on time, late, missing, rejected)."
+    ),
+)
+def prosjekt_aar(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
+    year = int(context.partition_key)
+    with settings.connect() as con:
+        views = warehouse.create_views(con)
+        df = con.execute("select * from int_prosjekt_aar where aar = ?", [year]).df()
+    status = df["rapportstatus"].value_counts().to_dict()
+    return dg.MaterializeResult(metadata={
+        "dagster/row_count": len(df), "modellar": ", ".join(views), **{f"rapportar_{k}": v for k, v in status.items()},
+    })
+
+
+def _grain(path) -> str:
+    first = path.read_text().splitlines()[0]
+    return re.sub(r"^--\s*", "", first)
+
+
+def _mart_asset(path) -> dg.AssetsDefinition:
+    name = path.stem
+
+    @dg.asset(
+        key=["marts", name],
+        group_name="marts",
+        partitions_def=years,
+        deps=[MODELS],
+        owners=[OWNER],
+        kinds={"duckdb", "sql"},
+        code_version=code_version(),
+        description=f"{_grain(path)}. Built by `sql/marts/{path.name}`; table `{name}` in the warehouse.",
+    )
+    def _asset(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
+        year = int(context.partition_key)
+        with settings.connect() as con:
+            rows = warehouse.build_mart(con, path, year)
+            preview = warehouse.read_year(con, name, year).head(10)
+            columns = con.execute(
+                "select column_name, data_type from information_schema.columns where table_name = ? "
+                "order by ordinal_position", [name]).fetchall()
+        return dg.MaterializeResult(metadata={
+            "dagster/row_count": rows,
+            "dagster/column_schema": dg.TableSchema(columns=[dg.TableColumn(c, t) for c, t in columns]),
+            "sql": f"sql/marts/{path.name}",
+            "førehandsvising": dg.MetadataValue.md(preview.to_markdown(index=False) if len(preview) else "_tom_"),
+        })
+
+    return _asset
+
+
+mart_assets = [_mart_asset(p) for p in warehouse.sql_files("marts")]

@@ -1,0 +1,399 @@
+"""Inline SVG charts for the annual report (no plotting library, no randomness).
+
+One chart per indicator: one row per project, in Norwegian alphabetical order
+of the project name — never sorted by result, since the programme measures
+each municipality against its own starting point, not against the others.
+Each row shows the project's own baseline (hollow circle), the values of
+earlier years (small grey dots), this year's value (black diamond) and the
+project's target (thick vertical bar); for sick leave also a cross at
+baseline × 0,8, the IA agreement's 20 % cut measured from the project's own
+baseline. The numbers are written at the end of each row, so the chart reads
+in greyscale and does not depend on colour. ``<title>`` (used by WeasyPrint
+as the figure's alternative text) and ``<desc>`` (every value, in words)
+make the figure accessible.
+
+Every function is pure: same input, same string.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from markupsafe import escape
+
+from schemas.form import INDICATOR_BY_KEY
+
+MAX_ROWS = 30  # rows per SVG; a longer list is split into parts (an SVG cannot break across pages)
+IA_REDUCTION = Decimal("0.8")  # IA agreement: 20 % below the project's own baseline
+
+# Geometry (SVG user units; the figure is scaled to the text width).
+WIDTH = 680
+LABEL_RIGHT = 196  # project names end here
+PLOT_LEFT = 210
+PLOT_RIGHT = 468
+TEXT_LEFT = 480
+ROW_H = 16
+LEGEND_H = 22
+AXIS_H = 34
+FONT = "DejaVu Sans"
+
+# Legend and description phrases: (bokmål, nynorsk).
+_WORDS: dict[str, tuple[str, str]] = {
+    "utgangspunkt": ("Utgangspunkt", "Utgangspunkt"),
+    "tidlegare": ("Tidligere år", "Tidlegare år"),
+    "resultat": ("Resultat {aar}", "Resultat {aar}"),
+    "maal": ("Mål", "Mål"),
+    "referanse": ("IA: 20 % under eget utgangspunkt", "IA: 20 % under eige utgangspunkt"),
+    "ingen_verdi": ("ingen verdi for {aar}", "ingen verdi for {aar}"),
+    "maal_kort": ("mål", "mål"),
+    "tittel": ("{label}: hvert prosjekt mot eget utgangspunkt og mål, {aar}",
+               "{label}: kvart prosjekt mot eige utgangspunkt og mål, {aar}"),
+    "del": (" (del {i} av {n})", " (del {i} av {n})"),
+    "rekkefolge": ("Prosjektene står i alfabetisk rekkefølge og er ikke rangert etter resultat.",
+                   "Prosjekta står i alfabetisk rekkjefølgje og er ikkje rangerte etter resultat."),
+    "desc_utgangspunkt": ("utgangspunkt {v} ({aar})", "utgangspunkt {v} ({aar})"),
+    "desc_maal": ("mål {v} ({aar})", "mål {v} ({aar})"),
+    "desc_referanse": ("IA-referanse {v}", "IA-referanse {v}"),
+    "ukjent_aar": ("år ukjent", "år ukjent"),
+    "akse": ("{label} ({unit})", "{label} ({unit})"),
+}
+_UNITS = {"%": ("prosent", "prosent"), "antall": ("antall", "tal"), "poeng": ("poeng", "poeng")}
+
+
+def _w(key: str, form: str, **values: Any) -> str:
+    nb, nn = _WORDS[key]
+    return (nn if form == "nn" else nb).format(**values)
+
+
+# --------------------------------------------------------------------------
+# Order
+# --------------------------------------------------------------------------
+
+# Norwegian collation: æ, ø, å after z (in that order); ä sorts as æ, ö as ø, ü as y.
+_NB_LETTERS = {"æ": "z\u0001", "ä": "z\u0001", "ø": "z\u0002", "ö": "z\u0002", "å": "z\u0003",
+               "ü": "y"}
+
+
+def sort_key_nb(name: Any) -> str:
+    """Sort key for Norwegian alphabetical order: case- and accent-insensitive, æ ø å last."""
+    out = []
+    for ch in str(name or "").casefold():
+        if ch in _NB_LETTERS:
+            out.append(_NB_LETTERS[ch])
+            continue
+        base = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
+        out.append(base)
+    return "".join(out)
+
+
+# --------------------------------------------------------------------------
+# Data
+# --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ProjectSeries:
+    prosjektnummer: str
+    prosjektnavn: str
+    utgangspunkt: float | None
+    utgangsaar: int | None
+    maal: float | None
+    maalaar: int | None
+    verdiar: tuple[tuple[int, float], ...]  # (year, value), ascending by year
+
+    def value_in(self, year: int) -> float | None:
+        for y, v in self.verdiar:
+            if y == year:
+                return v
+        return None
+
+    def earlier(self, year: int) -> tuple[tuple[int, float], ...]:
+        return tuple((y, v) for y, v in self.verdiar if y < year)
+
+
+def series_by_project(rows: Iterable[Mapping[str, Any]], aar: int) -> list[ProjectSeries]:
+    """Group ``seriar`` rows (one per project and year) into one series per project.
+
+    Baseline and target are taken from the latest year's row that has them
+    (a project may correct them). Years after ``aar`` are ignored. The result
+    is in alphabetical order of project name.
+    """
+    grouped: dict[str, list[Mapping[str, Any]]] = {}
+    for row in rows:
+        grouped.setdefault(str(row["prosjektnummer"]), []).append(row)
+    series = []
+    for nummer, project_rows in grouped.items():
+        project_rows = sorted(project_rows, key=lambda r: (r.get("verdiaar") is None, r.get("verdiaar") or 0))
+
+        def latest(key: str) -> Any:
+            for r in reversed(project_rows):
+                if r.get(key) is not None:
+                    return r[key]
+            return None
+
+        values = {}
+        for r in project_rows:
+            year, value = r.get("verdiaar"), r.get("verdi")
+            if year is not None and value is not None and int(year) <= aar:
+                values[int(year)] = float(value)
+        series.append(ProjectSeries(
+            prosjektnummer=nummer,
+            prosjektnavn=str(latest("prosjektnavn") or nummer),
+            utgangspunkt=_float(latest("utgangspunkt")),
+            utgangsaar=_int(latest("utgangsaar")),
+            maal=_float(latest("maal")),
+            maalaar=_int(latest("maalaar")),
+            verdiar=tuple(sorted(values.items())),
+        ))
+    series.sort(key=lambda s: (sort_key_nb(s.prosjektnavn), s.prosjektnummer))
+    return series
+
+
+def _float(v: Any) -> float | None:
+    return None if v is None else float(v)
+
+
+def _int(v: Any) -> int | None:
+    return None if v is None else int(v)
+
+
+def reference_value(indikator: str, baseline: float | None) -> float | None:
+    """Sick leave only: the IA agreement's 20 % cut from the project's own baseline."""
+    if indikator != "sykefravaer_pst" or baseline is None:
+        return None
+    return float(Decimal(repr(float(baseline))) * IA_REDUCTION)
+
+
+# --------------------------------------------------------------------------
+# Scale
+# --------------------------------------------------------------------------
+
+def nice_ticks(lo: float, hi: float, target: int = 5) -> list[Decimal]:
+    """Round tick values covering [lo, hi] (steps 1, 2, 2,5 or 5 × 10^k)."""
+    if hi < lo:
+        lo, hi = hi, lo
+    if hi == lo:
+        lo, hi = lo - 1, hi + 1
+    span = hi - lo
+    magnitude = Decimal(10) ** math.floor(math.log10(span / target))
+    step = magnitude * 10
+    for m in (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10)):
+        if span / float(m * magnitude) <= target:
+            step = m * magnitude
+            break
+    start = Decimal(math.floor(Decimal(repr(lo)) / step)) * step
+    end = Decimal(math.ceil(Decimal(repr(hi)) / step)) * step
+    ticks = []
+    value = start
+    while value <= end:
+        ticks.append(value.normalize() if value != 0 else Decimal(0))
+        value += step
+    return ticks
+
+
+def domain(indikator: str, projects: Iterable[ProjectSeries]) -> list[Decimal]:
+    """Ticks for the value axis of one indicator, shared by all parts of its chart."""
+    values: list[float] = []
+    for p in projects:
+        values += [v for v in (p.utgangspunkt, p.maal, reference_value(indikator, p.utgangspunkt))
+                   if v is not None]
+        values += [v for _, v in p.verdiar]
+    ind = INDICATOR_BY_KEY.get(indikator)
+    if not values:
+        lo, hi = (ind.low, ind.high if ind.high is not None else 10) if ind else (0, 10)
+        return nice_ticks(float(lo), float(hi))
+    lo, hi = min(values), max(values)
+    pad = (hi - lo) * 0.06 or max(abs(hi) * 0.1, 1.0)
+    lo, hi = lo - pad, hi + pad
+    if ind is not None:
+        lo = max(lo, ind.low)
+        if ind.high is not None:
+            hi = min(hi, ind.high)
+    ticks = nice_ticks(lo, hi)
+    if ind is not None:
+        ticks = [t for t in ticks if t >= Decimal(repr(float(ind.low))) and
+                 (ind.high is None or t <= Decimal(repr(float(ind.high))))]
+    return ticks
+
+
+def _decimals(ticks: list[Decimal]) -> int:
+    return max((max(0, -t.normalize().as_tuple().exponent) for t in ticks), default=0)
+
+
+# --------------------------------------------------------------------------
+# SVG
+# --------------------------------------------------------------------------
+
+def _e(text: Any) -> str:
+    return str(escape(str(text)))
+
+
+def _c(x: float) -> str:
+    """Coordinates with one decimal (stable text, small files)."""
+    s = f"{x:.1f}"
+    return s[:-2] if s.endswith(".0") else s
+
+
+def _truncate(name: str, limit: int = 34) -> str:
+    return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
+
+
+def _fmt(value: float | None, form: str, decimals: int = 1) -> str:
+    from pipelines.rendering import format_num  # lazy: rendering imports this module
+
+    return format_num(value, form, decimals)
+
+
+def _circle(x, y, r, fill, stroke="#000", sw=1.2) -> str:
+    return f'<circle cx="{_c(x)}" cy="{_c(y)}" r="{_c(r)}" fill="{fill}" stroke="{stroke}" stroke-width="{sw}"/>'
+
+
+def _diamond(x, y, r=4.8) -> str:
+    pts = f"{_c(x)},{_c(y - r)} {_c(x + r)},{_c(y)} {_c(x)},{_c(y + r)} {_c(x - r)},{_c(y)}"
+    return f'<polygon points="{pts}" fill="#000" stroke="#000" stroke-width="0.6"/>'
+
+
+def _bar(x, y, h=12) -> str:
+    return (f'<line x1="{_c(x)}" y1="{_c(y - h / 2)}" x2="{_c(x)}" y2="{_c(y + h / 2)}" '
+            f'stroke="#000" stroke-width="2.6"/>')
+
+
+def _cross(x, y, r=3.6) -> str:
+    return (f'<path d="M{_c(x - r)} {_c(y - r)}L{_c(x + r)} {_c(y + r)}M{_c(x - r)} {_c(y + r)}'
+            f'L{_c(x + r)} {_c(y - r)}" stroke="#444" stroke-width="1.4" fill="none"/>')
+
+
+def _text(x, y, content, size=9, anchor="start", weight=None, fill="#000") -> str:
+    extra = f' font-weight="{weight}"' if weight else ""
+    return (f'<text x="{_c(x)}" y="{_c(y)}" font-size="{size}" text-anchor="{anchor}" '
+            f'fill="{fill}"{extra}>{_e(content)}</text>')
+
+
+def _legend(indikator: str, aar: int, form: str, y: float) -> list[str]:
+    items = [
+        (lambda x: _circle(x, y, 4, "#fff"), _w("utgangspunkt", form)),
+        (lambda x: _circle(x, y, 2.6, "#777", "#777", 0.5), _w("tidlegare", form)),
+        (lambda x: _diamond(x, y), _w("resultat", form, aar=aar)),
+        (lambda x: _bar(x, y, 11), _w("maal", form)),
+    ]
+    if indikator == "sykefravaer_pst":
+        items.append((lambda x: _cross(x, y), _w("referanse", form)))
+    parts, x = [], 6.0
+    for draw, label in items:
+        parts.append(draw(x + 5))
+        parts.append(_text(x + 14, y + 3.2, label, size=8.5))
+        x += 14 + 5.2 * len(label) + 16
+    return parts
+
+
+def _describe(p: ProjectSeries, indikator: str, aar: int, form: str) -> str:
+    bits = []
+    if p.utgangspunkt is not None:
+        bits.append(_w("desc_utgangspunkt", form, v=_fmt(p.utgangspunkt, form),
+                       aar=p.utgangsaar or _w("ukjent_aar", form)))
+    for y, v in p.verdiar:
+        bits.append(f"{y}: {_fmt(v, form)}")
+    if p.value_in(aar) is None:
+        bits.append(_w("ingen_verdi", form, aar=aar))
+    if p.maal is not None:
+        bits.append(_w("desc_maal", form, v=_fmt(p.maal, form), aar=p.maalaar or _w("ukjent_aar", form)))
+    ref = reference_value(indikator, p.utgangspunkt)
+    if ref is not None:
+        bits.append(_w("desc_referanse", form, v=_fmt(ref, form)))
+    return f"{p.prosjektnavn} ({p.prosjektnummer}): " + "; ".join(bits) + "."
+
+
+def indicator_chart(indikator: str, projects: list[ProjectSeries], aar: int, form: str,
+                    ticks: list[Decimal] | None = None, part: tuple[int, int] | None = None) -> str:
+    """One SVG for the given projects (in the order given: use :func:`series_by_project`)."""
+    ind = INDICATOR_BY_KEY.get(indikator)
+    label = ind.label(form) if ind else str(indikator)
+    unit = _UNITS.get(ind.unit if ind else "", ("", ""))[1 if form == "nn" else 0]
+    ticks = ticks if ticks is not None else domain(indikator, projects)
+    lo, hi = float(ticks[0]), float(ticks[-1])
+    decimals = _decimals(ticks)
+
+    def sx(v: float) -> float:
+        return PLOT_LEFT + (v - lo) / (hi - lo) * (PLOT_RIGHT - PLOT_LEFT)
+
+    height = LEGEND_H + ROW_H * len(projects) + AXIS_H
+    title = _w("tittel", form, label=label, aar=aar)
+    if part and part[1] > 1:
+        title += _w("del", form, i=part[0], n=part[1])
+    desc = " ".join([_w("rekkefolge", form)] + [_describe(p, indikator, aar, form) for p in projects])
+
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="graf" role="img" '
+        f'width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" '
+        f'font-family="{FONT}">',
+        f"<title>{_e(title)}</title>",
+        f"<desc>{_e(desc)}</desc>",
+    ]
+    out += _legend(indikator, aar, form, LEGEND_H / 2)
+
+    top, bottom = LEGEND_H, LEGEND_H + ROW_H * len(projects)
+    # Zebra stripes help the eye follow a row from name to numbers.
+    for i in range(len(projects)):
+        if i % 2 == 0:
+            out.append(f'<rect x="0" y="{_c(top + i * ROW_H)}" width="{WIDTH}" height="{ROW_H}" fill="#eeeeee"/>')
+    # Grid and axis.
+    for t in ticks:
+        x = sx(float(t))
+        out.append(f'<line x1="{_c(x)}" y1="{_c(top)}" x2="{_c(x)}" y2="{_c(bottom)}" '
+                   f'stroke="#bbbbbb" stroke-width="0.6" stroke-dasharray="2 2"/>')
+        out.append(f'<line x1="{_c(x)}" y1="{_c(bottom)}" x2="{_c(x)}" y2="{_c(bottom + 4)}" stroke="#000" stroke-width="0.8"/>')
+        out.append(_text(x, bottom + 13, _fmt(float(t), form, decimals), size=8, anchor="middle"))
+    out.append(f'<line x1="{PLOT_LEFT}" y1="{_c(bottom)}" x2="{PLOT_RIGHT}" y2="{_c(bottom)}" stroke="#000" stroke-width="0.8"/>')
+    out.append(_text((PLOT_LEFT + PLOT_RIGHT) / 2, bottom + 27, _w("akse", form, label=label, unit=unit),
+                     size=8.5, anchor="middle"))
+
+    for i, p in enumerate(projects):
+        y = top + i * ROW_H + ROW_H / 2
+        out.append(_text(LABEL_RIGHT, y + 3.2, _truncate(p.prosjektnavn), size=8.5, anchor="end"))
+        now = p.value_in(aar)
+        path_values = [v for v in (p.utgangspunkt, *(v for _, v in p.verdiar)) if v is not None]
+        if len(path_values) > 1:
+            x1, x2 = sx(min(path_values)), sx(max(path_values))
+            out.append(f'<line x1="{_c(x1)}" y1="{_c(y)}" x2="{_c(x2)}" y2="{_c(y)}" stroke="#666" stroke-width="1.4"/>')
+        ref = reference_value(indikator, p.utgangspunkt)
+        if ref is not None and lo <= ref <= hi:
+            out.append(_cross(sx(ref), y))
+        if p.maal is not None and lo <= p.maal <= hi:
+            out.append(_bar(sx(p.maal), y))
+        for _, v in p.earlier(aar):
+            out.append(_circle(sx(v), y, 2.6, "#777", "#777", 0.5))
+        if p.utgangspunkt is not None:
+            out.append(_circle(sx(p.utgangspunkt), y, 4, "#fff"))
+        if now is not None:
+            out.append(_diamond(sx(now), y))
+        # Numbers at the end of the row: baseline → this year (target).
+        if now is None:
+            right = f"{_fmt(p.utgangspunkt, form)} → {_w('ingen_verdi', form, aar=aar)}"
+        else:
+            right = f"{_fmt(p.utgangspunkt, form)} → {_fmt(now, form)}"
+        if p.maal is not None:
+            right += f"  ({_w('maal_kort', form)} {_fmt(p.maal, form)})"
+        out.append(_text(TEXT_LEFT, y + 3.2, right, size=8.5))
+    out.append("</svg>")
+    return "".join(out)
+
+
+def indicator_charts(indikator: str, rows: Iterable[Mapping[str, Any]], aar: int, form: str,
+                     max_rows: int = MAX_ROWS) -> list[str]:
+    """SVG(s) for one indicator from ``seriar`` rows; split into parts of at most ``max_rows``.
+
+    Rows of other indicators are ignored, so the whole ``seriar`` list can be passed.
+    Returns an empty list when no project reports the indicator.
+    """
+    projects = series_by_project((r for r in rows if r.get("indikator") == indikator), aar)
+    if not projects:
+        return []
+    ticks = domain(indikator, projects)
+    n = max(1, math.ceil(len(projects) / max_rows))
+    size = math.ceil(len(projects) / n)  # balanced parts
+    return [indicator_chart(indikator, projects[i * size:(i + 1) * size], aar, form, ticks, (i + 1, n))
+            for i in range(n)]

@@ -1,0 +1,448 @@
+"""HTML templates to archival PDF: the annual report and the follow-up letters.
+
+One Jinja2 environment (templates in ``report_templates/``, autoescaped, strict
+about missing keys) and one parsed stylesheet per process, shared by every
+document the process renders. Numbers, money and dates are written the
+Norwegian way through Babel (locales ``nb`` and ``nn``); fixed phrases live
+side by side in bokmål and nynorsk in ``report_templates/tekstar.toml`` and
+are looked up with ``t(key)``.
+
+Every PDF is PDF/A-2a (tagged, with ``/Lang`` and a title), and the same
+context always gives the same bytes: the document dates come from
+``context['rapportdato']``, never from the clock. WeasyPrint may fetch only
+files inside ``report_templates/``; any other URL (http, data, files
+elsewhere) is refused, so text from a submission can never make the renderer
+fetch anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import logging
+import math
+import multiprocessing
+import os
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal, get_minus_sign_symbol, parse_pattern
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+from markupsafe import Markup
+
+from pipelines import charts
+from schemas.form import (
+    INDICATOR_BY_KEY,
+    STANDARD_INDICATORS,
+    THEMES,
+    TILTAK_STATUS_LABELS,
+    UNIT_LABELS,
+)
+
+TEMPLATES_DIR = (Path(__file__).resolve().parent.parent / "report_templates").resolve()
+STYLESHEET = "base.css"
+PHRASES_FILE = "tekstar.toml"
+
+#: The archival variant we write: tagged PDF/A-2a (WeasyPrint 70 has it).
+PDF_VARIANT = "pdf/a-2a"
+FORMS = ("nb", "nn")
+LANG = {"nb": "nb-NO", "nn": "nn-NO"}
+DASH = "–"  # shown where a value is missing
+
+log = logging.getLogger(__name__)
+
+
+class RenderError(RuntimeError):
+    """A document could not be rendered (carries the output path)."""
+
+
+class FetchRefused(ValueError):
+    """WeasyPrint asked for a URL outside report_templates/."""
+
+
+# --------------------------------------------------------------------------
+# Numbers and dates (Babel)
+# --------------------------------------------------------------------------
+
+@functools.cache
+def _locale(form: str) -> Locale:
+    if form not in FORMS:
+        raise ValueError(f"målform must be 'nb' or 'nn', not {form!r}")
+    return Locale.parse(form)
+
+
+@functools.cache
+def _percent_suffix(form: str) -> str:
+    """The locale's percent sign with its (no-break) space, e.g. ``'\\xa0%'``."""
+    return parse_pattern(_locale(form).percent_formats[None].pattern).suffix[0]
+
+
+@functools.cache
+def _currency_patterns(form: str) -> tuple[str, str]:
+    """(whole kroner, kroner and øre) from the locale's currency pattern."""
+    positive = _locale(form).currency_formats["standard"].pattern.split(";")[0]
+    return positive.replace(".00", ""), positive
+
+
+def _decimal(value: Any) -> Decimal:
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"not a finite number: {value!r}")
+        return Decimal(repr(value))
+    return Decimal(str(value))
+
+
+def _round(value: Any, decimals: int) -> Decimal:
+    """Round half up (8,45 → 8,5), as people expect in a report."""
+    return _decimal(value).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+def _minus(text: str, form: str) -> str:
+    # CLDR patterns carry an ASCII hyphen; Norwegian typography uses the minus sign.
+    return text.replace("-", get_minus_sign_symbol(_locale(form)), 1) if text.startswith("-") else text
+
+
+def format_num(value: Any, form: str, decimals: int = 1, sign: bool = False) -> str:
+    """``8.4`` → ``'8,4'``; ``1234.5`` → ``'1 234,5'`` (no-break space); None → ``'–'``."""
+    if value is None:
+        return DASH
+    rounded = _round(value, decimals)
+    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    text = _minus(format_decimal(rounded, format=pattern, locale=_locale(form)), form)
+    if sign and rounded > 0:
+        text = "+" + text
+    if text.lstrip("−").strip("0,") == "":  # -0,0 → 0,0
+        text = text.lstrip("−+")
+    return text
+
+
+def format_pct(value: Any, form: str, decimals: int = 1, sign: bool = False) -> str:
+    """A percent number: ``8.4`` → ``'8,4 %'`` (with the locale's no-break space)."""
+    if value is None:
+        return DASH
+    return format_num(value, form, decimals, sign) + _percent_suffix(form)
+
+
+def format_share(value: Any, form: str, decimals: int = 0) -> str:
+    """A share 0–1: ``0.625`` → ``'63 %'``."""
+    if value is None:
+        return DASH
+    return format_pct(_decimal(value) * 100, form, decimals)
+
+
+def format_nok(value: Any, form: str) -> str:
+    """``1234567`` → ``'1 234 567 kr'``; øre only when there are any (``'12,50 kr'``)."""
+    if value is None:
+        return DASH
+    amount = _round(value, 2)
+    whole, with_ore = _currency_patterns(form)
+    pattern = whole if amount == amount.to_integral_value() else with_ore
+    text = format_currency(amount, "NOK", format=pattern, locale=_locale(form), currency_digits=False)
+    return _minus(text, form)
+
+
+def _as_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        return dt.date.fromisoformat(value[:10])
+    raise TypeError(f"not a date: {value!r}")
+
+
+def format_dato(value: Any, form: str) -> str:
+    """``2013-11-23`` → ``'23.11.2013'``."""
+    if value is None or value == "":
+        return DASH
+    return format_date(_as_date(value), "dd.MM.yyyy", locale=_locale(form))
+
+
+def format_dato_lang(value: Any, form: str) -> str:
+    """``2013-11-23`` → ``'23. november 2013'``."""
+    if value is None or value == "":
+        return DASH
+    return format_date(_as_date(value), "d. MMMM y", locale=_locale(form))
+
+
+# --------------------------------------------------------------------------
+# Phrases and labels
+# --------------------------------------------------------------------------
+
+@functools.cache
+def phrases() -> dict[str, dict[str, str]]:
+    """``tekstar.toml``: ``{key: {'nb': ..., 'nn': ...}}``; every key has both forms."""
+    with open(TEMPLATES_DIR / PHRASES_FILE, "rb") as fh:
+        data = tomllib.load(fh)
+    for key, value in data.items():
+        if not isinstance(value, dict) or set(value) != {"nb", "nn"}:
+            raise ValueError(f"{PHRASES_FILE}: [{key}] must have exactly nb and nn")
+    return data
+
+
+def text(key: str, form: str, **values: Any) -> str:
+    """A phrase in the given form, with ``{name}`` placeholders filled in."""
+    try:
+        phrase = phrases()[key][form]
+    except KeyError:
+        raise KeyError(f"no phrase {key!r} for form {form!r} in {PHRASES_FILE}") from None
+    return phrase.format_map(values) if values else phrase
+
+
+def indicator_label(key: str, form: str) -> str:
+    """Standard indicator key → its label; a project's own label is returned as it is."""
+    ind = INDICATOR_BY_KEY.get(key)
+    return ind.label(form) if ind else str(key)
+
+
+def theme_label(key: str, form: str) -> str:
+    labels = THEMES.get(key)
+    return (labels[1] if form == "nn" else labels[0]) if labels else str(key)
+
+
+def unit_label(unit: str | None, form: str) -> str:
+    labels = UNIT_LABELS.get(unit or "")
+    if labels:
+        return labels[1] if form == "nn" else labels[0]
+    return unit or ""
+
+
+def tiltak_status_label(key: str, form: str) -> str:
+    labels = TILTAK_STATUS_LABELS.get(key)
+    return (labels[1] if form == "nn" else labels[0]) if labels else str(key)
+
+
+# --------------------------------------------------------------------------
+# Helpers used by the templates
+# --------------------------------------------------------------------------
+
+def alphabetical(rows: Iterable[Mapping[str, Any]], attribute: str = "prosjektnavn",
+                 tiebreak: str = "prosjektnummer") -> list[Mapping[str, Any]]:
+    """Rows in Norwegian alphabetical order (æ, ø, å last) — never by result."""
+    return sorted(rows, key=lambda r: (charts.sort_key_nb(r.get(attribute)),
+                                       str(r.get(tiebreak) or "")))
+
+
+def sum_rows(rows: Iterable[Mapping[str, Any]], *keys: str) -> dict[str, Any]:
+    """Column totals; a column that is None in every row stays None."""
+    rows = list(rows)
+    total: dict[str, Any] = {}
+    for key in keys:
+        values = [r.get(key) for r in rows if r.get(key) is not None]
+        total[key] = sum(values) if values else None
+    return total
+
+
+def _ctx_form(ctx) -> str:
+    form = ctx.get("form")
+    if form not in FORMS:
+        raise ValueError(f"context form must be 'nb' or 'nn', not {form!r}")
+    return form
+
+
+def _contextual(fn):
+    """Wrap ``fn(value, form, ...)`` as a filter/global that reads the form from the context."""
+    @pass_context
+    def wrapper(ctx, value, *args, **kwargs):
+        return fn(value, _ctx_form(ctx), *args, **kwargs)
+    wrapper.__name__ = fn.__name__
+    return wrapper
+
+
+@pass_context
+def _t(ctx, key: str, **values: Any) -> str:
+    return text(key, _ctx_form(ctx), **values)
+
+
+@pass_context
+def _indicator_charts(ctx, indikator: str, rows: Iterable[Mapping[str, Any]],
+                      max_rows: int = charts.MAX_ROWS) -> list[Markup]:
+    svgs = charts.indicator_charts(indikator, rows, aar=ctx["aar"], form=_ctx_form(ctx),
+                                   max_rows=max_rows)
+    return [Markup(svg) for svg in svgs]  # charts escape every text they draw
+
+
+@functools.cache
+def environment() -> Environment:
+    """The one Jinja2 environment of this process (templates compile once, then cached)."""
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES_DIR)),
+        autoescape=select_autoescape(enabled_extensions=("html", "j2", "svg", "xml"),
+                                     default_for_string=True, default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        cache_size=-1,
+        auto_reload=False,
+    )
+    env.filters.update(
+        nok=_contextual(format_nok),
+        num=_contextual(format_num),
+        pct=_contextual(format_pct),
+        andel=_contextual(format_share),
+        dato=_contextual(format_dato),
+        dato_lang=_contextual(format_dato_lang),
+        indikator=_contextual(indicator_label),
+        tema=_contextual(theme_label),
+        eining=_contextual(unit_label),
+        tiltakstatus=_contextual(tiltak_status_label),
+        alfabetisk=alphabetical,
+    )
+    env.globals.update(
+        t=_t,
+        sum_rows=sum_rows,
+        indikatorgrafar=_indicator_charts,
+        STANDARD_INDICATORS=STANDARD_INDICATORS,
+        THEMES=THEMES,
+        LANG=LANG,
+    )
+    return env
+
+
+def render_html(template: str, context: Mapping[str, Any], form: str) -> str:
+    """The HTML a PDF is made from (also handy to look at in a browser)."""
+    if form not in FORMS:
+        raise ValueError(f"form must be 'nb' or 'nn', not {form!r}")
+    if context.get("form", form) != form:
+        raise ValueError(f"context form {context.get('form')!r} differs from form {form!r}")
+    if "rapportdato" not in context or context["rapportdato"] is None:
+        raise ValueError("context['rapportdato'] is required (the PDF's dates come from it)")
+    ctx = dict(context)
+    ctx["form"] = form
+    ctx["lang"] = LANG[form]
+    ctx["dokumentdato"] = _as_date(context["rapportdato"]).isoformat()
+    return environment().get_template(template).render(ctx)
+
+
+# --------------------------------------------------------------------------
+# WeasyPrint
+# --------------------------------------------------------------------------
+
+def _weasyprint():
+    import weasyprint  # imported lazily: costly, and not every caller renders
+
+    return weasyprint
+
+
+@functools.cache
+def url_fetcher():
+    """A fetcher that serves files inside report_templates/ and refuses everything else.
+
+    Every request is recorded in ``url_fetcher().requests`` (url, allowed) so
+    tests can prove that nothing outside was asked for.
+    """
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class TemplatesOnlyFetcher(URLFetcher):
+        def __init__(self):
+            super().__init__(timeout=1, allowed_protocols=("file",), allow_redirects=False)
+            self.requests: list[tuple[str, bool]] = []
+
+        def resolve(self, url: str) -> Path | None:
+            parts = urlsplit(url)
+            if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
+                return None
+            path = Path(unquote(parts.path)).resolve()
+            if path.is_file() and path.is_relative_to(TEMPLATES_DIR):
+                return path
+            return None
+
+        def fetch(self, url, headers=None):
+            path = self.resolve(url)
+            self.requests.append((url, path is not None))
+            if path is None:
+                raise FetchRefused(f"refused to fetch {url!r}: only files in report_templates/")
+            return URLFetcherResponse(path.as_uri(), body=path.read_bytes())
+
+    return TemplatesOnlyFetcher()
+
+
+@functools.cache
+def _font_config():
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
+@functools.cache
+def stylesheet():
+    """base.css, parsed once per process."""
+    wp = _weasyprint()
+    return wp.CSS(filename=str(TEMPLATES_DIR / STYLESHEET), url_fetcher=url_fetcher(),
+                  font_config=_font_config())
+
+
+def warm_up() -> None:
+    """Compile templates, load phrases and parse the CSS (e.g. in a pool worker)."""
+    env = environment()
+    for name in ("arsrapport.html.j2", "brev.html.j2"):
+        env.get_template(name)
+    phrases()
+    stylesheet()
+
+
+def render_pdf_bytes(template: str, context: Mapping[str, Any], form: str) -> tuple[bytes, int]:
+    """(PDF bytes, page count) for one document."""
+    wp = _weasyprint()
+    html = render_html(template, context, form)
+    document = wp.HTML(string=html, base_url=str(TEMPLATES_DIR) + os.sep,
+                       url_fetcher=url_fetcher()).render(
+        stylesheets=[stylesheet()], font_config=_font_config(),
+        pdf_variant=PDF_VARIANT, pdf_tags=True)
+    pdf = document.write_pdf(pdf_variant=PDF_VARIANT, pdf_tags=True)
+    return pdf, len(document.pages)
+
+
+def render_pdf(template: str, context: Mapping[str, Any], form: str, out: Path) -> dict[str, Any]:
+    """Render ``template`` with ``context`` in målform ``form`` to the PDF file ``out``.
+
+    Returns ``{'path', 'sha256', 'pages', 'bytes'}``. The file is written
+    atomically (temporary file, then rename); the same context gives the same
+    bytes.
+    """
+    out = Path(out)
+    try:
+        pdf, pages = render_pdf_bytes(template, context, form)
+    except Exception as exc:
+        raise RenderError(f"{out}: {type(exc).__name__}: {exc}") from exc
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(pdf)
+    os.replace(tmp, out)
+    return {"path": str(out), "sha256": hashlib.sha256(pdf).hexdigest(), "pages": pages,
+            "bytes": len(pdf)}
+
+
+def _render_job(job: Sequence[Any]) -> dict[str, Any]:
+    template, context, form, out = job
+    return render_pdf(template, context, form, Path(out))
+
+
+def render_many(jobs: Sequence[tuple[str, Mapping[str, Any], str, Path]],
+                processes: int | None = None) -> list[dict[str, Any]]:
+    """Render many documents (letters) in a pool of spawned processes.
+
+    Results come back in the order of ``jobs``. ``processes=None`` uses the
+    number of CPUs; ``processes=1`` (or a single job) renders in this process.
+    The first failure stops the run with a :class:`RenderError` naming the file.
+    """
+    jobs = list(jobs)
+    if not jobs:
+        return []
+    workers = min(processes or os.cpu_count() or 1, len(jobs))
+    if workers <= 1:
+        return [_render_job(job) for job in jobs]
+    chunksize = max(1, len(jobs) // (workers * 4))
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=warm_up) as pool:
+        return list(pool.map(_render_job, jobs, chunksize=chunksize))

@@ -1,0 +1,62 @@
+"""Where a run reads and writes, and the run's own parameters (never the clock)."""
+
+
+import hashlib
+from functools import cache
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines import warehouse
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_INBOX = REPO / "data" / "inbox"
+DEFAULT_OUT = REPO / "output"
+REGISTER_DIR = REPO / "data" / "reference"
+
+
+class Settings(dg.ConfigurableResource):
+    """The inbox to read, the output folder to write, and the report's date and status.
+
+    `rapportdato` empty means: the date of the last file received for the
+    year (or its deadline), so the same inbox always gives the same documents.
+    """
+
+    inbox: str = str(DEFAULT_INBOX)
+    out: str = str(DEFAULT_OUT)
+    register_dir: str = str(REGISTER_DIR)
+    rapportdato: str = ""
+    status: str = "utkast"
+
+    @property
+    def out_dir(self) -> Path:
+        return Path(self.out)
+
+    def year_dir(self, year: int) -> Path:
+        return self.out_dir / str(year)
+
+    def inbox_dir(self, year: int) -> Path:
+        return Path(self.inbox) / str(year)
+
+    @property
+    def archive_dir(self) -> Path:
+        return self.out_dir / "arkiv"
+
+    @property
+    def database(self) -> Path:
+        return self.out_dir / "samanom.duckdb"
+
+    def connect(self, read_only: bool = False):
+        return warehouse.connect(self.database, read_only=read_only)
+
+
+@cache
+def code_version() -> str:
+    """A fingerprint of the code, SQL and templates: what produced a document."""
+    h = hashlib.sha256()
+    for folder in ("pipelines", "schemas", "sql", "report_templates"):
+        for path in sorted((REPO / folder).rglob("*")):
+            if path.is_file() and path.suffix in {".py", ".sql", ".j2", ".html", ".css"}:
+                h.update(path.relative_to(REPO).as_posix().encode())
+                h.update(path.read_bytes())
+    return h.hexdigest()[:12]

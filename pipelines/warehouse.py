@@ -1,0 +1,94 @@
+"""The DuckDB warehouse: one file, written one year-partition at a time.
+
+Writes are idempotent: a year's rows are deleted and inserted again in one
+transaction, from a DataFrame (bulk, never row by row). SQL lives in `sql/`:
+staging views over the validated tables, and marts rebuilt per year.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+
+
+@contextmanager
+def connect(path: Path, read_only: bool = False):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def _exists(con, table: str) -> bool:
+    return bool(con.execute(
+        "select count(*) from information_schema.tables where table_name = ?", [table]).fetchone()[0])
+
+
+def replace_table(con, table: str, df: pd.DataFrame) -> int:
+    """Unpartitioned tables (the register): replaced whole."""
+    con.register("_frame", df)
+    con.execute(f'create or replace table "{table}" as select * from _frame')
+    con.unregister("_frame")
+    return len(df)
+
+
+def replace_year(con, table: str, year: int, df: pd.DataFrame) -> int:
+    """Year-partitioned tables: delete the year's rows, insert the new ones.
+
+    The first write fixes the table's columns from the frame; later frames
+    are matched by column name, so an empty year still writes cleanly.
+    """
+    df = df.copy()
+    if "aar" not in df.columns:
+        df.insert(0, "aar", year)
+    con.register("_frame", df)
+    try:
+        con.execute("begin")
+        if not _exists(con, table):
+            con.execute(f'create table "{table}" as select * from _frame limit 0')
+        con.execute(f'delete from "{table}" where aar = ?', [year])
+        con.execute(f'insert into "{table}" by name select * from _frame')
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    finally:
+        con.unregister("_frame")
+    return len(df)
+
+
+def read_year(con, table: str, year: int) -> pd.DataFrame:
+    return con.execute(f'select * from "{table}" where aar = ?', [year]).df()
+
+
+def create_core_tables(con) -> None:
+    for path in sql_files("core"):
+        con.execute(path.read_text())
+
+
+def sql_files(layer: str) -> list[Path]:
+    return sorted((SQL_DIR / layer).glob("*.sql"))
+
+
+def create_views(con) -> list[str]:
+    """Staging and intermediate models are views: always current, no copies."""
+    names = []
+    for layer in ("staging", "intermediate"):
+        for path in sql_files(layer):
+            con.execute(f'create or replace view "{path.stem}" as {path.read_text()}')
+            names.append(path.stem)
+    return names
+
+
+def build_mart(con, path: Path, year: int) -> int:
+    """A mart is a SELECT over the views with `$aar` for the year; its rows replace that year's."""
+    query = path.read_text()
+    df = con.execute(query, {"aar": year}).df()
+    return replace_year(con, path.stem, year, df)
