@@ -32,15 +32,18 @@ MAX_ROWS = 30  # rows per SVG; a longer list is split into parts (an SVG cannot 
 IA_REDUCTION = Decimal("0.8")  # IA agreement: 20 % below the project's own baseline
 
 # Geometry (SVG user units; the figure is scaled to the text width).
-WIDTH = 680
-LABEL_RIGHT = 196  # project names end here
-PLOT_LEFT = 210
-PLOT_RIGHT = 468
-TEXT_LEFT = 480
-ROW_H = 16
-LEGEND_H = 22
-AXIS_H = 34
+# The width matches the A4 text column (168 mm ≈ 635 CSS px), so 1 unit ≈ 1 px
+# and a 9-unit font prints at about 6,8 pt.
+WIDTH = 635
+LABEL_RIGHT = 178  # project names end here
+PLOT_LEFT = 188
+PLOT_RIGHT = 448
+TEXT_LEFT = 458
+ROW_H = 17
+LEGEND_H = 24
+AXIS_H = 36
 FONT = "DejaVu Sans"
+NAME_CHARS = 31  # longer names are shortened with «…» (the full name is in <desc>)
 
 # Legend and description phrases: (bokmål, nynorsk).
 _WORDS: dict[str, tuple[str, str]] = {
@@ -50,6 +53,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "maal": ("Mål", "Mål"),
     "referanse": ("IA: 20 % under eget utgangspunkt", "IA: 20 % under eige utgangspunkt"),
     "ingen_verdi": ("ingen verdi for {aar}", "ingen verdi for {aar}"),
+    "ingen_verdi_kort": ("ingen verdi", "ingen verdi"),
     "maal_kort": ("mål", "mål"),
     "tittel": ("{label}: hvert prosjekt mot eget utgangspunkt og mål, {aar}",
                "{label}: kvart prosjekt mot eige utgangspunkt og mål, {aar}"),
@@ -75,8 +79,8 @@ def _w(key: str, form: str, **values: Any) -> str:
 # --------------------------------------------------------------------------
 
 # Norwegian collation: æ, ø, å after z (in that order); ä sorts as æ, ö as ø, ü as y.
-_NB_LETTERS = {"æ": "z\u0001", "ä": "z\u0001", "ø": "z\u0002", "ö": "z\u0002", "å": "z\u0003",
-               "ü": "y"}
+# '{', '|', '}' are the three code points right after 'z'.
+_NB_LETTERS = {"æ": "{", "ä": "{", "ø": "|", "ö": "|", "å": "}", "ü": "y"}
 
 
 def sort_key_nb(name: Any) -> str:
@@ -238,7 +242,7 @@ def _c(x: float) -> str:
     return s[:-2] if s.endswith(".0") else s
 
 
-def _truncate(name: str, limit: int = 34) -> str:
+def _truncate(name: str, limit: int = NAME_CHARS) -> str:
     return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
 
 
@@ -262,8 +266,9 @@ def _bar(x, y, h=12) -> str:
             f'stroke="#000" stroke-width="2.6"/>')
 
 
-def _cross(x, y, r=3.6) -> str:
-    return (f'<path d="M{_c(x - r)} {_c(y - r)}L{_c(x + r)} {_c(y + r)}M{_c(x - r)} {_c(y + r)}'
+def _cross(x, y, r=3.6, cls: str = "") -> str:
+    extra = f' class="{cls}"' if cls else ""
+    return (f'<path{extra} d="M{_c(x - r)} {_c(y - r)}L{_c(x + r)} {_c(y + r)}M{_c(x - r)} {_c(y + r)}'
             f'L{_c(x + r)} {_c(y - r)}" stroke="#444" stroke-width="1.4" fill="none"/>')
 
 
@@ -285,8 +290,8 @@ def _legend(indikator: str, aar: int, form: str, y: float) -> list[str]:
     parts, x = [], 6.0
     for draw, label in items:
         parts.append(draw(x + 5))
-        parts.append(_text(x + 14, y + 3.2, label, size=8.5))
-        x += 14 + 5.2 * len(label) + 16
+        parts.append(_text(x + 14, y + 3.2, label, size=9))
+        x += 14 + 5.5 * len(label) + 14
     return parts
 
 
@@ -346,14 +351,14 @@ def indicator_chart(indikator: str, projects: list[ProjectSeries], aar: int, for
         out.append(f'<line x1="{_c(x)}" y1="{_c(top)}" x2="{_c(x)}" y2="{_c(bottom)}" '
                    f'stroke="#bbbbbb" stroke-width="0.6" stroke-dasharray="2 2"/>')
         out.append(f'<line x1="{_c(x)}" y1="{_c(bottom)}" x2="{_c(x)}" y2="{_c(bottom + 4)}" stroke="#000" stroke-width="0.8"/>')
-        out.append(_text(x, bottom + 13, _fmt(float(t), form, decimals), size=8, anchor="middle"))
+        out.append(_text(x, bottom + 14, _fmt(float(t), form, decimals), size=9, anchor="middle"))
     out.append(f'<line x1="{PLOT_LEFT}" y1="{_c(bottom)}" x2="{PLOT_RIGHT}" y2="{_c(bottom)}" stroke="#000" stroke-width="0.8"/>')
-    out.append(_text((PLOT_LEFT + PLOT_RIGHT) / 2, bottom + 27, _w("akse", form, label=label, unit=unit),
-                     size=8.5, anchor="middle"))
+    out.append(_text((PLOT_LEFT + PLOT_RIGHT) / 2, bottom + 29, _w("akse", form, label=label, unit=unit),
+                     size=9, anchor="middle"))
 
     for i, p in enumerate(projects):
         y = top + i * ROW_H + ROW_H / 2
-        out.append(_text(LABEL_RIGHT, y + 3.2, _truncate(p.prosjektnavn), size=8.5, anchor="end"))
+        out.append(_text(LABEL_RIGHT, y + 3.3, _truncate(p.prosjektnavn), size=9, anchor="end"))
         now = p.value_in(aar)
         path_values = [v for v in (p.utgangspunkt, *(v for _, v in p.verdiar)) if v is not None]
         if len(path_values) > 1:
@@ -361,7 +366,7 @@ def indicator_chart(indikator: str, projects: list[ProjectSeries], aar: int, for
             out.append(f'<line x1="{_c(x1)}" y1="{_c(y)}" x2="{_c(x2)}" y2="{_c(y)}" stroke="#666" stroke-width="1.4"/>')
         ref = reference_value(indikator, p.utgangspunkt)
         if ref is not None and lo <= ref <= hi:
-            out.append(_cross(sx(ref), y))
+            out.append(_cross(sx(ref), y, cls="ia-referanse"))
         if p.maal is not None and lo <= p.maal <= hi:
             out.append(_bar(sx(p.maal), y))
         for _, v in p.earlier(aar):
@@ -372,12 +377,12 @@ def indicator_chart(indikator: str, projects: list[ProjectSeries], aar: int, for
             out.append(_diamond(sx(now), y))
         # Numbers at the end of the row: baseline → this year (target).
         if now is None:
-            right = f"{_fmt(p.utgangspunkt, form)} → {_w('ingen_verdi', form, aar=aar)}"
+            right = f"{_fmt(p.utgangspunkt, form)} → {_w('ingen_verdi_kort', form)}"
         else:
             right = f"{_fmt(p.utgangspunkt, form)} → {_fmt(now, form)}"
         if p.maal is not None:
             right += f"  ({_w('maal_kort', form)} {_fmt(p.maal, form)})"
-        out.append(_text(TEXT_LEFT, y + 3.2, right, size=8.5))
+        out.append(_text(TEXT_LEFT, y + 3.3, right, size=9))
     out.append("</svg>")
     return "".join(out)
 

@@ -26,6 +26,10 @@ RULES: dict[str, tuple[str, str, str]] = {
                         "arket har langt fleire rader enn skjemaet har plass til"),
     "prosjektark_mangler": (REJECT_FILE, "arket «Prosjekt» mangler, så rapporten kan ikke leses",
                             "arket «Prosjekt» manglar, så rapporten kan ikkje lesast"),
+    "csv_feil_kolonnetal": (REJECT_FILE, "raden har et annet antall felt enn overskriftsraden (sett tekst med "
+                                         "skilletegn i anførselstegn)",
+                            "rada har eit anna tal felt enn overskriftsrada (set tekst med skiljeteikn i "
+                            "hermeteikn)"),
     "ark_mangler": (FINDING, "arket mangler i rapporten", "arket manglar i rapporten"),
     "kolonne_mangler": (REJECT_ROW, "kolonnen mangler, så radene under kan ikke leses",
                         "kolonnen manglar, så radene under kan ikkje lesast"),
@@ -75,6 +79,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "status": ("oppstart, gjennomføring, avsluttet eller drift", "oppstart, gjennomføring, avslutta eller drift"),
     "tiltaksstatus": ("planlagt, pågår, fullført eller avbrutt", "planlagd, i gang, fullført eller avbrote"),
     "epost": ("en e-postadresse", "ei e-postadresse"),
+    "rekneark": ("et regneark lagret fra Excel eller LibreOffice", "eit rekneark lagra frå Excel eller LibreOffice"),
     "prosent": ("en prosent mellom 0 og 100", "ein prosent mellom 0 og 100"),
     "samlingar": ("et helt tall fra 0 til 3", "eit heilt tal frå 0 til 3"),
     "ikkje_negativ": ("et tall som ikke er negativt", "eit tal som ikkje er negativt"),

@@ -57,6 +57,8 @@ def read_file(path: Path, fmt: str) -> ReadResult:
             return read_csv_export(path)
         if fmt in {"xlsx", "xlsm", "xls", "ods"}:
             return read_workbook(path, fmt)
+        if path.suffix.lower() in {".xlsx", ".xlsm", ".xls", ".ods"}:
+            return ReadResult(issues=[Issue("fil_ulesbar", verdi=path.suffix, forventa="rekneark")])
         return ReadResult(issues=[Issue("fil_feil_type", verdi=path.suffix or path.name,
                                         forventa=".xlsx, .xls, .ods, .xlsm eller .csv")])
     except Exception as exc:  # a broken file must end as a rejection, never as a crashed run
@@ -329,6 +331,9 @@ def read_csv_export(path: Path) -> ReadResult:
             result.issues.append(Issue("for_mange_rader", forventa=f"under {MAX_CSV_ROWS} rader"))
             return result
         sub = RawSubmission(kjelde_rad=line, skjemaform=None)
+        if len(row) != len(keys):  # a delimiter inside an unquoted value shifts every later column
+            sub.issues.append(Issue("csv_feil_kolonnetal", rad=line, verdi=str(len(row)),
+                                    forventa=f"{len(keys)}"))
         values = {key: (row[c].strip() or None) if c < len(row) else None for c, key in enumerate(keys)}
         for f in form.PROSJEKT_FIELDS:
             sub.fields[f.key] = (values.get(f.key), None, line)

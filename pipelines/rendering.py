@@ -44,6 +44,7 @@ from schemas.form import (
     STANDARD_INDICATORS,
     THEMES,
     TILTAK_STATUS_LABELS,
+    TILTAK_STATUSES,
     UNIT_LABELS,
 )
 
@@ -227,10 +228,68 @@ def tiltak_status_label(key: str, form: str) -> str:
 # --------------------------------------------------------------------------
 
 def alphabetical(rows: Iterable[Mapping[str, Any]], attribute: str = "prosjektnavn",
-                 tiebreak: str = "prosjektnummer") -> list[Mapping[str, Any]]:
-    """Rows in Norwegian alphabetical order (æ, ø, å last) — never by result."""
-    return sorted(rows, key=lambda r: (charts.sort_key_nb(r.get(attribute)),
-                                       str(r.get(tiebreak) or "")))
+                 *then: str) -> list[Mapping[str, Any]]:
+    """Rows in Norwegian alphabetical order (æ, ø, å last) — never by result.
+
+    Ties are broken by the ``then`` attributes, then by ``prosjektnummer``.
+    """
+    def key(r: Mapping[str, Any]):
+        return (charts.sort_key_nb(r.get(attribute)),
+                *(charts.sort_key_nb(r.get(a)) for a in then),
+                str(r.get("prosjektnummer") or ""))
+    return sorted(rows, key=key)
+
+
+def find_row(rows: Iterable[Mapping[str, Any]] | None, attribute: str, value: Any) -> Mapping[str, Any] | None:
+    """The first row whose ``attribute`` equals ``value``, or None."""
+    for r in rows or ():
+        if r.get(attribute) == value:
+            return r
+    return None
+
+
+_SEVERITY_ORDER = {"avvis_fil": 0, "avvis_rad": 1, "merknad": 2}
+_STANDARD_ORDER = {ind.key: i for i, ind in enumerate(STANDARD_INDICATORS)}
+
+
+def deviations_in_order(rows: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Check results: file rejections, then row rejections, then remarks; rules alphabetically."""
+    return sorted(rows, key=lambda r: (_SEVERITY_ORDER.get(r.get("alvorsgrad"), 9),
+                                       charts.sort_key_nb(r.get("regel"))))
+
+
+def files_in_order(rows: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Source files by received date, then name."""
+    return sorted(rows, key=lambda r: (r.get("mottatt_dato") is None,
+                                       str(r.get("mottatt_dato") or ""), str(r.get("filnavn") or ""),
+                                       str(r.get("sha256") or "")))
+
+
+def indicators_in_order(rows: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """A letter's indicators: standard ones in the form's order, then the project's own alphabetically."""
+    return sorted(rows, key=lambda r: (0, _STANDARD_ORDER.get(r.get("indikator"), 99), "")
+                  if r.get("standard") else (1, 0, charts.sort_key_nb(r.get("indikator"))))
+
+
+def findings_in_order(rows: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Findings: what must be corrected first, then by deadline, then code."""
+    return sorted(rows, key=lambda r: (_SEVERITY_ORDER.get(r.get("alvorsgrad"), 9) > 1,
+                                       r.get("frist") is None, str(r.get("frist") or ""),
+                                       str(r.get("kode") or "")))
+
+
+def municipality_name(name: Any, form: str) -> str:
+    """``'Karmøy'`` → ``'Karmøy kommune'`` (unless the name already says kommune)."""
+    if name is None:
+        return DASH
+    name = str(name)
+    if name.casefold().endswith("kommune"):
+        return name
+    return text("kommune_namn", form, namn=name)
+
+
+def _raise(message: str) -> None:
+    raise ValueError(message)
 
 
 def sum_rows(rows: Iterable[Mapping[str, Any]], *keys: str) -> dict[str, Any]:
@@ -265,6 +324,18 @@ def _t(ctx, key: str, **values: Any) -> str:
 
 
 @pass_context
+def _label(ctx, prefix: str, value: Any) -> str:
+    """Phrase ``prefix_value`` if there is one, else the value itself (never silently empty)."""
+    key = f"{prefix}_{value}"
+    return text(key, _ctx_form(ctx)) if key in phrases() else ("–" if value is None else str(value))
+
+
+@pass_context
+def _themes(ctx, keys: Iterable[str] | None) -> str:
+    return ", ".join(theme_label(k, _ctx_form(ctx)) for k in (keys or ())) or DASH
+
+
+@pass_context
 def _indicator_charts(ctx, indikator: str, rows: Iterable[Mapping[str, Any]],
                       max_rows: int = charts.MAX_ROWS) -> list[Markup]:
     svgs = charts.indicator_charts(indikator, rows, aar=ctx["aar"], form=_ctx_form(ctx),
@@ -296,11 +367,22 @@ def environment() -> Environment:
         tema=_contextual(theme_label),
         eining=_contextual(unit_label),
         tiltakstatus=_contextual(tiltak_status_label),
+        kommune_namn=_contextual(municipality_name),
+        nbsp=lambda v: DASH if v is None else str(v).replace(" ", "\xa0"),
         alfabetisk=alphabetical,
     )
     env.globals.update(
         t=_t,
+        merkelapp=_label,
+        temaer=_themes,
+        finn=find_row,
         sum_rows=sum_rows,
+        avvik_etter_alvor=deviations_in_order,
+        filer_i_rekkjefolgje=files_in_order,
+        indikatorar_i_rekkjefolgje=indicators_in_order,
+        funn_i_rekkjefolgje=findings_in_order,
+        ukjend_rapportstatus=lambda s: _raise(f"unknown rapportstatus {s!r}"),
+        TILTAK_STATUSES=tuple(TILTAK_STATUSES),
         indikatorgrafar=_indicator_charts,
         STANDARD_INDICATORS=STANDARD_INDICATORS,
         THEMES=THEMES,
@@ -320,7 +402,9 @@ def render_html(template: str, context: Mapping[str, Any], form: str) -> str:
     ctx = dict(context)
     ctx["form"] = form
     ctx["lang"] = LANG[form]
-    ctx["dokumentdato"] = _as_date(context["rapportdato"]).isoformat()
+    # PDF /CreationDate, /ModDate and XMP dates: the run's report date, midnight UTC
+    # (a full timestamp, so the Info dictionary and XMP agree exactly as PDF/A asks).
+    ctx["dokumentdato"] = _as_date(context["rapportdato"]).isoformat() + "T00:00:00Z"
     return environment().get_template(template).render(ctx)
 
 

@@ -33,7 +33,8 @@ class Validated:
     checks: dict[str, int]  # pandera model -> number of failures, for the asset checks
 
 
-def validate_year(year: int, raw: dict[str, pd.DataFrame], register: dict[str, pd.DataFrame]) -> Validated:
+def validate_year(year: int, raw: dict[str, pd.DataFrame], register: dict[str, pd.DataFrame],
+                  rejected_when_read: set[str] = frozenset()) -> Validated:
     issues: list[tuple[str, Issue]] = []
     subs = raw["innsendingar"].copy()
     prosjekt = _type_prosjekt(subs, raw["felt"], issues)
@@ -49,7 +50,7 @@ def validate_year(year: int, raw: dict[str, pd.DataFrame], register: dict[str, p
     _cross_check(year, prosjekt, register, issues)
     prosjekt = subs.merge(prosjekt.drop(columns=["ark", "rad"]), on="innsending_id", how="left")
 
-    rejected = {sid for sid, i in issues if i.alvorsgrad == REJECT_FILE}
+    rejected = {sid for sid, i in issues if i.alvorsgrad == REJECT_FILE} | set(rejected_when_read)
     rejected_rows = {(sid, i.ark, i.rad) for sid, i in issues if i.alvorsgrad == REJECT_ROW and i.ark}
     prosjekt["godkjent"] = ~prosjekt["innsending_id"].isin(rejected)
     for name in TABLES:

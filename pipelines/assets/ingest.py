@@ -5,7 +5,7 @@ import dagster as dg
 import pandas as pd
 
 from pipelines import landing, reading, validation, warehouse
-from pipelines.issues import REJECT_FILE, REJECT_ROW, Issue
+from pipelines.issues import REJECT_FILE, REJECT_ROW, RULES, Issue
 from pipelines.partitions import years
 from pipelines.resources import Settings, code_version
 from schemas import form
@@ -158,7 +158,9 @@ def validerte_innsendingar(context: dg.AssetExecutionContext, settings: Settings
         files = warehouse.read_year(con, "raw_filer", year)
         problems = warehouse.read_year(con, "raw_lesefeil", year)
         register = {name: con.execute(f"select * from ref_{name}").df() for name in ("prosjekt", "kommuner")}
-    result = validation.validate_year(year, raw, register)
+    rejected_when_read = set(problems.loc[(problems["alvor"] == REJECT_FILE) | problems["regel"].map(
+        lambda r: RULES[r][0] == REJECT_FILE), "innsending_id"].dropna())
+    result = validation.validate_year(year, raw, register, rejected_when_read)
     subs = result.innsendingar
     issues = [(r.innsending_id, r.sha256, Issue(r.regel, ark=_none(r.ark), rad=_none(r.rad), felt=_none(r.felt),
                                                 verdi=_none(r.verdi), forventa=_none(r.forventa),
@@ -199,7 +201,9 @@ def _none(value):
 
 
 def _issue_frame(issues, files: pd.DataFrame, subs: pd.DataFrame) -> pd.DataFrame:
-    name_of = dict(zip(files["sha256"], files["filnavn"]))
+    name_of = {}
+    for sha, name in zip(files["sha256"], files["filnavn"]):
+        name_of.setdefault(sha, name)  # issues belong to the copy that was read, the first to arrive
     project_of = dict(zip(subs["innsending_id"], subs["prosjektnummer"]))
     rows = []
     for sid, sha, issue in issues:

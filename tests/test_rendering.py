@@ -1,0 +1,449 @@
+"""Rendering: Norwegian formats, nb/nn phrasing, escaping, determinism, PDF/A-2a.
+
+All contexts below are TEST DATA, made up for these tests (names, amounts and
+results are invented; `eksempeldata` is on). They follow the context contract
+in pipelines/rendering.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from pipelines import charts, rendering
+
+D = dt.date
+NBSP = "\xa0"
+EVIL = 'Prosjekt <script>alert(1)</script> <img src="http://example.com/x"> & «sitat»'
+
+
+# --------------------------------------------------------------------------
+# Test data (fabricated)
+# --------------------------------------------------------------------------
+
+def common(form: str) -> dict:
+    return {
+        "aar": 2013,
+        "form": form,
+        "rapportdato": D(2014, 2, 14),
+        "run_id": "4f1c2a9e-test-run-0001",
+        "kodeversjon": "0.1.0+test",
+        "eksempeldata": True,
+        "status": "utkast",
+    }
+
+
+def seriar_rows() -> list[dict]:
+    """Sick leave for three projects; the alphabetical order differs from the order of results."""
+    rows = []
+    projects = [
+        # (nummer, navn, baseline, target, {year: value})
+        ("P1-03", "Østre Toten friskare", 9.5, 7.6, {2012: 9.0, 2013: 6.1}),   # best result, last in ABC
+        ("P1-01", "Alvdal nærvær", 8.4, 7.0, {2012: 8.6, 2013: 9.2}),          # worst result, first in ABC
+        ("P2-07", EVIL, 10.0, 8.0, {2013: 8.2}),
+        ("P1-02", "Ålesund heiltid", 7.1, 6.5, {2012: 7.0, 2013: 7.05}),        # Å sorts last in Norwegian
+    ]
+    for nummer, navn, base, maal, values in projects:
+        for year, verdi in values.items():
+            rows.append({"indikator": "sykefravaer_pst", "prosjektnummer": nummer, "prosjektnavn": navn,
+                         "utgangspunkt": base, "utgangsaar": 2011, "maal": maal, "maalaar": 2015,
+                         "verdiaar": year, "verdi": verdi})
+    rows.append({"indikator": "heltid_andel_pst", "prosjektnummer": "P1-02", "prosjektnavn": "Ålesund heiltid",
+                 "utgangspunkt": 31.0, "utgangsaar": 2011, "maal": 40.0, "maalaar": 2015,
+                 "verdiaar": 2013, "verdi": 34.5})
+    return rows
+
+
+def report_context(form: str) -> dict:
+    ctx = common(form)
+    ctx.update({
+        "pulje": [
+            {"pulje": 2, "prosjekt": 51, "kommunar": 59, "rapportar_i_tide": 40, "rapportar_for_seint": 6,
+             "rapportar_manglar": 4, "rapportar_avviste": 1, "innvilga_kr": 1234567, "utbetalt_kr": 1000000,
+             "forbruk_kr": 900000.5, "ubrukt_kr": 100000},
+            {"pulje": 1, "prosjekt": 48, "kommunar": 51, "rapportar_i_tide": 44, "rapportar_for_seint": 2,
+             "rapportar_manglar": 2, "rapportar_avviste": 0, "innvilga_kr": 2000000, "utbetalt_kr": 2000000,
+             "forbruk_kr": 1800000, "ubrukt_kr": None},
+        ],
+        "nettverk": [
+            {"pulje": 1, "nettverk_id": "N1-2", "nettverk": "Vest 1", "nettverksleiar": "Kari Testesen",
+             "tema": ["sykefravaer"], "prosjekt": 8, "rapportar_mottekne": 7, "alle_tre_partar": 6,
+             "temadagar_haldne": 5, "samlingar_snitt": 2.75},
+            {"pulje": 1, "nettverk_id": "N1-1", "nettverk": "Nord 1", "nettverksleiar": None,
+             "tema": ["heltid_deltid", "omdomme"], "prosjekt": 6, "rapportar_mottekne": 6,
+             "alle_tre_partar": 6, "temadagar_haldne": 6, "samlingar_snitt": 3.0},
+            {"pulje": 2, "nettverk_id": "N2-1", "nettverk": "Sør 2", "nettverksleiar": "Ola Prøvesen",
+             "tema": ["omdomme"], "prosjekt": 5, "rapportar_mottekne": 4, "alle_tre_partar": 3,
+             "temadagar_haldne": 2, "samlingar_snitt": None},
+        ],
+        "tema": [
+            {"tema": "sykefravaer", "prosjekt": 30, "rapportar_mottekne": 28, "innvilga_kr": 3000000,
+             "forbruk_kr": 2500000},
+            {"tema": "heltid_deltid", "prosjekt": 25, "rapportar_mottekne": 24, "innvilga_kr": 2000000,
+             "forbruk_kr": 1900000},
+        ],
+        "indikatorar": [
+            {"indikator": "sykefravaer_pst", "tema": "sykefravaer", "prosjekt_rapporterer": 4,
+             "del_mot_maal": 0.75, "median_endring": -0.45},
+            {"indikator": "heltid_andel_pst", "tema": "heltid_deltid", "prosjekt_rapporterer": 1,
+             "del_mot_maal": 1.0, "median_endring": 3.5},
+        ],
+        "seriar": seriar_rows(),
+        "tiltak_status": [{"status": "pagar", "tal": 120}, {"status": "planlagt", "tal": 40},
+                          {"status": "fullfort", "tal": 33}, {"status": "avbrutt", "tal": 2}],
+        "hoge_risikoar": [
+            {"prosjektnummer": "P1-01", "prosjektnavn": "Alvdal nærvær", "risikofaktor": "Lite tid til tiltak",
+             "sannsynlighet": 3, "konsekvens": 4, "mottiltak": "Frikjøp av prosjektleiar"},
+            {"prosjektnummer": "P2-07", "prosjektnavn": EVIL, "risikofaktor": "Turnover",
+             "sannsynlighet": 1, "konsekvens": 5, "mottiltak": None},
+        ],
+        "gode_eksempel": [
+            {"prosjektnummer": "P1-03", "prosjektnavn": "Østre Toten friskare", "kommune": "Østre Toten",
+             "godt_eksempel": "Vi har ein fast møteplass kvar veke.\nDet har hjelpt."},
+            {"prosjektnummer": "P2-07", "prosjektnavn": EVIL, "kommune": "Testvik",
+             "godt_eksempel": '<img src="http://example.com/x"> <a href="http://example.com/">lenke</a>'},
+        ],
+        "okonomi_tema": [{"tema": "sykefravaer", "innvilga_kr": 3000000, "forbruk_kr": 2500000},
+                         {"tema": "omdomme", "innvilga_kr": 500000, "forbruk_kr": None}],
+        "tilbakebetaling": [{"prosjektnummer": "P1-01", "prosjektnavn": "Alvdal nærvær", "kommune": "Alvdal",
+                             "ubrukt_kr": 12500}],
+        "avvik_regel": [{"regel": "V101 manglande utgangspunkt", "alvorsgrad": "merknad", "tal": 7},
+                        {"regel": "V001 ukjent prosjektnummer", "alvorsgrad": "avvis_fil", "tal": 1}],
+        "utan_rapport": [{"prosjektnummer": "P2-40", "prosjektnavn": "Bø samhandling", "kommune": "Bø"}],
+        "filer": [
+            {"filnavn": "P1-01_2013.xlsx", "sha256": "a" * 64, "mottatt_dato": D(2014, 1, 20),
+             "utfall": "lest", "format": "xlsx"},
+            {"filnavn": "undersokelse_export.csv", "sha256": "0123456789abcdef" * 4,
+             "mottatt_dato": D(2014, 1, 31), "utfall": "delvis_lest", "format": "csv"},
+            {"filnavn": "P2-07_2013.xlsx", "sha256": "b" * 64, "mottatt_dato": D(2014, 1, 22),
+             "utfall": "erstatta", "format": "xlsx"},
+        ],
+    })
+    return ctx
+
+
+def letter_context(form: str, rapportstatus: str = "i_tide", name: str = "Alvdal nærvær") -> dict:
+    ctx = common(form)
+    ctx.update({
+        "prosjekt": {
+            "prosjektnummer": "P1-01", "prosjektnavn": name, "kommune": "Alvdal", "kommunenummer": "0438",
+            "prosjektleiar": "Kari Testesen", "epost": "kari@example.invalid", "nettverk": "Aust 2",
+            "nettverksleiar": "Ola Prøvesen", "pulje": 1, "tema": ["sykefravaer"],
+            "rapportstatus": rapportstatus,
+            "mottatt_dato": None if rapportstatus == "manglar" else D(2013, 11, 23),
+            "rapporteringsfrist": D(2014, 1, 31), "innvilga_kr": 1234567, "forbruk_kr": 1100000,
+            "ubrukt_kr": 134567, "avsluttar_i_aar": False, "neste_aar_innvilga_kr": 400000,
+        },
+        "indikatorar": [
+            {"indikator": "sykefravaer_pst", "standard": True, "enhet": "%", "utgangspunkt": 8.4,
+             "utgangsaar": 2011, "maal": 6.7, "maalaar": 2014, "resultat": 7.9},
+            {"indikator": "Del tilsette med individuell plan", "standard": False, "enhet": "%",
+             "utgangspunkt": 10.0, "utgangsaar": 2012, "maal": 50.0, "maalaar": 2015, "resultat": 22.0},
+        ],
+        "funn": [
+            {"kode": "V101", "alvorsgrad": "merknad",
+             "tekst": "Risikoanalysen manglar mottiltak for ein høg risiko." if form == "nn"
+             else "Risikoanalysen mangler mottiltak for en høy risiko.", "frist": D(2014, 3, 15)},
+        ],
+        "svarfrist": D(2014, 3, 15),
+        "konto": "7694.05.00000",
+        "kontakt": {"namn": "Siri Sekretær", "epost": "post@example.invalid", "telefon": "22 24 90 90"},
+    })
+    return ctx
+
+
+# --------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------
+
+def pdf_text(path: Path) -> list[str]:
+    return [page.extract_text() or "" for page in PdfReader(path).pages]
+
+
+def nows(text: str) -> str:
+    """Text without any whitespace (a long word may be broken over two lines)."""
+    return re.sub(r"[\s\xa0\u202f]+", "", text)
+
+
+def flat(text: str) -> str:
+    """Text with line breaks and runs of (any) spaces folded into one plain space."""
+    return re.sub(r"[\s\xa0\u202f]+", " ", text)
+
+
+@pytest.fixture(scope="module")
+def out_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("pdf")
+
+
+@pytest.fixture(scope="module")
+def rendered(out_dir) -> dict:
+    """Render each document once for the module (rendering is the slow part)."""
+    results = {}
+    for form in ("nb", "nn"):
+        results[("rapport", form)] = rendering.render_pdf(
+            "arsrapport.html.j2", report_context(form), form, out_dir / f"rapport_{form}.pdf")
+        results[("brev", form)] = rendering.render_pdf(
+            "brev.html.j2", letter_context(form), form, out_dir / f"brev_{form}.pdf")
+    return results
+
+
+# --------------------------------------------------------------------------
+# Formats
+# --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("form", ["nb", "nn"])
+def test_number_and_date_filters(form):
+    assert rendering.format_nok(1234567, form) == f"1{NBSP}234{NBSP}567{NBSP}kr"
+    assert rendering.format_nok(12.5, form) == f"12,50{NBSP}kr"
+    assert rendering.format_nok(None, form) == "–"
+    assert rendering.format_num(8.4, form) == "8,4"
+    assert rendering.format_num(8.45, form) == "8,5"  # half up, not banker's rounding
+    assert rendering.format_num(-0.45, form, 1, sign=True) == "−0,5"
+    assert rendering.format_num(0.04, form, 1, sign=True) == "0,0"
+    assert rendering.format_num(1234.5, form, 1) == f"1{NBSP}234,5"
+    assert rendering.format_pct(8.4, form) == f"8,4{NBSP}%"
+    assert rendering.format_share(0.625, form) == f"63{NBSP}%"
+    assert rendering.format_dato(D(2013, 11, 23), form) == "23.11.2013"
+    assert rendering.format_dato("2013-11-23", form) == "23.11.2013"
+    assert rendering.format_dato_lang(D(2013, 11, 23), form) == "23. november 2013"
+
+
+def test_phrases_have_both_forms_and_differ_where_expected():
+    tekstar = rendering.phrases()
+    assert all(set(v) == {"nb", "nn"} for v in tekstar.values())
+    assert "ikkje" in tekstar["b_purring"]["nn"] and "ikke" in tekstar["b_purring"]["nb"]
+
+
+def test_templates_escape_and_strict_undefined():
+    html = rendering.render_html("brev.html.j2", letter_context("nb", name=EVIL), "nb")
+    assert "<script>" not in html and "<img" not in html
+    assert "&lt;script&gt;" in html and "&lt;img src=&#34;http://example.com/x&#34;&gt;" in html
+    ctx = letter_context("nb")
+    del ctx["kontakt"]
+    with pytest.raises(Exception, match="kontakt"):
+        rendering.render_html("brev.html.j2", ctx, "nb")
+
+
+def test_form_mismatch_is_an_error():
+    with pytest.raises(ValueError):
+        rendering.render_html("brev.html.j2", letter_context("nn"), "nb")
+
+
+# --------------------------------------------------------------------------
+# Charts
+# --------------------------------------------------------------------------
+
+def test_chart_rows_are_alphabetical_not_by_result():
+    svgs = charts.indicator_charts("sykefravaer_pst", seriar_rows(), aar=2013, form="nn")
+    assert len(svgs) == 1
+    svg = svgs[0]
+    names = ["Alvdal nærvær", "Prosjekt &lt;script&gt;", "Østre Toten friskare", "Ålesund heiltid"]
+    positions = [svg.index(n) for n in names]
+    assert positions == sorted(positions), "rows must follow Norwegian alphabetical order (æ ø å last)"
+    # results are 9.2, 8.2, 6.1, 7.05: sorting by result would give a different order
+    assert "<script>" not in svg and "<img" not in svg
+    assert "<title>" in svg and "<desc>" in svg and "ikkje rangerte" in svg
+    assert "8,4 → 9,2" in svg  # decimal comma, own baseline → this year
+    assert svg.count('class="ia-referanse"') == 4  # IA reference (baseline × 0,8) on every sick-leave row
+    assert svg == charts.indicator_charts("sykefravaer_pst", list(reversed(seriar_rows())), 2013, "nn")[0]
+
+
+def test_chart_no_reference_mark_for_other_indicators_and_split_in_parts():
+    rows = [{"indikator": "omdomme_skar", "prosjektnummer": f"P1-{i:02d}", "prosjektnavn": f"Prosjekt {i:02d}",
+             "utgangspunkt": 60 + i / 10, "utgangsaar": 2011, "maal": 70, "maalaar": 2015,
+             "verdiaar": 2013, "verdi": 65.5} for i in range(45)]
+    svgs = charts.indicator_charts("omdomme_skar", rows, aar=2013, form="nb", max_rows=30)
+    assert len(svgs) == 2 and "(del 1 av 2)" in svgs[0]
+    assert all("ia-referanse" not in s and "IA" not in s for s in svgs)
+    assert svgs[0].index("Prosjekt 00") < svgs[0].index("Prosjekt 01")
+    assert "65,5" in svgs[1]
+
+
+def test_sort_key_is_norwegian():
+    names = ["Åfjord", "Ørland", "Ærøy", "Aurskog", "Zeta", "ørsta", "Øvre Eiker", "Ål"]
+    assert sorted(names, key=charts.sort_key_nb) == ["Aurskog", "Zeta", "Ærøy", "Ørland", "ørsta",
+                                                     "Øvre Eiker", "Åfjord", "Ål"]
+
+
+# --------------------------------------------------------------------------
+# PDFs
+# --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("form", ["nb", "nn"])
+def test_report_pdf(rendered, form):
+    info = rendered[("rapport", form)]
+    pages = pdf_text(Path(info["path"]))
+    assert info["pages"] == len(pages) > 1
+    assert all("Eksempeldata" in p for p in pages), "the sample-data mark must be on every page"
+    assert all(f"av {len(pages)}" in flat(p) for p in pages)
+    text = flat("\n".join(pages))
+    assert "1 234 567 kr" in text and f"1{NBSP}234{NBSP}567{NBSP}kr" in "\n".join(pages)
+    assert "23.11.2013" not in text  # (letter date) — the report shows its own dates:
+    assert "14. februar 2014" in text and "14.02.2014" in text
+    assert "75 %" in text and "−0,5 prosentpoeng" in text
+    assert "3 234 567 kr" in text  # total of the pools
+    # table of contents, with page numbers
+    toc = flat(pages[1])
+    for heading in (("Innhold" if form == "nb" else "Innhald"), "Datakvalitet", "Økonomi"):
+        assert heading in toc
+    assert re.search(r"Datakvalitet[ .]*\d+", toc)
+    # the auditors' appendix
+    assert "reports/arsrapport" in text and "4f1c2a9e-test-run-0001" in text and "a" * 64 in text
+    # escaped, shown as text
+    assert nows("<script>alert(1)</script>") in nows(text)
+    assert nows('<img src="http://example.com/x">') in nows(text)
+    words = {"nb": ("Kommuner", "Prosjekter uten rapport", "Mangler mottiltak", "endelig" if False else "utkast"),
+             "nn": ("Kommunar", "Prosjekt utan rapport", "Manglar mottiltak", "utkast")}[form]
+    for w in words:
+        assert w in text
+    forbidden = {"nb": r"\b(ikkje|frå|kommunar|prosjekta|rekkjefølgje|sjukefråvær)\b",
+                 "nn": r"\b(ikke|fra|kommuner|prosjektene|rekkefølge|sykefravær)\b"}[form]
+    assert not re.search(forbidden, text, re.IGNORECASE), re.search(forbidden, text, re.IGNORECASE)
+
+
+@pytest.mark.parametrize("form", ["nb", "nn"])
+def test_letter_pdf(rendered, form):
+    info = rendered[("brev", form)]
+    pages = pdf_text(Path(info["path"]))
+    assert all("Eksempeldata" in p for p in pages)
+    text = flat("\n".join(pages))
+    assert "Kommunal- og regionaldepartementet – sekretariatet for Saman om ein betre kommune" in text
+    assert "2013/P1-01" in text and "14.02.2014" in text and "23.11.2013" in text
+    assert "1 234 567 kr" in text and "400 000 kr" in text
+    assert "8,4 (2011)" in text and "−0,5" in text
+    if form == "nn":
+        for phrase in ("Att.: prosjektleiar Kari Testesen", "Rapporten er motteken 23.11.2013",
+                       "tilskot", "Stortinget løyver", "Med helsing", "nettverksleiar", "frå"):
+            assert phrase in text, phrase
+        forbidden = r"\b(prosjektleder|tilskudd|mottatt|ikke|fra|hilsen|nettverksleder|dere)\b"
+    else:
+        for phrase in ("Att.: prosjektleder Kari Testesen", "Rapporten er mottatt 23.11.2013",
+                       "tilskudd", "Stortinget bevilger", "Med hilsen", "nettverksleder", "fra"):
+            assert phrase in text, phrase
+        forbidden = r"\b(prosjektleiar|tilskot|motteken|ikkje|frå|helsing|nettverksleiar|dykk)\b"
+    assert not re.search(forbidden, text, re.IGNORECASE), re.search(forbidden, text, re.IGNORECASE)
+
+
+@pytest.mark.parametrize("status", ["manglar", "avvist"])
+def test_letter_reminder_and_withheld_grant(out_dir, status):
+    ctx = letter_context("nn", rapportstatus=status)
+    info = rendering.render_pdf("brev.html.j2", ctx, "nn", out_dir / f"brev_{status}.pdf")
+    text = flat("\n".join(pdf_text(Path(info["path"]))))
+    if status == "manglar":
+        assert "Purring" in text and "har ikkje motteke årsrapporten" in text and "seinast 15.03.2014" in text
+    else:
+        assert "må rettast" in text
+    assert "blir halde tilbake" in text
+
+
+def test_letter_ended_project_pays_back(out_dir):
+    ctx = letter_context("nb")
+    ctx["prosjekt"].update(avsluttar_i_aar=True, neste_aar_innvilga_kr=None)
+    info = rendering.render_pdf("brev.html.j2", ctx, "nb", out_dir / "brev_slutt.pdf")
+    text = flat("\n".join(pdf_text(Path(info["path"]))))
+    assert "134 567 kr i ubrukte midler" in text and "7694.05.00000" in text and "«2013/P1-01»" in text
+    assert "får ikke tilskudd for 2014" in text
+
+
+def test_escaping_in_pdf_and_nothing_fetched(out_dir):
+    fetcher = rendering.url_fetcher()
+    fetcher.requests.clear()
+    info = rendering.render_pdf("brev.html.j2", letter_context("nn", name=EVIL), "nn", out_dir / "evil.pdf")
+    text = flat("\n".join(pdf_text(Path(info["path"]))))
+    assert nows("<script>alert(1)</script>") in nows(text)
+    assert nows('<img src="http://example.com/x">') in nows(text)
+    assert not any("example.com" in url for url, _ in fetcher.requests)
+    with pytest.raises(rendering.FetchRefused):
+        fetcher.fetch("http://example.com/x")
+    with pytest.raises(rendering.FetchRefused):
+        fetcher.fetch("file:///etc/passwd")
+    with pytest.raises(rendering.FetchRefused):
+        fetcher.fetch((rendering.TEMPLATES_DIR / ".." / "pyproject.toml").resolve().as_uri())
+    assert fetcher.fetch((rendering.TEMPLATES_DIR / "base.css").as_uri()).read()
+
+
+def test_deterministic_bytes(out_dir, rendered):
+    first = rendered[("brev", "nn")]
+    # render something else in between (shared caches must not leak state)
+    rendering.render_pdf("brev.html.j2", letter_context("nb", name="Anna"), "nb", out_dir / "between.pdf")
+    again = rendering.render_pdf("brev.html.j2", letter_context("nn"), "nn", out_dir / "again.pdf")
+    assert Path(first["path"]).read_bytes() == Path(again["path"]).read_bytes()
+    assert first["sha256"] == again["sha256"]
+    report = rendered[("rapport", "nb")]
+    report_again = rendering.render_pdf("arsrapport.html.j2", report_context("nb"), "nb", out_dir / "r2.pdf")
+    assert report["sha256"] == report_again["sha256"]
+
+
+@pytest.mark.parametrize("kind,form", [("rapport", "nb"), ("rapport", "nn"), ("brev", "nb"), ("brev", "nn")])
+def test_pdfa_2a_markers(rendered, kind, form):
+    path = Path(rendered[(kind, form)]["path"])
+    reader = PdfReader(path)
+    root = reader.trailer["/Root"]
+    assert root["/Lang"] == {"nb": "nb-NO", "nn": "nn-NO"}[form]
+    assert "/StructTreeRoot" in root
+    assert root["/MarkInfo"]["/Marked"] in (True, "true")
+    assert "/OutputIntents" in root
+    xmp = root["/Metadata"].get_object().get_data().decode()
+    assert 'pdfaid:part="2"' in xmp and 'pdfaid:conformance="A"' in xmp
+    assert "<xmp:CreateDate>2014-02-14T00:00:00Z</xmp:CreateDate>" in xmp
+    assert reader.metadata["/CreationDate"] == "D:20140214000000Z"
+    assert reader.metadata.title and reader.metadata.creation_date.date() == D(2014, 2, 14)
+    # every font embedded
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descendants = font.get("/DescendantFonts")
+            descriptor = (descendants[0].get_object() if descendants else font)["/FontDescriptor"]
+            assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+
+
+def test_figures_have_alternative_text(rendered):
+    reader = PdfReader(rendered[("rapport", "nn")]["path"])
+    figures = []
+
+    def walk(node):
+        node = node.get_object()
+        if isinstance(node, dict) or hasattr(node, "keys"):
+            if node.get("/S") == "/Figure":
+                figures.append(node)
+            kids = node.get("/K")
+            if kids is not None:
+                for kid in (kids if isinstance(kids, list) else [kids]):
+                    if hasattr(kid, "get_object"):
+                        walk(kid)
+        return figures
+
+    walk(reader.trailer["/Root"]["/StructTreeRoot"])
+    assert figures and all(str(f.get("/Alt", "")).startswith(("Sjukefråvær", "Del heiltidstilsette"))
+                           for f in figures)
+
+
+@pytest.mark.skipif(shutil.which("qpdf") is None, reason="qpdf not installed")
+def test_qpdf_check(rendered):
+    for info in rendered.values():
+        result = subprocess.run(["qpdf", "--check", info["path"]], capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_no_weasyprint_errors(out_dir, caplog):
+    with caplog.at_level(logging.WARNING, logger="weasyprint"):
+        rendering.render_pdf("arsrapport.html.j2", report_context("nn"), "nn", out_dir / "log.pdf")
+    problems = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert not problems, problems
+
+
+def test_render_many_in_processes(out_dir):
+    jobs = [("brev.html.j2", letter_context(form, name=f"Prosjekt {i}"), form, out_dir / f"many_{i}.pdf")
+            for i, form in enumerate(["nb", "nn", "nb"])]
+    results = rendering.render_many(jobs, processes=2)
+    assert [r["path"] for r in results] == [str(j[3]) for j in jobs]
+    single = rendering.render_pdf(*jobs[1][:3], out_dir / "single.pdf")
+    assert results[1]["sha256"] == single["sha256"], "a pool worker must give the same bytes"
