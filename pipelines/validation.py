@@ -76,6 +76,12 @@ def _parse(text, parser, sid, ark, rad, felt, issues, **kwargs):
         return None
 
 
+def _clean(value) -> str | None:
+    if value is None or _isna(value):
+        return None
+    return values.clean_text(str(value)) or None
+
+
 def _int(value) -> int | None:
     return None if value is None or pd.isna(value) else int(value)
 
@@ -110,19 +116,19 @@ def _type_indikatorer(raw: pd.DataFrame, issues) -> pd.DataFrame:
     rows = []
     for r in raw.itertuples(index=False):
         sid, ark, rad = r.innsending_id, r.ark, r.rad
-        label = values.clean_text(r.indikator) if r.indikator else None
+        label = _clean(r.indikator)
         key = values.indicator_key(label) if label else None
         ind = form.INDICATOR_BY_KEY.get(key)
         percent = bool(ind and ind.is_percent)
         rows.append({
             "innsending_id": sid, "ark": ark, "rad": rad,
             "indikator": key or label, "standard": ind is not None,
-            "enhet": ind.unit if ind else (values.clean_text(r.enhet) if r.enhet else None),
+            "enhet": ind.unit if ind else (_clean(r.enhet)),
             **{part: _parse(getattr(r, part), values.parse_number, sid, ark, rad, part, issues, percent=percent)
                for part in ("utgangspunkt", "maal", "resultat")},
             **{part: _parse(getattr(r, part), values.parse_year, sid, ark, rad, part, issues)
                for part in ("utgangsaar", "maalaar")},
-            "kommentar": values.clean_text(r.kommentar) if r.kommentar else None,
+            "kommentar": _clean(r.kommentar),
             "min": ind.low if ind else None, "maks": ind.high if ind else None,
         })
     return pd.DataFrame(rows, columns=["innsending_id", "ark", "rad", "indikator", "standard", "enhet",
@@ -136,11 +142,11 @@ def _type_tiltak(raw: pd.DataFrame, issues) -> pd.DataFrame:
         sid, ark, rad = r.innsending_id, r.ark, r.rad
         rows.append({
             "innsending_id": sid, "ark": ark, "rad": rad,
-            "tiltak": values.clean_text(r.tiltak) if r.tiltak else None,
+            "tiltak": _clean(r.tiltak),
             "status": _parse(r.status, values.parse_measure_status, sid, ark, rad, "status", issues),
             "start": _parse(r.start, values.parse_date, sid, ark, rad, "start", issues),
             "slutt": _parse(r.slutt, values.parse_date, sid, ark, rad, "slutt", issues),
-            "kommentar": values.clean_text(r.kommentar) if r.kommentar else None,
+            "kommentar": _clean(r.kommentar),
         })
     return pd.DataFrame(rows, columns=["innsending_id", "ark", "rad", "tiltak", "status", "start", "slutt",
                                        "kommentar"])
@@ -152,10 +158,10 @@ def _type_risiko(raw: pd.DataFrame, issues) -> pd.DataFrame:
         sid, ark, rad = r.innsending_id, r.ark, r.rad
         rows.append({
             "innsending_id": sid, "ark": ark, "rad": rad,
-            "risikofaktor": values.clean_text(r.risikofaktor) if r.risikofaktor else None,
+            "risikofaktor": _clean(r.risikofaktor),
             "sannsynlighet": _parse(r.sannsynlighet, values.parse_int, sid, ark, rad, "sannsynlighet", issues),
             "konsekvens": _parse(r.konsekvens, values.parse_int, sid, ark, rad, "konsekvens", issues),
-            "mottiltak": values.clean_text(r.mottiltak) if r.mottiltak else None,
+            "mottiltak": _clean(r.mottiltak),
         })
     return pd.DataFrame(rows, columns=["innsending_id", "ark", "rad", "risikofaktor", "sannsynlighet",
                                        "konsekvens", "mottiltak"])

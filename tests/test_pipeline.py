@@ -126,3 +126,31 @@ def test_blank_form(tmp_path, form):
     wb = python_calamine.CalamineWorkbook.from_path(str(path))
     labels = [row[0] for row in wb.get_sheet_by_name("Prosjekt").to_python()]
     assert ("Prosjektnamn" if form == "nn" else "Prosjektnavn") in labels
+
+
+@pytest.fixture(scope="session")
+def bundled_run(tmp_path_factory):
+    from pipelines.cli import main
+    from pipelines.resources import DEFAULT_INBOX
+
+    out = tmp_path_factory.mktemp("bundled")
+    assert main(["run", "--year", str(YEAR), "--inbox", str(DEFAULT_INBOX), "--out", str(out)]) == 0
+    return out
+
+
+def test_bundled_inbox_every_planted_defect_caught_at_its_place(bundled_run):
+    from pipelines.resources import DEFAULT_INBOX
+
+    manifest = json.loads((DEFAULT_INBOX / "manifest.json").read_text(encoding="utf-8"))
+    found = sql(bundled_run, "select filnavn, regel, ark, rad, felt from core_avvik where aar = ?", YEAR)
+    planted = [d for d in manifest["defects"] if d["year"] == YEAR]
+    assert planted
+    for d in planted:
+        name = d["file"].split("/", 1)[1]
+        hits = [f for f in found if f[0] == name and f[1] == d["rule"]]
+        assert len(hits) == 1, (d, hits)
+        if d["sheet"]:
+            assert hits[0][2:] == (d["sheet"], d["row"], d["field"]), d
+    run = json.loads((bundled_run / str(YEAR) / "run.json").read_text())
+    assert run["filer"] == sum(run["filer_utfall"].values())
+    assert run["brev"] == run["aktive_prosjekt"]
