@@ -270,13 +270,13 @@ def write_blank_form(year: int, form: str, path: Path) -> Path:
     Prosjekt: labels, rapporteringsår prefilled. Indikatorer: every standard
     indicator with its unit and empty values. Tiltak, Risiko: headers. A guidance
     sheet. In .xlsx: drop-down lists (Ja/Nei, status), whole-number checks,
-    column widths. Deterministic: dated 1 December of the year before.
+    column widths. Deterministic: dated 1 September of the reporting year.
     """
     path = Path(path)
     indicators = [{"indikator": ind.key} for ind in F.STANDARD_INDICATORS]
     sheets = form_sheets(form, {"rapporteringsaar": int(year)}, indicators, [], [], guidance=True, year=int(year))
     write_workbook(path, sheets, layouts=form_layouts(form, blank=True),
-                   timestamp=dt.datetime(int(year) - 1, 12, 1, 0, 0, 0),
+                   timestamp=dt.datetime(int(year), 9, 1, 0, 0, 0),
                    title=f"Rapporteringsskjema {year}", language="nn-NO" if form == "nn" else "nb-NO")
     return path
 

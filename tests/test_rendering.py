@@ -252,7 +252,9 @@ def test_chart_rows_are_alphabetical_not_by_result():
     assert "<script>" not in svg and "<img" not in svg
     assert "<title>" in svg and "<desc>" in svg and "ikkje rangerte" in svg
     assert "8,4 → 9,2" in svg  # decimal comma, own baseline → this year
-    assert svg.count('class="ia-referanse"') == 4  # IA reference (baseline × 0,8) on every sick-leave row
+    ia = re.search(r'class="ia-referanse"[^>]* d="([^"]+)"', svg).group(1)
+    assert ia.count("M") == 2 * 4  # an IA cross (baseline × 0,8) on every sick-leave row: 2 strokes each
+    assert svg.count("IA-referanse") == 4 and "IA-referanse 6,7" in svg  # 8,4 × 0,8, in the text alternative
     assert svg == charts.indicator_charts("sykefravaer_pst", list(reversed(seriar_rows())), 2013, "nn")[0]
 
 
