@@ -25,6 +25,7 @@ from schemas import form
 MAX_TABLE_ROWS = 500  # the form has room for a few dozen rows; 500 is generous
 MAX_UNZIPPED_BYTES = 50 * 1024 * 1024  # zip-bomb guard before any XML is parsed
 MAX_CSV_ROWS = 5000
+INDICATOR_VALUES = ("utgangspunkt", "utgangsaar", "maal", "maalaar", "resultat")
 
 
 @dataclass
@@ -225,6 +226,8 @@ def _table(wb, path: Path, fmt: str, sheet_name: str, columns, issues: list[Issu
             record[key] = percent_text(raw) if (r - 1, c) in percent_cells else cell_text(raw)
         if all(record.get(k) is None for k in positions):
             continue
+        if percent_aware and all(record.get(k) is None for k in INDICATOR_VALUES):
+            continue  # a standard row the project left unused: label and unit only
         out.append(record)
     return out
 
