@@ -32,7 +32,7 @@ bench: setup
 
 # Re-pin the dependencies (needs uv): every package with its hashes, no index address.
 lock:
-	uv pip compile pyproject.toml --extra test --generate-hashes --python-version 3.11 -o requirements.lock
+	uv pip compile pyproject.toml requirements-build.in --extra test --generate-hashes --python-version 3.11 -o requirements.lock
 
 clean:
 	rm -rf output .pytest_cache
