@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from schemas import form as reporting_form
+
 # Severities
 REJECT_FILE = "avvis_fil"  # the whole submission (file or CSV row) is not used
 REJECT_ROW = "avvis_rad"  # one row of a table is not used
@@ -127,7 +129,7 @@ class Issue:
         if self.rad is not None:
             place.append(f"rad {self.rad}" if self.ark else f"linje {self.rad}")
         if self.felt:
-            place.append(f"feltet «{self.felt}»")
+            place.append(f"feltet «{field_label(self.felt, form)}»")
         text = (", ".join(place) + ": " if place else "") + (nn if nynorsk else nb)
         expected = self.expected(form)
         if self.verdi not in (None, ""):
@@ -143,6 +145,15 @@ class Issue:
         record.pop("alvor")
         return {**record, "alvorsgrad": self.alvorsgrad,
                 "melding_nb": self.message("nb"), "melding_nn": self.message("nn")}
+
+
+def field_label(key: str, form: str) -> str:
+    """What the project leader sees in the form, not our internal key."""
+    for item in (*reporting_form.PROSJEKT_FIELDS, *reporting_form.INDIKATOR_COLUMNS, *reporting_form.TILTAK_COLUMNS,
+                 *reporting_form.RISIKO_COLUMNS):
+        if item.key == key:
+            return item.label(form)
+    return key
 
 
 def _short(value: str, limit: int = 60) -> str:

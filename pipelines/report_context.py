@@ -35,8 +35,8 @@ def _plain(value):
     return value
 
 
-def _mart(con, name: str, year: int, where: str = "") -> list[dict]:
-    return _records(con, f'select * from "{name}" where aar = ? {where}', [year])
+def _mart(con, name: str, year: int) -> list[dict]:
+    return _records(con, f'select * from "{name}" where aar = ?', [year])
 
 
 def secretariat() -> dict:
