@@ -316,11 +316,14 @@ def indicator_chart(indikator: str, projects: list[ProjectSeries], aar: int, for
     label = ind.label(form) if ind else str(indikator)
     unit = _UNITS.get(ind.unit if ind else "", ("", ""))[1 if form == "nn" else 0]
     ticks = ticks if ticks is not None else domain(indikator, projects)
+    if len(ticks) < 2:  # degenerate axis (e.g. every value outside the indicator's range)
+        ticks = nice_ticks(float(ticks[0]) if ticks else 0.0, (float(ticks[0]) if ticks else 0.0) + 1)
     lo, hi = float(ticks[0]), float(ticks[-1])
     decimals = _decimals(ticks)
 
     def sx(v: float) -> float:
-        return PLOT_LEFT + (v - lo) / (hi - lo) * (PLOT_RIGHT - PLOT_LEFT)
+        x = PLOT_LEFT + (v - lo) / (hi - lo) * (PLOT_RIGHT - PLOT_LEFT)
+        return min(max(x, PLOT_LEFT), PLOT_RIGHT)  # out-of-range data stays inside the plot
 
     height = LEGEND_H + ROW_H * len(projects) + AXIS_H
     title = _w("tittel", form, label=label, aar=aar)

@@ -13,6 +13,22 @@ context always gives the same bytes: the document dates come from
 files inside ``report_templates/``; any other URL (http, data, files
 elsewhere) is refused, so text from a submission can never make the renderer
 fetch anything.
+
+Context contract (built by the caller from the DuckDB marts; any value may be
+None; dates are ``datetime.date``; money in NOK; percents as percent numbers,
+8.4 for 8,4 %; shares 0–1). :data:`TEMPLATE_KEYS` lists the top-level keys:
+
+* common: ``aar``, ``rapportdato`` (the run's report date, never the clock),
+  ``run_id``, ``kodeversjon``, ``eksempeldata`` (bool), ``status``
+  (``'utkast'`` | ``'endeleg'``); ``form`` is set from the ``form`` argument.
+* ``arsrapport.html.j2``: ``pulje``, ``nettverk``, ``tema``, ``indikatorar``,
+  ``seriar``, ``tiltak_status``, ``hoge_risikoar``, ``gode_eksempel``,
+  ``okonomi_tema``, ``tilbakebetaling``, ``avvik_regel``, ``utan_rapport``,
+  ``filer`` — lists of row dicts (see the template for the row keys).
+* ``brev.html.j2``: ``prosjekt`` (dict), ``indikatorar``, ``funn`` (lists),
+  ``svarfrist``, ``konto``, ``kontakt`` (``namn``, ``epost``, ``telefon``).
+
+Projects are always listed alphabetically (Norwegian collation), never by result.
 """
 
 from __future__ import annotations
@@ -59,6 +75,15 @@ LANG = {"nb": "nb-NO", "nn": "nn-NO"}
 DASH = "–"  # shown where a value is missing
 
 log = logging.getLogger(__name__)
+
+COMMON_KEYS = ("aar", "rapportdato", "run_id", "kodeversjon", "eksempeldata", "status")
+TEMPLATE_KEYS: dict[str, tuple[str, ...]] = {
+    "arsrapport.html.j2": COMMON_KEYS + (
+        "pulje", "nettverk", "tema", "indikatorar", "seriar", "tiltak_status", "hoge_risikoar",
+        "gode_eksempel", "okonomi_tema", "tilbakebetaling", "avvik_regel", "utan_rapport", "filer"),
+    "brev.html.j2": COMMON_KEYS + ("prosjekt", "indikatorar", "funn", "svarfrist", "konto", "kontakt"),
+}
+STATUSES = ("utkast", "endeleg")
 
 
 class RenderError(RuntimeError):
@@ -248,7 +273,7 @@ def find_row(rows: Iterable[Mapping[str, Any]] | None, attribute: str, value: An
     return None
 
 
-_SEVERITY_ORDER = {"avvis_fil": 0, "avvis_rad": 1, "merknad": 2}
+_SEVERITY_ORDER = {"avvis_fil": 0, "avvis_rad": 1, "merknad": 2, "krav": 1}
 _STANDARD_ORDER = {ind.key: i for i, ind in enumerate(STANDARD_INDICATORS)}
 
 
@@ -288,6 +313,26 @@ def municipality_name(name: Any, form: str) -> str:
     return text("kommune_namn", form, namn=name)
 
 
+def difference(a: Any, b: Any) -> Decimal | None:
+    """``a − b`` exactly (ints, floats and Decimals from the warehouse mix safely); None if either is."""
+    if a is None or b is None:
+        return None
+    return _decimal(a) - _decimal(b)
+
+
+def ratio(a: Any, b: Any) -> Decimal | None:
+    """``a / b`` as a share (0–1), or None when it cannot be computed."""
+    if a is None or b is None or _decimal(b) == 0:
+        return None
+    return _decimal(a) / _decimal(b)
+
+
+def product(a: Any, b: Any) -> Decimal | None:
+    if a is None or b is None:
+        return None
+    return (_decimal(a) * _decimal(b)).normalize()
+
+
 def _raise(message: str) -> None:
     raise ValueError(message)
 
@@ -298,7 +343,12 @@ def sum_rows(rows: Iterable[Mapping[str, Any]], *keys: str) -> dict[str, Any]:
     total: dict[str, Any] = {}
     for key in keys:
         values = [r.get(key) for r in rows if r.get(key) is not None]
-        total[key] = sum(values) if values else None
+        if not values:
+            total[key] = None
+        elif all(isinstance(v, int) for v in values):
+            total[key] = sum(values)
+        else:  # money may arrive as float or Decimal: add exactly
+            total[key] = sum((_decimal(v) for v in values), Decimal(0))
     return total
 
 
@@ -377,6 +427,9 @@ def environment() -> Environment:
         temaer=_themes,
         finn=find_row,
         sum_rows=sum_rows,
+        differanse=difference,
+        forhold=ratio,
+        produkt=product,
         avvik_etter_alvor=deviations_in_order,
         filer_i_rekkjefolgje=files_in_order,
         indikatorar_i_rekkjefolgje=indicators_in_order,
@@ -391,14 +444,24 @@ def environment() -> Environment:
     return env
 
 
+def check_context(template: str, context: Mapping[str, Any]) -> None:
+    """Fail early, with the names, when top-level keys of the contract are missing."""
+    missing = [k for k in TEMPLATE_KEYS.get(template, COMMON_KEYS) if k not in context]
+    if missing:
+        raise KeyError(f"{template}: context lacks {', '.join(missing)}")
+    if context["rapportdato"] is None:
+        raise ValueError("context['rapportdato'] is required (the PDF's dates come from it)")
+    if context["status"] not in STATUSES:
+        raise ValueError(f"context['status'] must be one of {STATUSES}, not {context['status']!r}")
+
+
 def render_html(template: str, context: Mapping[str, Any], form: str) -> str:
     """The HTML a PDF is made from (also handy to look at in a browser)."""
     if form not in FORMS:
         raise ValueError(f"form must be 'nb' or 'nn', not {form!r}")
     if context.get("form", form) != form:
         raise ValueError(f"context form {context.get('form')!r} differs from form {form!r}")
-    if "rapportdato" not in context or context["rapportdato"] is None:
-        raise ValueError("context['rapportdato'] is required (the PDF's dates come from it)")
+    check_context(template, context)
     ctx = dict(context)
     ctx["form"] = form
     ctx["lang"] = LANG[form]
@@ -466,6 +529,80 @@ def stylesheet():
                   font_config=_font_config())
 
 
+def _ref_number(ref: Any) -> int | None:
+    """``b'12 0 R'`` → 12 (pydyf references are bytes or str)."""
+    if isinstance(ref, (bytes, str)):
+        parts = (ref.decode() if isinstance(ref, bytes) else ref).split()
+        if len(parts) == 3 and parts[2] == "R" and parts[0].isdigit():
+            return int(parts[0])
+    return None
+
+
+def _artifact_margin_content(document, pdf) -> None:
+    """WeasyPrint finisher: mark running headers and page numbers as artifacts.
+
+    WeasyPrint 70 tags the text of page margin boxes (our running header and
+    «Side N av M») with structure elements that it deliberately leaves out of
+    the structure tree (see weasyprint/pdf/tags.py). Tagged PDF (and so
+    PDF/A-2a) wants every piece of content either in the tree or marked as an
+    artifact, so this turns those orphaned marked-content sequences into
+    ``/Artifact`` and drops the orphans from the parent tree. Anything
+    unexpected leaves the PDF unchanged (and is logged).
+    """
+    import pydyf
+
+    try:
+        objects = pdf.objects
+        root_number = _ref_number(pdf.catalog.get("StructTreeRoot"))
+        if root_number is None:
+            return
+        root = objects[root_number]
+        reachable: set[int] = set()
+        todo = [n for n in (_ref_number(k) for k in root.get("K", ())) if n is not None]
+        while todo:
+            number = todo.pop()
+            if number in reachable:
+                continue
+            reachable.add(number)
+            kids = objects[number].get("K", ()) if isinstance(objects[number], dict) else ()
+            todo.extend(n for n in (_ref_number(k) for k in kids) if n is not None)
+
+        parent_tree = objects[_ref_number(root["ParentTree"])]
+        nums = parent_tree["Nums"]
+        page_numbers = [_ref_number(ref) for ref in pdf.page_references]
+        changed = 0
+        for i in range(0, len(nums), 2):
+            key, refs = nums[i], nums[i + 1]
+            if not isinstance(refs, list) or not (0 <= key < len(page_numbers)):
+                continue  # annotation entries (a single reference) are left alone
+            orphan_mcids = {mcid for mcid, ref in enumerate(refs)
+                            if _ref_number(ref) is not None and _ref_number(ref) not in reachable}
+            if not orphan_mcids:
+                continue
+            stream = objects[_ref_number(objects[page_numbers[key]]["Contents"])]
+            items = stream.stream
+            for j in range(1, len(items) - 1):
+                item = items[j]
+                if (isinstance(item, pydyf.Dictionary) and item.get("MCID") in orphan_mcids
+                        and items[j + 1] == b"BDC"):
+                    mcid = item["MCID"]
+                    items[j - 1], items[j], items[j + 1] = "/Artifact", b"BMC", b""
+                    objects[_ref_number(refs[mcid])].free = "f"
+                    refs[mcid] = "null"
+                    orphan_mcids.discard(mcid)
+                    changed += 1
+            if orphan_mcids:
+                log.warning("untagged content left on page %d: MCIDs %s", key + 1, sorted(orphan_mcids))
+        # Structure elements that only held margin content are now unreferenced: drop them.
+        for number, obj in enumerate(objects):
+            if (number and isinstance(obj, dict) and obj.get("Type") == "/StructElem"
+                    and number not in reachable):
+                obj.free = "f"
+        log.debug("marked %d margin-box sequences as artifacts", changed)
+    except Exception:  # pragma: no cover - defensive: never lose a document over this
+        log.exception("could not mark margin boxes as artifacts; PDF left as WeasyPrint wrote it")
+
+
 def warm_up() -> None:
     """Compile templates, load phrases and parse the CSS (e.g. in a pool worker)."""
     env = environment()
@@ -483,7 +620,7 @@ def render_pdf_bytes(template: str, context: Mapping[str, Any], form: str) -> tu
                        url_fetcher=url_fetcher()).render(
         stylesheets=[stylesheet()], font_config=_font_config(),
         pdf_variant=PDF_VARIANT, pdf_tags=True)
-    pdf = document.write_pdf(pdf_variant=PDF_VARIANT, pdf_tags=True)
+    pdf = document.write_pdf(pdf_variant=PDF_VARIANT, pdf_tags=True, finisher=_artifact_margin_content)
     return pdf, len(document.pages)
 
 
