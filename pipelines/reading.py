@@ -20,6 +20,7 @@ import python_calamine
 from defusedxml import ElementTree as SafeET
 
 from pipelines.issues import Issue
+from pipelines.landing import MAX_FILE_BYTES
 from schemas import form
 
 MAX_TABLE_ROWS = 500  # the form has room for a few dozen rows; 500 is generous
@@ -54,6 +55,12 @@ class ReadResult:
 
 def read_file(path: Path, fmt: str) -> ReadResult:
     try:
+        size = path.stat().st_size
+        if size == 0:
+            return ReadResult(issues=[Issue("fil_tom")])
+        if size > MAX_FILE_BYTES:
+            return ReadResult(issues=[Issue("fil_for_stor", verdi=f"{size / 1024 / 1024:.0f} MB",
+                                            forventa=f"under {MAX_FILE_BYTES // (1024 * 1024)} MB")])
         if fmt == "csv":
             return read_csv_export(path)
         if fmt in {"xlsx", "xlsm", "xls", "ods"}:
@@ -62,7 +69,10 @@ def read_file(path: Path, fmt: str) -> ReadResult:
             return ReadResult(issues=[Issue("fil_ulesbar", verdi=path.suffix, forventa="rekneark")])
         return ReadResult(issues=[Issue("fil_feil_type", verdi=path.suffix or path.name,
                                         forventa=".xlsx, .xls, .ods, .xlsm eller .csv")])
-    except Exception as exc:  # a broken file must end as a rejection, never as a crashed run
+    except BaseException as exc:  # a broken file must end as a rejection, never as a crashed run
+        if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+            raise
+        # calamine's Rust panics (e.g. a truncated .xls) arrive as pyo3 PanicException, a BaseException
         return ReadResult(issues=[Issue("fil_ulesbar", verdi=type(exc).__name__)])
 
 
@@ -212,7 +222,11 @@ def _table(wb, path: Path, fmt: str, sheet_name: str, columns, issues: list[Issu
                                 forventa=f"kolonnen «{label[key]}»"))
         if first_column in missing:
             return []
-    percent_cells = _percent_cells(path, sheet_name) if percent_aware and fmt in {"xlsx", "xlsm"} else set()
+    percent_cells = set()
+    if percent_aware and fmt in {"xlsx", "xlsm"}:
+        percent_cells = _percent_cells(path, sheet_name)
+    elif percent_aware and fmt == "ods":
+        percent_cells = _ods_percent_cells(path, sheet_name)
     out = []
     body = rows[header_at + 1:]
     if len([r for r in body if any(cell_text(c) for c in r)]) > MAX_TABLE_ROWS:
@@ -269,6 +283,34 @@ def _percent_cells(path: Path, sheet_name: str) -> set[tuple[int, int]]:
                     cells.add(_ref_to_index(c.get("r", "")))
             return cells
     except (KeyError, zipfile.BadZipFile, SafeET.ParseError, ValueError, StopIteration):
+        return set()
+
+
+def _ods_percent_cells(path: Path, sheet_name: str) -> set[tuple[int, int]]:
+    """(row0, col0) of the cells of an .ods sheet whose value type is a percentage (defusedxml)."""
+    t = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+    office = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+    try:
+        with zipfile.ZipFile(path) as zf:
+            content = SafeET.fromstring(zf.read("content.xml"))
+        table = next((e for e in content.iter(f"{{{t}}}table") if e.get(f"{{{t}}}name") == sheet_name), None)
+        if table is None:
+            return set()
+        cells, r = set(), 0
+        for row in table.iter(f"{{{t}}}table-row"):
+            c = 0
+            for cell in row:
+                if cell.tag not in (f"{{{t}}}table-cell", f"{{{t}}}covered-table-cell"):
+                    continue
+                span = int(cell.get(f"{{{t}}}number-columns-repeated", "1"))
+                if cell.get(f"{{{office}}}value-type") == "percentage":
+                    cells.update((r, c + k) for k in range(min(span, 1000)))
+                c += span
+            r += int(row.get(f"{{{t}}}number-rows-repeated", "1"))
+            if r > MAX_TABLE_ROWS * 4:
+                break
+        return cells
+    except (KeyError, zipfile.BadZipFile, SafeET.ParseError, ValueError):
         return set()
 
 

@@ -20,12 +20,13 @@ _DATE_FORMS = (
     re.compile(r"^(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4})$"),
 )
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[A-Za-z]{2,}$")
-_CONTROL = {c for c in map(chr, range(32)) if c not in "\n\t"}
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)  # no nan, inf, 1_000
 
 
 def clean_text(text: str) -> str:
-    """Drop control and bidirectional-override characters; keep the words."""
-    return "".join(ch for ch in text if ch not in _CONTROL and unicodedata.category(ch) != "Cf").strip()
+    """Drop control (C0, DEL, C1; not newline or tab) and format/bidirectional characters; keep the words."""
+    return "".join(ch for ch in text
+                   if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf")).strip()
 
 
 def parse_number(text: str, *, percent: bool = False, money: bool = False) -> float:
@@ -46,10 +47,9 @@ def parse_number(text: str, *, percent: bool = False, money: bool = False) -> fl
     elif money and re.fullmatch(r"\d{1,3}[.,]\d{3}", s):
         raise ValueError("belop_utan_skilje")
     s = s.replace(",", ".")
-    try:
-        return float(s)
-    except ValueError:
-        raise ValueError("tal") from None
+    if not _NUMBER.fullmatch(s):  # float() would also take «nan», «inf», «1_000» and non-ASCII digits
+        raise ValueError("tal")
+    return float(s)
 
 
 def parse_int(text: str) -> int:
@@ -149,7 +149,9 @@ def indicator_key(label: str) -> str | None:
 
 
 PARSERS = {
-    "text": clean_text, "longtext": clean_text, "prosjektnummer": lambda t: clean_text(t).upper(),
+    # text of nothing but marks or control characters is empty, so a required field is reported missing
+    "text": lambda t: clean_text(t) or None, "longtext": lambda t: clean_text(t) or None,
+    "prosjektnummer": lambda t: clean_text(t).upper(),
     "kommunenummer": parse_kommunenummer, "year": parse_year, "themes": parse_themes,
     "status": parse_status, "email": parse_email, "yesno": parse_yesno, "date": parse_date,
     "int03": parse_int, "nok": lambda t: parse_number(t, money=True),

@@ -158,8 +158,10 @@ def validerte_innsendingar(context: dg.AssetExecutionContext, settings: Settings
         files = warehouse.read_year(con, "raw_filer", year)
         problems = warehouse.read_year(con, "raw_lesefeil", year)
         register = {name: con.execute(f"select * from ref_{name}").df() for name in ("prosjekt", "kommuner")}
-    rejected_when_read = set(problems.loc[(problems["alvor"] == REJECT_FILE) | problems["regel"].map(
-        lambda r: RULES[r][0] == REJECT_FILE), "innsending_id"].dropna())
+    rejecting = (problems["alvor"] == REJECT_FILE) | problems["regel"].map(lambda r: RULES[r][0] == REJECT_FILE)
+    rejected_files = set(problems.loc[rejecting & problems["innsending_id"].isna(), "sha256"])
+    rejected_when_read = set(problems.loc[rejecting, "innsending_id"].dropna()) | set(
+        raw["innsendingar"].loc[raw["innsendingar"]["sha256"].isin(rejected_files), "innsending_id"])
     result = validation.validate_year(year, raw, register, rejected_when_read)
     subs = result.innsendingar
     issues = [(r.innsending_id, r.sha256, Issue(r.regel, ark=_none(r.ark), rad=_none(r.rad), felt=_none(r.felt),

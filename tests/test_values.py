@@ -1,0 +1,254 @@
+"""The parsers of `pipelines.values`, value by value, as REPORTING_FORM.md writes them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from pipelines import values
+from pipelines.issues import EXPECTED
+
+# --- numbers -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("8,4", 8.4),
+    ("8.4", 8.4),
+    ("8,4 %", 8.4),
+    ("8,4%", 8.4),
+    ("8.4 %", 8.4),
+    ("8,4\u00a0%", 8.4),  # no-break space, as Excel writes it
+    (" 12 ", 12.0),
+    ("0", 0.0),
+    ("100", 100.0),
+    ("-2", -2.0),
+    ("1e-05", 0.00001),  # what `reading.cell_text` writes for a very small float
+])
+def test_percent_numbers(text, expected):
+    assert values.parse_number(text, percent=True) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("1 234 567", 1234567.0),
+    ("1\u00a0234\u00a0567", 1234567.0),
+    ("1\u202f234\u202f567", 1234567.0),  # narrow no-break space
+    ("1.234.567", 1234567.0),
+    ("1,234,567", 1234567.0),
+    ("340000", 340000.0),
+    ("340000.0", 340000.0),
+    ("1 234,50", 1234.5),
+    ("kr 1 234", 1234.0),
+    ("12 500,-", 12500.0),
+    ("NOK 5000", 5000.0),
+    ("0", 0.0),
+])
+def test_money(text, expected):
+    assert values.parse_number(text, money=True) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(("text", "kwargs", "reason"), [
+    ("1,234", {"money": True}, "belop_utan_skilje"),  # 1234 kroner or 1,234 kroner? ambiguous
+    ("1.234", {"money": True}, "belop_utan_skilje"),
+    ("8,4 %", {}, "tal_utan_prosent"),
+    ("8,4 %", {"money": True}, "tal_utan_prosent"),
+    ("1.234,5", {"percent": True}, "eitt_desimalteikn"),
+    ("1,234.5", {"money": True}, "eitt_desimalteikn"),
+    ("1.234.567", {"percent": True}, "tal"),  # thousands groups only in money
+    ("8,4,1", {}, "tal"),
+    ("åtte", {}, "tal"),
+    ("", {}, "tal"),
+    ("%", {"percent": True}, "tal"),
+    ("0x10", {}, "tal"),
+    # float() would take these; a report must not
+    ("nan", {}, "tal"),
+    ("NaN", {"percent": True}, "tal"),
+    ("inf", {}, "tal"),
+    ("-Infinity", {"money": True}, "tal"),
+    ("1_000", {}, "tal"),
+    ("\u0661\u0662", {}, "tal"),  # Arabic-Indic digits
+])
+def test_numbers_rejected_with_reason(text, kwargs, reason):
+    with pytest.raises(ValueError) as err:
+        values.parse_number(text, **kwargs)
+    assert err.value.args[0] == reason
+    assert reason in EXPECTED
+
+
+@pytest.mark.parametrize(("text", "expected"), [("3", 3), ("0", 0), ("2.0", 2), ("2,0", 2)])
+def test_int(text, expected):
+    assert values.parse_int(text) == expected
+
+
+@pytest.mark.parametrize(("text", "reason"), [("2,5", "heilt_tal"), ("to", "tal")])
+def test_int_rejected(text, reason):
+    with pytest.raises(ValueError, match=reason):
+        values.parse_int(text)
+
+
+@pytest.mark.parametrize(("text", "expected"), [("2013", 2013), ("2013.0", 2013), (" 2015 ", 2015)])
+def test_year(text, expected):
+    assert values.parse_year(text) == expected
+
+
+@pytest.mark.parametrize("text", ["13", "20133", "1899"])
+def test_year_rejected(text):
+    with pytest.raises(ValueError, match="aarstal"):
+        values.parse_year(text)
+
+
+# --- dates -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("23.11.2013", date(2013, 11, 23)),
+    ("2013-11-23", date(2013, 11, 23)),
+    ("23/11/2013", date(2013, 11, 23)),
+    ("1.2.2014", date(2014, 2, 1)),
+    ("1/2/2014", date(2014, 2, 1)),
+    ("2013-11-23 00:00:00", date(2013, 11, 23)),  # a date cell with its time
+    ("2013-11-23T10:15:00", date(2013, 11, 23)),
+    (" 29.02.2012 ", date(2012, 2, 29)),
+])
+def test_dates(text, expected):
+    assert values.parse_date(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "31.02.2013", "29.02.2013", "2013-13-01", "32.01.2013", "0.0.2013", "2013/11/23", "23.11.13",
+    "23-11-2013", "11/23/2013", "i fjor", "", "41600",
+])
+def test_invalid_dates(text):
+    with pytest.raises(ValueError, match="dato"):
+        values.parse_date(text)
+
+
+# --- yes / no, themes, status ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "expected"), [("Ja", True), ("ja", True), (" JA ", True), ("Nei", False),
+                                                 ("NEI", False), ("nei ", False)])
+def test_yesno(text, expected):
+    assert values.parse_yesno(text) is expected
+
+
+@pytest.mark.parametrize("text", ["yes", "no", "j", "n", "1", "0", "Ja/Nei", "true"])
+def test_yesno_rejected(text):
+    with pytest.raises(ValueError, match="ja_nei"):
+        values.parse_yesno(text)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("sykefravær", ["sykefravaer"]),
+    ("Sjukefråvær", ["sykefravaer"]),
+    ("heltid/deltid", ["heltid_deltid"]),  # the slash belongs to the name
+    ("heiltid/deltid", ["heltid_deltid"]),
+    ("Heltid/deltid; sykefravær", ["heltid_deltid", "sykefravaer"]),
+    ("omdømme, innovasjon", ["innovasjon", "omdomme"]),
+    ("Omdøme ; Kompetanse og rekruttering ;", ["kompetanse_rekruttering", "omdomme"]),
+    ("omdømme; omdøme", ["omdomme"]),  # nb and nn of one theme once
+    ("kompetanse_rekruttering", ["kompetanse_rekruttering"]),  # the canonical key itself
+])
+def test_themes(text, expected):
+    assert values.parse_themes(text) == expected
+
+
+@pytest.mark.parametrize("text", ["heltid", "deltid", "heltid / deltid / sykefravær", "sport", ";", " , "])
+def test_themes_rejected(text):
+    with pytest.raises(ValueError, match="tema"):
+        values.parse_themes(text)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("oppstart", "oppstart"), ("Gjennomføring", "gjennomforing"), ("avsluttet", "avsluttet"),
+    ("avslutta", "avsluttet"), ("AVSLUTTA ", "avsluttet"), ("drift", "drift"), ("Drift:", "drift"),
+])
+def test_status(text, expected):
+    assert values.parse_status(text) == expected
+
+
+@pytest.mark.parametrize("text", ["ferdig", "avslutt", "pågår"])
+def test_status_rejected(text):
+    with pytest.raises(ValueError, match="status"):
+        values.parse_status(text)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("pågår", "pagar"), ("i gang", "pagar"), ("I  gang", "pagar"), ("avbrote", "avbrutt"),
+    ("Fullført", "fullfort"), ("planlagt", "planlagt"),
+])
+def test_measure_status(text, expected):
+    assert values.parse_measure_status(text) == expected
+
+
+# --- municipality numbers, e-mail, indicators ---------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("301", "0301"), ("0301", "0301"), ("301.0", "0301"), ("1426", "1426"), (" 1426 ", "1426"), ("14 26", "1426"),
+])
+def test_kommunenummer(text, expected):
+    assert values.parse_kommunenummer(text) == expected
+
+
+@pytest.mark.parametrize("text", ["30", "12345", "Oslo", "03O1", "0301a"])
+def test_kommunenummer_rejected(text):
+    with pytest.raises(ValueError, match="kommunenummer"):
+        values.parse_kommunenummer(text)
+
+
+@pytest.mark.parametrize(("text", "ok"), [
+    ("kari.li@luster.kommune.no", True), (" per@haugesund.kommune.no ", True),
+    ("kari.li(at)luster.no", False), ("kari@luster", False), ("<script>@x.no", False), ("a b@c.no", False),
+])
+def test_email(text, ok):
+    if ok:
+        assert values.parse_email(text) == text.strip()
+    else:
+        with pytest.raises(ValueError, match="epost"):
+            values.parse_email(text)
+
+
+@pytest.mark.parametrize(("label", "key"), [
+    ("Sykefravær", "sykefravaer_pst"), ("sjukefråvær", "sykefravaer_pst"),
+    ("Del heiltidstilsette:", "heltid_andel_pst"), ("Medarbeidartilfredsheit", "medarbeidertilfredshet"),
+    ("omdomme_skar", "omdomme_skar"), ("Antall lærlinger", None),
+])
+def test_indicator_key(label, key):
+    assert values.indicator_key(label) == key
+
+
+# --- free text ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Fleire lærlingar", "Fleire lærlingar"),
+    ("  trimma  ", "trimma"),
+    ("a\x00b\x07c\x1bd", "abcd"),  # C0 controls
+    ("a\x7fb", "ab"),  # DEL
+    ("a\x85b\x9bc", "abc"),  # C1 controls
+    ("Ola\u200f Rå", "Ola Rå"),  # right-to-left mark
+    ("\u202etxt.exe", "txt.exe"),  # right-to-left override
+    ("a\u2066b\u2069c", "abc"),  # bidi isolates
+    ("zero\u200bwidth", "zerowidth"),
+    ("\ufeffBOM", "BOM"),
+    ("linje 1\nlinje 2\tmed tab", "linje 1\nlinje 2\tmed tab"),  # newlines and tabs are kept
+    ("a\rb", "ab"),
+    ("<script>alert(1)</script>", "<script>alert(1)</script>"),  # kept as text; escaped where rendered
+    ("مرحبا", "مرحبا"),  # right-to-left letters are words, not marks
+])
+def test_clean_text(text, expected):
+    assert values.clean_text(text) == expected
+
+
+def test_every_parser_reason_is_an_expected_key():
+    reasons = set()
+    probes = {
+        "kommunenummer": "x", "year": "x", "themes": "x", "status": "x", "email": "x", "yesno": "x",
+        "date": "x", "int03": "x", "nok": "1,234",
+    }
+    for kind, probe in probes.items():
+        with pytest.raises(ValueError) as err:
+            values.PARSERS[kind](probe)
+        reasons.add(err.value.args[0])
+    assert reasons <= set(EXPECTED)
