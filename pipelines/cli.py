@@ -18,7 +18,9 @@ def _instance_home(out: Path) -> Path:
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
-        config.write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+        # DuckDB allows one writer: runs that the sensor or a back-fill starts wait for each other
+        config.write_text("telemetry:\n  enabled: false\nconcurrency:\n  runs:\n    max_concurrent_runs: 1\n",
+                          encoding="utf-8")
     return home
 
 
