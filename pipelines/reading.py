@@ -227,6 +227,8 @@ def _table(wb, path: Path, fmt: str, sheet_name: str, columns, issues: list[Issu
         percent_cells = _percent_cells(path, sheet_name)
     elif percent_aware and fmt == "ods":
         percent_cells = _ods_percent_cells(path, sheet_name)
+    elif percent_aware and fmt == "xls":
+        percent_cells = _xls_percent_cells(path, sheet_name)
     out = []
     body = rows[header_at + 1:]
     if len([r for r in body if any(cell_text(c) for c in r)]) > MAX_TABLE_ROWS:
@@ -283,6 +285,29 @@ def _percent_cells(path: Path, sheet_name: str) -> set[tuple[int, int]]:
                     cells.add(_ref_to_index(c.get("r", "")))
             return cells
     except (KeyError, zipfile.BadZipFile, SafeET.ParseError, ValueError, StopIteration):
+        return set()
+
+
+def _xls_percent_cells(path: Path, sheet_name: str) -> set[tuple[int, int]]:
+    """(row0, col0) of percentage-formatted number cells in an old .xls sheet.
+
+    calamine gives no formats for .xls, so xlrd reads the BIFF format records
+    (it only parses; .xls macros and formulas are never run).
+    """
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True)
+        try:
+            sheet = book.sheet_by_name(sheet_name)
+            percent_xf = {i for i, xf in enumerate(book.xf_list)
+                          if "%" in _unquoted(book.format_map.get(xf.format_key).format_str
+                                              if xf.format_key in book.format_map else "")}
+            return {(r, c) for r in range(sheet.nrows) for c in range(sheet.ncols)
+                    if sheet.cell_type(r, c) == xlrd.XL_CELL_NUMBER and sheet.cell_xf_index(r, c) in percent_xf}
+        finally:
+            book.release_resources()
+    except Exception:  # the values are still read by calamine; only the percent reading is lost
         return set()
 
 

@@ -225,9 +225,7 @@ def test_workbook_roundtrip(lang, values, inds, tiltak, risiko, percent_as):
                 pct.add((ind_sheet, r0, c0))
             else:
                 sheets[ind_sheet][r0][c0] = f"{v:g} %".replace(".", ",")
-    # .xls percentage cells carry their format only in the BIFF records, which calamine does not give the
-    # reader: tested on their own as a known gap (test_xls_percentage_cell) rather than here
-    suffixes = (".xlsx", ".xlsm", ".ods") if percent_as == "cell" else (".xlsx", ".xlsm", ".xls", ".ods")
+    suffixes = (".xlsx", ".xlsm", ".xls", ".ods")
     with tempfile.TemporaryDirectory() as tmp:
         paths = [write_workbook(Path(tmp) / f"2014-01-15_{values['prosjektnummer']}{s}", sheets, pct)
                  for s in suffixes]
@@ -236,8 +234,6 @@ def test_workbook_roundtrip(lang, values, inds, tiltak, risiko, percent_as):
     check(v, file_of, values, inds, tiltak, risiko, len(suffixes))
 
 
-@pytest.mark.xfail(reason="known gap: an .xls percentage cell (0.084 shown as 8,4 %) is read as 0.084; the "
-                          "reader gets no number formats for .xls from calamine", strict=True)
 def test_xls_percentage_cell(tmp_path):
     inds = [{"indikator": "sykefravaer_pst", "resultat": 0.084}]
     values = {**_fixed_values(), "tema": ["sykefravaer"]}
