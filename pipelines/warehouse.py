@@ -78,9 +78,9 @@ def sql_files(layer: str) -> list[Path]:
 
 
 def create_views(con) -> list[str]:
-    """Staging and intermediate models are views: always current, no copies."""
+    """Staging, intermediate and lineage models are views: always current, no copies."""
     names = []
-    for layer in ("staging", "intermediate"):
+    for layer in ("staging", "intermediate", "lineage"):
         for path in sql_files(layer):
             con.execute(f'create or replace view "{path.stem}" as {path.read_text()}')
             names.append(path.stem)

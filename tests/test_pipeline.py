@@ -154,3 +154,17 @@ def test_bundled_inbox_every_planted_defect_caught_at_its_place(bundled_run):
     run = json.loads((bundled_run / str(YEAR) / "run.json").read_text())
     assert run["filer"] == sum(run["filer_utfall"].values())
     assert run["brev"] == run["aktive_prosjekt"]
+
+
+def test_every_mart_figure_traces_to_files_and_rows(small_run):
+    (projects,) = sql(small_run, "select prosjekt_med_indikator from mart_indikator_aar "
+                                 "where aar = ? and indikator = 'sykefravaer_pst'", YEAR)[0]
+    sources = sql(small_run, "select distinct prosjektnummer, filnavn, ark, rad from lin_mart_kjelder "
+                             "where mart = 'mart_indikator_aar' and aar = ? and nokkel = 'sykefravaer_pst'", YEAR)
+    assert len({s[0] for s in sources}) == projects == 1
+    assert sources == [("P2-01", "2014-02-14_sporjeskjema_eksport.csv", None, 2)]  # CSV line 2
+    per_pool = dict(sql(small_run, "select nokkel, count(distinct innsending_id) from lin_mart_kjelder "
+                                   "where mart = 'mart_pulje_aar' and aar = ? group by nokkel", YEAR))
+    accepted = dict(sql(small_run, "select cast(pulje as varchar), rapportar_i_tide + rapportar_for_seint "
+                                   "from mart_pulje_aar where aar = ?", YEAR))
+    assert per_pool == accepted == {"1": 1, "2": 1}

@@ -26,8 +26,9 @@ MODELS = dg.AssetKey(["warehouse", "prosjekt_aar"])
     code_version=code_version(),
     description=(
         "The warehouse's models over the validated tables and the register: staging views (`stg_*`: the "
-        "current submission of each project, typed register) and `int_prosjekt_aar`, one row per project "
-        "and active year with the report's status (on time, late, missing, rejected)."
+        "current submission of each project, typed register), `int_prosjekt_aar`, one row per project "
+        "and active year with the report's status (on time, late, missing, rejected), and the lineage views "
+        "`lin_kjelderader` and `lin_mart_kjelder`: which file, sheet and row fed each row of every mart."
     ),
 )
 def prosjekt_aar(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
@@ -46,8 +47,14 @@ def _grain(path) -> str:
     return re.sub(r"^--\s*", "", first)
 
 
+def _checks(name: str) -> dict:
+    """Checks of a mart live beside it in sql/checks/<mart>__<check>.sql; they block the reports."""
+    return {p.stem.split("__", 1)[1]: p for p in warehouse.sql_files("checks") if p.stem.startswith(f"{name}__")}
+
+
 def _mart_asset(path) -> dg.AssetsDefinition:
     name = path.stem
+    checks = _checks(name)
 
     @dg.asset(
         key=["marts", name],
@@ -58,6 +65,8 @@ def _mart_asset(path) -> dg.AssetsDefinition:
         kinds={"duckdb", "sql"},
         code_version=code_version(),
         description=f"{_grain(path)}. Built by `sql/marts/{path.name}`; table `{name}` in the warehouse.",
+        check_specs=[dg.AssetCheckSpec(check, asset=["marts", name], blocking=True, description=_grain(p))
+                     for check, p in checks.items()],
     )
     def _asset(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
         year = int(context.partition_key)
@@ -67,14 +76,23 @@ def _mart_asset(path) -> dg.AssetsDefinition:
             columns = con.execute(
                 "select column_name, data_type from information_schema.columns where table_name = ? "
                 "order by ordinal_position", [name]).fetchall()
-        return dg.MaterializeResult(metadata={
+            results = [_run_check(con, check, p, year) for check, p in checks.items()]
+        return dg.MaterializeResult(check_results=results, metadata={
             "dagster/row_count": rows,
             "dagster/column_schema": dg.TableSchema(columns=[dg.TableColumn(c, t) for c, t in columns]),
             "sql": f"sql/marts/{path.name}",
+            "kjelderader": f"select * from lin_mart_kjelder where mart = '{name}' and aar = {year}",
             "førehandsvising": dg.MetadataValue.md(preview.to_markdown(index=False) if len(preview) else "_tom_"),
         })
 
     return _asset
+
+
+def _run_check(con, check: str, path, year: int) -> dg.AssetCheckResult:
+    row = con.execute(path.read_text(), {"aar": year}).df().iloc[0].to_dict()
+    passed = bool(row.pop("ok"))
+    return dg.AssetCheckResult(check_name=check, passed=passed,
+                               metadata={k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()})
 
 
 mart_assets = [_mart_asset(p) for p in warehouse.sql_files("marts")]

@@ -8,7 +8,7 @@ import pandas as pd
 import pandera.errors
 
 from pipelines import warehouse
-from pipelines.resources import Settings
+from pipelines.resources import Settings, code_version
 from schemas.register import REGISTER_SCHEMAS
 
 OWNER = "team:sekretariatet"
@@ -34,6 +34,7 @@ def _register_asset(name: str, description: str) -> dg.AssetsDefinition:
         description=description,
         owners=[OWNER],
         kinds={"csv", "duckdb"},
+        code_version=code_version(),
         check_specs=[dg.AssetCheckSpec("pandera_modell", asset=["register", name], blocking=True,
                                        description=f"The register file {name}.csv follows its pandera model.")],
     )
