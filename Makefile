@@ -28,7 +28,8 @@ test: setup
 	$(BIN)/python -m pytest
 
 bench: setup
-	$(BIN)/python -m tests.benchmarks.run
+	mkdir -p bench-output
+	$(BIN)/python -m tests.benchmarks.reader --json bench-output/reader.json
 
 # Re-pin the dependencies (needs uv): every package with its hashes, no index address.
 lock:
