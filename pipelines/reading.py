@@ -12,10 +12,12 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+import pandas as pd
 import python_calamine
 from defusedxml import ElementTree as SafeET
 
@@ -27,6 +29,7 @@ MAX_TABLE_ROWS = 500  # the form has room for a few dozen rows; 500 is generous
 MAX_UNZIPPED_BYTES = 50 * 1024 * 1024  # zip-bomb guard before any XML is parsed
 MAX_CSV_ROWS = 5000
 INDICATOR_VALUES = ("utgangspunkt", "utgangsaar", "maal", "maalaar", "resultat")
+RAW_TABLES = {"indikatorer": form.INDIKATOR_COLUMNS, "tiltak": form.TILTAK_COLUMNS, "risiko": form.RISIKO_COLUMNS}
 
 
 @dataclass
@@ -74,6 +77,49 @@ def read_file(path: Path, fmt: str) -> ReadResult:
             raise
         # calamine's Rust panics (e.g. a truncated .xls) arrive as pyo3 PanicException, a BaseException
         return ReadResult(issues=[Issue("fil_ulesbar", verdi=type(exc).__name__)])
+
+
+def submission_id(sha256: str, kjelde_rad: int | None) -> str:
+    """A workbook is one submission; each row of a CSV export is one more."""
+    return sha256[:16] + (f"-L{kjelde_rad}" if kjelde_rad else "")
+
+
+def raw_frames(read: Iterable[tuple[object, ReadResult]]) -> dict[str, pd.DataFrame]:
+    """The `raw_*` tables of what was read: every value as text with its place, and every problem.
+
+    Each file is anything with `sha256`, `filnavn`, `format` and `mottatt_dato` (a row of
+    `raw_filer`, or a `landing.LandedFile`).
+    """
+    subs, felt, problems = [], [], []
+    tables: dict[str, list[dict]] = {t: [] for t in RAW_TABLES}
+
+    def problem(f, sid, issue: Issue) -> dict:
+        return {"sha256": f.sha256, "filnavn": f.filnavn, "innsending_id": sid, "regel": issue.regel,
+                "alvor": issue.alvor, "ark": issue.ark, "rad": issue.rad, "felt": issue.felt,
+                "verdi": issue.verdi, "forventa": issue.forventa}
+
+    for f, result in read:
+        problems += [problem(f, None, issue) for issue in result.issues]
+        for sub in result.submissions:
+            sid = submission_id(f.sha256, sub.kjelde_rad)
+            subs.append({"innsending_id": sid, "sha256": f.sha256, "filnavn": f.filnavn,
+                         "kjelde_rad": sub.kjelde_rad, "skjemaform": sub.skjemaform, "format": f.format,
+                         "mottatt_dato": f.mottatt_dato})
+            felt += [{"innsending_id": sid, "felt": k, "verdi": v, "ark": ark, "rad": rad}
+                     for k, (v, ark, rad) in sub.fields.items()]
+            for name in RAW_TABLES:
+                tables[name] += [{"innsending_id": sid, **row} for row in getattr(sub, name)]
+            problems += [problem(f, sid, issue) for issue in sub.issues]
+    frames = {
+        "innsendingar": pd.DataFrame(subs, columns=["innsending_id", "sha256", "filnavn", "kjelde_rad",
+                                                    "skjemaform", "format", "mottatt_dato"]),
+        "felt": pd.DataFrame(felt, columns=["innsending_id", "felt", "verdi", "ark", "rad"]),
+        "lesefeil": pd.DataFrame(problems, columns=["sha256", "filnavn", "innsending_id", "regel", "alvor",
+                                                    "ark", "rad", "felt", "verdi", "forventa"]),
+    }
+    for name, columns in RAW_TABLES.items():
+        frames[name] = pd.DataFrame(tables[name], columns=["innsending_id", "ark", "rad"] + [c.key for c in columns])
+    return frames
 
 
 # --- cell values -------------------------------------------------------------

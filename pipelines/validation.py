@@ -15,7 +15,7 @@ import pandas as pd
 import pandera.errors
 
 from pipelines import values
-from pipelines.issues import REJECT_FILE, REJECT_ROW, Issue
+from pipelines.issues import REJECT_FILE, REJECT_ROW, RULES, Issue
 from schemas import form
 from schemas.submission import SCHEMAS
 
@@ -61,6 +61,14 @@ def validate_year(year: int, raw: dict[str, pd.DataFrame], register: dict[str, p
         tables[name] = t[keep].drop(columns=[c for c in ("min", "maks") if c in t.columns]).reset_index(drop=True)
     prosjekt = _supersede(prosjekt)
     return Validated(prosjekt, tables["indikatorer"], tables["tiltak"], tables["risiko"], issues, checks)
+
+
+def rejected_when_read(lesefeil: pd.DataFrame, innsendingar: pd.DataFrame) -> set[str]:
+    """Submissions that reading already rejected: by their own issue, or because their whole file was."""
+    rejecting = (lesefeil["alvor"] == REJECT_FILE) | lesefeil["regel"].map(lambda r: RULES[r][0] == REJECT_FILE)
+    rejected_files = set(lesefeil.loc[rejecting & lesefeil["innsending_id"].isna(), "sha256"])
+    return set(lesefeil.loc[rejecting, "innsending_id"].dropna()) | set(
+        innsendingar.loc[innsendingar["sha256"].isin(rejected_files), "innsending_id"])
 
 
 # --- typing --------------------------------------------------------------------

@@ -22,6 +22,7 @@ from pipelines import landing, reading, validation
 from pipelines.form_writer import form_sheets, render_workbook, write_workbook
 from pipelines.issues import REJECT_FILE, RULES, Issue
 from schemas import form
+from tests import conftest
 
 ROOT = Path(__file__).resolve().parents[1]
 YEAR = 2013
@@ -73,16 +74,7 @@ def assert_rejected(result: reading.ReadResult, rule: str) -> Issue:
 
 
 def prosjekt_values(**over) -> dict:
-    values = dict(
-        prosjektnummer="P1-01", kommunenummer="1426", kommune="Luster", rapporteringsaar=YEAR,
-        prosjektnavn="Kompetanse og rekruttering i Luster", tema="kompetanse og rekruttering",
-        status="gjennomføring", prosjektleder="Kari Li", epost="kari.li@luster.kommune.no",
-        folkevalgte_med="Ja", administrasjon_med="Ja", tillitsvalgte_med="Nei", temadag_dato=dt.date(2013, 3, 1),
-        samlinger_deltatt=2, tilskudd_mottatt=340000, forbruk=300000, egeninnsats=50000,
-        hovedfunn="Fleire lærlingar.", godt_eksempel="Mentorordning for nye tilsette.",
-        innsendt_dato=dt.date(2014, 1, 10), godkjent_av="Ola Rå, rådmann")
-    values.update(over)
-    return values
+    return conftest.prosjekt_values(**{"hovedfunn": "Fleire lærlingar.", **over})
 
 
 INDICATORS = [dict(indikator="fagutdanning_andel_pst", utgangspunkt=61.0, utgangsaar=2011, maal=70, maalaar=2014,
@@ -481,11 +473,7 @@ def test_very_long_text_is_cut_with_a_finding(tmp_path):
     assert "tekst_for_lang" in {i.regel for _sid, i in v.issues}
 
 
-# --- validation helper: the raw frames as pipelines/assets/ingest.py builds them -------------------------
-
-RAW_TABLES = ("indikatorer", "tiltak", "risiko")
-_COLUMNS = {"indikatorer": form.INDIKATOR_COLUMNS, "tiltak": form.TILTAK_COLUMNS, "risiko": form.RISIKO_COLUMNS}
-
+# --- validation helper: the raw frames as the reading asset builds them -------------------------------
 
 def register() -> dict[str, pd.DataFrame]:
     ref = ROOT / "data" / "reference"
@@ -494,21 +482,6 @@ def register() -> dict[str, pd.DataFrame]:
 
 
 def validate(results: list[tuple[str, reading.ReadResult]], year: int = YEAR) -> validation.Validated:
-    subs, felt = [], []
-    tables: dict[str, list[dict]] = {t: [] for t in RAW_TABLES}
-    for sha, result in results:
-        for sub in result.submissions:
-            sid = sha + (f"-L{sub.kjelde_rad}" if sub.kjelde_rad else "")
-            subs.append({"innsending_id": sid, "sha256": sha, "filnavn": sha, "kjelde_rad": sub.kjelde_rad,
-                         "skjemaform": sub.skjemaform, "format": "x", "mottatt_dato": dt.date(2014, 1, 15)})
-            felt += [{"innsending_id": sid, "felt": k, "verdi": v, "ark": ark, "rad": rad}
-                     for k, (v, ark, rad) in sub.fields.items()]
-            for name in RAW_TABLES:
-                tables[name] += [{"innsending_id": sid, **row} for row in getattr(sub, name)]
-    raw = {"innsendingar": pd.DataFrame(subs, columns=["innsending_id", "sha256", "filnavn", "kjelde_rad",
-                                                        "skjemaform", "format", "mottatt_dato"]),
-           "felt": pd.DataFrame(felt, columns=["innsending_id", "felt", "verdi", "ark", "rad"])}
-    for name in RAW_TABLES:
-        raw[name] = pd.DataFrame(tables[name], columns=["innsending_id", "ark", "rad"]
-                                 + [c.key for c in _COLUMNS[name]])
-    return validation.validate_year(year, raw, register())
+    read = [(landing.LandedFile(filnavn=sha, sha256=sha, storleik_bytes=0, mottatt_dato=dt.date(2014, 1, 15),
+                                format="x", arkivsti=sha), result) for sha, result in results]
+    return validation.validate_year(year, reading.raw_frames(read), register())

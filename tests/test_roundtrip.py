@@ -110,42 +110,21 @@ def risks(draw) -> list[dict]:
     return out
 
 
-# --- reading and validating as pipelines/assets/ingest.py does ---------------------------------------
-
-RAW_TABLES = ("indikatorer", "tiltak", "risiko")
-_COLUMNS = {"indikatorer": form.INDIKATOR_COLUMNS, "tiltak": form.TILTAK_COLUMNS, "risiko": form.RISIKO_COLUMNS}
-
+# --- reading and validating with the functions the assets use -----------------------------------
 
 def read_and_validate(paths: list[Path]) -> tuple[validation.Validated, dict[str, str]]:
     """(validated year, innsending_id -> file name) for the files, as the reading and validation assets do."""
-    subs, felt, problems, file_of = [], [], [], {}
-    tables: dict[str, list[dict]] = {t: [] for t in RAW_TABLES}
-    rejected_when_read = set()
+    read = []
     for n, path in enumerate(paths):
-        sha = f"{n:016d}"
         fmt = landing.sniff_format(path)
-        result = reading.read_file(path, fmt)
-        problems += [(path.name, i) for i in result.issues]
-        for sub in result.submissions:
-            sid = sha + (f"-L{sub.kjelde_rad}" if sub.kjelde_rad else "")
-            file_of[sid] = path.name
-            subs.append({"innsending_id": sid, "sha256": sha, "filnavn": path.name, "kjelde_rad": sub.kjelde_rad,
-                         "skjemaform": sub.skjemaform, "format": fmt, "mottatt_dato": dt.date(2014, 1, 15)})
-            felt += [{"innsending_id": sid, "felt": k, "verdi": v, "ark": ark, "rad": rad}
-                     for k, (v, ark, rad) in sub.fields.items()]
-            for name in RAW_TABLES:
-                tables[name] += [{"innsending_id": sid, **row} for row in getattr(sub, name)]
-            problems += [(path.name, i) for i in sub.issues]
-            if any(i.alvorsgrad == "avvis_fil" for i in sub.issues):
-                rejected_when_read.add(sid)
-    assert problems == [], problems
-    raw = {"innsendingar": pd.DataFrame(subs, columns=["innsending_id", "sha256", "filnavn", "kjelde_rad",
-                                                        "skjemaform", "format", "mottatt_dato"]),
-           "felt": pd.DataFrame(felt, columns=["innsending_id", "felt", "verdi", "ark", "rad"])}
-    for name in RAW_TABLES:
-        raw[name] = pd.DataFrame(tables[name], columns=["innsending_id", "ark", "rad"]
-                                 + [c.key for c in _COLUMNS[name]])
-    return validation.validate_year(YEAR, raw, register(), rejected_when_read), file_of
+        landed = landing.LandedFile(filnavn=path.name, sha256=f"{n:016d}", storleik_bytes=path.stat().st_size,
+                                    mottatt_dato=dt.date(2014, 1, 15), format=fmt, arkivsti=path.name)
+        read.append((landed, reading.read_file(path, fmt)))
+    raw = reading.raw_frames(read)
+    assert raw["lesefeil"].empty, raw["lesefeil"].to_dict("records")
+    file_of = dict(zip(raw["innsendingar"]["innsending_id"], raw["innsendingar"]["filnavn"]))
+    rejected = validation.rejected_when_read(raw["lesefeil"], raw["innsendingar"])
+    return validation.validate_year(YEAR, raw, register(), rejected), file_of
 
 
 # --- comparison ------------------------------------------------------------------------------------

@@ -5,13 +5,11 @@ import dagster as dg
 import pandas as pd
 
 from pipelines import landing, reading, validation, warehouse
-from pipelines.issues import REJECT_FILE, REJECT_ROW, RULES, Issue
+from pipelines.issues import REJECT_FILE, REJECT_ROW, Issue
 from pipelines.partitions import years
 from pipelines.resources import Settings, code_version
-from schemas import form
 
 OWNER = "team:sekretariatet"
-RAW_TABLES = ("indikatorer", "tiltak", "risiko")
 REGISTER_DEPS = [dg.AssetKey(["register", n]) for n in ("kommuner", "prosjekt", "tilskudd")]
 
 
@@ -66,9 +64,7 @@ def innsendingar(context: dg.AssetExecutionContext, settings: Settings) -> dg.Ma
     year = int(context.partition_key)
     with settings.connect() as con:
         files = warehouse.read_year(con, "raw_filer", year)
-    subs, felt, problems = [], [], []
-    tables: dict[str, list[dict]] = {t: [] for t in RAW_TABLES}
-    read_shas = set()
+    read, read_shas = [], set()
     for f in files.itertuples(index=False):
         if f.sha256 in read_shas:  # the same bytes twice are one file
             continue
@@ -76,27 +72,8 @@ def innsendingar(context: dg.AssetExecutionContext, settings: Settings) -> dg.Ma
         result = reading.read_file(settings.out_dir / f.arkivsti, f.format)
         if pd.isna(f.mottatt_dato):
             result.issues.append(Issue("mottaksdato_mangler", verdi=f.filnavn))
-        for issue in result.issues:
-            problems.append(_problem(f, None, issue))
-        for sub in result.submissions:
-            sid = f.sha256[:16] + (f"-L{sub.kjelde_rad}" if sub.kjelde_rad else "")
-            subs.append({"innsending_id": sid, "sha256": f.sha256, "filnavn": f.filnavn,
-                         "kjelde_rad": sub.kjelde_rad, "skjemaform": sub.skjemaform, "format": f.format,
-                         "mottatt_dato": f.mottatt_dato})
-            felt += [{"innsending_id": sid, "felt": k, "verdi": v, "ark": ark, "rad": rad}
-                     for k, (v, ark, rad) in sub.fields.items()]
-            for name in RAW_TABLES:
-                tables[name] += [{"innsending_id": sid, **row} for row in getattr(sub, name)]
-            problems += [_problem(f, sid, issue) for issue in sub.issues]
-    frames = {
-        "raw_innsendingar": pd.DataFrame(subs, columns=["innsending_id", "sha256", "filnavn", "kjelde_rad",
-                                                        "skjemaform", "format", "mottatt_dato"]),
-        "raw_felt": pd.DataFrame(felt, columns=["innsending_id", "felt", "verdi", "ark", "rad"]),
-        "raw_lesefeil": pd.DataFrame(problems, columns=["sha256", "filnavn", "innsending_id", "regel", "alvor",
-                                                        "ark", "rad", "felt", "verdi", "forventa"]),
-    }
-    for name in RAW_TABLES:
-        frames[f"raw_{name}"] = pd.DataFrame(tables[name], columns=_raw_columns(name))
+        read.append((f, result))
+    frames = {f"raw_{name}": df for name, df in reading.raw_frames(read).items()}
     with settings.connect() as con:
         for table, df in frames.items():
             warehouse.replace_year(con, table, year, df)
@@ -106,17 +83,6 @@ def innsendingar(context: dg.AssetExecutionContext, settings: Settings) -> dg.Ma
         "lesefeil": len(frames["raw_lesefeil"]),
         "lesefeil_per_regel": _md(frames["raw_lesefeil"].groupby("regel").size().rename("tal").reset_index()),
     })
-
-
-def _raw_columns(name: str) -> list[str]:
-    columns = {"indikatorer": form.INDIKATOR_COLUMNS, "tiltak": form.TILTAK_COLUMNS, "risiko": form.RISIKO_COLUMNS}
-    return ["innsending_id", "ark", "rad"] + [c.key for c in columns[name]]
-
-
-def _problem(f, sid: str | None, issue: Issue) -> dict:
-    return {"sha256": f.sha256, "filnavn": f.filnavn, "innsending_id": sid, "regel": issue.regel,
-            "alvor": issue.alvor, "ark": issue.ark, "rad": issue.rad, "felt": issue.felt, "verdi": issue.verdi,
-            "forventa": issue.forventa}
 
 
 MODEL_CHECKS = {
@@ -154,15 +120,12 @@ def validerte_innsendingar(context: dg.AssetExecutionContext, settings: Settings
     year = int(context.partition_key)
     with settings.connect() as con:
         raw = {name: warehouse.read_year(con, f"raw_{name}", year)
-               for name in ("innsendingar", "felt", *RAW_TABLES)}
+               for name in ("innsendingar", "felt", *reading.RAW_TABLES)}
         files = warehouse.read_year(con, "raw_filer", year)
         problems = warehouse.read_year(con, "raw_lesefeil", year)
         register = {name: con.execute(f"select * from ref_{name}").df() for name in ("prosjekt", "kommuner")}
-    rejecting = (problems["alvor"] == REJECT_FILE) | problems["regel"].map(lambda r: RULES[r][0] == REJECT_FILE)
-    rejected_files = set(problems.loc[rejecting & problems["innsending_id"].isna(), "sha256"])
-    rejected_when_read = set(problems.loc[rejecting, "innsending_id"].dropna()) | set(
-        raw["innsendingar"].loc[raw["innsendingar"]["sha256"].isin(rejected_files), "innsending_id"])
-    result = validation.validate_year(year, raw, register, rejected_when_read)
+    rejected = validation.rejected_when_read(problems, raw["innsendingar"])
+    result = validation.validate_year(year, raw, register, rejected)
     subs = result.innsendingar
     issues = [(r.innsending_id, r.sha256, Issue(r.regel, ark=_none(r.ark), rad=_none(r.rad), felt=_none(r.felt),
                                                 verdi=_none(r.verdi), forventa=_none(r.forventa),
