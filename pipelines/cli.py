@@ -31,6 +31,8 @@ def _environment(args) -> dict[str, str]:
         env["SAMANOM_RAPPORTDATO"] = args.date
     if getattr(args, "status", None):
         env["SAMANOM_STATUS"] = args.status
+    if getattr(args, "form", None):
+        env["SAMANOM_FORM"] = args.form
     return env
 
 
@@ -43,7 +45,7 @@ def run(args) -> int:
 
     out = Path(args.out).resolve()
     settings = Settings(inbox=os.environ["SAMANOM_INBOX"], out=str(out),
-                        rapportdato=args.date or "", status=args.status)
+                        rapportdato=args.date or "", status=args.status, form=args.form)
     instance = dg.DagsterInstance.get()
     assets = list(defs.assets)
     register_keys = [k for a in assets for k in a.keys if k.path[0] == "register"]
@@ -145,6 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--date", help="the report date printed on the documents (YYYY-MM-DD); default: the last "
                                   "file received for the year")
     p.add_argument("--status", default="utkast", choices=["utkast", "endeleg"])
+    p.add_argument("--form", default="nb", choices=["nb", "nn"],
+                   help="language form of the annual report (letters follow each municipality's own choice)")
     p.set_defaults(func=run)
 
     p = sub.add_parser("ui", help="start the Dagster UI over the same code and run history")

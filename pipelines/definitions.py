@@ -22,6 +22,7 @@ defs = dg.Definitions(
     resources={"settings": Settings(inbox=dg.EnvVar("SAMANOM_INBOX").get_value(Settings().inbox),
                                     out=dg.EnvVar("SAMANOM_OUT").get_value(Settings().out),
                                     rapportdato=dg.EnvVar("SAMANOM_RAPPORTDATO").get_value("") or "",
-                                    status=dg.EnvVar("SAMANOM_STATUS").get_value("utkast") or "utkast")},
+                                    status=dg.EnvVar("SAMANOM_STATUS").get_value("utkast") or "utkast",
+                                    form=dg.EnvVar("SAMANOM_FORM").get_value("nb") or "nb")},
     executor=dg.in_process_executor,
 )

@@ -21,7 +21,8 @@ None; dates are ``datetime.date``; money in NOK; percents as percent numbers,
 * common: ``aar``, ``rapportdato`` (the run's report date, never the clock),
   ``run_id``, ``kodeversjon``, ``eksempeldata`` (bool), ``status``
   (``'utkast'`` | ``'endeleg'``); ``form`` is set from the ``form`` argument.
-* ``arsrapport.html.j2``: ``pulje``, ``nettverk``, ``tema``, ``indikatorar``,
+* ``arsrapport.html.j2``: ``pulje``, ``pulje_totalt`` (the programme's total
+  row: a municipality in both pools counts once), ``nettverk``, ``tema``, ``indikatorar``,
   ``seriar``, ``tiltak_status``, ``hoge_risikoar``, ``gode_eksempel``,
   ``okonomi_tema``, ``tilbakebetaling``, ``avvik_regel``, ``utan_rapport``,
   ``filer`` — lists of row dicts (see the template for the row keys).
@@ -36,6 +37,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import json
 import logging
 import math
 import multiprocessing
@@ -79,7 +81,7 @@ log = logging.getLogger(__name__)
 COMMON_KEYS = ("aar", "rapportdato", "run_id", "kodeversjon", "eksempeldata", "status")
 TEMPLATE_KEYS: dict[str, tuple[str, ...]] = {
     "arsrapport.html.j2": COMMON_KEYS + (
-        "pulje", "nettverk", "tema", "indikatorar", "seriar", "tiltak_status", "hoge_risikoar",
+        "pulje", "pulje_totalt", "nettverk", "tema", "indikatorar", "seriar", "tiltak_status", "hoge_risikoar",
         "gode_eksempel", "okonomi_tema", "tilbakebetaling", "avvik_regel", "utan_rapport", "filer"),
     "brev.html.j2": COMMON_KEYS + ("prosjekt", "indikatorar", "funn", "svarfrist", "konto", "kontakt"),
 }
@@ -612,10 +614,9 @@ def warm_up() -> None:
     stylesheet()
 
 
-def render_pdf_bytes(template: str, context: Mapping[str, Any], form: str) -> tuple[bytes, int]:
-    """(PDF bytes, page count) for one document."""
+def pdf_from_html(html: str) -> tuple[bytes, int]:
+    """(PDF bytes, page count) for one document's HTML."""
     wp = _weasyprint()
-    html = render_html(template, context, form)
     document = wp.HTML(string=html, base_url=str(TEMPLATES_DIR) + os.sep,
                        url_fetcher=url_fetcher()).render(
         stylesheets=[stylesheet()], font_config=_font_config(),
@@ -624,46 +625,130 @@ def render_pdf_bytes(template: str, context: Mapping[str, Any], form: str) -> tu
     return pdf, len(document.pages)
 
 
-def render_pdf(template: str, context: Mapping[str, Any], form: str, out: Path) -> dict[str, Any]:
-    """Render ``template`` with ``context`` in målform ``form`` to the PDF file ``out``.
+def render_pdf_bytes(template: str, context: Mapping[str, Any], form: str) -> tuple[bytes, int]:
+    """(PDF bytes, page count) for one document."""
+    return pdf_from_html(render_html(template, context, form))
 
-    Returns ``{'path', 'sha256', 'pages', 'bytes'}``. The file is written
-    atomically (temporary file, then rename); the same context gives the same
-    bytes.
+
+@functools.cache
+def _renderer_version() -> str:
+    from importlib.metadata import version
+
+    return f"{PDF_VARIANT}|weasyprint {version('weasyprint')}|pydyf {version('pydyf')}"
+
+
+def cache_key(html: str) -> str:
+    """What a PDF's bytes depend on: its HTML (which names the code version) and the renderer.
+
+    The HTML carries the code version in its generator tag, so a change to the
+    templates, CSS or finisher gives new keys.
     """
-    out = Path(out)
+    return hashlib.sha256(f"{_renderer_version()}\n{html}".encode()).hexdigest()
+
+
+class PdfCache:
+    """Rendered PDFs by :func:`cache_key`: an unchanged document is copied, not rendered again.
+
+    Re-runs after one corrected submission change a few letters; the others
+    have the same HTML and so the same bytes. Each entry is verified against
+    its recorded SHA-256 before use, so a damaged entry is rendered anew.
+    """
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+
+    def get(self, key: str) -> tuple[bytes, int] | None:
+        pdf_path, meta_path = self.folder / f"{key}.pdf", self.folder / f"{key}.json"
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            pdf = pdf_path.read_bytes()
+        except (OSError, ValueError):
+            return None
+        if hashlib.sha256(pdf).hexdigest() != meta.get("sha256"):
+            return None
+        return pdf, int(meta["pages"])
+
+    def put(self, key: str, pdf: bytes, pages: int) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        _write_atomic(self.folder / f"{key}.pdf", pdf)
+        _write_atomic(self.folder / f"{key}.json",
+                      json.dumps({"sha256": hashlib.sha256(pdf).hexdigest(), "pages": pages}).encode())
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def _html_for(template: str, context: Mapping[str, Any], form: str, out: Path) -> str:
     try:
-        pdf, pages = render_pdf_bytes(template, context, form)
+        return render_html(template, context, form)
     except Exception as exc:
         raise RenderError(f"{out}: {type(exc).__name__}: {exc}") from exc
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(pdf)
-    os.replace(tmp, out)
-    return {"path": str(out), "sha256": hashlib.sha256(pdf).hexdigest(), "pages": pages,
-            "bytes": len(pdf)}
 
 
-def _render_job(job: Sequence[Any]) -> dict[str, Any]:
-    template, context, form, out = job
-    return render_pdf(template, context, form, Path(out))
+def _render_html_job(job: Sequence[Any]) -> dict[str, Any]:
+    """Render one document's HTML to ``out`` (in this process or a pool worker)."""
+    html, out, cache_folder = job
+    out = Path(out)
+    try:
+        pdf, pages = pdf_from_html(html)
+    except Exception as exc:
+        raise RenderError(f"{out}: {type(exc).__name__}: {exc}") from exc
+    if cache_folder is not None:
+        PdfCache(cache_folder).put(cache_key(html), pdf, pages)
+    return _written(out, pdf, pages, reused=False)
+
+
+def _written(out: Path, pdf: bytes, pages: int, reused: bool) -> dict[str, Any]:
+    _write_atomic(out, pdf)
+    return {"path": str(out), "sha256": hashlib.sha256(pdf).hexdigest(), "pages": pages, "bytes": len(pdf),
+            "reused": reused}
+
+
+def render_pdf(template: str, context: Mapping[str, Any], form: str, out: Path,
+               cache: Path | None = None) -> dict[str, Any]:
+    """Render ``template`` with ``context`` in målform ``form`` to the PDF file ``out``.
+
+    Returns ``{'path', 'sha256', 'pages', 'bytes', 'reused'}``. The file is
+    written atomically (temporary file, then rename); the same context gives
+    the same bytes. With a ``cache`` folder, a document whose HTML was rendered
+    before is copied from the cache (``reused``).
+    """
+    return render_many([(template, context, form, Path(out))], processes=1, cache=cache)[0]
 
 
 def render_many(jobs: Sequence[tuple[str, Mapping[str, Any], str, Path]],
-                processes: int | None = None) -> list[dict[str, Any]]:
+                processes: int | None = None, cache: Path | None = None) -> list[dict[str, Any]]:
     """Render many documents (letters) in a pool of spawned processes.
 
-    Results come back in the order of ``jobs``. ``processes=None`` uses the
-    number of CPUs; ``processes=1`` (or a single job) renders in this process.
-    The first failure stops the run with a :class:`RenderError` naming the file.
+    Results come back in the order of ``jobs``. The HTML is made here (cheap);
+    documents found in the ``cache`` folder are copied, and only the rest go
+    to WeasyPrint. ``processes=None`` uses the number of CPUs; ``processes=1``
+    (or a single document to render) renders in this process. The first
+    failure stops the run with a :class:`RenderError` naming the file.
     """
-    jobs = list(jobs)
-    if not jobs:
-        return []
-    workers = min(processes or os.cpu_count() or 1, len(jobs))
+    store = PdfCache(cache) if cache is not None else None
+    results: list[dict[str, Any] | None] = []
+    todo: list[tuple[int, tuple[str, Path, Path | None]]] = []
+    for template, context, form, out in jobs:
+        html = _html_for(template, context, form, Path(out))
+        hit = store.get(cache_key(html)) if store else None
+        if hit:
+            results.append(_written(Path(out), *hit, reused=True))
+        else:
+            results.append(None)
+            todo.append((len(results) - 1, (html, Path(out), cache)))
+    workers = min(processes or os.cpu_count() or 1, len(todo))
     if workers <= 1:
-        return [_render_job(job) for job in jobs]
-    chunksize = max(1, len(jobs) // (workers * 4))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=warm_up) as pool:
-        return list(pool.map(_render_job, jobs, chunksize=chunksize))
+        rendered = [_render_html_job(job) for _, job in todo]
+    else:
+        chunksize = max(1, len(todo) // (workers * 4))
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=warm_up) as pool:
+            rendered = list(pool.map(_render_html_job, [job for _, job in todo], chunksize=chunksize))
+    for (index, _), result in zip(todo, rendered):
+        results[index] = result
+    return results

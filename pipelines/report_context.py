@@ -7,13 +7,16 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from pipelines import findings
+from pipelines import findings, rendering, warehouse
 from pipelines.resources import REGISTER_DIR
 from schemas.form import STANDARD_INDICATORS
 
 
 def _records(con, sql: str, params: list) -> list[dict]:
-    df = con.execute(sql, params).df()
+    return _rows(con.execute(sql, params).df())
+
+
+def _rows(df: pd.DataFrame) -> list[dict]:
     return [{k: _plain(v) for k, v in row.items()} for row in df.to_dict("records")]
 
 
@@ -44,14 +47,21 @@ def secretariat() -> dict:
 
 
 def report_date(con, year: int, given: str) -> date:
-    """The date printed on the documents: given by the run, else the last receipt of the year."""
+    """The annual report's date: given by the run, else the last receipt of the year (or its deadline)."""
     if given:
         return date.fromisoformat(given)
-    row = con.execute("select max(mottatt_dato) from raw_filer where aar = ?", [year]).fetchone()
-    if row and row[0]:
-        return row[0]
-    frist = con.execute("select max(rapporteringsfrist) from stg_tilskudd where aar = ?", [year]).fetchone()
-    return frist[0] if frist and frist[0] else date(year + 1, 1, 31)
+    return warehouse.scalar(con, "reports/rapportdato", year) or date(year + 1, 1, 31)
+
+
+def letter_date(prosjekt: dict, last_receipt: date | None, given: str) -> date:
+    """A letter's date: given by the run, else the project's deadline or its own last receipt, if later.
+
+    It depends on nothing but the project's own files, so a file from another
+    project never changes this letter.
+    """
+    if given:
+        return date.fromisoformat(given)
+    return max(d for d in (prosjekt["rapporteringsfrist"], last_receipt) if d is not None)
 
 
 def common(year: int, form: str, rapportdato: date, run_key: str, code_version: str, status: str,
@@ -60,13 +70,33 @@ def common(year: int, form: str, rapportdato: date, run_key: str, code_version: 
             "kodeversjon": code_version, "eksempeldata": sample, "status": status}
 
 
+POOL_SUMS = ("prosjekt", "rapportar_i_tide", "rapportar_for_seint", "rapportar_manglar", "rapportar_avviste",
+             "innvilga_kr", "utbetalt_kr", "forbruk_kr", "ubrukt_kr")
+
+
+def pool_total(pools: list[dict]) -> dict:
+    """The summary's total row: the pools added up, except municipalities, which are counted once.
+
+    A municipality can take part in both pools, so adding the pools' counts
+    would count it twice; the mart gives the programme's own count in every row.
+    """
+    total = rendering.sum_rows(pools, *POOL_SUMS)
+    distinct = {p["kommunar_alle_puljar"] for p in pools}
+    if len(distinct) > 1:
+        raise ValueError(f"mart_pulje_aar: the pools disagree on kommunar_alle_puljar: {sorted(distinct)}")
+    total["kommunar"] = distinct.pop() if distinct else None
+    return total
+
+
 def annual_report(con, year: int, base: dict) -> dict:
     prosjekt = _mart(con, "mart_prosjekt_aar", year)
     tiltak_risiko = _mart(con, "mart_tiltak_risiko_aar", year)
     tema = _mart(con, "mart_tema_aar", year)
+    pulje = _mart(con, "mart_pulje_aar", year)
     return {
         **base,
-        "pulje": _mart(con, "mart_pulje_aar", year),
+        "pulje": pulje,
+        "pulje_totalt": pool_total(pulje),
         "nettverk": _mart(con, "mart_nettverk_aar", year),
         "tema": tema,
         "indikatorar": _records(con, """
@@ -95,25 +125,27 @@ def _indicator_themes() -> tuple[list[str], list[str]]:
     return [i.key for i in STANDARD_INDICATORS], [i.theme for i in STANDARD_INDICATORS]
 
 
-def letters(con, year: int, base: dict) -> list[dict]:
+def letters(con, year: int, base: dict, given_date: str) -> list[dict]:
     """One context per active project, in its lead municipality's language form."""
     sec = secretariat()
-    svarfrist = base["rapportdato"] + timedelta(days=int(sec["svarfrist_dagar"]))
-    avvik = _records(con, "select * from core_avvik where aar = ? and prosjektnummer is not null "
-                          "order by filnavn, ark nulls first, rad, felt", [year])
-    indikatorar = _records(con, "select * from stg_indikatorer where aar = ? order by rad", [year])
+    # the letter quotes the issues of the submission it answers (or, if rejected, of what was sent)
+    avvik = _grouped(_rows(warehouse.query(con, "reports/brev_avvik", year)), "prosjektnummer")
+    indikatorar = _grouped(_rows(warehouse.query(con, "reports/brev_indikatorar", year)), "innsending_id")
+    last_receipt = dict(warehouse.query(con, "reports/brev_siste_mottak", year)
+                        .itertuples(index=False, name=None))
     out = []
     for p in _mart(con, "mart_prosjekt_aar", year):
-        # the letter quotes the issues of the submission it answers (or, if rejected, of what was sent)
-        mine = [a for a in avvik if a["prosjektnummer"] == p["prosjektnummer"]
-                and (a["innsending_id"] == p["innsending_id"] or p["rapportstatus"] == "avvist")]
-        inds = [i for i in indikatorar if i["innsending_id"] == p["innsending_id"]]
+        dato = letter_date(p, _plain(last_receipt.get(p["prosjektnummer"])), given_date)
+        svarfrist = dato + timedelta(days=int(sec["svarfrist_dagar"]))
+        mine = [a for a in avvik.get(p["prosjektnummer"], [])
+                if a["innsending_id"] == p["innsending_id"] or p["rapportstatus"] == "avvist"]
+        inds = indikatorar.get(p["innsending_id"], []) if p["innsending_id"] else []
         facts = findings.ProjectFacts(prosjekt=p, avvik=mine, indikatorar=inds, svarfrist=svarfrist,
                                       konto=sec["konto"])
         form = p["malform"]
         out.append({
-            **base, "form": form,
-            "prosjekt": {**p, "forbruk_kr": p["forbruk_kr"], "neste_aar_innvilga_kr": (
+            **base, "form": form, "rapportdato": dato,
+            "prosjekt": {**p, "neste_aar_innvilga_kr": (
                 None if p["avsluttar_i_aar"] else p["neste_aar_innvilga_kr"])},
             "indikatorar": inds,
             "funn": [f.for_form(form) for f in findings.findings(facts)],
@@ -122,3 +154,10 @@ def letters(con, year: int, base: dict) -> list[dict]:
             "kontakt": sec["kontakt"],
         })
     return out
+
+
+def _grouped(rows: list[dict], key: str) -> dict[str, list[dict]]:
+    groups: dict[str, list[dict]] = {}
+    for row in rows:
+        groups.setdefault(row[key], []).append(row)
+    return groups

@@ -53,6 +53,8 @@ def replace_year(con, table: str, year: int, df: pd.DataFrame) -> int:
         con.execute("begin")
         if not _exists(con, table):
             con.execute(f'create table "{table}" as select * from _frame limit 0')
+        elif _columns(con, table) != list(df.columns):
+            _reshape(con, table, df)
         con.execute(f'delete from "{table}" where aar = ?', [year])
         con.execute(f'insert into "{table}" by name select * from _frame')
         con.execute("commit")
@@ -62,6 +64,27 @@ def replace_year(con, table: str, year: int, df: pd.DataFrame) -> int:
     finally:
         con.unregister("_frame")
     return len(df)
+
+
+def _columns(con, table: str) -> list[str]:
+    return [r[0] for r in con.execute(
+        "select column_name from information_schema.columns where table_name = ? order by ordinal_position",
+        [table]).fetchall()]
+
+
+def _reshape(con, table: str, df: pd.DataFrame) -> None:
+    """The code now writes other columns (a new version): rebuild the table in the new shape.
+
+    Other years keep their rows in the columns both shapes share; columns the
+    new shape adds are empty for them until their year is run again.
+    """
+    shared = [c for c in _columns(con, table) if c in df.columns]
+    con.execute('create table "_reshaped" as select * from _frame limit 0')
+    if shared:
+        names = ", ".join(f'"{c}"' for c in shared)
+        con.execute(f'insert into "_reshaped" ({names}) select {names} from "{table}"')
+    con.execute(f'drop table "{table}"')
+    con.execute(f'alter table "_reshaped" rename to "{table}"')
 
 
 def read_year(con, table: str, year: int) -> pd.DataFrame:
@@ -87,8 +110,21 @@ def create_views(con) -> list[str]:
     return names
 
 
+def query(con, name: str, year: int) -> pd.DataFrame:
+    """The rows of `sql/<name>.sql` for a year (the query names the year `$aar`)."""
+    return _execute(con, SQL_DIR / f"{name}.sql", year).df()
+
+
+def scalar(con, name: str, year: int):
+    """The one value of a one-row, one-column query `sql/<name>.sql`."""
+    return _execute(con, SQL_DIR / f"{name}.sql", year).fetchone()[0]
+
+
+def _execute(con, path: Path, year: int):
+    text = path.read_text()
+    return con.execute(text, {"aar": year} if "$aar" in text else {})
+
+
 def build_mart(con, path: Path, year: int) -> int:
     """A mart is a SELECT over the views with `$aar` for the year; its rows replace that year's."""
-    query = path.read_text()
-    df = con.execute(query, {"aar": year}).df()
-    return replace_year(con, path.stem, year, df)
+    return replace_year(con, path.stem, year, _execute(con, path, year).df())

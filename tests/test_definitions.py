@@ -47,6 +47,7 @@ CHECKS = {
     ("reading/validerte_innsendingar", "alle_filer_gjort_greie_for"),
     ("reading/validerte_innsendingar", "pandera_prosjekt"),
     ("reports/oppfolgingsbrev", "brev_til_alle_aktive_prosjekt"),
+    ("reports/arsrapport", "totalar_stemmer_med_lageret"),
 }
 
 
@@ -125,6 +126,13 @@ def test_reports_depend_on_landing(graph):
 def test_checks_sit_beside_their_assets(graph):
     present = {(_name(k.asset_key), k.name) for k in graph.asset_check_keys}
     assert CHECKS <= present, CHECKS - present
+
+
+def test_report_totals_check_shows_but_does_not_block():
+    # the report is the last step: a difference is for the secretariat to see, there is nothing to stop
+    (spec,) = [s for s in defs.resolve_assets_def(dg.AssetKey(["reports", "arsrapport"])).check_specs
+               if s.name == "totalar_stemmer_med_lageret"]
+    assert not spec.blocking and spec.description
 
 
 def test_yearly_job_covers_every_yearly_asset(graph):

@@ -128,16 +128,6 @@ def test_blank_form(tmp_path, form):
     assert ("Prosjektnamn" if form == "nn" else "Prosjektnavn") in labels
 
 
-@pytest.fixture(scope="session")
-def bundled_run(tmp_path_factory):
-    from pipelines.cli import main
-    from pipelines.resources import DEFAULT_INBOX
-
-    out = tmp_path_factory.mktemp("bundled")
-    assert main(["run", "--year", str(YEAR), "--inbox", str(DEFAULT_INBOX), "--out", str(out)]) == 0
-    return out
-
-
 def test_bundled_inbox_run_accounts_for_every_file(bundled_run):
     # where each planted defect is caught is checked for every year in test_sample_roundtrip.py
     run = json.loads((bundled_run / str(YEAR) / "run.json").read_text())

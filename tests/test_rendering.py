@@ -18,6 +18,7 @@ import pytest
 from pypdf import PdfReader
 
 from pipelines import charts, rendering
+from pipelines.report_context import pool_total
 
 D = dt.date
 NBSP = "\xa0"
@@ -63,15 +64,18 @@ def seriar_rows() -> list[dict]:
 
 def report_context(form: str) -> dict:
     ctx = common(form)
+    # 59 + 51 municipalities, 104 distinct: six take part in both pools
+    pulje = [
+        {"pulje": 2, "prosjekt": 51, "kommunar": 59, "kommunar_alle_puljar": 104, "rapportar_i_tide": 40,
+         "rapportar_for_seint": 6, "rapportar_manglar": 4, "rapportar_avviste": 1, "innvilga_kr": 1234567,
+         "utbetalt_kr": 1000000, "forbruk_kr": 900000.5, "ubrukt_kr": 100000},
+        {"pulje": 1, "prosjekt": 48, "kommunar": 51, "kommunar_alle_puljar": 104, "rapportar_i_tide": 44,
+         "rapportar_for_seint": 2, "rapportar_manglar": 2, "rapportar_avviste": 0, "innvilga_kr": 2000000,
+         "utbetalt_kr": 2000000, "forbruk_kr": 1800000, "ubrukt_kr": None},
+    ]
     ctx.update({
-        "pulje": [
-            {"pulje": 2, "prosjekt": 51, "kommunar": 59, "rapportar_i_tide": 40, "rapportar_for_seint": 6,
-             "rapportar_manglar": 4, "rapportar_avviste": 1, "innvilga_kr": 1234567, "utbetalt_kr": 1000000,
-             "forbruk_kr": 900000.5, "ubrukt_kr": 100000},
-            {"pulje": 1, "prosjekt": 48, "kommunar": 51, "rapportar_i_tide": 44, "rapportar_for_seint": 2,
-             "rapportar_manglar": 2, "rapportar_avviste": 0, "innvilga_kr": 2000000, "utbetalt_kr": 2000000,
-             "forbruk_kr": 1800000, "ubrukt_kr": None},
-        ],
+        "pulje": pulje,
+        "pulje_totalt": pool_total(pulje),
         "nettverk": [
             {"pulje": 1, "nettverk_id": "N1-2", "nettverk": "Vest 1", "nettverksleiar": "Kari Testesen",
              "tema": ["sykefravaer"], "prosjekt": 8, "rapportar_mottekne": 7, "alle_tre_partar": 6,
@@ -316,6 +320,7 @@ def test_report_pdf(rendered, form):
     assert "14. februar 2014" in text and "14.02.2014" in text
     assert "75 %" in text and "−0,5 prosentpoeng" in text
     assert "3 234 567 kr" in text  # total of the pools
+    assert re.search(r"Totalt 99 104 84 ", text), "municipalities in both pools count once in the total"
     # table of contents, with page numbers
     toc = flat(pages[1])
     for heading in (("Innhold" if form == "nb" else "Innhald"), "Datakvalitet", "Økonomi"):
