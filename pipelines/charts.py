@@ -43,7 +43,7 @@ ROW_H = 17
 LEGEND_H = 24
 AXIS_H = 36
 FONT = "DejaVu Sans"
-NAME_CHARS = 31  # longer names are shortened with «…» (the full name is in <desc>)
+NAME_CHARS = 31  # longer names are shortened in the middle with «…» (the full name is in <desc>)
 
 # Legend and description phrases: (bokmål, nynorsk).
 _WORDS: dict[str, tuple[str, str]] = {
@@ -243,7 +243,11 @@ def _c(x: float) -> str:
 
 
 def _truncate(name: str, limit: int = NAME_CHARS) -> str:
-    return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
+    """Shorten in the middle: names often differ only in their end («… i Luster», «… i Lom»)."""
+    if len(name) <= limit:
+        return name
+    tail = (limit - 1) // 2
+    return name[: limit - 1 - tail].rstrip() + "…" + name[-tail:].lstrip()
 
 
 def _fmt(value: float | None, form: str, decimals: int = 1) -> str:

@@ -57,6 +57,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context,
 from markupsafe import Markup
 
 from pipelines import charts
+from pipelines.issues import RULES
 from schemas.form import (
     INDICATOR_BY_KEY,
     STANDARD_INDICATORS,
@@ -236,6 +237,15 @@ def indicator_label(key: str, form: str) -> str:
 def theme_label(key: str, form: str) -> str:
     labels = THEMES.get(key)
     return (labels[1] if form == "nn" else labels[0]) if labels else str(key)
+
+
+def rule_label(code: str, form: str) -> str:
+    """A validation rule as the data-quality table names it: what was wrong, then its code."""
+    rule = RULES.get(code)
+    if not rule:
+        return str(code)
+    what = rule[2] if form == "nn" else rule[1]
+    return f"{what[:1].upper()}{what[1:]} ({code})"
 
 
 def unit_label(unit: str | None, form: str) -> str:
@@ -418,6 +428,7 @@ def environment() -> Environment:
         indikator=_contextual(indicator_label),
         tema=_contextual(theme_label),
         eining=_contextual(unit_label),
+        regel=_contextual(rule_label),
         tiltakstatus=_contextual(tiltak_status_label),
         kommune_namn=_contextual(municipality_name),
         nbsp=lambda v: DASH if v is None else str(v).replace(" ", "\xa0"),
