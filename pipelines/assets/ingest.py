@@ -183,11 +183,14 @@ def _issue_frame(issues, files: pd.DataFrame, subs: pd.DataFrame) -> pd.DataFram
 def _outcomes(files: pd.DataFrame, subs: pd.DataFrame, avvik: pd.DataFrame) -> pd.DataFrame:
     """read + partly read + rejected + superseded + duplicate = every file that came in."""
     out = files.drop(columns=["aar"]).copy()
+    subs_of = dict(tuple(subs.groupby("sha256", sort=False))) if len(subs) else {}
+    issues_of = dict(tuple(avvik.groupby("sha256", sort=False))) if len(avvik) else {}
+    no_subs, no_issues = subs.iloc[0:0], avvik.iloc[0:0]
     first_of = {}
     outcomes, counts, issue_counts = [], [], []
     for f in out.itertuples(index=False):
-        mine = subs[subs["sha256"] == f.sha256]
-        file_issues = avvik[avvik["sha256"] == f.sha256]
+        mine = subs_of.get(f.sha256, no_subs)
+        file_issues = issues_of.get(f.sha256, no_issues)
         issue_counts.append(len(file_issues))
         counts.append(len(mine))
         if f.sha256 in first_of:
@@ -199,8 +202,7 @@ def _outcomes(files: pd.DataFrame, subs: pd.DataFrame, avvik: pd.DataFrame) -> p
             outcomes.append("avvist")
         elif not accepted["gjeldande"].any():
             outcomes.append("erstatta")
-        elif len(accepted) < len(mine) or (file_issues["alvorsgrad"] == REJECT_ROW).any() or \
-                (file_issues["alvorsgrad"] == REJECT_FILE).any():
+        elif len(accepted) < len(mine) or file_issues["alvorsgrad"].isin([REJECT_ROW, REJECT_FILE]).any():
             outcomes.append("delvis_lest")
         else:
             outcomes.append("lest")
