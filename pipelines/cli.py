@@ -65,31 +65,20 @@ def run(args) -> int:
 
 
 def _summary(settings, year: int, run_id: str, success: bool) -> dict:
+    import duckdb
+
     from pipelines import warehouse
 
     counts: dict = {"aar": year, "dagster_run_id": run_id, "vellukka": success}
     if not settings.database.exists():
         return counts
     with warehouse.connect(settings.database, read_only=True) as con:
-        def one(sql: str) -> int:
-            try:
-                return int(con.execute(sql, [year]).fetchone()[0] or 0)
-            except Exception:  # a table a failed run never wrote
-                return 0
-        counts.update({
-            "filer": one("select count(*) from raw_filer where aar = ?"),
-            "innsendingar_lesne": one("select count(*) from core_innsendingar where aar = ?"),
-            "innsendingar_godkjende": one("select count(*) from core_innsendingar where aar = ? and godkjent"),
-            "innsendingar_avviste": one("select count(*) from core_innsendingar where aar = ? and not godkjent"),
-            "avvik": one("select count(*) from core_avvik where aar = ?"),
-            "aktive_prosjekt": one("select count(*) from mart_prosjekt_aar where aar = ?"),
-        })
         try:
-            outcomes = dict(con.execute("select utfall, count(*) from core_filer where aar = ? group by utfall "
-                                        "order by utfall", [year]).fetchall())
-        except Exception:
-            outcomes = {}
-        counts["filer_utfall"] = outcomes
+            counts.update({k: int(v) for k, v in warehouse.query(con, "reports/koeyring_tal", year).iloc[0].items()})
+            counts["filer_utfall"] = {r.utfall: int(r.filer) for r in
+                                      warehouse.query(con, "reports/filer_etter_utfall", year).itertuples()}
+        except duckdb.CatalogException:  # a table a failed run never wrote
+            pass
     letters = settings.year_dir(year) / "brev"
     counts["brev"] = len(list(letters.glob("*.pdf"))) if letters.is_dir() else 0
     return counts
