@@ -2,13 +2,18 @@
 
 `samanom run --year 2013` on the bundled inbox, then `samanom ui` on a free loopback port, driven by
 Debian's Chromium through Playwright: the report group's graph, the annual report's page with its
-latest materialisation (partition 2013) and metadata, and the checks beside the assets on its path.
+latest materialisation (partition 2013) and metadata, the checks beside the assets on its path, a
+mart's column lineage (`kolonneopphav`), and, as the secretariat would, a back-fill of 2012–2014 launched
+from the job `aarskoeyring` and found on the back-fills page. The back-fill is not waited for: its runs
+die with the UI's process group at teardown, and the test fails if any process of that group survives.
 No mock of the UI or of its GraphQL. Screenshots land in `tests/artifacts/` (git-ignored).
 """
 
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -24,6 +29,7 @@ from pipelines.resources import DEFAULT_INBOX, REPO
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO / "tests" / "artifacts"
 YEAR = "2013"
+BACKFILL_YEARS = ("2012", "2013", "2014")
 LOCATION = "pipelines.definitions"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -60,26 +66,50 @@ def _wait_for(url: str, proc: subprocess.Popen, log: Path, timeout: float = 120)
                 f"{log.read_text(errors='replace')[-3000:]}")
 
 
-def _stop(proc: subprocess.Popen) -> None:
-    """`dagster dev` does not exit promptly on SIGTERM: end its whole process group."""
-    if proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-    except ProcessLookupError:
-        pass
+def _group_alive(pgid: int) -> list[str]:
+    """The live (not zombie) processes of a process group, from /proc: `pid command` each."""
+    alive = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        comm = text[text.index("(") + 1:text.rindex(")")]
+        rest = text[text.rindex(")") + 2:].split()  # state, ppid, pgrp, …
+        if int(rest[2]) == pgid and rest[0] != "Z":
+            alive.append(f"{stat.parent.name} {comm}")
+    return alive
+
+
+def _stop(proc: subprocess.Popen, grace: float = 3) -> list[str]:
+    """End the UI's whole process group: `samanom ui` exits at once on SIGTERM, but `dagster dev`, its
+    daemon, code server and any run a back-fill started may linger, so SIGKILL what is left after
+    `grace` seconds. Returns the processes still alive after that (none, normally)."""
+    pgid = proc.pid  # start_new_session: the group is the child's own
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 10)):
+        try:
+            os.killpg(pgid, sig)
+        except ProcessLookupError:
+            pass
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            proc.poll()  # reap our own child, so it does not count as alive
+            if proc.returncode is not None and not _group_alive(pgid):
+                return []
+            time.sleep(0.2)
+    proc.poll()
+    return _group_alive(pgid)
 
 
 @pytest.fixture(scope="module")
 def sample_run(tmp_path_factory) -> Path:
-    """A fresh run of 2013 (about a minute), or an output folder of an earlier `samanom run --year 2013`
-    named by SAMANOM_UI_TEST_OUT, to iterate on this test faster."""
+    """A fresh run of 2013 (about a minute), or a copy of the output folder of an earlier
+    `samanom run --year 2013` named by SAMANOM_UI_TEST_OUT, to iterate on this test faster (a copy, since
+    the back-fill launched by the test writes to the folder and its instance)."""
     if os.environ.get("SAMANOM_UI_TEST_OUT"):
-        return Path(os.environ["SAMANOM_UI_TEST_OUT"])
+        out = tmp_path_factory.mktemp("ui-out") / "out"
+        shutil.copytree(os.environ["SAMANOM_UI_TEST_OUT"], out, symlinks=True)
+        return out
     out = tmp_path_factory.mktemp("ui-out")
     done = subprocess.run([sys.executable, "-m", "pipelines.cli", "run", "--year", YEAR, "--inbox",
                            str(DEFAULT_INBOX), "--out", str(out)], cwd=REPO, env=_env(),
@@ -102,7 +132,8 @@ def ui(sample_run, tmp_path_factory):
         _wait_for(f"{base}/server_info", proc, log)
         yield base
     finally:
-        _stop(proc)
+        left = _stop(proc)
+    assert not left, f"processes of `samanom ui` still alive after SIGKILL: {left}"
 
 
 @pytest.fixture(scope="module")
@@ -141,13 +172,17 @@ def _dismiss_dialogs(page) -> None:
         skip.first.click()
 
 
-def _shot(page, name: str) -> None:
+def _shot(page, name: str, clip: dict | None = None) -> None:
+    """The window (or `clip` of it), with CSS transitions run to their end so no dialog is half faded in."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / name), full_page=False)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=False, animations="disabled", clip=clip)
 
 
 def test_auditor_follows_the_annual_report_in_the_ui(ui, page):
     from playwright.sync_api import expect
+
+    # Two shared cores, and from step 7 a back-fill running beside the UI: wait up to 20 s, not 5.
+    expect.set_options(timeout=20_000)
 
     # 1. The graph of the report group: both documents, with the marts they are built from.
     page.goto(f"{ui}/locations/{LOCATION}/asset-groups/reports", wait_until="domcontentloaded")
@@ -196,3 +231,63 @@ def test_auditor_follows_the_annual_report_in_the_ui(ui, page):
     expect(page.get_by_text("Missing (3)").first).to_be_visible()
     expect(page.get_by_text(f"arsrapport-{YEAR}.pdf").first).to_be_visible()
     _shot(page, "ui-06-arsrapport-partisjon-2013.png")
+
+    # The remaining pictures are for the README: a smaller window keeps them readable there.
+    page.set_viewport_size({"width": 1400, "height": 900})
+
+    # 6. A mart's column lineage: Overview → Metadata → `kolonneopphav`, a table of where each column's
+    #    figures come from (the open-source UI does not show `dagster/column_lineage`).
+    page.goto(f"{ui}/assets/marts/mart_pulje_aar", wait_until="domcontentloaded")
+    _dismiss_dialogs(page)
+    entry = page.locator("tr").filter(has=page.get_by_text("kolonneopphav", exact=True))
+    expect(entry.first).to_be_visible()
+    entry.first.get_by_text("[Show Markdown]").click()
+    lineage = page.get_by_role("dialog").filter(has_text="kolonneopphav")
+    expect(lineage.get_by_text("innvilga_kr", exact=True)).to_be_visible()
+    expect(lineage.get_by_text("stg_tilskudd.innvilga_kr").first).to_be_visible()
+    _shot(page, "ui-07-mart-kolonneopphav.png")
+    lineage.get_by_role("button", name="Close").click()
+    expect(lineage).to_be_hidden()
+
+    # 7. The secretariat's back-fill: Jobs → aarskoeyring → Materialize all… → Custom partitions
+    #    2012, 2013, 2014 → Launch backfill. The UI answers with a toast naming the new back-fill.
+    page.goto(f"{ui}/jobs", wait_until="domcontentloaded")
+    _dismiss_dialogs(page)
+    page.get_by_role("link", name="aarskoeyring").first.click()
+    expect(page).to_have_url(re.compile(r"/jobs/aarskoeyring"))
+    page.get_by_role("button", name="Materialize all…").click()
+    launch = page.get_by_role("dialog").filter(has_text="Launch runs to materialize")
+    expect(launch.get_by_text("Partition selection")).to_be_visible()
+    launch.get_by_text("Select a partition or create one").click()
+    for year in BACKFILL_YEARS:
+        page.get_by_role("menuitem", name=year).first.click()
+    launch.get_by_text("Launch runs to materialize").click()  # close the partition list, keep the dialog
+    expect(page.get_by_role("menuitem", name="Select all")).to_be_hidden()
+    expect(launch.get_by_text(f"{len(BACKFILL_YEARS)} partitions", exact=True)).to_be_visible()
+    box = launch.bounding_box()
+    _shot(page, "ui-08-tilbakefylling-2012-2014.png",
+          clip={"x": 0, "y": 0, "width": 1400, "height": min(900, box["y"] + box["height"] + 24)})
+    launch.get_by_role("button", name="Launch backfill").click()
+    toast = page.get_by_text(re.compile(r"Created backfill \w+"))
+    expect(toast).to_be_visible()
+    backfill_id = re.search(r"Created backfill (\w+)", toast.inner_text()).group(1)
+
+    # 8. The back-fills page (Runs → Backfills; /overview/backfills leads there) lists it, and its
+    #    partitions are exactly 2012, 2013 and 2014. It is left running and ends with the UI at teardown.
+    page.goto(f"{ui}/overview/backfills", wait_until="domcontentloaded")
+    expect(page).to_have_url(re.compile(r"backfills"))
+    _dismiss_dialogs(page)
+    link = page.get_by_role("link", name=re.compile(rf"\b{backfill_id}\b"))
+    expect(link).to_be_visible()
+    # The list is a grid of divs, not a table: its row is the nearest block holding the link and the
+    # partition count.
+    row = link.locator("xpath=ancestor::div[.//button[contains(., ' partitions')]][1]")
+    expect(row.get_by_text("aarskoeyring").first).to_be_visible()
+    expect(row.get_by_text(f"{len(BACKFILL_YEARS)} partitions", exact=True)).to_be_visible()
+    _shot(page, "ui-09-tilbakefyllingar.png", clip={"x": 0, "y": 0, "width": 1400, "height": 240})
+    row.get_by_text(f"{len(BACKFILL_YEARS)} partitions", exact=True).click()
+    requested = page.get_by_role("dialog").filter(has_text=f"Partitions requested for backfill: {backfill_id}")
+    for year in BACKFILL_YEARS:
+        expect(requested.get_by_text(year, exact=True)).to_be_visible()
+    expect(requested.get_by_text("2015", exact=True)).to_have_count(0)
+    _shot(page, "ui-10-tilbakefylling-partisjonar.png")
