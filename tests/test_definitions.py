@@ -104,21 +104,10 @@ def test_yearly_assets_are_partitioned_by_year_and_versioned(graph):
             assert node.code_version, f"{_name(key)}: a code version"
 
 
-def _ancestors(graph, key: dg.AssetKey) -> set[dg.AssetKey]:
-    seen: set[dg.AssetKey] = set()
-    todo = [key]
-    while todo:
-        for parent in graph.get(todo.pop()).parent_keys:
-            if parent not in seen:
-                seen.add(parent)
-                todo.append(parent)
-    return seen
-
-
 def test_reports_depend_on_landing(graph):
     landing = dg.AssetKey(["landing", "innkomne_filer"])
     for report in ("arsrapport", "oppfolgingsbrev"):
-        ancestors = _ancestors(graph, dg.AssetKey(["reports", report]))
+        ancestors = graph.get_ancestor_asset_keys(dg.AssetKey(["reports", report]))
         assert landing in ancestors, report
         assert dg.AssetKey(["reading", "validerte_innsendingar"]) in ancestors, report
 

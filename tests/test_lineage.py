@@ -74,16 +74,6 @@ def test_an_untraceable_column_is_a_clear_error(sql):
         lineage.trace(sql)
 
 
-def _ancestors(graph, key: dg.AssetKey) -> set[dg.AssetKey]:
-    seen, todo = set(), [key]
-    while todo:
-        for parent in graph.get(todo.pop()).parent_keys:
-            if parent not in seen:
-                seen.add(parent)
-                todo.append(parent)
-    return seen
-
-
 def test_mart_materialisations_carry_column_lineage(small_run):
     graph = defs.resolve_asset_graph()
     with dg.DagsterInstance.from_config(str(small_run / ".dagster")) as instance:
@@ -97,7 +87,7 @@ def test_mart_materialisations_carry_column_lineage(small_run):
             schema = [c.name for c in metadata["dagster/column_schema"].value.columns]
             assert schema == _table_columns(small_run, mart), mart
             assert sorted(deps) == sorted(schema), mart  # the stored lineage comes back sorted by column
-            upstream = _ancestors(graph, key)
+            upstream = graph.get_ancestor_asset_keys(key)
             assert all(d.asset_key in upstream for ds in deps.values() for d in ds), mart
             if mart == "mart_pulje_aar":
                 assert deps["innvilga_kr"] == [dg.TableColumnDep(MODELS, "stg_tilskudd.innvilga_kr")]
