@@ -27,9 +27,12 @@ demo: setup
 test: setup
 	$(BIN)/python -m pytest
 
+# The yearly run at scale 1, 10 and 100 stage by stage through Dagster, and the ratios of issue 8, side by side
+# in one run (the reader comparison is part of it). BENCH_ARGS="--scales 1,10" for a shorter run.
+BENCH_ARGS ?=
 bench: setup
 	mkdir -p bench-output
-	$(BIN)/python -m tests.benchmarks.reader --json bench-output/reader.json
+	$(BIN)/python -m tests.benchmarks.pipeline --json bench-output/bench.json $(BENCH_ARGS)
 
 # Re-pin the dependencies (needs uv): every package with its hashes, no index address.
 lock:

@@ -731,13 +731,21 @@ def render_pdf(template: str, context: Mapping[str, Any], form: str, out: Path,
     return render_many([(template, context, form, Path(out))], processes=1, cache=cache)[0]
 
 
+def usable_cpus() -> int:
+    """The CPUs this process may run on (a container's cpuset), not all of the machine's."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def render_many(jobs: Sequence[tuple[str, Mapping[str, Any], str, Path]],
                 processes: int | None = None, cache: Path | None = None) -> list[dict[str, Any]]:
     """Render many documents (letters) in a pool of spawned processes.
 
     Results come back in the order of ``jobs``. The HTML is made here (cheap);
     documents found in the ``cache`` folder are copied, and only the rest go
-    to WeasyPrint. ``processes=None`` uses the number of CPUs; ``processes=1``
+    to WeasyPrint. ``processes=None`` uses the CPUs this process may use; ``processes=1``
     (or a single document to render) renders in this process. The first
     failure stops the run with a :class:`RenderError` naming the file.
     """
@@ -752,7 +760,7 @@ def render_many(jobs: Sequence[tuple[str, Mapping[str, Any], str, Path]],
         else:
             results.append(None)
             todo.append((len(results) - 1, (html, Path(out), cache)))
-    workers = min(processes or os.cpu_count() or 1, len(todo))
+    workers = min(processes or usable_cpus(), len(todo))
     if workers <= 1:
         rendered = [_render_html_job(job) for _, job in todo]
     else:
