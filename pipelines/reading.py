@@ -122,6 +122,16 @@ def raw_frames(read: Iterable[tuple[object, ReadResult]]) -> dict[str, pd.DataFr
     return frames
 
 
+def raw_rows_of_files(frames: dict[str, pd.DataFrame], shas: set[str]) -> dict[str, pd.DataFrame]:
+    """The rows of the `raw_*` tables (as `raw_frames` gives them) that came from the files `shas`."""
+    subs = frames["innsendingar"][frames["innsendingar"]["sha256"].isin(shas)]
+    ids = set(subs["innsending_id"])
+    kept = {"innsendingar": subs, "lesefeil": frames["lesefeil"][frames["lesefeil"]["sha256"].isin(shas)]}
+    for name in ("felt", *RAW_TABLES):
+        kept[name] = frames[name][frames[name]["innsending_id"].isin(ids)]
+    return kept
+
+
 # --- cell values -------------------------------------------------------------
 
 def cell_text(value: object) -> str | None:

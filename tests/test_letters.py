@@ -11,6 +11,7 @@ import subprocess
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import pytest
 from babel.numbers import format_decimal
 
@@ -31,10 +32,19 @@ def letter_text(out, project: str, year: int = YEAR) -> str:
                                    check=True).stdout.split())
 
 
-def letters_metadata(out) -> dict:
+def latest_metadata(out, *key: str) -> dict:
     with dg.DagsterInstance.from_config(str(out / ".dagster")) as instance:
-        event = instance.get_latest_materialization_event(dg.AssetKey(["reports", "oppfolgingsbrev"]))
+        event = instance.get_latest_materialization_event(dg.AssetKey(list(key)))
     return {k: v.value for k, v in event.asset_materialization.metadata.items()}
+
+
+def warehouse_rows(out) -> dict[str, list[tuple]]:
+    """Every raw and core table of the year, rows sorted: what a run leaves in the warehouse."""
+    with duckdb.connect(str(out / "samanom.duckdb"), read_only=True) as con:
+        tables = [r[0] for r in con.execute("select table_name from information_schema.tables where "
+                                            "table_name like 'raw_%' or table_name like 'core_%'").fetchall()]
+        return {t: sorted(con.execute(f'select * from "{t}" where aar = ?', [YEAR]).fetchall(), key=repr)
+                for t in tables}
 
 
 def test_corrected_submission_changes_that_letter_and_no_other(small_run, small_inbox, tmp_path):
@@ -59,8 +69,16 @@ def test_corrected_submission_changes_that_letter_and_no_other(small_run, small_
     assert after["P1-01"]["dato"] == "2014-02-20" and before["P1-01"]["dato"] == "2014-01-31"
     assert "ubrukt_tilskot" in before["P1-01"]["funn"] and "ubrukt_tilskot" not in after["P1-01"]["funn"]
     assert not re.search(r"\b40 000 kr", letter_text(out, "P1-01"))
-    meta = letters_metadata(out)
+    meta = latest_metadata(out, "reports", "oppfolgingsbrev")
     assert (meta["teikna_paa_nytt"], meta["uendra"]) == (1, len(after) - 1)
+
+    # only the new file was read; the warehouse is the one a run from scratch makes of the same inbox
+    meta = latest_metadata(out, "reading", "innsendingar")
+    assert (meta["filer_lesne"], meta["filer_uendra_sidan_sist"]) == (1, 3)
+    fresh = tmp_path / "fresh"
+    assert main(["run", "--year", str(YEAR), "--inbox", str(inbox), "--out", str(fresh)]) == 0
+    assert warehouse_rows(out) == warehouse_rows(fresh)
+    assert journal(fresh) == after
 
 
 # ---------------------------------------------------------------- the bundled sample year

@@ -39,6 +39,12 @@ create table if not exists raw_lesefeil (
     ark varchar, rad integer, felt varchar, verdi varchar, forventa varchar
 );
 
+-- raw_lesing — grain: one file content read for the year, as which file and by which code version;
+-- a re-run reads again only what is new, renamed, or met by another code version
+create table if not exists raw_lesing (
+    aar integer, sha256 varchar, filnavn varchar, mottatt_dato date, kodeversjon varchar
+);
+
 -- core_filer — grain: one file of the year, with what became of it
 create table if not exists core_filer (
     aar integer, filnavn varchar, sha256 varchar, storleik_bytes bigint, mottatt_dato date,
