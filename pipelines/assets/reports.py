@@ -30,9 +30,9 @@ def _base(con, settings: Settings, year: int, form: str) -> dict:
 
 
 TOTALS_CHECK = "totalar_stemmer_med_lageret"
-TOTALS_SQL = warehouse.SQL_DIR / "checks" / f"arsrapport__{TOTALS_CHECK}.sql"
-SUMMARY_FIGURES = ("prosjekt", "kommunar", "rapportar_i_tide", "rapportar_for_seint", "rapportar_manglar",
-                   "rapportar_avviste", "innvilga_kr", "utbetalt_kr", "forbruk_kr", "ubrukt_kr")
+TOTALS_SQL = f"checks/arsrapport__{TOTALS_CHECK}"
+# the pools' sums, and the municipalities, which the total counts once
+SUMMARY_FIGURES = ("prosjekt", "kommunar", *(f for f in report_context.POOL_SUMS if f != "prosjekt"))
 
 
 def _as_printed(value) -> Decimal:
@@ -54,7 +54,7 @@ def totals_against_warehouse(con, ctx: dict, year: int) -> dg.AssetCheckResult:
     printed = {f"pulje {r['pulje']}": r for r in ctx["pulje"]}
     printed["totalt"] = ctx["pulje_totalt"]
     recomputed = {("totalt" if pd.isna(r["pulje"]) else f"pulje {int(r['pulje'])}"): r
-                  for r in con.execute(TOTALS_SQL.read_text(), {"aar": year}).df().to_dict("records")}
+                  for r in warehouse.query(con, TOTALS_SQL, year).to_dict("records")}
     rows = []
     for row in sorted(set(printed) | set(recomputed)):
         for figure in SUMMARY_FIGURES:
@@ -68,7 +68,7 @@ def totals_against_warehouse(con, ctx: dict, year: int) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
         check_name=TOTALS_CHECK, passed=differences.empty,
         metadata={"tal_samanlikna": len(table), "avvik": len(differences),
-                  "sql": f"sql/checks/{TOTALS_SQL.name}",
+                  "sql": f"sql/{TOTALS_SQL}.sql",
                   "avvik_tabell": dg.MetadataValue.md(differences.to_markdown(index=False)
                                                       if len(differences) else "_ingen_")})
 
