@@ -34,9 +34,10 @@ bench: setup
 	mkdir -p bench-output
 	$(BIN)/python -m tests.benchmarks.pipeline --json bench-output/bench.json $(BENCH_ARGS)
 
-# Re-pin the dependencies (needs uv): every package with its hashes, no index address.
-lock:
-	uv pip compile pyproject.toml requirements-build.in --extra test --generate-hashes --python-version 3.11 -o requirements.lock
+# Re-pin the dependencies (uv is installed into the venv for this): every package with its hashes, no index address.
+lock: $(STAMP)
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml requirements-build.in --extra test --generate-hashes --python-version 3.11 -o requirements.lock
 
 clean:
 	rm -rf output .pytest_cache

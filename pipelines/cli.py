@@ -107,7 +107,7 @@ def ui(args) -> int:
 
 
 def template(args) -> int:
-    from pipelines.form_writer import write_blank_form
+    from tools.form_writer import write_blank_form
 
     write_blank_form(args.year, args.form, Path(args.out))
     print(f"Rapportskjema {args.year} ({args.form}): {args.out}")
@@ -115,7 +115,7 @@ def template(args) -> int:
 
 
 def sample(args) -> int:
-    from pipelines.sample_inbox import generate_inbox
+    from tools.sample_inbox import generate_inbox
 
     first, _, last = args.years.partition("-")
     years = range(int(first), int(last or first) + 1)

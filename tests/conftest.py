@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.form_writer import form_sheets, write_workbook
+from tools.form_writer import form_sheets, write_workbook
 
 YEAR = 2013
 

@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from pipelines import landing, reading, validation
-from pipelines.form_writer import form_sheets, render_workbook, write_workbook
+from tools.form_writer import form_sheets, render_workbook, write_workbook
 from pipelines.issues import REJECT_FILE, RULES, Issue
 from schemas import form
 from tests import conftest

@@ -16,7 +16,7 @@ import pytest
 from babel.numbers import format_decimal
 
 from pipelines.cli import main
-from pipelines.form_writer import form_sheets, write_workbook
+from tools.form_writer import form_sheets, write_workbook
 from pipelines.resources import DEFAULT_INBOX
 from tests.conftest import INDICATORS_NN, RISIKO, TILTAK, YEAR, prosjekt_values
 

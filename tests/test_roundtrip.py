@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipelines import landing, reading, validation
-from pipelines.form_writer import form_sheets, write_workbook
+from tools.form_writer import form_sheets, write_workbook
 from schemas import form
 
 ROOT = Path(__file__).resolve().parents[1]

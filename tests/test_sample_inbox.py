@@ -19,8 +19,8 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
-from pipelines.form_writer import form_sheets, render_workbook, write_blank_form
-from pipelines.sample_inbox import DEFECT_RULES, UNKNOWN_PROJECT, generate_inbox, load_register
+from tools.form_writer import form_sheets, render_workbook, write_blank_form
+from tools.sample_inbox import DEFECT_RULES, UNKNOWN_PROJECT, generate_inbox, load_register
 from schemas import form as F
 
 YEARS = (2012, 2013)

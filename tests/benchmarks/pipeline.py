@@ -400,7 +400,7 @@ def weasyprint_alone(jobs: list, k: int) -> dict:
 def write_correction(y: Year, manifest: dict, scale: int, seed: int) -> dict:
     """One accepted submission again, rebuilt as the generator built it, `forbruk` lowered by about 10 %, received
     a day later (never after the year's last receipt, so the annual report keeps its date)."""
-    from pipelines import sample_inbox
+    from tools import sample_inbox
 
     year = y.year
     entries = {e["file"]: e for e in manifest["submissions"]}
@@ -443,7 +443,7 @@ def check_correction(y: Year, fix: dict) -> dict:
 def warm_up(args, work: Path) -> float:
     """The bundled-size year once, unmeasured, up to the annual report: the first stages of a process pay for
     lazy imports, DuckDB's and WeasyPrint's start-up, which would otherwise land on the first scale only."""
-    from pipelines.sample_inbox import generate_inbox
+    from tools.sample_inbox import generate_inbox
 
     start = time.perf_counter()
     base = work / "warm-up"
@@ -458,7 +458,7 @@ def warm_up(args, work: Path) -> float:
 
 
 def run_scale(scale: int, args, work: Path, parts: set[str], result: dict) -> dict:
-    from pipelines.sample_inbox import generate_inbox
+    from tools.sample_inbox import generate_inbox
 
     base = work / f"scale-{scale}"
     inbox, out = base / "inbox", base / "out"

@@ -13,7 +13,7 @@ defect is hidden in each year.
 what is missing, and where each defect is — the answer key the reader is
 tested against. Same seed, same bytes: no clock, no absolute paths.
 
-    python -m pipelines.sample_inbox --out /tmp/inbox --years 2012-2015 --seed 2013 --scale 1
+    python -m tools.sample_inbox --out /tmp/inbox --years 2012-2015 --seed 2013 --scale 1
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from pipelines.form_writer import form_layouts, form_sheets, render_workbook, sheet_names
+from tools.form_writer import form_layouts, form_sheets, render_workbook, sheet_names
 from schemas import form as F
 
 REPO = Path(__file__).resolve().parents[1]
