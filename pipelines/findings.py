@@ -36,6 +36,11 @@ class ProjectFacts:
     konto: str = ""
 
 
+def _continues(p: dict) -> bool:
+    """The project has a next year's grant to pay or withhold (an ended project has none)."""
+    return not p.get("sluttoppgjer", p.get("avsluttar_i_aar")) and p.get("neste_aar_innvilga_kr") is not None
+
+
 def report_missing(f: ProjectFacts) -> list[Finding]:
     p = f.prosjekt
     if p["rapportstatus"] != "manglar":
@@ -44,21 +49,23 @@ def report_missing(f: ProjectFacts) -> list[Finding]:
     return [Finding(
         "rapport_manglar", "krav",
         f"Vi har ikke mottatt rapporten for {p['aar']}, som skulle vært sendt innen {frist_nb}. Send rapporten "
-        f"snarest. Tilskuddet for neste år blir ikke utbetalt før rapporten er mottatt.",
+        f"snarest." + (" Tilskuddet for neste år blir ikke utbetalt før rapporten er mottatt." if _continues(p) else ""),
         f"Vi har ikkje motteke rapporten for {p['aar']}, som skulle ha vore send innan {frist_nn}. Send "
-        f"rapporten så snart som råd. Tilskotet for neste år blir ikkje utbetalt før rapporten er motteken.",
+        f"rapporten så snart som råd."
+        + (" Tilskotet for neste år blir ikkje utbetalt før rapporten er motteken." if _continues(p) else ""),
         f.svarfrist)]
 
 
 def report_rejected(f: ProjectFacts) -> list[Finding]:
     if f.prosjekt["rapportstatus"] != "avvist":
         return []
+    more = _continues(f.prosjekt)
     return [Finding(
         "rapport_avvist", "krav",
-        "Rapporten vi mottok, kunne ikke brukes. Rett feilene som er nevnt nedenfor, og send rapporten på nytt. "
-        "Tilskuddet for neste år blir ikke utbetalt før vi har mottatt en rapport vi kan bruke.",
-        "Rapporten vi fekk, kunne ikkje brukast. Rett feila som er nemnde nedanfor, og send rapporten på nytt. "
-        "Tilskotet for neste år blir ikkje utbetalt før vi har fått ein rapport vi kan bruke.",
+        "Rapporten vi mottok, kunne ikke brukes. Rett feilene som er nevnt nedenfor, og send rapporten på nytt."
+        + (" Tilskuddet for neste år blir ikke utbetalt før vi har mottatt en rapport vi kan bruke." if more else ""),
+        "Rapporten vi fekk, kunne ikkje brukast. Rett feila som er nemnde nedanfor, og send rapporten på nytt."
+        + (" Tilskotet for neste år blir ikkje utbetalt før vi har fått ein rapport vi kan bruke." if more else ""),
         f.svarfrist)]
 
 
@@ -145,27 +152,90 @@ def survey_without_measures(f: ProjectFacts) -> list[Finding]:
         f.svarfrist)]
 
 
-def unspent_grant(f: ProjectFacts) -> list[Finding]:
+# ---- money: every amount from int_okonomi_prosjekt_aar (the ledger and the accepted report) ----
+
+def received_differs(f: ProjectFacts) -> list[Finding]:
+    """What the report says was received against what the ledger says was paid: quoted, never summed."""
     p = f.prosjekt
-    unspent = p.get("ubrukt_kr")
-    if unspent is None or unspent <= 0:
+    if not p.get("mottatt_avvik"):
         return []
-    if p["avsluttar_i_aar"]:
-        ref = f"{p['aar']}/{p['prosjektnummer']}"
-        return [Finding(
-            "tilbakebetaling", "krav",
-            f"Prosjektet er avsluttet, og {format_nok(unspent, 'nb')} av tilskuddet er ikke brukt. Beløpet skal "
-            f"betales tilbake til konto {f.konto}. Merk innbetalingen med «{ref}».",
-            f"Prosjektet er avslutta, og {format_nok(unspent, 'nn')} av tilskotet er ikkje brukt. Beløpet skal "
-            f"betalast tilbake til konto {f.konto}. Merk innbetalinga med «{ref}».",
-            f.svarfrist)]
+
+    def paid(form: str) -> str:
+        if not p["utbetalt_kr"]:
+            return {"nb": "er det ikke utbetalt noe tilskudd for {aar}",
+                    "nn": "er det ikkje utbetalt noko tilskot for {aar}"}[form].format(aar=p["aar"])
+        when = f" ({format_dato(p['utbetalt_dato'], form)})" if p.get("utbetalt_dato") else ""
+        return f"er det utbetalt {format_nok(p['utbetalt_kr'], form)}{when}"
+
+    return [Finding(
+        "tilskot_avvik", "merknad",
+        f"I rapporten står det at kommunen har mottatt {format_nok(p['rapportert_mottatt_kr'], 'nb')} i tilskudd "
+        f"for {p['aar']}. Ifølge sekretariatets regnskap {paid('nb')}. Beløpene i dette brevet bygger på det som "
+        f"er utbetalt. Kontroller kommunens regnskap, og gi oss beskjed hvis dere mener utbetalingen er feil.",
+        f"I rapporten står det at kommunen har motteke {format_nok(p['rapportert_mottatt_kr'], 'nn')} i tilskot "
+        f"for {p['aar']}. Etter rekneskapen til sekretariatet {paid('nn')}. Beløpa i dette brevet byggjer på det "
+        f"som er utbetalt. Kontroller rekneskapen til kommunen, og gi oss melding dersom de meiner utbetalinga er "
+        f"feil.",
+        None)]
+
+
+def unspent_grant(f: ProjectFacts) -> list[Finding]:
+    """A running project explains, or applies to transfer, unspent funds from the threshold up."""
+    p = f.prosjekt
+    if not p.get("forklare_ubrukt"):
+        return []
+    amount_nb, amount_nn = format_nok(p["ubrukt_ikkje_overfort_kr"], "nb"), format_nok(p["ubrukt_ikkje_overfort_kr"], "nn")
     return [Finding(
         "ubrukt_tilskot", "krav",
-        f"{format_nok(unspent, 'nb')} av tilskuddet for {p['aar']} er ikke brukt. Forklar hvorfor, eller søk "
-        f"om å få overføre beløpet til neste år.",
-        f"{format_nok(unspent, 'nn')} av tilskotet for {p['aar']} er ikkje brukt. Forklar kvifor, eller søk "
-        f"om å få overføre beløpet til neste år.",
+        f"{amount_nb} av tilskuddet for {p['aar']} er ikke brukt (utbetalt og overført fra året før, minus "
+        f"forbruk). Forklar hvorfor, eller søk om å overføre beløpet til {p['aar'] + 1}.",
+        f"{amount_nn} av tilskotet for {p['aar']} er ikkje brukt (utbetalt og overført frå året før, minus "
+        f"forbruk). Forklar kvifor, eller søk om å overføre beløpet til {p['aar'] + 1}.",
         f.svarfrist)]
+
+
+def repayment(f: ProjectFacts) -> list[Finding]:
+    """The final settlement of an ended project: every year's unspent funds not approved for transfer,
+    less what was paid back, to the secretariat's account by the deadline, with the KID."""
+    p = f.prosjekt
+    claim = p.get("aa_betale_tilbake_kr")
+    if not claim or claim <= 0:
+        return []
+    period = f"{p['forste_aar']}–{p['aar']}" if p["forste_aar"] < p["aar"] else str(p["aar"])
+    paid_back_nb = (f", og {format_nok(p['periode_tilbakebetalt_kr'], 'nb')} er allerede betalt tilbake"
+                    if p.get("periode_tilbakebetalt_kr") else "")
+    paid_back_nn = (f", og {format_nok(p['periode_tilbakebetalt_kr'], 'nn')} er alt betalt tilbake"
+                    if p.get("periode_tilbakebetalt_kr") else "")
+    return [Finding(
+        "tilbakebetaling", "krav",
+        f"Prosjektet er avsluttet. Sluttoppgjøret for prosjektperioden {period} viser at "
+        f"{format_nok(p['periode_ubrukt_kr'], 'nb')} av tilskuddet ikke er brukt eller godkjent overført"
+        f"{paid_back_nb}. {format_nok(claim, 'nb')} skal betales tilbake til konto {f.konto} innen "
+        f"{format_dato(f.svarfrist, 'nb')}. Bruk KID {p['kid']}.",
+        f"Prosjektet er avslutta. Sluttoppgjeret for prosjektperioden {period} viser at "
+        f"{format_nok(p['periode_ubrukt_kr'], 'nn')} av tilskotet ikkje er brukt eller godkjent overført"
+        f"{paid_back_nn}. {format_nok(claim, 'nn')} skal betalast tilbake til konto {f.konto} innan "
+        f"{format_dato(f.svarfrist, 'nn')}. Bruk KID {p['kid']}.",
+        f.svarfrist)]
+
+
+def final_account(f: ProjectFacts) -> list[Finding]:
+    """A project ending in a year whose report is due before 31.12 (2015) is settled against a final
+    account sent after the project period."""
+    p = f.prosjekt
+    if not (p.get("sluttoppgjer") and p.get("sluttrekneskap_etter_perioden")):
+        return []
+    frist = p["sluttrekneskap_frist"]
+    period = f"{p['forste_aar']}–{p['aar']}" if p["forste_aar"] < p["aar"] else str(p["aar"])
+    return [Finding(
+        "sluttrekneskap", "krav",
+        f"Prosjektperioden slutter 31.12.{p['aar']}. Send sluttregnskap for hele prosjektperioden {period} innen "
+        f"{format_dato(frist, 'nb')}. Sekretariatet gjør da opp tilskuddet, og ubrukte midler som ikke er "
+        f"godkjent overført, skal betales tilbake.",
+        f"Prosjektperioden sluttar 31.12.{p['aar']}. Send sluttrekneskap for heile prosjektperioden {period} "
+        f"innan {format_dato(frist, 'nn')}. Sekretariatet gjer då opp tilskotet, og ubrukte midlar som ikkje er "
+        f"godkjende overførte, skal betalast tilbake.",
+        frist)]
 
 
 def final_report(f: ProjectFacts) -> list[Finding]:
@@ -183,7 +253,7 @@ def final_report(f: ProjectFacts) -> list[Finding]:
 
 RULES: tuple[Callable[[ProjectFacts], list[Finding]], ...] = (
     report_missing, report_rejected, report_late, issues_in_report, partnership, theme_day, not_measurable,
-    survey_without_measures, unspent_grant, final_report,
+    survey_without_measures, received_differs, unspent_grant, repayment, final_account, final_report,
 )
 
 

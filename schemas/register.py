@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pandera.pandas as pa
 
 from schemas import form
 
 _THEMES = "|".join(form.THEMES)
 _THEME_LIST = rf"^({_THEMES})(;({_THEMES}))*$"
+
+
+_YEARS = [str(y) for y in form.YEARS]
+_DATE = r"^\d{4}-\d{2}-\d{2}$"
+_PROJECT = r"^P\d+-\d+$"
+_AMOUNT = r"^[1-9]\d*$"  # whole kroner, more than zero: a posting of nothing is no posting
+# parameter -> the pattern its value must have
+PARAMETERS = {"terskel_ubrukt_kr": r"^\d+$", "konto_tilbakebetaling": r"^\d{4} \d{2} \d{5}$",
+              "kid_grunnlag": r"^aar\+pulje\+nummer$", "sluttrekneskap_frist": _DATE}
+
+
+def _typed(df) -> bool:
+    return all(pd.Series([v]).str.match(PARAMETERS.get(k, r".")).all() for k, v in zip(df["parameter"], df["verdi"]))
 
 
 def _text(**kwargs) -> pa.Column:
@@ -53,4 +67,47 @@ REGISTER_SCHEMAS: dict[str, pa.DataFrameSchema] = {
         "vilkaar": _text(),
         "eksempeldata": _text(checks=pa.Check.isin(["ja", "nei"])),
     }, unique=["prosjektnummer", "aar"], name="tilskudd"),
+    # the secretariat's ledger, one row per posting as exported from the accounting system
+    "utbetalingar": pa.DataFrameSchema({
+        "bilag": _text(checks=pa.Check.str_matches(r"^\S+$"), unique=True),
+        "dato": _text(checks=pa.Check.str_matches(_DATE)),
+        "prosjektnummer": _text(checks=pa.Check.str_matches(_PROJECT)),
+        "aar": _text(checks=pa.Check.isin(_YEARS)),
+        "beloep_kr": _text(checks=pa.Check.str_matches(_AMOUNT)),
+        "kapittel_post": _text(),
+        "tekst": _text(),
+        "eksempeldata": _text(checks=pa.Check.isin(["ja", "nei"])),
+    }, checks=[pa.Check(lambda df: df["dato"].str[:4] >= df["aar"], name="utbetalt_tidlegast_i_tilskotsaaret")],
+        name="utbetalingar"),
+    "overforingar": pa.DataFrameSchema({
+        "vedtak": _text(checks=pa.Check.str_matches(r"^\S+$"), unique=True),
+        "dato": _text(checks=pa.Check.str_matches(_DATE)),
+        "prosjektnummer": _text(checks=pa.Check.str_matches(_PROJECT)),
+        "fra_aar": _text(checks=pa.Check.isin(_YEARS)),
+        "til_aar": _text(checks=pa.Check.isin(_YEARS)),
+        "beloep_kr": _text(checks=pa.Check.str_matches(_AMOUNT)),
+        "tekst": _text(),
+        "eksempeldata": _text(checks=pa.Check.isin(["ja", "nei"])),
+    }, checks=[pa.Check(lambda df: df["til_aar"].astype(int) == df["fra_aar"].astype(int) + 1,
+                        name="til_neste_aar")],
+        unique=["prosjektnummer", "fra_aar"], name="overforingar"),
+    "tilbakebetalingar": pa.DataFrameSchema({
+        "bilag": _text(checks=pa.Check.str_matches(r"^\S+$"), unique=True),
+        "dato": _text(checks=pa.Check.str_matches(_DATE)),
+        "prosjektnummer": _text(checks=pa.Check.str_matches(_PROJECT)),
+        "aar": _text(checks=pa.Check.isin(_YEARS)),
+        "beloep_kr": _text(checks=pa.Check.str_matches(_AMOUNT)),
+        "kid": _text(checks=pa.Check.str_matches(r"^\d*$")),
+        "tekst": _text(),
+        "eksempeldata": _text(checks=pa.Check.isin(["ja", "nei"])),
+    }, name="tilbakebetalingar"),
+    # the programme's parameters, one line each (the materiality threshold, the repayment account, ...)
+    "programparametrar": pa.DataFrameSchema({
+        "parameter": _text(checks=pa.Check.isin(list(PARAMETERS)), unique=True),
+        "verdi": _text(checks=pa.Check.str_length(min_value=1)),
+        "forklaring": _text(),
+        "eksempeldata": _text(checks=pa.Check.isin(["ja", "nei"])),
+    }, checks=[pa.Check(lambda df: set(PARAMETERS) <= set(df["parameter"]), name="alle_parametrar_finst"),
+               pa.Check(lambda df: _typed(df), name="parameter_har_rett_type")],
+        name="programparametrar"),
 }

@@ -12,7 +12,8 @@ from pipelines.resources import Settings, code_version
 
 OWNER = "team:sekretariatet"
 REGISTER = [dg.AssetKey(["register", n]) for n in ("kommuner", "nettverk", "prosjekt", "prosjekt_kommuner",
-                                                    "tilskudd")]
+                                                    "tilskudd", "utbetalingar", "overforingar",
+                                                    "tilbakebetalingar", "programparametrar")]
 MODELS = dg.AssetKey(["warehouse", "prosjekt_aar"])
 
 
