@@ -55,8 +55,11 @@ saldo as (
         *,
         -- unspent = paid + transferred in − spent; unknown (null) while the spending is not reported.
         -- Spending beyond what was paid is the municipality's own money: unspent is then 0, not negative.
-        greatest(utbetalt_kr + overfort_inn_kr - forbruk_kr, 0)                      as ubrukt_kr,
-        greatest(utbetalt_kr + overfort_inn_kr - forbruk_kr - overfort_ut_kr, 0)     as ubrukt_ikkje_overfort_kr,
+        -- (DuckDB's greatest() skips nulls, so the unknown case is spelled out)
+        case when forbruk_kr is not null
+             then greatest(utbetalt_kr + overfort_inn_kr - forbruk_kr, 0) end                  as ubrukt_kr,
+        case when forbruk_kr is not null
+             then greatest(utbetalt_kr + overfort_inn_kr - forbruk_kr - overfort_ut_kr, 0) end as ubrukt_ikkje_overfort_kr,
         rapportert_mottatt_kr is not null
             and rapportert_mottatt_kr <> utbetalt_kr                                 as mottatt_avvik
     from per_aar
