@@ -162,9 +162,6 @@ def ledger_run(tmp_path_factory) -> Path:
     """The bundled inbox for every year into one output folder, each year once for the session."""
     from pipelines.cli import main
 
-    import os
-    if os.environ.get("DEV_LEDGER_OUT"):
-        return Path(os.environ["DEV_LEDGER_OUT"])
     out = tmp_path_factory.mktemp("ledger")
     for year in YEARS:
         assert main(["run", "--year", str(year), "--inbox", str(DEFAULT_INBOX), "--out", str(out)]) == 0
@@ -264,14 +261,14 @@ def test_report_money_table(ledger_run, expected):
                 continue
             for key in (f"Pulje {pools[project]}", "Totalt"):
                 s = sums.setdefault(key, {"innvilga": 0, "betalt": 0, "inn": 0, "forbruk": Decimal(0),
-                                          "ubrukt": Decimal(0), "grunnlag": 0})
+                                          "ubrukt": Decimal(0), "grunnlag": Decimal(0)})
                 s["innvilga"] += e["innvilga"]
                 s["betalt"] += e["betalt"]
                 s["inn"] += e["inn"]
                 if e["forbruk"] is not None:
                     s["forbruk"] += Decimal(str(e["forbruk"]))
                     s["ubrukt"] += Decimal(str(e["ubrukt"]))
-                    s["grunnlag"] += e["betalt"] + e["inn"]
+                    s["grunnlag"] += Decimal(str(e["betalt"] + e["inn"]))
         assert {re.match(r"\s*(Pulje \d|Totalt)", r).group(1) for r in rows} == set(sums), year
         for row in rows:
             key = re.match(r"\s*(Pulje \d|Totalt)", row).group(1)
