@@ -27,7 +27,8 @@ None; dates are ``datetime.date``; money in NOK; percents as percent numbers,
   ``okonomi_tema``, ``tilbakebetaling``, ``avvik_regel``, ``utan_rapport``,
   ``filer`` — lists of row dicts (see the template for the row keys).
 * ``brev.html.j2``: ``prosjekt`` (dict), ``indikatorar``, ``funn`` (lists),
-  ``svarfrist``, ``konto``, ``kontakt`` (``namn``, ``epost``, ``telefon``).
+  ``svarfrist``, ``konto``, ``kontakt`` (``namn``, ``epost``, ``telefon``), ``okonomi`` (the money block,
+  see ``report_context.okonomi``) and ``pengevedtak`` (bool: the letter withholds a payment or reclaims funds).
 
 Projects are always listed alphabetically (Norwegian collation), never by result.
 """
@@ -85,7 +86,8 @@ TEMPLATE_KEYS: dict[str, tuple[str, ...]] = {
     "arsrapport.html.j2": COMMON_KEYS + (
         "pulje", "pulje_totalt", "nettverk", "tema", "indikatorar", "seriar", "tiltak_status", "hoge_risikoar",
         "gode_eksempel", "okonomi_tema", "tilbakebetaling", "avvik_regel", "utan_rapport", "filer"),
-    "brev.html.j2": COMMON_KEYS + ("prosjekt", "indikatorar", "funn", "svarfrist", "konto", "kontakt"),
+    "brev.html.j2": COMMON_KEYS + ("prosjekt", "indikatorar", "funn", "svarfrist", "konto", "kontakt", "okonomi",
+                                   "pengevedtak"),
 }
 STATUSES = ("utkast", "endeleg")
 

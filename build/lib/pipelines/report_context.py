@@ -71,7 +71,7 @@ def common(year: int, form: str, rapportdato: date, run_key: str, code_version: 
 
 
 POOL_SUMS = ("prosjekt", "rapportar_i_tide", "rapportar_for_seint", "rapportar_manglar", "rapportar_avviste",
-             "innvilga_kr", "utbetalt_kr", "forbruk_kr", "ubrukt_kr")
+             "innvilga_kr", "utbetalt_kr", "overfort_inn_kr", "forbruk_kr", "ubrukt_kr", "grunnlag_kr")
 
 
 def pool_total(pools: list[dict]) -> dict:
@@ -109,11 +109,13 @@ def annual_report(con, year: int, base: dict) -> dict:
         "gode_eksempel": sorted(({"prosjektnummer": p["prosjektnummer"], "prosjektnavn": p["prosjektnavn"],
                                   "kommune": p["kommune"], "godt_eksempel": p["godt_eksempel"]}
                                  for p in prosjekt if p["godt_eksempel"]), key=lambda r: r["prosjektnavn"]),
-        "okonomi_tema": [{"tema": t["tema"], "innvilga_kr": t["innvilga_kr"], "forbruk_kr": t["forbruk_kr"]}
-                         for t in tema],
+        "okonomi_tema": [{"tema": t["tema"], "innvilga_kr": t["innvilga_kr"], "forbruk_kr": t["forbruk_kr"],
+                          "grunnlag_kr": t["grunnlag_kr"]} for t in tema],
+        # the final settlements the letters claim: the whole period's unspent funds not transferred,
+        # less what was already paid back
         "tilbakebetaling": [{"prosjektnummer": p["prosjektnummer"], "prosjektnavn": p["prosjektnavn"],
-                             "kommune": p["kommune"], "ubrukt_kr": p["ubrukt_kr"]}
-                            for p in prosjekt if p["avsluttar_i_aar"] and (p["ubrukt_kr"] or 0) > 0],
+                             "kommune": p["kommune"], "ubrukt_kr": p["aa_betale_tilbake_kr"]}
+                            for p in prosjekt if (p["aa_betale_tilbake_kr"] or 0) > 0],
         "avvik_regel": _mart(con, "mart_avvik_regel_aar", year),
         "utan_rapport": [{"prosjektnummer": p["prosjektnummer"], "prosjektnavn": p["prosjektnavn"],
                           "kommune": p["kommune"]} for p in prosjekt if p["rapportstatus"] == "manglar"],
@@ -133,6 +135,7 @@ def letters(con, year: int, base: dict, given_date: str) -> list[dict]:
     indikatorar = _grouped(_rows(warehouse.query(con, "reports/brev_indikatorar", year)), "innsending_id")
     last_receipt = dict(warehouse.query(con, "reports/brev_siste_mottak", year)
                         .itertuples(index=False, name=None))
+    periode = _grouped(_rows(warehouse.query(con, "reports/brev_okonomi_periode", year)), "prosjektnummer")
     out = []
     for p in _mart(con, "mart_prosjekt_aar", year):
         dato = letter_date(p, _plain(last_receipt.get(p["prosjektnummer"])), given_date)
@@ -141,19 +144,56 @@ def letters(con, year: int, base: dict, given_date: str) -> list[dict]:
                 if a["innsending_id"] == p["innsending_id"] or p["rapportstatus"] == "avvist"]
         inds = indikatorar.get(p["innsending_id"], []) if p["innsending_id"] else []
         facts = findings.ProjectFacts(prosjekt=p, avvik=mine, indikatorar=inds, svarfrist=svarfrist,
-                                      konto=sec["konto"])
+                                      konto=p["konto_tilbakebetaling"])
         form = p["malform"]
+        money = okonomi(p, periode.get(p["prosjektnummer"], []), dato, svarfrist)
         out.append({
             **base, "form": form, "rapportdato": dato,
+            # an ended project has no next year's grant, whatever the register holds for it
             "prosjekt": {**p, "neste_aar_innvilga_kr": (
-                None if p["avsluttar_i_aar"] else p["neste_aar_innvilga_kr"])},
+                None if p["sluttoppgjer"] else p["neste_aar_innvilga_kr"])},
             "indikatorar": inds,
             "funn": [f.for_form(form) for f in findings.findings(facts)],
             "svarfrist": svarfrist,
-            "konto": sec["konto"],
+            "konto": p["konto_tilbakebetaling"],
             "kontakt": sec["kontakt"],
+            "okonomi": money,
+            # the letter decides on money: it withholds a payment or reclaims funds (an enkeltvedtak,
+            # which must tell of the right to appeal)
+            "pengevedtak": money["held_tilbake"] or bool(money["krev_tilbake_kr"]),
         })
     return out
+
+
+PERIOD_SUMS = ("innvilga_kr", "utbetalt_kr", "overfort_inn_kr", "forbruk_kr", "overfort_ut_kr",
+               "ubrukt_ikkje_overfort_kr", "tilbakebetalt_kr")
+
+
+def budget_adopted(year: int, letter: date) -> bool:
+    """The Storting adopts the state budget for a year in December before it; we count it as adopted
+    from 1 January of that year. Before that, a grant for the year is conditional on the appropriation."""
+    return letter >= date(year, 1, 1)
+
+
+def okonomi(p: dict, periode: list[dict], letter: date, svarfrist: date) -> dict:
+    """The money block of one letter. Every amount comes from int_okonomi_prosjekt_aar (via the mart and
+    `reports/brev_okonomi_periode`); this only decides which sentences apply."""
+    neste = p["aar"] + 1
+    continues = not p["sluttoppgjer"] and p["neste_aar_innvilga_kr"] is not None
+    withheld = continues and p["rapportstatus"] in ("manglar", "avvist") and not p["neste_aar_utbetalt_kr"]
+    paid_next = continues and bool(p["neste_aar_utbetalt_kr"]) and p["neste_aar_utbetalt_dato"] <= letter
+    claim = p["aa_betale_tilbake_kr"] if (p["aa_betale_tilbake_kr"] or 0) > 0 else None
+    return {
+        "periode": periode if p["sluttoppgjer"] else [],
+        "periode_sum": rendering.sum_rows(periode, *PERIOD_SUMS) if p["sluttoppgjer"] else {},
+        "neste_aar": neste if continues else None,
+        "neste_aar_utbetalt": paid_next,
+        "vilkaar_bevilgning": continues and not budget_adopted(neste, letter),
+        "held_tilbake": withheld,
+        "krev_tilbake_kr": claim,
+        "kid": p["kid"], "konto": p["konto_tilbakebetaling"], "frist": svarfrist,
+        "sluttrekneskap_frist": p["sluttrekneskap_frist"],
+    }
 
 
 def _grouped(rows: list[dict], key: str) -> dict[str, list[dict]]:

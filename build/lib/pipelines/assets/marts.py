@@ -13,7 +13,8 @@ from pipelines.resources import Settings
 
 OWNER = "team:sekretariatet"
 REGISTER = [dg.AssetKey(["register", n]) for n in ("kommuner", "nettverk", "prosjekt", "prosjekt_kommuner",
-                                                    "tilskudd")]
+                                                    "tilskudd", "utbetalingar", "overforingar",
+                                                    "tilbakebetalingar", "programparametrar")]
 MODELS = dg.AssetKey(["warehouse", "prosjekt_aar"])
 
 

@@ -1,4 +1,4 @@
-"""The programme register: municipalities, networks, projects and grant letters."""
+"""The programme register: municipalities, networks, projects, grant letters, and the secretariat's ledger."""
 
 
 from pathlib import Path
@@ -21,6 +21,15 @@ FILES = {
     "prosjekt_kommuner": "Which municipalities take part in each project, and which one leads it.",
     "tilskudd": "Grant letters: the amount granted per project and year, the reporting deadline and the "
                 "conditions. The amounts are sample data.",
+    "utbetalingar": "The secretariat's ledger: every grant payment (voucher, date, project, grant year, amount), "
+                    "as exported from the state accounting system. Sample data. The letters state what was paid "
+                    "from here, never from what a municipality reports receiving.",
+    "overforingar": "Approved transfers of unspent funds from one grant year to the next (decision, date, "
+                    "project, amount). Sample data.",
+    "tilbakebetalingar": "Repayments of unspent grants received (voucher, date, project, grant year settled, "
+                         "amount, KID). Sample data.",
+    "programparametrar": "The programme's parameters, one line each: the materiality threshold for unspent "
+                         "funds, the repayment account, the KID pattern and the deadline for final accounts.",
 }
 
 

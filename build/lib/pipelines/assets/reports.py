@@ -24,6 +24,23 @@ def run_key(con, year: int) -> str:
     return hashlib.sha256(f"{year}|{versions.figures()}|{shas}".encode()).hexdigest()[:12]
 
 
+def journal_money(c: dict) -> dict:
+    """The amounts the letter prints (its money block and its repayment finding), for the journal."""
+    p, o = c["prosjekt"], c["okonomi"]
+    return {
+        "innvilga_kr": p["innvilga_kr"], "utbetalt_kr": p["utbetalt_kr"], "utbetalt_dato": p["utbetalt_dato"],
+        "overfort_inn_kr": p["overfort_inn_kr"], "forbruk_kr": p["forbruk_kr"], "ubrukt_kr": p["ubrukt_kr"],
+        "overfort_ut_kr": p["overfort_ut_kr"],
+        "sluttoppgjer": p["sluttoppgjer"],
+        "periode_ubrukt_kr": p["periode_ubrukt_kr"] if p["sluttoppgjer"] else None,
+        "tilbakebetaling_kr": o["krev_tilbake_kr"] or 0,
+        "tilbakebetaling_frist": o["frist"].isoformat() if o["krev_tilbake_kr"] else None,
+        "kid": o["kid"] if o["krev_tilbake_kr"] else None,
+        "neste_aar_innvilga_kr": p["neste_aar_innvilga_kr"],
+        "pengevedtak": c["pengevedtak"],
+    }
+
+
 def _base(con, settings: Settings, year: int, form: str) -> dict:
     sample = bool(warehouse.scalar(con, "reports/eksempeldata", year))
     return report_context.common(year, form, report_context.report_date(con, year, settings.rapportdato),
@@ -147,9 +164,7 @@ def oppfolgingsbrev(context: dg.AssetExecutionContext, settings: Settings) -> dg
         "kommune": c["prosjekt"]["kommune"], "malform": c["form"], "rapportstatus": c["prosjekt"]["rapportstatus"],
         "dato": c["rapportdato"].isoformat(), "svarfrist": c["svarfrist"].isoformat(),
         "funn": ";".join(f["kode"] for f in c["funn"]),
-        "tilbakebetaling_kr": next((c["prosjekt"]["ubrukt_kr"] for f in c["funn"] if f["kode"] == "tilbakebetaling"),
-                                   0),
-        "neste_aar_innvilga_kr": c["prosjekt"]["neste_aar_innvilga_kr"],
+        **journal_money(c),
         "fil": f"brev/{c['prosjekt']['prosjektnummer']}.pdf", "sha256": r["sha256"], "sider": r["pages"],
     } for c, r in zip(contexts, results)])
     journal.to_csv(letter_dir / "journal.csv", index=False, encoding="utf-8")

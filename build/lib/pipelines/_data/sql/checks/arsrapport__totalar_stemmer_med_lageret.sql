@@ -1,5 +1,5 @@
 -- arsrapport__totalar_stemmer_med_lageret — grain: one pool in the year, and the total (pulje null).
--- The annual report's summary computed again from the register and the submissions, without the
+-- The annual report's summary computed again from the register, the ledger and the submissions, without the
 -- marts or int_prosjekt_aar, so that a fault in the models shows as a difference from what the
 -- report printed. The `reports/arsrapport` asset compares these rows with its rendered context.
 with prosjekt as (
@@ -11,9 +11,18 @@ with prosjekt as (
 ),
 godkjend as (
     -- the submission that counts: accepted and not superseded by a corrected one
-    select prosjektnummer, mottatt_dato, tilskudd_mottatt, forbruk
+    select prosjektnummer, mottatt_dato, forbruk
     from core_innsendingar
     where aar = $aar and godkjent and gjeldande
+),
+utbetalt as (
+    -- the secretariat's ledger, not what the municipalities say they received
+    select prosjektnummer, sum(cast(beloep_kr as bigint)) as utbetalt
+    from ref_utbetalingar where cast(aar as integer) = $aar group by prosjektnummer
+),
+overfort as (
+    select prosjektnummer, sum(cast(beloep_kr as bigint)) as overfort_inn
+    from ref_overforingar where cast(til_aar as integer) = $aar group by prosjektnummer
 ),
 avvist as (
     select distinct prosjektnummer
@@ -22,7 +31,8 @@ avvist as (
 ),
 per_prosjekt as (
     select
-        p.pulje, p.innvilga_kr, g.tilskudd_mottatt, g.forbruk,
+        p.pulje, p.innvilga_kr, coalesce(u.utbetalt, 0) as utbetalt, coalesce(o.overfort_inn, 0) as overfort_inn,
+        g.forbruk,
         case
             when g.prosjektnummer is null and a.prosjektnummer is not null then 'avvist'
             when g.prosjektnummer is null then 'manglar'
@@ -30,11 +40,15 @@ per_prosjekt as (
             when g.mottatt_dato > p.rapporteringsfrist then 'for_seint'
             else 'i_tide'
         end as rapportstatus,
-        -- unspent only where both what was received and what was spent are reported
-        case when g.tilskudd_mottatt is not null and g.forbruk is not null
-             then greatest(g.tilskudd_mottatt - g.forbruk, 0) else 0 end as ubrukt
+        -- unspent and what there was to spend only where the spending is reported
+        case when g.forbruk is not null
+             then greatest(coalesce(u.utbetalt, 0) + coalesce(o.overfort_inn, 0) - g.forbruk, 0) else 0 end as ubrukt,
+        case when g.forbruk is not null then coalesce(u.utbetalt, 0) + coalesce(o.overfort_inn, 0) else 0 end
+            as grunnlag
     from prosjekt p
     left join godkjend g using (prosjektnummer)
+    left join utbetalt u using (prosjektnummer)
+    left join overfort o using (prosjektnummer)
     left join avvist a using (prosjektnummer)
 ),
 tal as (
@@ -46,9 +60,11 @@ tal as (
         count(*) filter (where rapportstatus = 'manglar')     as rapportar_manglar,
         count(*) filter (where rapportstatus = 'avvist')      as rapportar_avviste,
         sum(innvilga_kr)                                      as innvilga_kr,
-        coalesce(sum(tilskudd_mottatt), 0)                    as utbetalt_kr,
+        coalesce(sum(utbetalt), 0)                            as utbetalt_kr,
+        coalesce(sum(overfort_inn), 0)                        as overfort_inn_kr,
         coalesce(sum(forbruk), 0)                             as forbruk_kr,
-        coalesce(sum(ubrukt), 0)                              as ubrukt_kr
+        coalesce(sum(ubrukt), 0)                              as ubrukt_kr,
+        coalesce(sum(grunnlag), 0)                            as grunnlag_kr
     from per_prosjekt
     group by grouping sets ((pulje), ())
 ),

@@ -33,14 +33,14 @@ final as (
         s.folkevalgte_med, s.administrasjon_med, s.tillitsvalgte_med,
         coalesce(s.folkevalgte_med and s.administrasjon_med and s.tillitsvalgte_med, false) as alle_tre_partar,
         s.temadag_dato, s.samlinger_deltatt,
-        s.tilskudd_mottatt                                             as utbetalt_kr,
-        s.forbruk                                                      as forbruk_kr,
         s.egeninnsats                                                  as egeninnsats_kr,
-        greatest(s.tilskudd_mottatt - s.forbruk, 0)                    as ubrukt_kr,
-        s.hovedfunn, s.godt_eksempel
+        s.hovedfunn, s.godt_eksempel,
+        -- the money, every amount from int_okonomi_prosjekt_aar (the ledger and the accepted report)
+        o.* exclude (prosjektnummer, aar, innvilga_kr, rapporteringsfrist, forste_aar, siste_aar)
     from aktive a
     left join stg_innsendingar s on s.aar = a.aar and s.prosjektnummer = a.prosjektnummer
     left join avviste r on r.aar = a.aar and r.prosjektnummer = a.prosjektnummer
     left join neste_aar n on n.aar = a.aar and n.prosjektnummer = a.prosjektnummer
+    left join int_okonomi_prosjekt_aar o on o.aar = a.aar and o.prosjektnummer = a.prosjektnummer
 )
 select * from final

@@ -27,9 +27,16 @@ final as (
         count(*) filter (where rapportstatus = 'manglar')          as rapportar_manglar,
         count(*) filter (where rapportstatus = 'avvist')           as rapportar_avviste,
         sum(innvilga_kr)                                           as innvilga_kr,
+        -- money from int_okonomi_prosjekt_aar: paid is the ledger's; spent and unspent count the
+        -- projects whose spending is reported, and grunnlag_kr is what those projects had to spend
+        -- (paid + transferred in), the denominator of the share spent
         coalesce(sum(utbetalt_kr), 0)                              as utbetalt_kr,
+        coalesce(sum(overfort_inn_kr), 0)                          as overfort_inn_kr,
         coalesce(sum(forbruk_kr), 0)                               as forbruk_kr,
-        coalesce(sum(ubrukt_kr), 0)                                as ubrukt_kr
+        coalesce(sum(ubrukt_kr), 0)                                as ubrukt_kr,
+        coalesce(sum(utbetalt_kr + overfort_inn_kr) filter (where forbruk_kr is not null), 0) as grunnlag_kr,
+        coalesce(sum(overfort_ut_kr), 0)                           as overfort_ut_kr,
+        count(*) filter (where forbruk_kr is not null)             as prosjekt_med_forbruk
     from prosjekt p
     left join kommunar k using (pulje)
     cross join kommunar_alle_puljar a

@@ -8,7 +8,10 @@ final as (
         count(*)                           as prosjekt,
         count(innsending_id)               as rapportar_mottekne,
         sum(innvilga_kr)                   as innvilga_kr,
-        coalesce(sum(forbruk_kr), 0)       as forbruk_kr
+        coalesce(sum(forbruk_kr), 0)       as forbruk_kr,
+        -- what the projects that reported spending had to spend (paid + transferred in): the share
+        -- spent is forbruk_kr / grunnlag_kr, never over grants of projects that did not report
+        coalesce(sum(utbetalt_kr + overfort_inn_kr) filter (where forbruk_kr is not null), 0) as grunnlag_kr
     from prosjekt
     group by eitt_tema
 )
