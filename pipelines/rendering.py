@@ -84,7 +84,9 @@ TEMPLATE_KEYS: dict[str, tuple[str, ...]] = {
     "arsrapport.html.j2": COMMON_KEYS + (
         "pulje", "pulje_totalt", "nettverk", "tema", "indikatorar", "seriar", "tiltak_status", "hoge_risikoar",
         "gode_eksempel", "okonomi_tema", "tilbakebetaling", "avvik_regel", "utan_rapport", "filer"),
-    "brev.html.j2": COMMON_KEYS + ("prosjekt", "indikatorar", "funn", "svarfrist", "konto", "kontakt"),
+    "brev.html.j2": COMMON_KEYS + ("prosjekt", "variant", "mottekne", "indikatorar", "funn", "frist", "svarfrist",
+                                   "neste_frist", "deltakarar", "vedtak", "konto", "kontakt", "avsendar",
+                                   "journalnummer", "tidlegare_brev"),
 }
 STATUSES = ("utkast", "endeleg")
 
@@ -237,6 +239,27 @@ def indicator_label(key: str, form: str) -> str:
 def theme_label(key: str, form: str) -> str:
     labels = THEMES.get(key)
     return (labels[1] if form == "nn" else labels[0]) if labels else str(key)
+
+
+def indicator_decimals(row: Mapping[str, Any]) -> int:
+    """Decimals for one indicator row of a letter: a count or score in whole numbers prints as one («3 → 13»),
+    everything else with one decimal («8,4»)."""
+    values = [row.get(k) for k in ("utgangspunkt", "maal", "resultat") if row.get(k) is not None]
+    ind = next((i for i in STANDARD_INDICATORS if i.key == row.get("indikator")), None)
+    unit = ind.unit if ind is not None else row.get("enhet")
+    return 0 if unit != "%" and all(float(v).is_integer() for v in values) else 1
+
+
+def network_name(name: Any, form: str) -> str:
+    """A network's name (the booklet's, in bokmål) in the form: a nynorsk letter writes «Sjukefråvær Øst»."""
+    if name is None:
+        return DASH
+    name = str(name)
+    if form == "nn":
+        for key, pair in phrases().items():
+            if key.startswith("nettverksord_"):
+                name = name.replace(pair["nb"], pair["nn"])
+    return name
 
 
 def rule_label(code: str, form: str) -> str:
@@ -431,6 +454,7 @@ def environment() -> Environment:
         regel=_contextual(rule_label),
         tiltakstatus=_contextual(tiltak_status_label),
         kommune_namn=_contextual(municipality_name),
+        nettverk=_contextual(network_name),
         nbsp=lambda v: DASH if v is None else str(v).replace(" ", "\xa0"),
         alfabetisk=alphabetical,
     )
@@ -447,6 +471,7 @@ def environment() -> Environment:
         filer_i_rekkjefolgje=files_in_order,
         indikatorar_i_rekkjefolgje=indicators_in_order,
         funn_i_rekkjefolgje=findings_in_order,
+        desimalar=indicator_decimals,
         ukjend_rapportstatus=lambda s: _raise(f"unknown rapportstatus {s!r}"),
         TILTAK_STATUSES=tuple(TILTAK_STATUSES),
         indikatorgrafar=_indicator_charts,
