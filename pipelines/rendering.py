@@ -416,6 +416,15 @@ def _label(ctx, prefix: str, value: Any) -> str:
 
 
 @pass_context
+def _list(ctx, items: Iterable[Any]) -> str:
+    """«A», «A og B», «A, B og C»: a list as a sentence writes it."""
+    items = [str(i) for i in items]
+    if len(items) < 2:
+        return items[0] if items else DASH
+    return ", ".join(items[:-1]) + f" {text('og', _ctx_form(ctx))} " + items[-1]
+
+
+@pass_context
 def _themes(ctx, keys: Iterable[str] | None) -> str:
     return ", ".join(theme_label(k, _ctx_form(ctx)) for k in (keys or ())) or DASH
 
@@ -462,6 +471,7 @@ def environment() -> Environment:
         t=_t,
         merkelapp=_label,
         temaer=_themes,
+        liste=_list,
         finn=find_row,
         sum_rows=sum_rows,
         differanse=difference,
