@@ -38,7 +38,8 @@ def situation(ctx: dict) -> str:
 
 
 def dispatched(con, year: int) -> list[dict]:
-    warehouse.create_core_tables(con)
+    # its own folder, not sql/core: the journal is no part of what a run makes of the inbox (nor its versions)
+    con.execute((warehouse.SQL_DIR / "journal" / f"{TABLE}.sql").read_text())
     return warehouse.query(con, "reports/brev_sendte", year).to_dict("records")
 
 
