@@ -395,7 +395,7 @@ def test_letter_ended_project_pays_back(out_dir):
     info = rendering.render_pdf("brev.html.j2", ctx, "nb", out_dir / "brev_slutt.pdf")
     text = flat("\n".join(pdf_text(Path(info["path"]))))
     assert "134 567 kr i ubrukte midler" in text and "7694.05.00000" in text and "«2013/P1-01»" in text
-    assert "får ikke tilskudd for 2014" in text
+    assert "2013 er prosjektets siste år i programmet, og det får ikke tilskudd for 2014" in text
 
 
 def test_escaping_in_pdf_and_nothing_fetched(out_dir):
