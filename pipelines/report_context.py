@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 
 from pipelines import findings, rendering, warehouse, workdays
-from pipelines.resources import REGISTER_DIR
+from pipelines.paths import REGISTER_DIR
 from schemas import form as F
 from schemas.form import STANDARD_INDICATORS
 
