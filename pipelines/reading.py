@@ -157,9 +157,10 @@ def cell_text(value: object) -> str | None:
 
 
 def percent_text(value: object) -> str | None:
-    """An Excel percentage cell holds 0.084 and shows 8,4 %: keep what it shows."""
+    """An Excel percentage cell holds 0.084 and shows 8,4 %: keep what it shows, with the decimal comma
+    a Norwegian office suite shows, so that a message quotes the value as the person saw it (0.35 → «35 %»)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return f"{round(float(value) * 100, 8):g} %"
+        return f"{round(float(value) * 100, 8):g} %".replace(".", ",")
     return cell_text(value)
 
 
