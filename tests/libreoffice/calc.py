@@ -86,9 +86,8 @@ def main(job_path):
         formats = doc.getNumberFormats()
         result = []
         for sheet_name, ref, text in job.get("typing", []):
-            if sheet_name not in doc.Sheets.ElementNames:
-                doc.Sheets.insertNewByName(sheet_name, doc.Sheets.Count)
-            sheet = doc.Sheets.getByName(sheet_name)
+            # «*» is the first sheet of a new document (its name depends on the office's language)
+            sheet = doc.Sheets.getByIndex(0) if sheet_name == "*" else doc.Sheets.getByName(sheet_name)
             cell = sheet.getCellRangeByName(ref)
             if cell.getPropertyValue("CellProtection").IsLocked and sheet.isProtected():
                 raise RuntimeError(f"{sheet_name}!{ref} is protected: a person could not type «{text}» there")
@@ -105,8 +104,6 @@ def main(job_path):
             args = [prop("FilterName", filter_name), prop("Overwrite", True)]
             if options:
                 args.append(prop("FilterOptions", options))
-            if "sheet" in job:  # CSV writes the active sheet
-                doc.getCurrentController().setActiveSheet(doc.Sheets.getByName(job["sheet"]))
             doc.storeToURL(url(target), tuple(args))
         doc.close(True)
         print(json.dumps(result, ensure_ascii=False))
