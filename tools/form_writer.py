@@ -311,6 +311,7 @@ YEAR_RANGE = (2000, 2030)  # baseline and target years
 BLANK_TABLE_ROWS = 200  # rows of the tables that are open for input and carry validations
 PRINTED_ROWS = {"indikatorer": 25, "tiltak": 25, "risiko": 20}  # rows drawn as empty boxes in the blank form
 LONGTEXT_ROW_HEIGHT = 150.0
+HELP_WIDTH = 40  # characters: the help column of `Prosjekt`
 
 
 def _pick(pair: tuple[str, str], form: str) -> str:
@@ -358,13 +359,14 @@ def _blank_layouts(form: str) -> dict[str, SheetLayout]:
         ref = cell_ref(r0, 1)
         p_inputs.append((ref, _INPUT_KIND.get(f.kind, "in_text"), f.required))
         p_rules.append(_field_rule(f, ref, form))
+        help_lines = math.ceil(len(_help_line(f, form)) / (HELP_WIDTH * 1.15))  # wrapped in column C
         if f.kind == "longtext":
             p_heights.append((r0, LONGTEXT_ROW_HEIGHT))
-        elif len(_help_line(f, form)) > 46:
-            p_heights.append((r0, 30.0))
+        elif help_lines > 1:
+            p_heights.append((r0, 15.0 * help_lines))
     legend_row = len(F.PROSJEKT_FIELDS) + 1
     prosjekt = SheetLayout(
-        widths=(30, 50, 40), bold_columns=(0,), inputs=tuple(p_inputs), validations=tuple(p_rules),
+        widths=(30, 50, HELP_WIDTH), bold_columns=(0,), inputs=tuple(p_inputs), validations=tuple(p_rules),
         styles=tuple([((r0, 0), "label") for r0 in range(len(F.PROSJEKT_FIELDS))]
                      + [((r0, 2), "help") for r0 in range(len(F.PROSJEKT_FIELDS))] + [((legend_row, 0), "note")]),
         row_heights=tuple(p_heights), protect=True, fit_width=True, print_title=names["prosjekt"])
