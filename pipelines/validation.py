@@ -56,7 +56,8 @@ def validate_year(year: int, raw: dict[str, pd.DataFrame], register: dict[str, p
     prosjekt = subs.merge(prosjekt.drop(columns=["ark", "rad"]), on="innsending_id", how="left")
 
     rejected = {sid for sid, i in issues if i.alvorsgrad == REJECT_FILE} | set(rejected_when_read)
-    rejected_rows = {(sid, i.ark, i.rad) for sid, i in issues if i.alvorsgrad == REJECT_ROW and i.ark}
+    # a rejected row of a sheet's table; a CSV line's rejected value rejects that value only, not the line
+    rejected_rows = {(sid, i.ark, i.rad) for sid, i in issues if i.alvorsgrad == REJECT_ROW and isinstance(i.ark, str)}
     prosjekt["godkjent"] = ~prosjekt["innsending_id"].isin(rejected)
     for name in TABLES:
         t = tables[name]
@@ -84,7 +85,8 @@ def _parse(text, parser, sid, ark, rad, felt, issues, **kwargs):
     try:
         return parser(str(text), **kwargs)
     except ValueError as exc:
-        issues.append((sid, Issue("ugyldig_verdi", ark=ark, rad=_int(rad), felt=felt, verdi=str(text),
+        issues.append((sid, Issue("ugyldig_verdi", ark=None if _isna(ark) else ark, rad=_int(rad), felt=felt,
+                                  verdi=str(text),
                                   forventa=exc.args[0] if exc.args else None)))
         return None
 
@@ -111,6 +113,7 @@ def _type_prosjekt(subs: pd.DataFrame, felt: pd.DataFrame, issues) -> pd.DataFra
                 places[f.felt] = (f.verdi, f.ark, f.rad)
         for fdef in form.PROSJEKT_FIELDS:
             text, ark, rad = places.get(fdef.key, (None, None, None))
+            ark = None if ark is None or _isna(ark) else ark  # a CSV line has no sheet (NaN when read back)
             record[fdef.key] = _parse(text, values.PARSERS[fdef.kind], sub.innsending_id, ark, rad, fdef.key, issues)
             record[f"_plass_{fdef.key}"] = (ark, _int(rad))
         if record.get("hovedfunn") or record.get("godt_eksempel"):
@@ -138,7 +141,7 @@ def _type_indikatorer(raw: pd.DataFrame, issues) -> pd.DataFrame:
 
         def felt(part: str) -> str:
             # a CSV row holds every indicator on one line: name the column, whose label names the indicator
-            return part if ark is not None else f"{key or label}__{part}"
+            return part if not _isna(ark) else f"{key or label}__{part}"
 
         rows.append({
             "innsending_id": sid, "ark": ark, "rad": rad,
@@ -219,7 +222,7 @@ def _run_schema(name: str, df: pd.DataFrame, issues) -> tuple[pd.DataFrame, int]
             hi = "" if pd.isna(row["maks"]) else f" og {row['maks']:g}"
             expected = f"mellom {row['min']:g}{hi}" if hi else f"minst {row['min']:g}"
         alvor = REJECT_FILE if name == "prosjekt" and felt in IDENTITY_FIELDS else None
-        if name == "indikatorer" and row["ark"] is None and felt in VALUE_PARTS:
+        if name == "indikatorer" and _isna(row["ark"]) and felt in VALUE_PARTS:
             felt = f"{row['indikator']}__{felt}"  # a CSV line: the column names the indicator
         issues.append((row["innsending_id"], Issue(regel, ark=ark, rad=rad, felt=felt, verdi=shown,
                                                    forventa=expected, alvor=alvor)))
@@ -247,7 +250,8 @@ def _place(row: pd.Series, felt: str) -> tuple[str | None, int | None]:
     plass = row.get(f"_plass_{felt}")
     if isinstance(plass, tuple):
         return plass
-    return row.get("ark"), _int(row.get("rad"))
+    ark = row.get("ark")
+    return (None if ark is None or _isna(ark) else ark), _int(row.get("rad"))
 
 
 # --- register ------------------------------------------------------------------
