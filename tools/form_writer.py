@@ -6,14 +6,15 @@ nynorsk); projects return it filled in. This module lays the form out from
 it as .xlsx, .xlsm, .xls or .ods.
 
 Every file is byte-for-byte deterministic: no clock, no random part names.
-The document dates (workbook properties and zip entry times) are derived from
-the data — the latest date in the cells, or a timestamp the caller gives.
+The document date (workbook properties; zip entry times of .ods, while
+XlsxWriter dates every entry 1 January 1980) is derived from the data — the
+latest date in the cells, or a timestamp the caller gives.
 
-The .xlsx/.xlsm writer is a small direct SpreadsheetML writer rather than
-openpyxl: it is about ten times faster (the sample inbox at scale 100 writes
-tens of thousands of workbooks) and lets us fix every byte. .ods is written
-directly too (odfpy's output depends on what the process wrote before), .xls
-with xlwt.
+.xlsx and .xlsm are written with XlsxWriter (the blank form's protection,
+number formats, validations with help texts and print settings, and every
+workbook of the sample inbox); .ods is written directly (odfpy's output
+depends on what the process wrote before), .xls with xlwt. Those two serve the
+sample inbox and carry widths, bold and wrap only.
 """
 
 from __future__ import annotations
@@ -664,8 +665,6 @@ def _xlsx_bytes(sheets: Mapping[str, Sequence[Sequence[Cell]]], pct: frozenset, 
     props = {"author": "Saman om ein betre kommune", "created": ts}
     if title:
         props["title"] = title
-    if language:
-        props["keywords"] = language  # OOXML core properties have dc:language, which XlsxWriter does not write
     wb.set_properties(props)
     cache: dict[tuple[str, bool], object] = {}
 
@@ -743,8 +742,7 @@ def _xlsx_bytes(sheets: Mapping[str, Sequence[Sequence[Cell]]], pct: frozenset, 
         if layout.print_title:
             ws.set_header(f"&L&\"Calibri,Bold\"{layout.print_title}&R&P / &N")
     wb.close()
-    data = buf.getvalue()
-    return _as_macro_enabled(data) if macro else data
+    return _finish_package(buf.getvalue(), macro=macro, language=language)
 
 
 def _xlsx_validation(v: Validation) -> dict:
@@ -770,16 +768,25 @@ def _xlsx_validation(v: Validation) -> dict:
     return spec
 
 
-def _as_macro_enabled(data: bytes) -> bytes:
-    """An .xlsm is an .xlsx whose workbook part is declared macro-enabled (here without any macro)."""
+def _finish_package(data: bytes, *, macro: bool, language: str | None) -> bytes:
+    """What XlsxWriter does not write: the document language (dc:language), and a macro-enabled workbook
+    without a macro (an .xlsm is an .xlsx whose workbook part is declared macro-enabled)."""
+    edits = {}
+    if language:
+        edits["docProps/core.xml"] = lambda b: b.replace(
+            b"</cp:coreProperties>", f"<dc:language>{_xml_text(language)}</dc:language></cp:coreProperties>".encode())
+    if macro:
+        edits["[Content_Types].xml"] = lambda b: b.replace(
+            b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+            b"application/vnd.ms-excel.sheet.macroEnabled.main+xml")
+    if not edits:
+        return data
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
         for info in src.infolist():
             body = src.read(info.filename)
-            if info.filename == "[Content_Types].xml":
-                body = body.replace(b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
-                                    b"application/vnd.ms-excel.sheet.macroEnabled.main+xml")
-            dst.writestr(info, body, compress_type=info.compress_type)
+            dst.writestr(info, edits[info.filename](body) if info.filename in edits else body,
+                         compress_type=info.compress_type)
     return out.getvalue()
 
 
