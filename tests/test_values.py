@@ -348,3 +348,18 @@ def test_whole_counts_print_without_decimals():
     assert show(120.0, "nb", "antall") == "120" and show(1.6, "nb", "antall") == "1,6"
     assert show(8.0, "nb", "%") == "8,0" and show(4.0, "nn", "poeng") == "4,0"
     assert show(12.0, "nb", "Antall lærlinger") == "12" and show(-8.0, "nb", "stk", sign=True) == "−8"
+
+
+def test_missing_sheet_and_column_are_named_in_the_form_s_language(tmp_path):
+    from pipelines import landing, reading
+    from tools.form_writer import form_sheets, write_workbook
+
+    sheets = form_sheets("nn", {"prosjektnummer": "P1-01"}, [{"indikator": "sykefravaer_pst", "resultat": 8.4}],
+                         [], [], guidance=False)
+    del sheets["Tiltak"]
+    sheets["Indikatorar"][0][1] = "Noko anna"  # the «Eining» column's header overwritten
+    path = write_workbook(tmp_path / "utan_tiltak.xlsx", sheets)
+    (sub,) = reading.read_file(path, landing.sniff_format(path)).submissions
+    messages = {i.regel: i.message("nn") for i in sub.issues}
+    assert messages["ark_mangler"].startswith("Ark «Tiltak»: arket manglar")
+    assert "feltet «Eining»" in messages["kolonne_mangler"] and "enhet" not in messages["kolonne_mangler"]
