@@ -62,11 +62,13 @@ from pipelines.issues import RULES
 from pipelines.paths import TEMPLATES_DIR
 from schemas.form import (
     INDICATOR_BY_KEY,
+    PERCENT_UNITS,
     STANDARD_INDICATORS,
     THEMES,
     TILTAK_STATUS_LABELS,
     TILTAK_STATUSES,
     UNIT_LABELS,
+    normalise_label,
 )
 
 STYLESHEET = "base.css"
@@ -158,6 +160,16 @@ def format_num(value: Any, form: str, decimals: int = 1, sign: bool = False) -> 
     return text
 
 
+def format_indicator_value(value: Any, form: str, unit: Any = None, sign: bool = False) -> str:
+    """An indicator's value in its unit: percentages and points with one decimal (``8,0``), a whole count
+    without (``120``, never ``120,0``), any other count with one (``1,6``)."""
+    if value is None:
+        return DASH
+    measured = normalise_label(unit).rstrip(".") in (*PERCENT_UNITS, "poeng")
+    whole = _decimal(value) == _decimal(value).to_integral_value()
+    return format_num(value, form, 0 if whole and not measured else 1, sign)
+
+
 def format_pct(value: Any, form: str, decimals: int = 1, sign: bool = False) -> str:
     """A percent number: ``8.4`` → ``'8,4 %'`` (with the locale's no-break space)."""
     if value is None:
@@ -240,15 +252,6 @@ def indicator_label(key: str, form: str) -> str:
 def theme_label(key: str, form: str) -> str:
     labels = THEMES.get(key)
     return (labels[1] if form == "nn" else labels[0]) if labels else str(key)
-
-
-def indicator_decimals(row: Mapping[str, Any]) -> int:
-    """Decimals for one indicator row of a letter: a count or score in whole numbers prints as one («3 → 13»),
-    everything else with one decimal («8,4»)."""
-    values = [row.get(k) for k in ("utgangspunkt", "maal", "resultat") if row.get(k) is not None]
-    ind = next((i for i in STANDARD_INDICATORS if i.key == row.get("indikator")), None)
-    unit = ind.unit if ind is not None else row.get("enhet")
-    return 0 if unit != "%" and all(float(v).is_integer() for v in values) else 1
 
 
 def network_name(name: Any, form: str) -> str:
@@ -454,6 +457,7 @@ def environment() -> Environment:
     env.filters.update(
         nok=_contextual(format_nok),
         num=_contextual(format_num),
+        indikatorverdi=_contextual(format_indicator_value),
         pct=_contextual(format_pct),
         andel=_contextual(format_share),
         dato=_contextual(format_dato),
@@ -482,7 +486,6 @@ def environment() -> Environment:
         filer_i_rekkjefolgje=files_in_order,
         indikatorar_i_rekkjefolgje=indicators_in_order,
         funn_i_rekkjefolgje=findings_in_order,
-        desimalar=indicator_decimals,
         ukjend_rapportstatus=lambda s: _raise(f"unknown rapportstatus {s!r}"),
         TILTAK_STATUSES=tuple(TILTAK_STATUSES),
         indikatorgrafar=_indicator_charts,
