@@ -133,9 +133,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--year", type=int, required=True, choices=[2012, 2013, 2014, 2015])
     p.add_argument("--inbox", default=str(DEFAULT_INBOX))
     p.add_argument("--out", default=str(DEFAULT_OUT))
-    p.add_argument("--date", help="the report date printed on the documents (YYYY-MM-DD); default: the last "
-                                  "file received for the year")
-    p.add_argument("--status", default="utkast", choices=["utkast", "endeleg"])
+    p.add_argument("--date", help="the one date of the year's documents (YYYY-MM-DD, a working day); default: the "
+                                  "first working day after the later of the reporting deadline and the last file "
+                                  "received for the year")
+    p.add_argument("--status", default="utkast", choices=["utkast", "endeleg"],
+                   help="utkast: letters are drafts, rewritten on every run; endeleg: dispatch the batch (each "
+                        "letter gets its journal number and is archived, never to be rewritten)")
     p.add_argument("--form", default="nb", choices=["nb", "nn"],
                    help="language form of the annual report (letters follow each municipality's own choice)")
     p.set_defaults(func=run)

@@ -2,16 +2,24 @@
 
 A rule takes the project's row of `mart_prosjekt_aar` and what the warehouse
 holds about it (`ProjectFacts`), and returns the findings to write, each with
-a code, a severity, the text in bokmål and nynorsk, and a deadline.
+a code, a severity and a deadline. Their words are phrases of
+`report_templates/tekstar.toml` (keys `f_…`), filled in for each form, so a
+finding names fields, indicators and risks by the form's own labels in the
+letter's language form, never by an internal key.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Callable
 
-from pipelines.rendering import format_dato, format_nok, indicator_label
+from pipelines.issues import EXPECTED, RULES as ISSUE_RULES
+from pipelines.rendering import format_dato, format_nok, format_num, indicator_label, text
+from schemas import form as F
+
+FORMS = ("nb", "nn")
 
 
 @dataclass(frozen=True)
@@ -29,154 +37,197 @@ class Finding:
 
 @dataclass
 class ProjectFacts:
-    prosjekt: dict  # one row of mart_prosjekt_aar
-    avvik: list[dict] = field(default_factory=list)  # its rows of core_avvik
+    prosjekt: dict  # one row of mart_prosjekt_aar, with the letter's own `variant`
+    avvik: list[dict] = field(default_factory=list)  # the issues to correct (rows of sql/reports/brev_avvik)
     indikatorar: list[dict] = field(default_factory=list)
     svarfrist: date | None = None
     konto: str = ""
+    frist: date | None = None  # the reporting deadline, moved to a working day
 
 
-def _continues(p: dict) -> bool:
-    """The project has a next year's grant to pay or withhold (an ended project has none)."""
-    return not p.get("sluttoppgjer", p.get("avsluttar_i_aar")) and p.get("neste_aar_innvilga_kr") is not None
+def _finding(kode: str, alvorsgrad: str, key: str, due: date | None, **values) -> Finding:
+    """A finding whose text is phrase `key`; a value may be a function of the form (a date, a label)."""
+    def filled(form: str) -> str:
+        return text(key, form, **{k: v(form) if callable(v) else v for k, v in values.items()})
+    return Finding(kode, alvorsgrad, filled("nb"), filled("nn"), due)
 
+
+def _date(d: date | None) -> Callable[[str], str]:
+    return lambda form: format_dato(d, form)
+
+
+# ---------------------------------------------------------------- how an issue is quoted
+
+_LABELLED = (*F.PROSJEKT_FIELDS, *F.INDIKATOR_COLUMNS, *F.TILTAK_COLUMNS, *F.RISIKO_COLUMNS)
+_KEY = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")  # an internal key such as godkjent_av or sykefravaer_pst
+
+
+def label(key: str | None, form: str) -> str | None:
+    """A field, column or standard indicator by its label in the form; None for no key."""
+    if key is None:
+        return None
+    if key in F.INDICATOR_BY_KEY:
+        return F.INDICATOR_BY_KEY[key].label(form)
+    for item in _LABELLED:
+        if item.key == key:
+            return item.label(form)
+    return key
+
+
+def without_keys(textual: str, form: str) -> str:
+    """Every internal key left in a text replaced by its label (a message written elsewhere may carry one)."""
+    return _KEY.sub(lambda m: label(m.group(0), form) if label(m.group(0), form) != m.group(0) else m.group(0),
+                    textual)
+
+
+def _value(a: dict, form: str) -> str | None:
+    verdi = a.get("verdi")
+    if verdi in (None, "") or a["regel"] == "fil_ulesbar":  # the value of an unreadable file is its extension
+        return None
+    if verdi in F.INDICATOR_BY_KEY:
+        return F.INDICATOR_BY_KEY[verdi].label(form)
+    return " ".join(str(verdi).split())[:80]
+
+
+def _expected(a: dict, form: str) -> str | None:
+    """What the form expects, in words: the validator's key for it, the indicator's range, or its literal text."""
+    forventa = a.get("forventa")
+    ind = F.INDICATOR_BY_KEY.get(a.get("indikator_nokkel") or "")
+    if a["regel"] == "verdi_utenfor_omrade" and ind is not None:
+        low, high = format_num(ind.low, form, 0), format_num(ind.high, form, 0) if ind.high is not None else None
+        return text("f_mellom", form, lav=low, hog=high) if high else text("f_minst", form, lav=low)
+    if forventa in (None, "") or a["regel"] == "indikator_duplikat":  # the rule's words say it all
+        return None
+    if forventa in EXPECTED:
+        return EXPECTED[forventa][1 if form == "nn" else 0]
+    if label(forventa, form) != forventa:
+        return None  # a field key: the rule's own words already say the field must be filled in
+    if re.fullmatch(r"\d+ og \d+", forventa):
+        low, high = forventa.split(" og ")
+        return text("f_mellom", form, lav=low, hog=high)
+    return forventa
+
+
+def describe_issue(a: dict, form: str) -> str:
+    """One recorded issue as the letter quotes it: sheet, row, the field or indicator by its label,
+    what is wrong, the value found and what is expected."""
+    place = []
+    if a.get("ark"):
+        place.append(text("f_ark", form, ark=a["ark"]))
+    if a.get("rad") is not None:
+        place.append(text("f_rad" if a.get("ark") else "f_linje", form, rad=a["rad"]))
+    indikator = a.get("indikator_nokkel") or a.get("indikator_tekst")
+    if indikator and a.get("felt") != "indikator":
+        place.append(text("f_indikatoren", form, indikator=label(indikator, form)))
+    if a.get("risikofaktor") is not None or a["regel"] == "risiko_uten_mottiltak":
+        place.append(text("f_risikoen", form, risiko=a.get("risikofaktor") or "–",
+                          s=a.get("sannsynlighet") or "–", k=a.get("konsekvens") or "–"))
+    if a.get("felt") and a["regel"] != "risiko_uten_mottiltak":
+        table = a.get("ark") and a["ark"] not in F.SHEET_PROSJEKT
+        place.append(text("f_kolonnen" if table else "f_feltet", form, felt=label(a["felt"], form)))
+    rule = ISSUE_RULES.get(a["regel"])
+    what = (rule[2] if form == "nn" else rule[1]) if rule else a.get(f"melding_{form}") or a["regel"]
+    sentence = (", ".join(place) + ": " if place else "") + what
+    found, expected = _value(a, form), _expected(a, form)
+    if found and expected:
+        sentence += text("f_fann_venta", form, fann=found, venta=expected)
+    elif found:
+        sentence += text("f_fann", form, fann=found)
+    elif expected:
+        sentence += text("f_venta", form, venta=expected)
+    sentence = without_keys(sentence, form)
+    return sentence[0].upper() + sentence[1:] + "."
+
+
+# ---------------------------------------------------------------- the rules
 
 def report_missing(f: ProjectFacts) -> list[Finding]:
     p = f.prosjekt
-    if p["rapportstatus"] != "manglar":
+    if p["variant"] != "manglar":
         return []
-    frist_nb, frist_nn = format_dato(p["rapporteringsfrist"], "nb"), format_dato(p["rapporteringsfrist"], "nn")
-    return [Finding(
-        "rapport_manglar", "krav",
-        f"Vi har ikke mottatt rapporten for {p['aar']}, som skulle vært sendt innen {frist_nb}. Send rapporten "
-        f"snarest." + (" Tilskuddet for neste år blir ikke utbetalt før rapporten er mottatt." if _continues(p) else ""),
-        f"Vi har ikkje motteke rapporten for {p['aar']}, som skulle ha vore send innan {frist_nn}. Send "
-        f"rapporten så snart som råd."
-        + (" Tilskotet for neste år blir ikkje utbetalt før rapporten er motteken." if _continues(p) else ""),
-        f.svarfrist)]
+    return [_finding("rapport_manglar", "krav", "f_rapport_manglar", f.svarfrist, aar=p["aar"],
+                     frist=_date(f.frist))]
 
 
 def report_rejected(f: ProjectFacts) -> list[Finding]:
-    if f.prosjekt["rapportstatus"] != "avvist":
+    p = f.prosjekt
+    if p["variant"] not in ("avvist", "ulesbar"):
         return []
-    more = _continues(f.prosjekt)
-    return [Finding(
-        "rapport_avvist", "krav",
-        "Rapporten vi mottok, kunne ikke brukes. Rett feilene som er nevnt nedenfor, og send rapporten på nytt."
-        + (" Tilskuddet for neste år blir ikke utbetalt før vi har mottatt en rapport vi kan bruke." if more else ""),
-        "Rapporten vi fekk, kunne ikkje brukast. Rett feila som er nemnde nedanfor, og send rapporten på nytt."
-        + (" Tilskotet for neste år blir ikkje utbetalt før vi har fått ein rapport vi kan bruke." if more else ""),
-        f.svarfrist)]
+    return [_finding("rapport_avvist" if p["variant"] == "avvist" else "rapport_ulesbar", "krav",
+                     f"f_rapport_{p['variant']}", f.svarfrist, aar=p["aar"])]
 
 
 def report_late(f: ProjectFacts) -> list[Finding]:
     p = f.prosjekt
-    if p["rapportstatus"] != "for_seint":
+    if p["variant"] != "for_seint":
         return []
-    return [Finding(
-        "rapport_for_seint", "merknad",
-        f"Rapporten kom inn {format_dato(p['mottatt_dato'], 'nb')}, etter fristen "
-        f"{format_dato(p['rapporteringsfrist'], 'nb')}. Vi ber om at fristen blir overholdt neste gang.",
-        f"Rapporten kom inn {format_dato(p['mottatt_dato'], 'nn')}, etter fristen "
-        f"{format_dato(p['rapporteringsfrist'], 'nn')}. Vi ber om at de held fristen neste gong.",
-        None)]
+    return [_finding("rapport_for_seint", "merknad", "f_rapport_for_seint", None,
+                     mottatt=_date(p["mottatt_dato"]), frist=_date(f.frist))]
 
 
 def issues_in_report(f: ProjectFacts) -> list[Finding]:
     """Each recorded issue, quoted with its place, as a thing to correct."""
-    return [Finding(f"avvik_{a['regel']}", "krav", a["melding_nb"], a["melding_nn"], f.svarfrist)
+    return [Finding(f"avvik_{a['regel']}", "krav", describe_issue(a, "nb"), describe_issue(a, "nn"), f.svarfrist)
             for a in f.avvik if a["regel"] != "mottaksdato_mangler"]
+
+
+_PARTIES = (("folkevalgte_med", "f_part_folkevalde"), ("administrasjon_med", "f_part_administrasjonen"),
+            ("tillitsvalgte_med", "f_part_tillitsvalde"))
 
 
 def partnership(f: ProjectFacts) -> list[Finding]:
     p = f.prosjekt
     if p["innsending_id"] is None:
         return []
-    missing = [(nb, nn) for key, nb, nn in (("folkevalgte_med", "de folkevalgte", "dei folkevalde"),
-                                            ("administrasjon_med", "administrasjonen", "administrasjonen"),
-                                            ("tillitsvalgte_med", "de tillitsvalgte", "dei tillitsvalde"))
-               if p.get(key) is False]
+    missing = [key for column, key in _PARTIES if p.get(column) is False]
     if not missing:
         return []
-    who_nb = _join([m[0] for m in missing], "og")
-    who_nn = _join([m[1] for m in missing], "og")
-    return [Finding(
-        "partssamarbeid", "krav",
-        f"Rapporten viser at {who_nb} ikke er med i prosjektet. Partssamarbeid er et vilkår for å delta i "
-        f"programmet: folkevalgte, administrasjonen og tillitsvalgte skal alle være med. Gjør rede for hvordan "
-        f"dette skal ordnes.",
-        f"Rapporten viser at {who_nn} ikkje er med i prosjektet. Partssamarbeid er eit vilkår for å vere med i "
-        f"programmet: folkevalde, administrasjonen og tillitsvalde skal alle vere med. Gjer greie for korleis "
-        f"de skal ordne dette.",
-        f.svarfrist)]
+    return [_finding("trepartssamarbeid", "krav", "f_trepartssamarbeid", f.svarfrist,
+                     kven=lambda form: _join([text(k, form) for k in missing], text("og", form)))]
 
 
 def theme_day(f: ProjectFacts) -> list[Finding]:
     p = f.prosjekt
     if p["innsending_id"] is None or p.get("temadag_dato") is not None or p["aar"] < p["forste_aar"]:
         return []
-    return [Finding(
-        "temadag_manglar", "krav",
-        "Kommunen har ennå ikke holdt en lokal temadag for prosjektet. Hold temadagen, og meld datoen til "
-        "sekretariatet.",
-        "Kommunen har enno ikkje halde ein lokal temadag for prosjektet. Hald temadagen, og meld datoen til "
-        "sekretariatet.",
-        f.svarfrist)]
+    return [_finding("temadag_manglar", "krav", "f_temadag_manglar", f.svarfrist)]
 
 
 def not_measurable(f: ProjectFacts) -> list[Finding]:
     out = []
     for ind in f.indikatorar:
         if ind["utgangspunkt"] is None or ind["maal"] is None:
-            nb = indicator_label(ind["indikator"], "nb") if ind["standard"] else ind["indikator"]
-            nn = indicator_label(ind["indikator"], "nn") if ind["standard"] else ind["indikator"]
-            out.append(Finding(
-                "ikkje_maalbart", "krav",
-                f"Indikatoren «{nb}» mangler utgangspunkt eller mål, og kan derfor ikke måles. Fyll inn "
-                f"utgangspunkt og mål, hver med verdi og år.",
-                f"Indikatoren «{nn}» manglar utgangspunkt eller mål, og kan difor ikkje målast. Fyll inn "
-                f"utgangspunkt og mål, kvart med verdi og år.",
-                f.svarfrist))
+            out.append(_finding(
+                "ikkje_maalbart", "krav", "f_ikkje_maalbart", f.svarfrist, ark=lambda form: ind.get("ark") or "–",
+                rad=ind.get("rad") or "–",
+                indikator=lambda form: indicator_label(ind["indikator"], form) if ind["standard"]
+                else ind["indikator"]))
     return out
 
 
 def survey_without_measures(f: ProjectFacts) -> list[Finding]:
     if f.prosjekt.get("format") != "csv":
         return []
-    return [Finding(
-        "csv_utan_tiltak_risiko", "krav",
-        "Rapporten kom inn gjennom spørreskjemaet og har derfor ingen tiltaksliste eller risikoanalyse. Send "
-        "dem på rapportskjemaet (arkene «Tiltak» og «Risiko»).",
-        "Rapporten kom inn gjennom spørjeskjemaet og har difor inga tiltaksliste eller risikoanalyse. Send "
-        "dei på rapportskjemaet (arka «Tiltak» og «Risiko»).",
-        f.svarfrist)]
+    return [_finding("csv_utan_tiltak_risiko", "krav", "f_csv_utan_tiltak_risiko", f.svarfrist)]
 
 
 # ---- money: every amount from int_okonomi_prosjekt_aar (the ledger and the accepted report) ----
+
+def _period(p: dict) -> str:
+    return f"{p['forste_aar']}–{p['aar']}" if p["forste_aar"] < p["aar"] else str(p["aar"])
+
 
 def received_differs(f: ProjectFacts) -> list[Finding]:
     """What the report says was received against what the ledger says was paid: quoted, never summed."""
     p = f.prosjekt
     if not p.get("mottatt_avvik"):
         return []
-
-    def paid(form: str) -> str:
-        if not p["utbetalt_kr"]:
-            return {"nb": "er det ikke utbetalt noe tilskudd for {aar}",
-                    "nn": "er det ikkje utbetalt noko tilskot for {aar}"}[form].format(aar=p["aar"])
-        when = f" ({format_dato(p['utbetalt_dato'], form)})" if p.get("utbetalt_dato") else ""
-        return f"er det utbetalt {format_nok(p['utbetalt_kr'], form)}{when}"
-
-    return [Finding(
-        "tilskot_avvik", "merknad",
-        f"I rapporten står det at kommunen har mottatt {format_nok(p['rapportert_mottatt_kr'], 'nb')} i tilskudd "
-        f"for {p['aar']}. Ifølge sekretariatets regnskap {paid('nb')}. Beløpene i dette brevet bygger på det som "
-        f"er utbetalt. Kontroller kommunens regnskap, og gi oss beskjed hvis dere mener utbetalingen er feil.",
-        f"I rapporten står det at kommunen har motteke {format_nok(p['rapportert_mottatt_kr'], 'nn')} i tilskot "
-        f"for {p['aar']}. Etter rekneskapen til sekretariatet {paid('nn')}. Beløpa i dette brevet byggjer på det "
-        f"som er utbetalt. Kontroller rekneskapen til kommunen, og gi oss melding dersom de meiner utbetalinga er "
-        f"feil.",
-        None)]
+    if not p["utbetalt_kr"]:
+        return [_finding("tilskot_avvik", "merknad", "f_tilskot_avvik_ikkje_utbetalt", None, aar=p["aar"],
+                         mottatt=lambda form: format_nok(p["rapportert_mottatt_kr"], form))]
+    return [_finding("tilskot_avvik", "merknad", "f_tilskot_avvik", None, aar=p["aar"],
+                     mottatt=lambda form: format_nok(p["rapportert_mottatt_kr"], form),
+                     utbetalt=lambda form: format_nok(p["utbetalt_kr"], form), dato=_date(p.get("utbetalt_dato")))]
 
 
 def unspent_grant(f: ProjectFacts) -> list[Finding]:
@@ -184,14 +235,8 @@ def unspent_grant(f: ProjectFacts) -> list[Finding]:
     p = f.prosjekt
     if not p.get("forklare_ubrukt"):
         return []
-    amount_nb, amount_nn = format_nok(p["ubrukt_ikkje_overfort_kr"], "nb"), format_nok(p["ubrukt_ikkje_overfort_kr"], "nn")
-    return [Finding(
-        "ubrukt_tilskot", "krav",
-        f"{amount_nb} av tilskuddet for {p['aar']} er ikke brukt (utbetalt og overført fra året før, minus "
-        f"forbruk). Forklar hvorfor, eller søk om å overføre beløpet til {p['aar'] + 1}.",
-        f"{amount_nn} av tilskotet for {p['aar']} er ikkje brukt (utbetalt og overført frå året før, minus "
-        f"forbruk). Forklar kvifor, eller søk om å overføre beløpet til {p['aar'] + 1}.",
-        f.svarfrist)]
+    return [_finding("ubrukt_tilskot", "krav", "f_ubrukt_tilskot", f.svarfrist, aar=p["aar"], neste=p["aar"] + 1,
+                     belop=lambda form: format_nok(p["ubrukt_ikkje_overfort_kr"], form))]
 
 
 def repayment(f: ProjectFacts) -> list[Finding]:
@@ -201,22 +246,12 @@ def repayment(f: ProjectFacts) -> list[Finding]:
     claim = p.get("aa_betale_tilbake_kr")
     if not claim or claim <= 0:
         return []
-    period = f"{p['forste_aar']}–{p['aar']}" if p["forste_aar"] < p["aar"] else str(p["aar"])
-    paid_back_nb = (f", og {format_nok(p['periode_tilbakebetalt_kr'], 'nb')} er allerede betalt tilbake"
-                    if p.get("periode_tilbakebetalt_kr") else "")
-    paid_back_nn = (f", og {format_nok(p['periode_tilbakebetalt_kr'], 'nn')} er alt betalt tilbake"
-                    if p.get("periode_tilbakebetalt_kr") else "")
-    return [Finding(
-        "tilbakebetaling", "krav",
-        f"Prosjektet er avsluttet. Sluttoppgjøret for prosjektperioden {period} viser at "
-        f"{format_nok(p['periode_ubrukt_kr'], 'nb')} av tilskuddet ikke er brukt eller godkjent overført"
-        f"{paid_back_nb}. {format_nok(claim, 'nb')} skal betales tilbake til konto {f.konto} innen "
-        f"{format_dato(f.svarfrist, 'nb')}. Bruk KID {p['kid']}.",
-        f"Prosjektet er avslutta. Sluttoppgjeret for prosjektperioden {period} viser at "
-        f"{format_nok(p['periode_ubrukt_kr'], 'nn')} av tilskotet ikkje er brukt eller godkjent overført"
-        f"{paid_back_nn}. {format_nok(claim, 'nn')} skal betalast tilbake til konto {f.konto} innan "
-        f"{format_dato(f.svarfrist, 'nn')}. Bruk KID {p['kid']}.",
-        f.svarfrist)]
+    paid_back = p.get("periode_tilbakebetalt_kr")
+    return [_finding("tilbakebetaling", "krav", "f_tilbakebetaling_betalt" if paid_back else "f_tilbakebetaling",
+                     f.svarfrist, periode=_period(p), konto=f.konto, kid=p["kid"], frist=_date(f.svarfrist),
+                     ubrukt=lambda form: format_nok(p["periode_ubrukt_kr"], form),
+                     betalt=lambda form: format_nok(paid_back, form),
+                     belop=lambda form: format_nok(claim, form))]
 
 
 def final_account(f: ProjectFacts) -> list[Finding]:
@@ -225,30 +260,16 @@ def final_account(f: ProjectFacts) -> list[Finding]:
     p = f.prosjekt
     if not (p.get("sluttoppgjer") and p.get("sluttrekneskap_etter_perioden")):
         return []
-    frist = p["sluttrekneskap_frist"]
-    period = f"{p['forste_aar']}–{p['aar']}" if p["forste_aar"] < p["aar"] else str(p["aar"])
-    return [Finding(
-        "sluttrekneskap", "krav",
-        f"Prosjektperioden slutter 31.12.{p['aar']}. Send sluttregnskap for hele prosjektperioden {period} innen "
-        f"{format_dato(frist, 'nb')}. Sekretariatet gjør da opp tilskuddet, og ubrukte midler som ikke er "
-        f"godkjent overført, skal betales tilbake.",
-        f"Prosjektperioden sluttar 31.12.{p['aar']}. Send sluttrekneskap for heile prosjektperioden {period} "
-        f"innan {format_dato(frist, 'nn')}. Sekretariatet gjer då opp tilskotet, og ubrukte midlar som ikkje er "
-        f"godkjende overførte, skal betalast tilbake.",
-        frist)]
+    due = p["sluttrekneskap_frist"]
+    return [_finding("sluttrekneskap", "krav", "f_sluttrekneskap", due, aar=p["aar"], periode=_period(p),
+                     frist=_date(due))]
 
 
 def final_report(f: ProjectFacts) -> list[Finding]:
     p = f.prosjekt
     if not p["avsluttar_i_aar"]:
         return []
-    return [Finding(
-        "sluttrapport", "krav",
-        f"Prosjektet avsluttes i {p['aar']}. Send sluttrapport og plan for gevinstrealisering: hvordan "
-        f"resultatene skal tas inn i den ordinære driften.",
-        f"Prosjektet blir avslutta i {p['aar']}. Send sluttrapport og plan for gevinstrealisering: korleis "
-        f"resultata skal takast inn i den ordinære drifta.",
-        f.svarfrist)]
+    return [_finding("sluttrapport", "krav", "f_sluttrapport", f.svarfrist, aar=p["aar"])]
 
 
 RULES: tuple[Callable[[ProjectFacts], list[Finding]], ...] = (

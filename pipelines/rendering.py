@@ -63,11 +63,13 @@ from pipelines.issues import RULES
 from pipelines.paths import TEMPLATES_DIR
 from schemas.form import (
     INDICATOR_BY_KEY,
+    PERCENT_UNITS,
     STANDARD_INDICATORS,
     THEMES,
     TILTAK_STATUS_LABELS,
     TILTAK_STATUSES,
     UNIT_LABELS,
+    normalise_label,
 )
 
 STYLESHEET = "base.css"
@@ -86,8 +88,9 @@ TEMPLATE_KEYS: dict[str, tuple[str, ...]] = {
     "arsrapport.html.j2": COMMON_KEYS + (
         "pulje", "pulje_totalt", "nettverk", "tema", "indikatorar", "seriar", "tiltak_status", "hoge_risikoar",
         "gode_eksempel", "okonomi_tema", "tilbakebetaling", "avvik_regel", "utan_rapport", "filer"),
-    "brev.html.j2": COMMON_KEYS + ("prosjekt", "indikatorar", "funn", "svarfrist", "konto", "kontakt", "okonomi",
-                                   "pengevedtak"),
+    "brev.html.j2": COMMON_KEYS + ("prosjekt", "variant", "mottekne", "indikatorar", "funn", "frist", "svarfrist",
+                                   "neste_frist", "deltakarar", "vedtak", "konto", "kontakt", "avsendar",
+                                   "journalnummer", "tidlegare_brev", "okonomi", "pengevedtak"),
 }
 STATUSES = ("utkast", "endeleg")
 
@@ -156,6 +159,16 @@ def format_num(value: Any, form: str, decimals: int = 1, sign: bool = False) -> 
     if text.lstrip("−").strip("0,") == "":  # -0,0 → 0,0
         text = text.lstrip("−+")
     return text
+
+
+def format_indicator_value(value: Any, form: str, unit: Any = None, sign: bool = False) -> str:
+    """An indicator's value in its unit: percentages and points with one decimal (``8,0``), a whole count
+    without (``120``, never ``120,0``), any other count with one (``1,6``)."""
+    if value is None:
+        return DASH
+    measured = normalise_label(unit).rstrip(".") in (*PERCENT_UNITS, "poeng")
+    whole = _decimal(value) == _decimal(value).to_integral_value()
+    return format_num(value, form, 0 if whole and not measured else 1, sign)
 
 
 def format_pct(value: Any, form: str, decimals: int = 1, sign: bool = False) -> str:
@@ -240,6 +253,18 @@ def indicator_label(key: str, form: str) -> str:
 def theme_label(key: str, form: str) -> str:
     labels = THEMES.get(key)
     return (labels[1] if form == "nn" else labels[0]) if labels else str(key)
+
+
+def network_name(name: Any, form: str) -> str:
+    """A network's name (the booklet's, in bokmål) in the form: a nynorsk letter writes «Sjukefråvær Øst»."""
+    if name is None:
+        return DASH
+    name = str(name)
+    if form == "nn":
+        for key, pair in phrases().items():
+            if key.startswith("nettverksord_"):
+                name = name.replace(pair["nb"], pair["nn"])
+    return name
 
 
 def rule_label(code: str, form: str) -> str:
@@ -396,6 +421,15 @@ def _label(ctx, prefix: str, value: Any) -> str:
 
 
 @pass_context
+def _list(ctx, items: Iterable[Any]) -> str:
+    """«A», «A og B», «A, B og C»: a list as a sentence writes it."""
+    items = [str(i) for i in items]
+    if len(items) < 2:
+        return items[0] if items else DASH
+    return ", ".join(items[:-1]) + f" {text('og', _ctx_form(ctx))} " + items[-1]
+
+
+@pass_context
 def _themes(ctx, keys: Iterable[str] | None) -> str:
     return ", ".join(theme_label(k, _ctx_form(ctx)) for k in (keys or ())) or DASH
 
@@ -424,6 +458,7 @@ def environment() -> Environment:
     env.filters.update(
         nok=_contextual(format_nok),
         num=_contextual(format_num),
+        indikatorverdi=_contextual(format_indicator_value),
         pct=_contextual(format_pct),
         andel=_contextual(format_share),
         dato=_contextual(format_dato),
@@ -434,6 +469,7 @@ def environment() -> Environment:
         regel=_contextual(rule_label),
         tiltakstatus=_contextual(tiltak_status_label),
         kommune_namn=_contextual(municipality_name),
+        nettverk=_contextual(network_name),
         nbsp=lambda v: DASH if v is None else str(v).replace(" ", "\xa0"),
         alfabetisk=alphabetical,
     )
@@ -441,6 +477,7 @@ def environment() -> Environment:
         t=_t,
         merkelapp=_label,
         temaer=_themes,
+        liste=_list,
         finn=find_row,
         sum_rows=sum_rows,
         differanse=difference,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date
 
 import pandas as pd
 
-from pipelines import findings, rendering, warehouse
+from pipelines import findings, rendering, warehouse, workdays
 from pipelines.paths import REGISTER_DIR
+from schemas import form as F
 from schemas.form import STANDARD_INDICATORS
 
 
@@ -47,21 +48,11 @@ def secretariat() -> dict:
 
 
 def report_date(con, year: int, given: str) -> date:
-    """The annual report's date: given by the run, else the last receipt of the year (or its deadline)."""
-    if given:
-        return date.fromisoformat(given)
-    return warehouse.scalar(con, "reports/rapportdato", year) or date(year + 1, 1, 31)
-
-
-def letter_date(prosjekt: dict, last_receipt: date | None, given: str) -> date:
-    """A letter's date: given by the run, else the project's deadline or its own last receipt, if later.
-
-    It depends on nothing but the project's own files, so a file from another
-    project never changes this letter.
-    """
-    if given:
-        return date.fromisoformat(given)
-    return max(d for d in (prosjekt["rapporteringsfrist"], last_receipt) if d is not None)
+    """The date of the year's documents, the annual report and every letter of the batch alike
+    (pipelines/workdays.dispatch_date: the run's --date, else the first working day after the later of
+    the reporting deadline and the last file received for the year)."""
+    row = warehouse.query(con, "reports/rapportdato", year).iloc[0]
+    return workdays.dispatch_date(given, _plain(row["rapporteringsfrist"]), _plain(row["siste_mottak"]))
 
 
 def common(year: int, form: str, rapportdato: date, run_key: str, code_version: str, status: str,
@@ -127,41 +118,122 @@ def _indicator_themes() -> tuple[list[str], list[str]]:
     return [i.key for i in STANDARD_INDICATORS], [i.theme for i in STANDARD_INDICATORS]
 
 
-def letters(con, year: int, base: dict, given_date: str) -> list[dict]:
-    """One context per active project, in its lead municipality's language form."""
+# what became of a file, as the letter says it (core_filer.utfall, or the submission's own state)
+FILE_OUTCOMES = ("brukt", "delvis_brukt", "erstatta", "avvist", "ulesbar", "duplikat")
+
+
+def file_outcome(f: dict) -> str:
+    if f["innsending_id"] is None:
+        return "duplikat" if f["utfall"] == "duplikat" else "ulesbar"
+    if f["godkjent"] is False:
+        return "avvist"
+    if f["gjeldande"] is False:
+        return "erstatta"
+    return "delvis_brukt" if f["utfall"] == "delvis_lest" else "brukt"
+
+
+def letter_variant(p: dict, files: list[dict], frist: date) -> str:
+    """Which letter the project gets: i_tide, for_seint, avvist (read, not usable), ulesbar (arrived, could not
+    be read) or manglar (nothing arrived). On time means by the deadline moved to a working day."""
+    status = p["rapportstatus"]
+    if status in ("i_tide", "for_seint"):
+        return "for_seint" if p["mottatt_dato"] > frist else "i_tide"
+    if any(file_outcome(f) == "avvist" for f in files):
+        return "avvist"
+    if files:
+        return "ulesbar"
+    return "manglar"
+
+
+def _indicator_key(label: str | None) -> str | None:
+    wanted = F.normalise_label(label) if label else None
+    return next((i.key for i in STANDARD_INDICATORS
+                 if wanted in (F.normalise_label(i.nb), F.normalise_label(i.nn), i.key)), None)
+
+
+def _issue(a: dict, form: str) -> str:
+    return findings.describe_issue(a, form)
+
+
+def letters(con, year: int, base: dict, given_date: str, form: str | None = None) -> list[dict]:
+    """One context per active project, in its lead municipality's language form, all dated the batch's date.
+
+    A project with nothing received whose deadline has not passed by that date gets no letter: a reminder
+    is only sent after the deadline. `form` renders every letter in one form instead (for tests).
+    """
     sec = secretariat()
-    # the letter quotes the issues of the submission it answers (or, if rejected, of what was sent)
-    avvik = _grouped(_rows(warehouse.query(con, "reports/brev_avvik", year)), "prosjektnummer")
+    dato = base["rapportdato"]
+    avvik_rows = _rows(warehouse.query(con, "reports/brev_avvik", year))
+    for a in avvik_rows:
+        a["indikator_nokkel"] = _indicator_key(a["indikator_tekst"])
+    avvik_by_file = _grouped(avvik_rows, "filnavn")
+    files_by_project = _grouped(_rows(warehouse.query(con, "reports/brev_filer", year)), "prosjektnummer")
     indikatorar = _grouped(_rows(warehouse.query(con, "reports/brev_indikatorar", year)), "innsending_id")
-    last_receipt = dict(warehouse.query(con, "reports/brev_siste_mottak", year)
-                        .itertuples(index=False, name=None))
+    sent_indicators = dict(warehouse.query(con, "reports/brev_indikatorar_sendt", year)
+                           .itertuples(index=False, name=None))
+    deadlines = {r["prosjektnummer"]: r for r in _rows(warehouse.query(con, "reports/brev_fristar", year))}
+    svarfrist = workdays.deadline(dato, int(sec["svarfrist_dagar"]))
     periode = _grouped(_rows(warehouse.query(con, "reports/brev_okonomi_periode", year)), "prosjektnummer")
     out = []
     for p in _mart(con, "mart_prosjekt_aar", year):
-        dato = letter_date(p, _plain(last_receipt.get(p["prosjektnummer"])), given_date)
-        svarfrist = dato + timedelta(days=int(sec["svarfrist_dagar"]))
-        mine = [a for a in avvik.get(p["prosjektnummer"], [])
-                if a["innsending_id"] == p["innsending_id"] or p["rapportstatus"] == "avvist"]
-        inds = indikatorar.get(p["innsending_id"], []) if p["innsending_id"] else []
-        facts = findings.ProjectFacts(prosjekt=p, avvik=mine, indikatorar=inds, svarfrist=svarfrist,
-                                      konto=p["konto_tilbakebetaling"])
-        form = p["malform"]
-        money = okonomi(p, periode.get(p["prosjektnummer"], []), dato, svarfrist)
-        out.append({
-            **base, "form": form, "rapportdato": dato,
-            # an ended project has no next year's grant, whatever the register holds for it
-            "prosjekt": {**p, "neste_aar_innvilga_kr": (
-                None if p["sluttoppgjer"] else p["neste_aar_innvilga_kr"])},
+        files = files_by_project.get(p["prosjektnummer"], [])
+        d = deadlines[p["prosjektnummer"]]
+        frist = workdays.on_or_after(d["rapporteringsfrist"])
+        variant = letter_variant(p, files, frist)
+        if variant == "manglar" and dato <= frist:
+            continue  # not due yet: no reminder before the deadline has passed
+        lform = form or p["malform"]
+        received = []
+        for f in files:
+            outcome = file_outcome(f)
+            reasons = [a for a in avvik_by_file.get(f["filnavn"], [])
+                       if a["alvorsgrad"] == "avvis_fil" and (f["innsending_id"] is None
+                                                              or a["innsending_id"] in (None, f["innsending_id"]))]
+            received.append({**f, "utfall_brev": outcome,
+                             "grunnar": [_issue(a, lform) for a in reasons] if outcome in ("avvist", "ulesbar")
+                             else []})
+        usable = p["innsending_id"] is not None
+        # issues to correct: the current report's; with no usable report, those of the files that were sent
+        # (with none, a file's reasons for rejection are given where the letter lists what arrived)
+        mine = [a for f in files for a in avvik_by_file.get(f["filnavn"], [])
+                if (a["innsending_id"] == p["innsending_id"] if usable
+                    else a["alvorsgrad"] != "avvis_fil" and a["innsending_id"] == f["innsending_id"]
+                    and f["innsending_id"] is not None)]
+        inds = indikatorar.get(p["innsending_id"], []) if usable else []
+        sent = sum(sent_indicators.get(f["innsending_id"], 0) for f in files if f["innsending_id"])
+        pv = {**p, "variant": variant,
+              # an ended project has no next year's grant, whatever the register holds for it
+              "neste_aar_innvilga_kr": None if p["sluttoppgjer"] else p["neste_aar_innvilga_kr"]}
+        facts = findings.ProjectFacts(prosjekt=pv, avvik=mine, indikatorar=inds, svarfrist=svarfrist,
+                                      konto=p["konto_tilbakebetaling"], frist=frist)
+        neste_frist = workdays.on_or_after(d["neste_frist"]) if d["neste_frist"] else None
+        ctx = {
+            **base, "form": lform, "rapportdato": dato,
+            "prosjekt": pv,
+            "variant": variant,
+            "halde_tilbake": variant in ("manglar", "avvist", "ulesbar"),
+            "mottekne": received,
+            "delvis_lest": any(f["utfall_brev"] == "delvis_brukt" for f in received),
             "indikatorar": inds,
-            "funn": [f.for_form(form) for f in findings.findings(facts)],
+            "indikatorar_sendt_avviste": not inds and sent > 0,
+            "funn": [f.for_form(lform) for f in findings.findings(facts)],
+            "frist": frist,
             "svarfrist": svarfrist,
+            "neste_frist": neste_frist,
+            "neste_aar": d["neste_aar"],
+            "deltakarar": [k for k in (p["kommunar"] or []) if k != p["kommune"]],
             "konto": p["konto_tilbakebetaling"],
             "kontakt": sec["kontakt"],
-            "okonomi": money,
-            # the letter decides on money: it withholds a payment or reclaims funds (an enkeltvedtak,
-            # which must tell of the right to appeal)
-            "pengevedtak": money["held_tilbake"] or bool(money["krev_tilbake_kr"]),
-        })
+            "avsendar": sec["avsendar_adresse"],
+            "journalnummer": None,
+            "tidlegare_brev": None,
+        }
+        ctx["okonomi"] = okonomi(pv, periode.get(p["prosjektnummer"], []), dato, svarfrist)
+        # the letter decides on money: it withholds a payment or reclaims funds (an enkeltvedtak, so
+        # the letter gives the right of appeal)
+        ctx["pengevedtak"] = ctx["okonomi"]["held_tilbake"] or bool(ctx["okonomi"]["krev_tilbake_kr"])
+        ctx["vedtak"] = ctx["pengevedtak"]
+        out.append(ctx)
     return out
 
 
@@ -180,7 +252,9 @@ def okonomi(p: dict, periode: list[dict], letter: date, svarfrist: date) -> dict
     `reports/brev_okonomi_periode`); this only decides which sentences apply."""
     neste = p["aar"] + 1
     continues = not p["sluttoppgjer"] and p["neste_aar_innvilga_kr"] is not None
-    withheld = continues and p["rapportstatus"] in ("manglar", "avvist") and not p["neste_aar_utbetalt_kr"]
+    # a missing, rejected or unreadable report holds back next year's grant
+    missing = p.get("variant", p["rapportstatus"]) in ("manglar", "avvist", "ulesbar")
+    withheld = continues and missing and not p["neste_aar_utbetalt_kr"]
     paid_next = continues and bool(p["neste_aar_utbetalt_kr"]) and p["neste_aar_utbetalt_dato"] <= letter
     claim = p["aa_betale_tilbake_kr"] if (p["aa_betale_tilbake_kr"] or 0) > 0 else None
     return {

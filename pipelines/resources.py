@@ -15,8 +15,10 @@ FORMS = ("nb", "nn")
 class Settings(dg.ConfigurableResource):
     """The inbox to read, the output folder to write, and the report's date, status and language form.
 
-    `rapportdato` empty means: the date of the last file received for the
-    year (or its deadline), so the same inbox always gives the same documents.
+    `rapportdato` empty means: the first working day after the later of the
+    year's reporting deadline and the last file received for it
+    (`pipelines/workdays.dispatch_date`), so the same inbox always gives the
+    same documents. `status` `endeleg` dispatches the year's letters.
     `form` is the annual report's language form (bokmål or nynorsk); each
     letter still follows its municipality's own choice.
     """

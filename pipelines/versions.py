@@ -126,8 +126,8 @@ def mart(path: Path) -> str:
 
 def documents() -> str:
     """The code, queries, templates, phrases and stylesheet that make the documents."""
-    return version(["pipelines.report_context", "pipelines.rendering"],
-                   [*sql_files("reports"), *(p for p in TEMPLATES_DIR.iterdir() if p.is_file())])
+    return version(["pipelines.report_context", "pipelines.rendering", "pipelines.letter_journal"],
+                   [*sql_files("reports", "journal"), *(p for p in TEMPLATES_DIR.iterdir() if p.is_file())])
 
 
 def pdf() -> str:

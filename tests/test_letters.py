@@ -41,36 +41,59 @@ def latest_metadata(out, *key: str) -> dict:
 def warehouse_rows(out) -> dict[str, list[tuple]]:
     """Every raw and core table of the year, rows sorted: what a run leaves in the warehouse."""
     with duckdb.connect(str(out / "samanom.duckdb"), read_only=True) as con:
+        # the letter journal is not what a run makes of the inbox: it is what the secretariat dispatched
         tables = [r[0] for r in con.execute("select table_name from information_schema.tables where "
-                                            "table_name like 'raw_%' or table_name like 'core_%'").fetchall()]
+                                            "(table_name like 'raw_%' or table_name like 'core_%') "
+                                            "and table_name <> 'core_brevjournal'").fetchall()]
         return {t: sorted(con.execute(f'select * from "{t}" where aar = ?', [YEAR]).fetchall(), key=repr)
                 for t in tables}
 
 
-def test_corrected_submission_changes_that_letter_and_no_other(small_run, small_inbox, tmp_path):
-    # the re-run starts from the small run's output folder: its warehouse, letters, cache and run history
+def sent_letters(out, year: int = YEAR) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted((out / str(year) / "brev" / "sendt").glob("*.pdf"))}
+
+
+def test_dispatched_letters_are_never_rewritten_and_a_change_makes_one_new_letter(small_run, small_inbox, tmp_path):
+    # the re-runs start from the small run's output folder: its warehouse, letters, cache and run history
     inbox, out = tmp_path / "inbox", tmp_path / "out"
     shutil.copytree(small_inbox, inbox)
     shutil.copytree(small_run, out)
     run = ["run", "--year", str(YEAR), "--inbox", str(inbox), "--out", str(out)]
-    before = journal(out)
+    assert "sendt" not in {r["status"] for r in journal_rows(out)}  # a plain run writes drafts only
     assert re.search(r"\b40 000 kr", letter_text(out, "P1-01"))  # 340 000 received, 300 000 spent
+
+    # the secretariat dispatches the batch on Monday 17 February 2014
+    assert main([*run, "--status", "endeleg", "--date", "2014-02-17"]) == 0
+    first = sent_letters(out)
+    rows = journal_rows(out)
+    assert len(first) == len(rows) == len(journal(out)) and {r["status"] for r in rows} == {"sendt"}
+    assert {r["dato"] for r in rows} == {"2014-02-17"}
+    assert {r["journalnummer"] for r in rows} == {f"{YEAR}/{p}-1" for p in journal(out)}
+    assert "2013/P1-01-1" in letter_text(out, "P1-01") and "UTKAST" not in letter_text(out, "P1-01")
+    with duckdb.connect(str(out / "samanom.duckdb"), read_only=True) as con:
+        stored = dict(con.execute("select journalnummer, sha256 from core_brevjournal where aar = ?", [YEAR]).fetchall())
+    assert stored == {r["journalnummer"]: r["sha256"] for r in rows}
+
+    # a re-run with nothing new writes no letter
+    assert main(run) == 0
+    assert sent_letters(out) == first and {r["status"] for r in journal_rows(out)} == {"sendt"}
 
     # Luster sends a corrected report after the deadline: all the grant spent
     corrected = form_sheets("nn", prosjekt_values(forbruk=340000, innsendt_dato=dt.date(2014, 2, 19)),
                             INDICATORS_NN, TILTAK, RISIKO)
     write_workbook(inbox / str(YEAR) / "2014-02-20_P1-01_arsrapport_retta.xlsx", corrected)
     assert main(run) == 0
-    after = journal(out)
-
-    assert before.keys() == after.keys()
-    changed = {p for p in before if before[p]["sha256"] != after[p]["sha256"]}
-    assert changed == {"P1-01"}
-    assert after["P1-01"]["dato"] == "2014-02-20" and before["P1-01"]["dato"] == "2014-01-31"
-    assert before["P1-01"]["ubrukt_kr"] == "40000.0" and after["P1-01"]["ubrukt_kr"] == "0.0"
-    assert not re.search(r"\b40 000 kr", letter_text(out, "P1-01"))
-    meta = latest_metadata(out, "reports", "oppfolgingsbrev")
-    assert (meta["teikna_paa_nytt"], meta["uendra"]) == (1, len(after) - 1)
+    assert sent_letters(out) == first  # every dispatched letter byte for byte
+    drafts = [r for r in journal_rows(out) if r["status"] == "utkast"]
+    assert [r["prosjektnummer"] for r in drafts] == ["P1-01"]
+    text = letter_text(out, "P1-01")
+    assert "UTKAST" in text and "17.02.2014" in text and "2013/P1-01-1" in text  # refers to the earlier letter
+    assert "2014-02-20_P1-01_arsrapport_retta.xlsx" in text and not re.search(r"\b40 000 kr", text)
+    assert drafts[0]["dato"] == "2014-02-21"  # the first working day after the last file received
+    for name, data in first.items():
+        project = name.removeprefix(f"{YEAR}-").rsplit("-", 1)[0]
+        if project != "P1-01":  # the current letter of every other project is its dispatched letter
+            assert (out / str(YEAR) / "brev" / f"{project}.pdf").read_bytes() == data, project
 
     # only the new file was read; the warehouse is the one a run from scratch makes of the same inbox
     meta = latest_metadata(out, "reading", "innsendingar")
@@ -78,7 +101,28 @@ def test_corrected_submission_changes_that_letter_and_no_other(small_run, small_
     fresh = tmp_path / "fresh"
     assert main(["run", "--year", str(YEAR), "--inbox", str(inbox), "--out", str(fresh)]) == 0
     assert warehouse_rows(out) == warehouse_rows(fresh)
-    assert journal(fresh) == after
+
+    # dispatching again sends that one letter, numbered after the first
+    assert main([*run, "--status", "endeleg", "--date", "2014-02-24"]) == 0
+    second = sent_letters(out)
+    assert {k: v for k, v in second.items() if k in first} == first
+    assert set(second) - set(first) == {f"{YEAR}-P1-01-2.pdf"}
+    last = journal(out)["P1-01"]
+    assert (last["journalnummer"], last["viser_til"], last["dato"]) == (f"{YEAR}/P1-01-2", f"{YEAR}/P1-01-1",
+                                                                        "2014-02-24")
+
+
+def test_a_given_date_must_be_a_working_day(small_run, small_inbox, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(small_run, out)
+    # 25.12.2014 is Christmas Day: the run refuses it rather than date a batch on a holiday
+    assert main(["run", "--year", str(YEAR), "--inbox", str(small_inbox), "--out", str(out),
+                 "--date", "2014-12-25"]) == 1
+
+
+def journal_rows(out, year: int = YEAR) -> list[dict]:
+    with open(out / str(year) / "brev" / "journal.csv", encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
 
 
 # ---------------------------------------------------------------- the bundled sample year
@@ -115,17 +159,43 @@ def test_every_letter_is_in_its_municipality_s_language_form(bundled_run):
             assert "Med hilsen" in text and "Tilskudd" in text and "Tilskot" not in text, project
 
 
-def test_projects_without_a_report_get_a_reminder(bundled_run):
+def test_reminders_only_where_nothing_arrived_and_unreadable_files_acknowledged(bundled_run):
     rows = journal(bundled_run)
     missing = {m["prosjektnummer"] for m in MANIFEST["missing"] if m["year"] == YEAR}
-    # a file that cannot be read cannot be tied to its project either: that project, too, is reminded
-    unreadable = {d["prosjektnummer"] for d in MANIFEST["defects"] if d["year"] == YEAR and d["rule"] == "fil_ulesbar"}
-    reminded = {p for p, r in rows.items() if r["rapportstatus"] == "manglar"}
-    assert reminded == missing | unreadable and missing
+    reminded = {p for p, r in rows.items() if r["brevtype"] == "manglar"}
+    assert reminded == missing and missing
     for project in reminded:
         assert "rapport_manglar" in rows[project]["funn"].split(";")
-        phrase = "ikkje motteke årsrapporten" if rows[project]["malform"] == "nn" else "ikke mottatt årsrapporten"
-        assert phrase in letter_text(bundled_run, project), project
+        phrase = "ikkje fått nokon rapport" if rows[project]["malform"] == "nn" else "ikke fått noen rapport"
+        text = letter_text(bundled_run, project)
+        assert phrase in text and "Fristen har gått ut" in text, project
+        assert all(d > "2014-01-31" for d in [rows[project]["dato"]])  # after the deadline, never on it
+    # a file that arrived but could not be read is acknowledged by name and date: not a reminder
+    unreadable = [d for d in MANIFEST["defects"] if d["year"] == YEAR and d["rule"] == "fil_ulesbar"]
+    assert unreadable
+    for defect in unreadable:
+        row = rows[defect["prosjektnummer"]]
+        assert row["brevtype"] == "ulesbar" and "rapport_manglar" not in row["funn"], defect
+        text = letter_text(bundled_run, defect["prosjektnummer"])
+        name = defect["file"].split("/", 1)[1]
+        received = dt.date.fromisoformat(name[:10]).strftime("%d.%m.%Y")
+        assert name in text and received in text, defect
+
+
+def test_letters_of_a_batch_share_one_working_day_and_give_the_next_deadline(bundled_run):
+    from pipelines import workdays
+
+    rows = journal(bundled_run)
+    (day,) = {r["dato"] for r in rows.values()}
+    assert workdays.is_working_day(dt.date.fromisoformat(day))
+    assert all(workdays.is_working_day(dt.date.fromisoformat(r["svarfrist"])) for r in rows.values())
+    ends = {p["prosjektnummer"]: int(p["siste_aar"]) for p in register("prosjekt")}
+    for project, row in rows.items():
+        text = letter_text(bundled_run, project)
+        if ends[project] > YEAR:  # the 2014 report is due 31.01.2015, a Saturday: it runs to Monday
+            assert "02.02.2015" in text, project
+        words = re.sub(r"\S+\.(xlsx|xlsm|xls|ods|csv)\b\S*", " ", text)  # file names keep their underscores
+        assert not re.findall(r"\b[a-z]+_[a-z_]+\b", words), (project, re.findall(r"\b[a-z]+_[a-z_]+\b", words))
 
 
 def test_planted_defects_are_quoted_in_the_project_s_letter(bundled_run):
@@ -134,11 +204,17 @@ def test_planted_defects_are_quoted_in_the_project_s_letter(bundled_run):
                and d["rule"] != "fil_ulesbar"]
     assert planted
     for defect in planted:
-        codes = rows[defect["prosjektnummer"]]["funn"].split(";")
-        assert f"avvik_{defect['rule']}" in codes, defect
+        row = rows[defect["prosjektnummer"]]
         text = letter_text(bundled_run, defect["prosjektnummer"])
+        if row["brevtype"] == "avvist":
+            # a rejected report: the reason stands with the file under «Dette har vi fått»,
+            # and the one thing to do is to correct and send it again
+            assert "rapport_avvist" in row["funn"].split(";"), defect
+            assert defect["file"].split("/", 1)[1] in text and "Dette har vi fått" in text, defect
+        else:
+            assert f"avvik_{defect['rule']}" in row["funn"].split(";"), defect
         if defect["sheet"]:
-            assert defect["sheet"] in text and str(defect["row"]) in text, defect
+            assert f"Arket «{defect['sheet']}», rad {defect['row']}" in text, defect
 
 
 # The amounts of every letter against the ledger, for 2012–2015: tests/test_ledger.py.

@@ -101,8 +101,9 @@ def test_letters_one_per_active_project_in_the_right_language(small_run):
     haugesund = pdf_text(letters / "P2-01.pdf")  # Haugesund: bokmål
     assert "mottatt" in haugesund and "ikkje" not in haugesund
     assert "etter fristen" in haugesund and "spørreskjemaet" in haugesund
-    reminder = pdf_text(letters / "P1-02.pdf")
-    assert "ikkje motteke rapporten" in reminder or "ikke mottatt rapporten" in reminder
+    unreadable = pdf_text(letters / "P1-02.pdf")  # its file arrived but is no workbook: acknowledged, not reminded
+    assert "2014-01-13_P1-02_arsrapport.xlsx" in unreadable and "13.01.2014" in unreadable
+    assert "lar seg ikke åpne" in unreadable or "let seg ikkje opne" in unreadable
     journal = (letters / "journal.csv").read_text(encoding="utf-8").splitlines()
     assert len(journal) == active + 1
 

@@ -38,6 +38,9 @@ from tools.form_writer import form_layouts, form_sheets, render_workbook, sheet_
 DEFAULT_REGISTER = REGISTER_DIR
 DEFECT_RULES = ("felt_mangler", "verdi_utenfor_omrade", "risiko_uten_mottiltak", "prosjekt_ukjent", "aar_feil",
                 "fil_ulesbar", "indikator_duplikat")
+# the defects that decide which letter a project gets (unreadable, rejected, partly read), planted in the
+# year's preferred language form so that both forms of each letter occur in the bundled inbox
+PREFERRED_FORM_RULES = ("fil_ulesbar", "aar_feil", "verdi_utenfor_omrade", "indikator_duplikat")
 UNKNOWN_PROJECT = "P3-99"  # pool 3 does not exist, so never in the register, at any scale
 SCALED_START = 101  # scaled projects are numbered P<pool>-101, P<pool>-102, ...
 FORMAT_WEIGHTS = (("xlsx", 70), ("xls", 12), ("ods", 12), ("xlsm", 6))
@@ -317,6 +320,11 @@ def slug(text: str) -> str:
     for ch in s:
         out.append(ch if ch.isascii() and ch.isalnum() else "-")
     return "-".join(part for part in "".join(out).split("-") if part)
+
+
+def _letter_form(p: Project) -> str:
+    """The language form of the project's letter: nynorsk where the municipality has chosen it, else bokmål."""
+    return "nn" if p.malform == "nn" else "nb"
 
 
 def _fi(form: str) -> int:
@@ -894,6 +902,12 @@ def _generate_year(out: Path, year: int, seed: int, projects: Sequence[Project],
     rng.shuffle(order)
     n = len(order)
     n_missing = max(1, round(0.05 * n)) if n >= 10 else 0
+    # every kind of letter in both language forms across the years: the missing report, the unreadable,
+    # rejected and partly read ones go to a nynorsk project in odd years and a bokmål one in even years
+    preferred = "nn" if year % 2 else "nb"
+    if n_missing:
+        first = next((i for i, p in enumerate(order) if _letter_form(p) == preferred), 0)
+        order.insert(0, order.pop(first))
     n_csv = max(1, round(0.15 * n)) if n >= 5 else 0
     missing = sorted(order[:n_missing], key=_project_sort_key)
     csv_projects = sorted(order[n_missing:n_missing + n_csv], key=_project_sort_key)
@@ -927,7 +941,10 @@ def _generate_year(out: Path, year: int, seed: int, projects: Sequence[Project],
     for rule in DEFECT_RULES:
         if rule == "prosjekt_ukjent":
             continue
-        pick = next((i for i in pool if i not in used and _eligible(rule, subs[i])), None)
+        free = [i for i in pool if i not in used and _eligible(rule, subs[i])]
+        pick = next((i for i in free if rule not in PREFERRED_FORM_RULES
+                     or _letter_form(subs[i].plan.project) == preferred),
+                    free[0] if free else None)
         if pick is None:
             raise ValueError(f"{year}: no submission can carry the defect {rule}")
         used.add(pick)

@@ -8,7 +8,7 @@ from decimal import Decimal
 import dagster as dg
 import pandas as pd
 
-from pipelines import rendering, report_context, warehouse
+from pipelines import letter_journal, rendering, report_context, warehouse
 from pipelines.assets.marts import mart_assets
 from pipelines.partitions import years
 from pipelines import versions
@@ -22,23 +22,6 @@ def run_key(con, year: int) -> str:
     """Names the inputs, not the moment: the same files and code give the same key (and the same PDF)."""
     shas = warehouse.scalar(con, "reports/grunnlag_filer", year)
     return hashlib.sha256(f"{year}|{versions.figures()}|{shas}".encode()).hexdigest()[:12]
-
-
-def journal_money(c: dict) -> dict:
-    """The amounts the letter prints (its money block and its repayment finding), for the journal."""
-    p, o = c["prosjekt"], c["okonomi"]
-    return {
-        "innvilga_kr": p["innvilga_kr"], "utbetalt_kr": p["utbetalt_kr"], "utbetalt_dato": p["utbetalt_dato"],
-        "overfort_inn_kr": p["overfort_inn_kr"], "forbruk_kr": p["forbruk_kr"], "ubrukt_kr": p["ubrukt_kr"],
-        "overfort_ut_kr": p["overfort_ut_kr"],
-        "sluttoppgjer": p["sluttoppgjer"],
-        "periode_ubrukt_kr": p["periode_ubrukt_kr"] if p["sluttoppgjer"] else None,
-        "tilbakebetaling_kr": o["krev_tilbake_kr"] or 0,
-        "tilbakebetaling_frist": o["frist"].isoformat() if o["krev_tilbake_kr"] else None,
-        "kid": o["kid"] if o["krev_tilbake_kr"] else None,
-        "neste_aar_innvilga_kr": p["neste_aar_innvilga_kr"],
-        "pengevedtak": c["pengevedtak"],
-    }
 
 
 def _base(con, settings: Settings, year: int, form: str) -> dict:
@@ -141,44 +124,61 @@ def arsrapport(context: dg.AssetExecutionContext, settings: Settings) -> dg.Mate
     code_version=versions.documents(),
     description=(
         "One follow-up letter per active project (`brev/<prosjektnummer>.pdf`), in the lead municipality's "
-        "language form (nynorsk to a nynorsk municipality, bokmål otherwise): receipt of the report or a "
-        "reminder, the indicators against the project's own baseline and target, every finding with its "
-        "deadline, and the next year's grant. `brev/journal.csv` lists every letter for the archive."
+        "language form (nynorsk to a nynorsk municipality, bokmål otherwise), all dated the batch's one working "
+        "day: every file received and what became of it, or a reminder once the deadline has passed, the "
+        "indicators against the project's own baseline and target, every finding with its deadline, the grant, "
+        "the next deadline, and the right of appeal where the letter withholds or reclaims money. Drafts until "
+        "a run with status `endeleg` dispatches the batch: then each letter gets its journal number, is archived "
+        "in `brev/sendt/` and recorded in `core_brevjournal`, never to be rewritten; later runs write a letter "
+        "only for a project whose facts changed. `brev/journal.csv` lists every dispatched letter and draft."
     ),
     check_specs=[dg.AssetCheckSpec("brev_til_alle_aktive_prosjekt", asset=["reports", "oppfolgingsbrev"],
-                                   description="Every project active in the year has exactly one letter.")],
+                                   description="Every project active in the year has exactly one current letter (a draft or its "
+                                               "dispatched letter), except one with nothing due yet.")],
 )
 def oppfolgingsbrev(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
     year = int(context.partition_key)
     letter_dir = settings.year_dir(year) / "brev"
-    with settings.connect(read_only=True) as con:
+    final = settings.status == "endeleg"
+    with settings.connect() as con:
         contexts = report_context.letters(con, year, _base(con, settings, year, "nb"), settings.rapportdato)
         active = warehouse.scalar(con, "reports/aktive_prosjekt", year)
-    jobs = [("brev.html.j2", c, c["form"], letter_dir / f"{c['prosjekt']['prosjektnummer']}.pdf") for c in contexts]
-    letter_dir.mkdir(parents=True, exist_ok=True)
-    for stale in set(letter_dir.glob("*.pdf")) - {job[3] for job in jobs}:
-        stale.unlink()  # a project no longer active in the year
-    results = rendering.render_many(jobs, cache=settings.cache_dir / "pdf")
-    journal = pd.DataFrame([{
-        "prosjektnummer": c["prosjekt"]["prosjektnummer"], "kommunenummer": c["prosjekt"]["kommunenummer"],
-        "kommune": c["prosjekt"]["kommune"], "malform": c["form"], "rapportstatus": c["prosjekt"]["rapportstatus"],
-        "dato": c["rapportdato"].isoformat(), "svarfrist": c["svarfrist"].isoformat(),
-        "funn": ";".join(f["kode"] for f in c["funn"]),
-        **journal_money(c),
-        "fil": f"brev/{c['prosjekt']['prosjektnummer']}.pdf", "sha256": r["sha256"], "sider": r["pages"],
-    } for c, r in zip(contexts, results)])
-    journal.to_csv(letter_dir / "journal.csv", index=False, encoding="utf-8")
+        earlier = letter_journal.latest_by_project(letter_journal.dispatched(con, year))
+        to_write, standing = letter_journal.plan(contexts, earlier, final)
+        jobs = [("brev.html.j2", c, c["form"], letter_dir / f"{c['prosjekt']['prosjektnummer']}.pdf")
+                for c in to_write]
+        letter_dir.mkdir(parents=True, exist_ok=True)
+        keep = {job[3] for job in jobs} | {letter_dir / f"{pn}.pdf" for pn in standing}
+        for stale in set(letter_dir.glob("*.pdf")) - keep:
+            stale.unlink()  # a project no longer active in the year, or not yet due
+        results = rendering.render_many(jobs, cache=settings.cache_dir / "pdf")
+        new_rows = []
+        for c, job, r in zip(to_write, jobs, results):
+            fil = f"brev/{job[3].name}"
+            if final:
+                fil = f"brev/{letter_journal.archive(letter_dir, c, job[3]).relative_to(letter_dir).as_posix()}"
+            new_rows.append(letter_journal.row(c, fil, r))
+        if final:
+            letter_journal.record(con, new_rows)
+        sent = letter_journal.dispatched(con, year)
+    for pn in standing:
+        letter_journal.restore_standing(letter_dir, earlier[pn])
+    journal = letter_journal.write_csv(letter_dir / "journal.csv", sent, [] if final else new_rows)
     letters = sorted(p.stem for p in letter_dir.glob("*.pdf"))
-    forms = journal["malform"].value_counts().to_dict() if len(journal) else {}
+    not_due = active - len(contexts)
+    forms = pd.Series([c["form"] for c in contexts]).value_counts().to_dict() if contexts else {}
     rendered = sum(not r["reused"] for r in results)
     return dg.MaterializeResult(
-        metadata={"dagster/row_count": len(results), "mappe": dg.MetadataValue.path(str(letter_dir)),
-                  "malform": json.dumps(forms), "purringar": int((journal["rapportstatus"] == "manglar").sum())
-                  if len(journal) else 0,
+        metadata={"dagster/row_count": len(contexts), "mappe": dg.MetadataValue.path(str(letter_dir)),
+                  "malform": json.dumps(forms), "status": settings.status,
+                  "purringar": sum(c["variant"] == "manglar" for c in contexts),
+                  "nye_brev": len(to_write), "sendte_brev_staar": len(standing),
+                  "ikkje_forfalne": not_due,
                   # a re-run after one corrected file renders that project's letter; the rest are unchanged
-                  "teikna_paa_nytt": rendered, "uendra": len(results) - rendered,
-                  "journal": dg.MetadataValue.md(journal.drop(columns=["sha256"]).head(20).to_markdown(index=False)
+                  "teikna_paa_nytt": rendered, "uendra": len(contexts) - rendered,
+                  "journal": dg.MetadataValue.md(journal.drop(columns=["sha256"]).tail(20).to_markdown(index=False)
                                                  if len(journal) else "_tom_")},
-        check_results=[dg.AssetCheckResult(passed=len(letters) == active == len(set(letters)),
-                                           metadata={"aktive_prosjekt": active, "brev": len(letters)})],
+        check_results=[dg.AssetCheckResult(
+            passed=len(letters) == len(contexts) == active - not_due and len(set(letters)) == len(letters),
+            metadata={"aktive_prosjekt": active, "brev": len(letters), "ikkje_forfalne": not_due})],
     )

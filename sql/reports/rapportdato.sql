@@ -1,5 +1,5 @@
--- The annual report's date when the run gives none: the last receipt of the year, else the deadline.
-select coalesce(
-    (select max(mottatt_dato) from raw_filer where aar = $aar),
-    (select max(rapporteringsfrist) from stg_tilskudd where aar = $aar)
-) as rapportdato
+-- What the documents' date is computed from when the run gives none (pipelines/workdays.dispatch_date):
+-- the year's reporting deadline (the latest, if projects differ) and the last file received for the year.
+select
+    (select max(rapporteringsfrist) from stg_tilskudd where aar = $aar) as rapporteringsfrist,
+    (select max(mottatt_dato) from raw_filer where aar = $aar)         as siste_mottak

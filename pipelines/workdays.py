@@ -1,0 +1,69 @@
+"""Working days by the Norwegian calendar: every date rule of the documents lives here.
+
+A deadline that ends on a Saturday, Sunday or public holiday runs to the next
+working day, as legal deadlines do (domstolloven § 149, forvaltningslova § 30),
+and the documents of one batch carry one date, a working day. Public holidays
+come from the `holidays` library (country NO: New Year's Day, Maundy Thursday,
+Good Friday, Easter Monday, 1 and 17 May, Ascension Day, Whit Monday, Christmas
+Day and Boxing Day), not from a list of our own. Christmas Eve and New Year's
+Eve are not public holidays in Norway, so they count as working days.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from functools import lru_cache
+
+import holidays
+
+
+@lru_cache(maxsize=None)
+def _holidays(year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays("NO", years=year))
+
+
+def holiday_name(d: date) -> str | None:
+    """The public holiday on `d` in the library's Norwegian name, or None."""
+    return holidays.country_holidays("NO", years=d.year).get(d) if d in _holidays(d.year) else None
+
+
+def is_working_day(d: date) -> bool:
+    return d.weekday() < 5 and d not in _holidays(d.year)
+
+
+def on_or_after(d: date) -> date:
+    """`d` if it is a working day, else the next one: where a deadline really ends."""
+    while not is_working_day(d):
+        d += timedelta(days=1)
+    return d
+
+
+def after(d: date) -> date:
+    """The first working day after `d`."""
+    return on_or_after(d + timedelta(days=1))
+
+
+def deadline(start: date, days: int) -> date:
+    """A deadline of `days` calendar days from `start`, moved to a working day."""
+    return on_or_after(start + timedelta(days=days))
+
+
+def dispatch_date(given: str | date | None, reporting_deadline: date | None, last_receipt: date | None) -> date:
+    """The one date of a batch of documents (the letters and the annual report of a year).
+
+    Given by the run (`--date`), it must be a working day. Otherwise: the first
+    working day after the later of the year's reporting deadline and the last
+    file received for the year, so a letter never answers a file it could not
+    yet have seen, and no reminder is dated on or before the deadline.
+    """
+    if given:
+        d = given if isinstance(given, date) else date.fromisoformat(given)
+        if not is_working_day(d):
+            why = holiday_name(d) or ("laurdag" if d.weekday() == 5 else "søndag")
+            raise ValueError(f"Datoen {d.isoformat()} er ikkje ein arbeidsdag ({why}); "
+                             f"neste arbeidsdag er {on_or_after(d).isoformat()}.")
+        return d
+    known = [x for x in (reporting_deadline, last_receipt) if x is not None]
+    if not known:
+        raise ValueError("Utan --date treng dokumentdatoen ein rapporteringsfrist eller ei mottatt fil.")
+    return after(max(known))

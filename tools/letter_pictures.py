@@ -1,0 +1,62 @@
+"""Pictures of one letter of each kind for the README (docs/img/brev-<kind>.png), from a run's warehouse.
+
+    python -m tools.letter_pictures --out output --years 2013,2014
+
+Each kind is the first project (by number) whose letter is of that kind, in its own language form; the
+first page is drawn with pdftoppm at a small resolution.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import tempfile
+from pathlib import Path
+
+import duckdb
+
+from pipelines import rendering, report_context
+
+REPO = Path(__file__).resolve().parents[1]
+KINDS = {
+    "mottatt": lambda c: c["variant"] == "i_tide" and c["form"] == "nb" and not c["deltakarar"]
+    and not c["delvis_lest"],
+    "for-seint": lambda c: c["variant"] == "for_seint",
+    "paaminning": lambda c: c["variant"] == "manglar",
+    "avvist": lambda c: c["variant"] == "avvist",
+    "ulesbar": lambda c: c["variant"] == "ulesbar",
+    "delvis-lest": lambda c: c["delvis_lest"],
+    "erstatta": lambda c: any(f["utfall_brev"] == "erstatta" for f in c["mottekne"]),
+    "tilbakebetaling": lambda c: any(f["kode"] == "tilbakebetaling" for f in c["funn"]),
+    "kopi": lambda c: bool(c["deltakarar"]),
+}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--out", type=Path, default=REPO / "output")
+    ap.add_argument("--years", default="2013,2014")
+    ap.add_argument("--img", type=Path, default=REPO / "docs" / "img")
+    args = ap.parse_args(argv)
+    found: dict[str, dict] = {}
+    with duckdb.connect(str(args.out / "samanom.duckdb"), read_only=True) as con:
+        for year in (int(y) for y in args.years.split(",")):
+            base = report_context.common(year, "nb", report_context.report_date(con, year, ""), "-", "-",
+                                         "utkast", True)
+            for ctx in report_context.letters(con, year, base, ""):
+                for kind, test in KINDS.items():
+                    if kind not in found and test(ctx):
+                        found[kind] = ctx
+    args.img.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind, ctx in found.items():
+            pdf = Path(tmp) / f"{kind}.pdf"
+            rendering.render_pdf("brev.html.j2", ctx, ctx["form"], pdf)
+            subprocess.run(["pdftoppm", "-png", "-r", "45", "-f", "1", "-l", "1", "-singlefile", str(pdf),
+                            str(args.img / f"brev-{kind}")], check=True)
+            print(kind, ctx["aar"], ctx["prosjekt"]["prosjektnummer"], ctx["form"])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
