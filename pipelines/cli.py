@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -145,7 +146,36 @@ def ui(args) -> int:
     cmd = [sys.executable, "-m", "dagster", "dev", "-m", "pipelines.definitions", "-h", "127.0.0.1",
            "-p", str(args.port)]
     print(f"Dagster UI: http://127.0.0.1:{args.port}  (run history in {env['DAGSTER_HOME']})")
-    return subprocess.call(cmd, env=env, cwd=REPO)
+    # `dagster dev` does not end its children on SIGTERM: it runs in its own process group, and a
+    # SIGTERM or Ctrl-C to `samanom ui` ends that whole group
+    child = subprocess.Popen(cmd, env=env, cwd=REPO, start_new_session=True)
+
+    def stop(signum, _frame):
+        _end_group(child)
+        raise SystemExit(128 + signum)
+
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
+    try:
+        return child.wait()
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        _end_group(child)
+
+
+def _end_group(child: subprocess.Popen, grace: float = 10.0) -> None:
+    try:
+        os.killpg(child.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        child.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        pass
+    try:
+        os.killpg(child.pid, signal.SIGKILL)  # what is left of the group after the grace period
+    except ProcessLookupError:
+        pass
 
 
 def template(args) -> int:
@@ -238,7 +268,7 @@ def _clear_errors(args) -> int:
         print(f"samanom: {runs.explain_os_error(exc, out)}", file=sys.stderr)
         return 5
     except Exception as exc:
-        if "disk I/O error" in str(exc) or "No space left" in str(exc):  # sqlite (run history) on a full disk
+        if any(t in str(exc) for t in ("disk I/O error", "disk is full", "No space left")):  # sqlite (run history) on a full disk
             import errno as _errno
             import shutil
 

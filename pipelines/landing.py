@@ -319,7 +319,7 @@ def inbox_problem(year_dir: Path, had_files: int, empty_ok: bool) -> str | None:
     if not year_dir.is_dir():
         return (f"Årsmappen {year_dir} finnes ikke i innboksen. Legg filene for {year_dir.name} der, "
                 "eller sjekk --inbox og --year.")
-    if had_files and not has_entries(year_dir):
+    if had_files and not empty_ok and not has_entries(year_dir):
         return (f"Årsmappen {year_dir} er tom, men lageret har {had_files} filer for {year_dir.name}. "
                 "Kjør med --tom-innboks-ok hvis året virkelig skal tømmes.")
     return None

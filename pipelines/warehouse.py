@@ -88,6 +88,11 @@ def backup(path: Path) -> Path:
         shutil.copyfileobj(src, dst, 1 << 20)
         dst.flush()
         os.fsync(dst.fileno())
+    try:
+        check_integrity(tmp)  # a copy taken while another process wrote is not a good one: keep the old
+    except (WarehouseDamaged, duckdb.Error):
+        tmp.unlink(missing_ok=True)
+        return target
     os.replace(tmp, target)
     return target
 
@@ -142,7 +147,7 @@ def _replace(con, table: str, year: int, df: pd.DataFrame) -> int:
     con.register("_frame", df)
     try:
         if not _exists(con, table):
-            con.execute(f'create table "{table}" as select * from _frame limit 0')
+            _create_like_frame(con, table, {})
         elif _columns(con, table) != list(df.columns):
             _reshape(con, table, df)
         con.execute(f'delete from "{table}" where aar = ?', [year])
@@ -165,7 +170,8 @@ def _reshape(con, table: str, df: pd.DataFrame) -> None:
     new shape adds are empty for them until their year is run again.
     """
     shared = [c for c in _columns(con, table) if c in df.columns]
-    con.execute('create table "_reshaped" as select * from _frame limit 0')
+    _create_like_frame(con, "_reshaped", dict(con.execute(
+        "select column_name, data_type from information_schema.columns where table_name = ?", [table]).fetchall()))
     if shared:
         names = ", ".join(f'"{c}"' for c in shared)
         con.execute(f'insert into "_reshaped" ({names}) select {names} from "{table}"')
@@ -184,6 +190,16 @@ def register_fingerprint(con) -> str:
         for row in sorted(repr(r) for r in con.execute(f'select * from "{table}"').fetchall()):
             h.update(row.encode())
     return h.hexdigest()
+
+
+def _create_like_frame(con, table: str, types: dict[str, str]) -> None:
+    """A table with the frame's columns: a column the table had keeps its type, and a column the frame
+    holds only empty values in is text, not DuckDB's NULL type (which no later value could be cast to)."""
+    columns = []
+    for name, kind, *_ in con.execute("describe select * from _frame").fetchall():
+        kind = types.get(name) or ("VARCHAR" if kind == "NULL" else kind)
+        columns.append(f'"{name}" {kind}')
+    con.execute(f'create table "{table}" ({", ".join(columns)})')
 
 
 def read_year(con, table: str, year: int) -> pd.DataFrame:
