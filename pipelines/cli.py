@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pipelines.resources import DEFAULT_INBOX, DEFAULT_OUT, REPO
+from pipelines.paths import DEFAULT_INBOX, DEFAULT_OUT
 
 
 def _instance_home(out: Path) -> Path:
@@ -148,7 +148,7 @@ def ui(args) -> int:
     print(f"Dagster UI: http://127.0.0.1:{args.port}  (run history in {env['DAGSTER_HOME']})")
     # `dagster dev` does not end its children on SIGTERM: it runs in its own process group, and a
     # SIGTERM or Ctrl-C to `samanom ui` ends that whole group
-    child = subprocess.Popen(cmd, env=env, cwd=REPO, start_new_session=True)
+    child = subprocess.Popen(cmd, env=env, start_new_session=True)
 
     def stop(signum, _frame):
         _end_group(child)

@@ -11,7 +11,8 @@ import pandas as pd
 from pipelines import rendering, report_context, warehouse
 from pipelines.assets.marts import mart_assets
 from pipelines.partitions import years
-from pipelines.resources import Settings, code_version
+from pipelines import versions
+from pipelines.resources import Settings
 
 OWNER = "team:sekretariatet"
 MARTS = [a.key for a in mart_assets]
@@ -25,14 +26,14 @@ def run_key(con, year: int) -> str:
     when it changed what the report stands on.
     """
     files = warehouse.scalar(con, "reports/grunnlag_filer", year)
-    return hashlib.sha256(f"{year}|{code_version()}|{files}|{warehouse.register_fingerprint(con)}"
+    return hashlib.sha256(f"{year}|{versions.figures()}|{files}|{warehouse.register_fingerprint(con)}"
                           .encode()).hexdigest()[:12]
 
 
 def _base(con, settings: Settings, year: int, form: str) -> dict:
     sample = bool(warehouse.scalar(con, "reports/eksempeldata", year))
     return report_context.common(year, form, report_context.report_date(con, year, settings.rapportdato),
-                                 run_key(con, year), code_version(), settings.status, sample)
+                                 run_key(con, year), versions.figures(), settings.status, sample)
 
 
 TOTALS_CHECK = "totalar_stemmer_med_lageret"
@@ -86,7 +87,7 @@ def totals_against_warehouse(con, ctx: dict, year: int) -> dg.AssetCheckResult:
     deps=MARTS,
     owners=[OWNER],
     kinds={"pdf"},
-    code_version=code_version(),
+    code_version=versions.documents(),
     description=(
         "The annual report for the programme council (`arsrapport-<year>.pdf`, in bokmål, or in nynorsk when "
         "the run's `form` is `nn`): projects, reports, grants, networks, each theme's indicators as "
@@ -126,7 +127,7 @@ def arsrapport(context: dg.AssetExecutionContext, settings: Settings) -> dg.Mate
     deps=[dg.AssetKey(["marts", "mart_prosjekt_aar"]), dg.AssetKey(["marts", "mart_indikator_aar"])],
     owners=[OWNER],
     kinds={"pdf"},
-    code_version=code_version(),
+    code_version=versions.documents(),
     description=(
         "One follow-up letter per active project (`brev/<prosjektnummer>.pdf`), in the lead municipality's "
         "language form (nynorsk to a nynorsk municipality, bokmål otherwise): receipt of the report or a "
