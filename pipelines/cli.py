@@ -42,6 +42,10 @@ def _before_run(args, out: Path) -> None:
     warehouse's health, the inbox; then runs left «started» by a killed process are marked failed."""
     from pipelines import landing, runs, warehouse
 
+    year_dir = Path(args.inbox).resolve() / str(args.year)
+    missing = landing.inbox_problem(year_dir, 0, args.tom_innboks_ok)  # a wrong --inbox: stop before writing
+    if missing:
+        raise runs.Stop(missing)
     runs.check_writable(out)
     runs.take_lock(out)
     database = out / "samanom.duckdb"
@@ -52,7 +56,7 @@ def _before_run(args, out: Path) -> None:
             if con.execute("select count(*) from information_schema.tables where table_name = 'raw_filer'"
                            ).fetchone()[0]:
                 had = con.execute("select count(*) from raw_filer where aar = ?", [args.year]).fetchone()[0]
-    problem = landing.inbox_problem(Path(args.inbox).resolve() / str(args.year), had, args.tom_innboks_ok)
+    problem = landing.inbox_problem(year_dir, had, args.tom_innboks_ok)
     if problem:
         raise runs.Stop(problem)
 
@@ -268,6 +272,10 @@ def _clear_errors(args) -> int:
         print(f"samanom: {runs.explain_os_error(exc, out)}", file=sys.stderr)
         return 5
     except Exception as exc:
+        if warehouse.is_lock_error(exc):
+            print(f"samanom: Lageret i {out} er i bruk av en annen prosess (for eksempel en kjøring fra samanom ui).\n"
+                  "Vent til den er ferdig, og prøv igjen.", file=sys.stderr)
+            return 3
         if any(t in str(exc) for t in ("disk I/O error", "disk is full", "No space left")):  # sqlite (run history) on a full disk
             import errno as _errno
             import shutil

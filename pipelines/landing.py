@@ -202,6 +202,7 @@ def land(year_dir: Path, archive_dir: Path, out_dir: Path) -> Landing:
             filnavn=name, sha256=digest, storleik_bytes=target.stat().st_size, mottatt_dato=received,
             format=sniff_format(target), arkivsti=target.relative_to(out_dir).as_posix(), mottak=kind,
             filnavn_hex=name_hex))
+    _fsync_dir(archive_dir)  # the renames are on disk before the warehouse records them
     return result
 
 
@@ -229,8 +230,7 @@ def archive(src: Path, archive_dir: Path, suffix: str) -> tuple[str, Path, bool]
                 continue
             target = archive_dir / f"{copied}{suffix}"
             repaired = target.exists() and sha256_of(target) != copied
-            os.replace(tmp, target)
-            _fsync_dir(archive_dir)
+            os.replace(tmp, target)  # the folder is synced once, after the last file (land)
             return copied, target, repaired
         except BaseException:
             tmp.unlink(missing_ok=True)

@@ -44,6 +44,12 @@ class Settings(dg.ConfigurableResource):
         from pipelines import runs
 
         runs.tag_run(context.instance, context.run_id)
+        runs.hold_for_run(self.out_dir)
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        from pipelines import runs
+
+        runs.release_for_run(self.out_dir)
 
     @property
     def out_dir(self) -> Path:

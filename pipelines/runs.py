@@ -79,6 +79,27 @@ def release_lock(out: Path) -> None:
         os.close(fd)  # closing releases the flock
 
 
+_for_runs: set[Path] = set()
+
+
+def hold_for_run(out: Path) -> None:
+    """A run started from the UI, the sensor or a back-fill holds the folder too, for as long as it runs
+    (a `samanom run` already holds it for the whole command)."""
+    path = out / LOCK_NAME
+    if path in _held:
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    take_lock(out)
+    _for_runs.add(path)
+
+
+def release_for_run(out: Path) -> None:
+    path = out / LOCK_NAME
+    if path in _for_runs:
+        _for_runs.discard(path)
+        release_lock(out)
+
+
 def tag_run(instance, run_id: str | None) -> None:
     """Name the process that runs run_id in the run history (called as the run's resources start)."""
     if instance is not None and run_id:
@@ -128,7 +149,9 @@ def explain_failure(result, out: Path) -> str | None:
     import dagster as dg
 
     for event in result.all_events:
-        if event.event_type != dg.DagsterEventType.STEP_FAILURE:
+        if event.event_type not in (dg.DagsterEventType.STEP_FAILURE, dg.DagsterEventType.RUN_FAILURE):
+            continue
+        if event.event_specific_data is None or getattr(event.event_specific_data, "error", None) is None:
             continue
         error = event.event_specific_data.error
         chain = []
@@ -144,10 +167,9 @@ def explain_failure(result, out: Path) -> str | None:
         user = getattr(event.event_specific_data, "user_failure_data", None)
         if user is not None and user.description:  # a dg.Failure: its description is already the message
             return user.description
-        damaged = next((e for e in chain if e.cls_name == "WarehouseDamaged"), None)
-        if damaged is not None:
-            return damaged.message.split(": ", 1)[-1].strip() if damaged.message.startswith("pipelines") \
-                else damaged.message.strip()
+        ours = next((e for e in chain if e.cls_name in ("WarehouseDamaged", "Stop")), None)
+        if ours is not None:
+            return ours.message.strip()
         step = event.step_key or "et steg"
         return f"Steget {step} feilet: {chain[-1].cls_name}: {chain[-1].message.strip().splitlines()[0]}"
     return None

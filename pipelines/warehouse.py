@@ -38,7 +38,7 @@ def damaged_message(path: Path, exc: Exception) -> str:
     return f"Lageret {path} er skadet og kan ikke leses ({cause}).\n{how}"
 
 
-def _is_lock_error(exc: Exception) -> bool:
+def is_lock_error(exc: Exception) -> bool:
     text = str(exc).lower()
     return "could not set lock" in text or "conflicting lock" in text
 
@@ -49,7 +49,7 @@ def connect(path: Path, read_only: bool = False):
     try:
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.Error as exc:
-        if _is_lock_error(exc) or not path.exists():
+        if is_lock_error(exc) or not path.exists():
             raise
         raise WarehouseDamaged(damaged_message(path, exc)) from exc
     try:
@@ -73,7 +73,7 @@ def check_integrity(path: Path) -> None:
         finally:
             con.close()
     except duckdb.Error as exc:
-        if _is_lock_error(exc):
+        if is_lock_error(exc):
             raise
         raise WarehouseDamaged(damaged_message(path, exc)) from exc
 
@@ -198,7 +198,7 @@ def _create_like_frame(con, table: str, types: dict[str, str]) -> None:
     holds only empty values in is text, not DuckDB's NULL type (which no later value could be cast to)."""
     columns = []
     for name, kind, *_ in con.execute("describe select * from _frame").fetchall():
-        kind = types.get(name) or ("VARCHAR" if kind == "NULL" else kind)
+        kind = types.get(name) or ("VARCHAR" if kind.strip('"') == "NULL" else kind)
         columns.append(f'"{name}" {kind}')
     con.execute(f'create table "{table}" ({", ".join(columns)})')
 

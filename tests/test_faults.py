@@ -368,6 +368,31 @@ def test_a_kill_inside_the_validation_write_leaves_the_year_as_it_was(small_inbo
     assert tables(out / "samanom.duckdb") == tables(unbroken / "samanom.duckdb")
 
 
+KILL_IN_MARTS = """
+    import os, signal
+    from pipelines import warehouse
+    original, built = warehouse.build_mart, []
+    def dying(con, path, year):
+        built.append(path.stem)
+        if len(built) == 4:  # some marts of the year written, the rest not
+            os.kill(os.getpid(), signal.SIGKILL)
+        return original(con, path, year)
+    warehouse.build_mart = dying
+"""
+
+
+def test_a_kill_while_the_marts_are_built_and_the_next_run_equals_a_clean_one(small_inbox, small_run, tmp_path):
+    out = tmp_path / "out"
+    args = ["run", "--year", str(YEAR), "--inbox", str(small_inbox), "--out", str(out)]
+    killed = run_cli(args, patch=KILL_IN_MARTS)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    from pipelines.cli import main
+
+    assert main(args) == 0
+    assert tables(out / "samanom.duckdb") == tables(small_run / "samanom.duckdb")
+    assert documents(out) == documents(small_run)
+
+
 def test_a_damaged_warehouse_stops_the_run_before_anything_is_written_and_names_the_backup(
         small_inbox, small_run, tmp_path, capsys):
     from pipelines.cli import main
