@@ -40,7 +40,9 @@ def inbox_fingerprints(inbox: Path) -> dict[str, str]:
     found: dict[str, str] = {}
     for year in years.get_partition_keys():
         for path in landing.inbox_files(inbox / year):
-            found[path.relative_to(inbox).as_posix()] = landing.sha256_of(path)
+            # a name that is not UTF-8 is kept apart by its escaped bytes, never a UnicodeEncodeError
+            found[os.fsencode(path.relative_to(inbox).as_posix()).decode("utf-8", "backslashreplace")] = \
+                landing.sha256_of(path)
     return found
 
 

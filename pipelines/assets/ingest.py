@@ -33,17 +33,42 @@ def _md(df: pd.DataFrame, rows: int = 10) -> dg.MetadataValue:
 )
 def innkomne_filer(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
     year = int(context.partition_key)
-    landed = landing.land(settings.inbox_dir(year), settings.archive_dir, settings.out_dir)
-    df = pd.DataFrame([f.__dict__ for f in landed],
-                      columns=["filnavn", "sha256", "storleik_bytes", "mottatt_dato", "format", "arkivsti"])
+    inbox = settings.inbox_dir(year)
     with settings.connect() as con:
         warehouse.create_core_tables(con)
-        warehouse.replace_year(con, "raw_filer", year, df)
+        earlier = warehouse.read_year(con, "raw_filhistorikk", year)
+        had_files = int((~earlier["borte"].astype(bool)).sum()) if len(earlier) else 0
+    problem = landing.inbox_problem(inbox, had_files, settings.tom_innboks_ok)
+    if problem:
+        raise dg.Failure(description=problem)
+    landed = landing.land(inbox, settings.archive_dir, settings.out_dir)
+    df = pd.DataFrame([f.__dict__ for f in landed.files], columns=RAW_FILER_COLUMNS)
+    kept = landing.history([{k: _none(v) for k, v in r.items()} for r in earlier.drop(columns="aar").to_dict("records")],
+                           landed.files)
+    history = pd.DataFrame(kept, columns=landing.HISTORY_COLUMNS)
+
+    def forget_what_was_read_from_repaired(con):
+        # an archive entry that held wrong bytes was mended: whatever was read from it, in any year, is read again
+        for sha in sorted(landed.repaired):
+            con.execute("delete from raw_lesing where sha256 = ?", [sha])
+
+    with settings.connect() as con:
+        warehouse.replace_year_tables(con, year, {"raw_filer": df, "raw_filhistorikk": history},
+                                      before=forget_what_was_read_from_repaired)
+    outcomes = df["mottak"].value_counts().to_dict()
     return dg.MaterializeResult(metadata={
         "dagster/row_count": len(df),
-        "innboks": str(settings.inbox_dir(year)),
-        "filer": _md(df[["filnavn", "sha256", "mottatt_dato", "format"]], rows=200),
+        "innboks": str(inbox),
+        "mottak": ", ".join(f"{k}: {v}" for k, v in sorted(outcomes.items())),
+        "arkivfiler_reparerte": len(landed.repaired),
+        "versjonar_i_historikken": len(history),
+        "borte_fra_innboksen": int(history["borte"].sum()) if len(history) else 0,
+        "filer": _md(df[["filnavn", "sha256", "mottatt_dato", "format", "mottak"]], rows=200),
     })
+
+
+RAW_FILER_COLUMNS = ["filnavn", "filnavn_hex", "sha256", "storleik_bytes", "mottatt_dato", "format", "arkivsti",
+                     "mottak"]
 
 
 @dg.asset(
@@ -70,7 +95,8 @@ def innsendingar(context: dg.AssetExecutionContext, settings: Settings) -> dg.Ma
         lesing = warehouse.read_year(con, "raw_lesing", year)
         earlier = {name: warehouse.read_year(con, f"raw_{name}", year).drop(columns="aar")
                    for name in ("innsendingar", "felt", "lesefeil", *reading.RAW_TABLES)}
-    first = files.drop_duplicates("sha256")  # the same bytes twice are one file: the first copy is read
+    # the same bytes twice are one file: the first copy is read; links, hidden and lock files are never read
+    first = files[files["mottak"] == landing.ARCHIVED].drop_duplicates("sha256")
     # what an earlier run read from the same bytes, under the same name and date and with the same code, stands
     done = {_as_read(r.sha256, r.filnavn, r.mottatt_dato) for r in lesing.itertuples(index=False)
             if r.kodeversjon == version}
@@ -79,7 +105,9 @@ def innsendingar(context: dg.AssetExecutionContext, settings: Settings) -> dg.Ma
     for f in first.itertuples(index=False):
         if f.sha256 in kept:
             continue
-        result = reading.read_file(settings.out_dir / f.arkivsti, f.format)
+        path = settings.out_dir / f.arkivsti
+        landing.verify(path, f.sha256)  # read only the bytes that were received
+        result = reading.read_file(path, f.format)
         if pd.isna(f.mottatt_dato):
             result.issues.append(Issue("mottaksdato_mangler", verdi=f.filnavn))
         read.append((f, result))
@@ -89,8 +117,7 @@ def innsendingar(context: dg.AssetExecutionContext, settings: Settings) -> dg.Ma
               for name, df in new.items()}
     frames["raw_lesing"] = first[["sha256", "filnavn", "mottatt_dato"]].assign(kodeversjon=version)
     with settings.connect() as con:
-        for table, df in frames.items():
-            warehouse.replace_year(con, table, year, df)
+        warehouse.replace_year_tables(con, year, frames)
     return dg.MaterializeResult(metadata={
         "dagster/row_count": len(frames["raw_innsendingar"]),
         "filer_lesne": len(read),
@@ -141,6 +168,7 @@ def validerte_innsendingar(context: dg.AssetExecutionContext, settings: Settings
         raw = {name: warehouse.read_year(con, f"raw_{name}", year)
                for name in ("innsendingar", "felt", *reading.RAW_TABLES)}
         files = warehouse.read_year(con, "raw_filer", year)
+        history = warehouse.read_year(con, "raw_filhistorikk", year)
         problems = warehouse.read_year(con, "raw_lesefeil", year)
         register = {name: con.execute(f"select * from ref_{name}").df() for name in ("prosjekt", "kommuner")}
     rejected = validation.rejected_when_read(problems, raw["innsendingar"])
@@ -153,13 +181,12 @@ def validerte_innsendingar(context: dg.AssetExecutionContext, settings: Settings
     sha_of = dict(zip(subs["innsending_id"], subs["sha256"]))
     issues += [(sid, sha_of[sid], issue) for sid, issue in result.issues]
     avvik = _issue_frame(issues, files, subs)
-    core_filer = _outcomes(files, subs, avvik)
+    core_filer = _outcomes(files, subs, avvik, history)
     with settings.connect() as con:
-        for table, df in (("core_filer", core_filer), ("core_innsendingar", subs),
-                          ("core_indikatorer", result.indikatorer), ("core_tiltak", result.tiltak),
-                          ("core_risiko", result.risiko), ("core_avvik", avvik)):
-            warehouse.replace_year(con, table, year, df)
-    accounted = core_filer["utfall"].notna().all() and len(core_filer) == len(files)
+        warehouse.replace_year_tables(con, year, {
+            "core_filer": core_filer, "core_innsendingar": subs, "core_indikatorer": result.indikatorer,
+            "core_tiltak": result.tiltak, "core_risiko": result.risiko, "core_avvik": avvik})
+    accounted = core_filer["utfall"].notna().all() and len(core_filer) == len(history)
     checks = [dg.AssetCheckResult(check_name=f"pandera_{name}", passed=failures == 0,
                                   severity=dg.AssetCheckSeverity.WARN,
                                   metadata={"feil": failures})
@@ -186,7 +213,8 @@ def _none(value):
 
 def _issue_frame(issues, files: pd.DataFrame, subs: pd.DataFrame) -> pd.DataFrame:
     name_of = {}
-    for sha, name in zip(files["sha256"], files["filnavn"]):
+    read = files[files["mottak"] == landing.ARCHIVED]
+    for sha, name in zip(read["sha256"], read["filnavn"]):
         name_of.setdefault(sha, name)  # issues belong to the copy that was read, the first to arrive
     project_of = dict(zip(subs["innsending_id"], subs["prosjektnummer"]))
     rows = []
@@ -199,8 +227,10 @@ def _issue_frame(issues, files: pd.DataFrame, subs: pd.DataFrame) -> pd.DataFram
     return pd.DataFrame(rows, columns=columns)
 
 
-def _outcomes(files: pd.DataFrame, subs: pd.DataFrame, avvik: pd.DataFrame) -> pd.DataFrame:
-    """read + partly read + rejected + superseded + duplicate = every file that came in."""
+def _outcomes(files: pd.DataFrame, subs: pd.DataFrame, avvik: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
+    """read + partly read + rejected + superseded + duplicate + not read (links, hidden and lock files, …)
+    = every file in the inbox; and every earlier version of a name, and every file gone from the inbox,
+    stays with its own outcome (`eldre_versjon`, `borte`)."""
     out = files.drop(columns=["aar"]).copy()
     subs_of = dict(tuple(subs.groupby("sha256", sort=False))) if len(subs) else {}
     issues_of = dict(tuple(avvik.groupby("sha256", sort=False))) if len(avvik) else {}
@@ -208,6 +238,11 @@ def _outcomes(files: pd.DataFrame, subs: pd.DataFrame, avvik: pd.DataFrame) -> p
     first_of = {}
     outcomes, counts, issue_counts = [], [], []
     for f in out.itertuples(index=False):
+        if f.mottak != landing.ARCHIVED:
+            outcomes.append(f.mottak)
+            counts.append(0)
+            issue_counts.append(0)
+            continue
         mine = subs_of.get(f.sha256, no_subs)
         file_issues = issues_of.get(f.sha256, no_issues)
         issue_counts.append(len(file_issues))
@@ -228,4 +263,15 @@ def _outcomes(files: pd.DataFrame, subs: pd.DataFrame, avvik: pd.DataFrame) -> p
     out["utfall"] = outcomes
     out["innsendingar"] = counts
     out["avvik"] = issue_counts
-    return out
+    version_of = {(r.filnavn, _none(r.filnavn_hex)): r.versjon for r in history.itertuples(index=False)
+                  if not r.borte and _none(r.erstatta_av) is None}
+    out.insert(out.columns.get_loc("filnavn_hex") + 1, "versjon",
+               [version_of.get((r.filnavn, _none(r.filnavn_hex)), 1) for r in out.itertuples(index=False)])
+    # versions that are no longer in the inbox: replaced under the same name, or the file removed
+    earlier = history[history["borte"].astype(bool) | history["erstatta_av"].notna()].copy()
+    earlier["utfall"] = ["borte" if _none(e) is None else "eldre_versjon" for e in earlier["erstatta_av"]]
+    earlier["innsendingar"] = 0
+    earlier["avvik"] = 0
+    earlier = earlier[[c for c in out.columns]]
+    both = pd.concat([out, earlier], ignore_index=True) if len(earlier) else out
+    return both.sort_values(["filnavn", "versjon"], kind="stable", ignore_index=True)

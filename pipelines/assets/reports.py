@@ -19,9 +19,15 @@ MARTS = [a.key for a in mart_assets]
 
 
 def run_key(con, year: int) -> str:
-    """Names the inputs, not the moment: the same files and code give the same key (and the same PDF)."""
-    shas = warehouse.scalar(con, "reports/grunnlag_filer", year)
-    return hashlib.sha256(f"{year}|{versions.figures()}|{shas}".encode()).hexdigest()[:12]
+    """Names the inputs, not the moment: the same files and code give the same key (and the same PDF).
+
+    The inputs are every file version of the year and of the years before it (the indicator series
+    reads them), and the register; running an earlier year again therefore gives another key only
+    when it changed what the report stands on.
+    """
+    files = warehouse.scalar(con, "reports/grunnlag_filer", year)
+    return hashlib.sha256(f"{year}|{versions.figures()}|{files}|{warehouse.register_fingerprint(con)}"
+                          .encode()).hexdigest()[:12]
 
 
 def _base(con, settings: Settings, year: int, form: str) -> dict:
