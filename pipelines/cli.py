@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -40,53 +39,37 @@ def run(args) -> int:
     os.environ.update(_environment(args))
     import dagster as dg
 
-    from pipelines.definitions import defs, yearly_assets
+    from pipelines import run_record
+    from pipelines.definitions import defs
     from pipelines.resources import Settings
 
     out = Path(args.out).resolve()
     settings = Settings(inbox=os.environ["SAMANOM_INBOX"], out=str(out),
                         rapportdato=args.date or "", status=args.status, form=args.form)
     instance = dg.DagsterInstance.get()
-    assets = list(defs.assets)
-    register_keys = [k for a in assets for k in a.keys if k.path[0] == "register"]
-    yearly_keys = [k for a in yearly_assets for k in a.keys]
-    tags = {"samanom/aar": str(args.year)}
-    result = dg.materialize(assets, selection=register_keys, instance=instance,
-                            resources={"settings": settings}, tags=tags, raise_on_error=False)
-    if result.success:
-        result = dg.materialize(assets, selection=yearly_keys, partition_key=str(args.year), instance=instance,
-                                resources={"settings": settings}, tags=tags, raise_on_error=False)
-    summary = _summary(settings, args.year, result.run_id, result.success)
-    (out / str(args.year)).mkdir(parents=True, exist_ok=True)
-    (out / str(args.year) / "run.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n",
-                                                   encoding="utf-8")
+    # The same job the UI, the sensor and the schedule launch, so the run is one of the job's runs
+    # there; the run's own last step (or its failure hook) writes run.json.
+    job = defs.resolve_job_def("aarskoeyring")
+    result = job.execute_in_process(
+        instance=instance, partition_key=str(args.year), raise_on_error=False,
+        run_config={"resources": {"settings": {"config": settings.model_dump()}}},
+        tags={"samanom/aar": str(args.year), "samanom/kjelde": "samanom run", **_repository_tag()})
+    summary = run_record.summary(settings, args.year, result.run_id, result.success)
     _print_summary(summary, out)
     return 0 if result.success else 1
 
 
-def _summary(settings, year: int, run_id: str, success: bool) -> dict:
-    import duckdb
+def _repository_tag() -> dict[str, str]:
+    """The tag by which the UI lists a run under its code location's job (as runs it launches carry)."""
+    from dagster._core.storage.tags import REPOSITORY_LABEL_TAG
 
-    from pipelines import warehouse
-
-    counts: dict = {"aar": year, "dagster_run_id": run_id, "vellukka": success}
-    if not settings.database.exists():
-        return counts
-    with warehouse.connect(settings.database, read_only=True) as con:
-        try:
-            counts.update({k: int(v) for k, v in warehouse.query(con, "reports/koeyring_tal", year).iloc[0].items()})
-            counts["filer_utfall"] = {r.utfall: int(r.filer) for r in
-                                      warehouse.query(con, "reports/filer_etter_utfall", year).itertuples()}
-        except duckdb.CatalogException:  # a table a failed run never wrote
-            pass
-    letters = settings.year_dir(year) / "brev"
-    counts["brev"] = len(list(letters.glob("*.pdf"))) if letters.is_dir() else 0
-    return counts
+    return {REPOSITORY_LABEL_TAG: "__repository__@pipelines.definitions"}
 
 
 def _print_summary(s: dict, out: Path) -> None:
     year = s["aar"]
     print(f"samanom {year}: {'ferdig' if s['vellukka'] else 'FEILA — sjå Dagster-loggen (samanom ui)'}")
+    print(f"  dagster-køyring          {s['dagster_run_id']}")
     for key in ("filer", "innsendingar_lesne", "innsendingar_godkjende", "innsendingar_avviste", "avvik",
                 "aktive_prosjekt", "brev"):
         if key in s:

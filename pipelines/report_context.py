@@ -148,6 +148,7 @@ def letters(con, year: int, base: dict, given_date: str) -> list[dict]:
             "prosjekt": {**p, "neste_aar_innvilga_kr": (
                 None if p["avsluttar_i_aar"] else p["neste_aar_innvilga_kr"])},
             "indikatorar": inds,
+            "avvik": mine,  # the issue rows the findings quote, for the UI's list of findings and places
             "funn": [f.for_form(form) for f in findings.findings(facts)],
             "svarfrist": svarfrist,
             "konto": sec["konto"],

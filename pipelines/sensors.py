@@ -1,8 +1,9 @@
 """Operating the pipeline: a sensor on the inbox and a yearly schedule after the reporting deadline.
 
-Both start the same job: the year's partition of every yearly asset (landing → reading → warehouse →
-marts → reports). The register is not in the job (it is not partitioned); load it once with
-`samanom run` or from the UI before turning the sensor on.
+Both start the same job as `samanom run` and the UI's «Materialize all»: the register (checked
+against its models first: a broken register stops the year), then the year's partition of every
+yearly asset (landing → reading → warehouse → marts → reports), ending with the run's record
+`run.json`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines import landing
+from pipelines.run_record import skriv_feila_koeyring
 from pipelines.partitions import years
 from pipelines.resources import DEFAULT_INBOX
 
@@ -22,10 +24,12 @@ YEARLY_GROUPS = ("landing", "reading", "warehouse", "marts", "reports")
 
 aarskoeyring = dg.define_asset_job(
     name="aarskoeyring",
-    selection=dg.AssetSelection.groups(*YEARLY_GROUPS),
+    selection=dg.AssetSelection.groups("register", *YEARLY_GROUPS),
     partitions_def=years,
-    description="One reporting year through the whole cycle: the year's partition of every yearly asset, "
-                "from the files in the inbox to the annual report and the letters.",
+    hooks={skriv_feila_koeyring},
+    description="Ett rapporteringsår gjennom hele syklusen: registeret (kontrollert mot modellene sine), så "
+                "årets partisjon av hver årlige ressurs, fra filene i innboksen til årsrapporten, brevene og "
+                "kjøringens egen oversikt (run.json).",
 )
 
 
