@@ -90,6 +90,11 @@ def write_csv(df: pd.DataFrame, path: Path) -> Path:
     """The whole table, for a spreadsheet or for years too large for the UI."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
+    df = df.copy()
+    for column in df.columns:  # a row number with gaps is still a whole number: 4, not 4.0
+        values = df[column]
+        if pd.api.types.is_float_dtype(values) and values.dropna().map(float.is_integer).all():
+            df[column] = values.astype("Int64")
     df.to_csv(tmp, index=False, encoding="utf-8")
     tmp.replace(path)
     return path
