@@ -90,7 +90,9 @@ def totals_against_warehouse(con, ctx: dict, year: int) -> dg.AssetCheckResult:
         check_name=TOTALS_CHECK, passed=differences.empty,
         metadata={"tal_samanlikna": len(table), "avvik": len(differences),
                   "sql": f"sql/{TOTALS_SQL}.sql",
-                  "samanlikning": sporing.table(table)})
+                  "samanlikning": sporing.table(table),
+                  "avvik_tabell": dg.MetadataValue.md(differences.drop(columns=["stemmer"]).to_markdown(index=False)
+                                                      if len(differences) else "_ingen_")})
 
 
 @dg.asset(
