@@ -55,11 +55,10 @@ def innkomne_filer(context: dg.AssetExecutionContext, settings: Settings) -> dg.
     kinds={"excel", "csv", "duckdb"},
     code_version=code_version(),
     description=(
-        "Each archived file read as the secretariat's reporting form says: a workbook (.xlsx, .xls, .ods, "
-        ".xlsm — values only, no macro or formula is run) or a CSV export with one row per project. Values "
-        "are kept as the text they held, with sheet and row, in the `raw_*` tables; a file that cannot be "
-        "read is recorded with the reason in `raw_lesefeil`. A re-run reads only files it has not read before "
-        "with this code version (`raw_lesing`); the rest stand as read."
+        "Hver arkivert fil lest slik sekretariatets rapportskjema sier: en arbeidsbok (.xlsx, .xls, .ods, .xlsm – "
+        "bare verdier, ingen makro eller formel kjøres) eller en CSV-eksport med én rad per prosjekt. Verdiene lagres "
+        "som teksten de hadde, med ark og rad, i `raw_*`-tabellene; en fil som ikke kan leses, registreres med grunnen "
+        "i `raw_lesefeil`. En ny kjøring leser bare filer den ikke har lest før med denne kodeversjonen (`raw_lesing`)."
     ),
 )
 def innsendingar(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:

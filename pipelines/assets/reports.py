@@ -104,11 +104,11 @@ def totals_against_warehouse(con, ctx: dict, year: int) -> dg.AssetCheckResult:
     kinds={"pdf"},
     code_version=code_version(),
     description=(
-        "The annual report for the programme council (`arsrapport-<year>.pdf`, in bokmål, or in nynorsk when "
-        "the run's `form` is `nn`): projects, reports, grants, networks, each theme's indicators as "
-        "development against each project's own baseline "
-        "(never a ranking), measures and risks, good examples, economy, data quality, and an appendix of "
-        "every source file with its SHA-256. Built from the marts only. PDF/A-2a, tagged."
+        "Årsrapporten til programrådet (`arsrapport-<år>.pdf`, på bokmål, eller nynorsk når kjøringens `form` er "
+        "`nn`): prosjekter, rapporter, tilskudd, nettverk, hvert temas indikatorer som utvikling mot prosjektets eget "
+        "utgangspunkt (aldri en rangering), tiltak og risiko, gode eksempler, økonomi, datakvalitet og et vedlegg med "
+        "hver kildefil og dens SHA-256. Bygget bare fra martene. PDF/A-2a, tagget. Metadataene lenker til martene "
+        "bak sammendraget, og `dagster_kjoering` er kjøringen rapporten trykker."
     ),
     check_specs=[year_check(
         TOTALS_CHECK, ["reports", "arsrapport"], blocking=False,
@@ -153,10 +153,10 @@ def arsrapport(context: dg.AssetExecutionContext, settings: Settings) -> dg.Mate
     kinds={"pdf"},
     code_version=code_version(),
     description=(
-        "One follow-up letter per active project (`brev/<prosjektnummer>.pdf`), in the lead municipality's "
-        "language form (nynorsk to a nynorsk municipality, bokmål otherwise): receipt of the report or a "
-        "reminder, the indicators against the project's own baseline and target, every finding with its "
-        "deadline, and the next year's grant. `brev/journal.csv` lists every letter for the archive."
+        "Ett oppfølgingsbrev per aktivt prosjekt (`brev/<prosjektnummer>.pdf`) på vertskommunens målform (nynorsk "
+        "til en nynorskkommune, ellers bokmål): kvittering for rapporten eller purring, indikatorene mot prosjektets "
+        "eget utgangspunkt og mål, hvert funn med frist, og neste års tilskudd. Metadataene lister hvert brev "
+        "(`journal`, med SHA-256) og hvert funn med fil, ark, rad og verdi (`funn`); `brev/journal.csv` er journalen."
     ),
     check_specs=[year_check("brev_til_alle_aktive_prosjekt", ["reports", "oppfolgingsbrev"], blocking=False,
                             description="Hvert prosjekt som er aktivt i året, har nøyaktig ett brev.")],
