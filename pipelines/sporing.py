@@ -21,14 +21,14 @@ import dagster as dg
 import pandas as pd
 from babel.numbers import format_decimal
 
-from pipelines.resources import REPO
+from pipelines.paths import TEMPLATES_DIR
 
 SHOWN = 5000
 
 
 @cache
 def column_texts() -> dict[str, str]:
-    with open(REPO / "report_templates" / "kolonnar.toml", "rb") as f:
+    with open(TEMPLATES_DIR / "kolonnar.toml", "rb") as f:
         return tomllib.load(f)["kolonnar"]
 
 

@@ -149,7 +149,9 @@ def test_pool_grants_trace_to_the_register_lines(small_run):
     import csv
     import hashlib
 
-    path = lineage.warehouse.SQL_DIR.parent / "data" / "reference" / "tilskudd.csv"
+    from pipelines.paths import REGISTER_DIR
+
+    path = REGISTER_DIR / "tilskudd.csv"
     with open(path, encoding="utf-8", newline="") as f:
         lines = {i: row for i, row in enumerate(csv.DictReader(f), start=2)}  # line 1 is the header
     sha = hashlib.sha256(path.read_bytes()).hexdigest()

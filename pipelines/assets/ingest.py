@@ -4,10 +4,10 @@
 import dagster as dg
 import pandas as pd
 
-from pipelines import landing, reading, sporing, validation, warehouse
+from pipelines import landing, reading, sporing, validation, versions, warehouse
 from pipelines.issues import REJECT_FILE, REJECT_ROW, Issue
 from pipelines.partitions import year_check, years
-from pipelines.resources import Settings, code_version
+from pipelines.resources import Settings
 from schemas import accepted
 
 OWNER = "team:sekretariatet"
@@ -24,7 +24,7 @@ def _md(df: pd.DataFrame, rows: int = 10) -> dg.MetadataValue:
     partitions_def=years,
     owners=[OWNER],
     kinds={"excel", "csv", "duckdb"},
-    code_version=code_version(),
+    code_version=versions.landing(),
     description=(
         "Every file that arrived in the year's inbox folder, fingerprinted (SHA-256), with its size and the "
         "date it was received (from the file name, as saved from the mailbox), and copied byte for byte "
@@ -53,7 +53,7 @@ def innkomne_filer(context: dg.AssetExecutionContext, settings: Settings) -> dg.
     deps=[innkomne_filer],
     owners=[OWNER],
     kinds={"excel", "csv", "duckdb"},
-    code_version=code_version(),
+    code_version=versions.reading(),
     description=(
         "Hver arkivert fil lest slik sekretariatets rapportskjema sier: en arbeidsbok (.xlsx, .xls, .ods, .xlsm – "
         "bare verdier, ingen makro eller formel kjøres) eller en CSV-eksport med én rad per prosjekt. Verdiene lagres "
@@ -63,7 +63,7 @@ def innkomne_filer(context: dg.AssetExecutionContext, settings: Settings) -> dg.
 )
 def innsendingar(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
     year = int(context.partition_key)
-    version = code_version()
+    version = versions.reading()
     with settings.connect() as con:
         files = warehouse.read_year(con, "raw_filer", year)
         lesing = warehouse.read_year(con, "raw_lesing", year)
@@ -132,7 +132,7 @@ ACCEPTED_CHECKS = {
 @dg.multi_asset(
     specs=[dg.AssetSpec(
         VALIDATED, group_name="reading", deps=[innsendingar, *REGISTER_DEPS], owners=[OWNER],
-        kinds={"duckdb"}, code_version=code_version(),
+        kinds={"duckdb"}, code_version=versions.validation(),
         description=(
             "Innsendingene typet og validert: hver verdi etter skjemaets regler, hver tabell mot sin pandera-modell, "
             "hver rapport mot registeret (prosjektet finnes, vertskommune, år, tema). Det som ikke holder, står i "
@@ -141,7 +141,7 @@ ACCEPTED_CHECKS = {
             "innsending erstatter den forrige, og begge blir stående. Tabeller: `core_innsendingar`, "
             "`core_filer`, `core_avvik`.")),
         *[dg.AssetSpec(key, group_name="reading", deps=[innsendingar], owners=[OWNER], kinds={"duckdb"},
-                       code_version=code_version(), description=text)
+                       code_version=versions.validation(), description=text)
           for key, text in TABLE_ASSETS.values()]],
     partitions_def=years,
     check_specs=[year_check(name, key, text) for (key, name), text in ACCEPTED_CHECKS.items()],

@@ -9,10 +9,10 @@ import re
 
 import dagster as dg
 
-from pipelines import lineage, sporing, warehouse
+from pipelines import lineage, sporing, versions, warehouse
 from pipelines.assets.ingest import TABLE_ASSETS, VALIDATED
 from pipelines.partitions import year_check, years
-from pipelines.resources import Settings, code_version
+from pipelines.resources import Settings
 
 OWNER = "team:sekretariatet"
 REGISTER = [dg.AssetKey(["register", n]) for n in ("kommuner", "nettverk", "prosjekt", "prosjekt_kommuner",
@@ -58,7 +58,7 @@ MODEL_TABLES = frozenset().union(*(lineage.base_tables(p.stem) for layer in ("st
                                for p in warehouse.sql_files(layer)}),
     owners=[OWNER],
     kinds={"duckdb", "sql"},
-    code_version=code_version(),
+    code_version=versions.models(),
     description=(
         "Lagerets modeller over de validerte tabellene og registeret: staging-visningene (`stg_*`: hvert prosjekts "
         "gjeldende innsending, registeret med typer), `int_prosjekt_aar` (ett prosjekt i ett aktivt år, med "
@@ -102,7 +102,7 @@ def _mart_asset(path) -> dg.AssetsDefinition:
         deps=_deps(lineage.mart_reads(name) | {"lin_mart_kjelder"}, cross_year=name in CROSS_YEAR),
         owners=[OWNER],
         kinds={"duckdb", "sql"},
-        code_version=code_version(),
+        code_version=versions.mart(path),
         description=f"Mart `{name}`: {_grain(path).split('grain: ', 1)[-1]}. Bygget av `sql/marts/{path.name}`; "
                     "metadataene viser radene, hvor hver kolonne kommer fra (`kolonneopphav`) og kilderadene bak "
                     "hver rad (`kjelderader`: fil, SHA-256, ark, rad, felt og verdi).",

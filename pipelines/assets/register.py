@@ -7,8 +7,8 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
-from pipelines import sporing, warehouse
-from pipelines.resources import Settings, code_version
+from pipelines import sporing, versions, warehouse
+from pipelines.resources import Settings
 from schemas.accepted import failures
 from schemas.register import REGISTER_SCHEMAS
 
@@ -37,7 +37,7 @@ def _register_asset(name: str, description: str) -> dg.AssetsDefinition:
         description=f"{description} Fil `data/reference/{name}.csv`, tabell `ref_{name}`.",
         owners=[OWNER],
         kinds={"csv", "duckdb"},
-        code_version=code_version(),
+        code_version=versions.register(),
         check_specs=[dg.AssetCheckSpec("pandera_modell", asset=["register", name], blocking=True,
                                        description=f"Registerfilen {name}.csv følger sin pandera-modell; "
                                                    "ellers skrives den ikke til lageret, og årets kjøring stopper.")],

@@ -9,10 +9,10 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
-from pipelines import rendering, report_context, run_record, sporing, warehouse
+from pipelines import rendering, report_context, run_record, sporing, versions, warehouse
 from pipelines.assets.marts import mart_assets
 from pipelines.partitions import year_check, years
-from pipelines.resources import Settings, code_version
+from pipelines.resources import Settings
 from pipelines.sensors import inbox_fingerprints, year_fingerprint
 
 OWNER = "team:sekretariatet"
@@ -22,13 +22,13 @@ MARTS = [a.key for a in mart_assets]
 def run_key(con, year: int) -> str:
     """Names the inputs, not the moment: the same files and code give the same key (and the same PDF)."""
     shas = warehouse.scalar(con, "reports/grunnlag_filer", year)
-    return hashlib.sha256(f"{year}|{code_version()}|{shas}".encode()).hexdigest()[:12]
+    return hashlib.sha256(f"{year}|{versions.figures()}|{shas}".encode()).hexdigest()[:12]
 
 
 def _base(con, settings: Settings, year: int, form: str, run_id: str | None = None) -> dict:
     sample = bool(warehouse.scalar(con, "reports/eksempeldata", year))
     return report_context.common(year, form, report_context.report_date(con, year, settings.rapportdato),
-                                 run_id or run_key(con, year), code_version(), settings.status, sample)
+                                 run_id or run_key(con, year), versions.figures(), settings.status, sample)
 
 
 def printed_run_id(ctx: dict, settings: Settings, run_id: str) -> str:
@@ -102,7 +102,7 @@ def totals_against_warehouse(con, ctx: dict, year: int) -> dg.AssetCheckResult:
     deps=MARTS,
     owners=[OWNER],
     kinds={"pdf"},
-    code_version=code_version(),
+    code_version=versions.documents(),
     description=(
         "Årsrapporten til programrådet (`arsrapport-<år>.pdf`, på bokmål, eller nynorsk når kjøringens `form` er "
         "`nn`): prosjekter, rapporter, tilskudd, nettverk, hvert temas indikatorer som utvikling mot prosjektets eget "
@@ -151,7 +151,7 @@ def arsrapport(context: dg.AssetExecutionContext, settings: Settings) -> dg.Mate
     deps=[dg.AssetKey(["marts", "mart_prosjekt_aar"]), dg.AssetKey(["marts", "mart_indikator_aar"])],
     owners=[OWNER],
     kinds={"pdf"},
-    code_version=code_version(),
+    code_version=versions.documents(),
     description=(
         "Ett oppfølgingsbrev per aktivt prosjekt (`brev/<prosjektnummer>.pdf`) på vertskommunens målform (nynorsk "
         "til en nynorskkommune, ellers bokmål): kvittering for rapporten eller purring, indikatorene mot prosjektets "
@@ -230,7 +230,7 @@ def letter_findings(contexts: list[dict]) -> pd.DataFrame:
     deps=[dg.AssetKey(["reports", "arsrapport"]), dg.AssetKey(["reports", "oppfolgingsbrev"])],
     owners=[OWNER],
     kinds={"json"},
-    code_version=code_version(),
+    code_version=versions.documents(),
     description=(
         "Kjøringens egen oversikt, `run.json`: Dagster-kjørings-ID-en (den samme som årsrapporten trykker når "
         "innholdet er nytt), filer etter utfall, innsendinger, avvik, aktive prosjekter og brev. Skrives av "
