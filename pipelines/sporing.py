@@ -27,30 +27,29 @@ SHOWN = 5000
 
 
 @cache
-def column_texts() -> dict[str, str]:
+def _texts() -> dict:
     with open(TEMPLATES_DIR / "kolonnar.toml", "rb") as f:
-        return tomllib.load(f)["kolonnar"]
+        return tomllib.load(f)
+
+
+def column_texts() -> dict[str, str]:
+    return _texts()["kolonnar"]
+
+
+def mart_text(mart: str) -> str:
+    """What one row of a mart is, in bokmål."""
+    return _texts()["martar"][mart]
 
 
 def cell(value) -> str | int | bool | None:
     """One value as the UI table shows it."""
-    if value is None:
+    if hasattr(value, "tolist") and not isinstance(value, str):  # numpy scalars and arrays (DuckDB lists)
+        value = value.tolist()
+    if isinstance(value, (list, tuple)):
+        return "; ".join(str(v) for v in map(cell, value) if v is not None)
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
         return None
-    if isinstance(value, (list, tuple)) or (hasattr(value, "tolist") and not isinstance(value, str)
-                                            and getattr(value, "ndim", 0) > 0):
-        items = [cell(v) for v in (value.tolist() if hasattr(value, "tolist") else value)]
-        return "; ".join(str(v) for v in items if v is not None)
-    if isinstance(value, bool):
-        return value
-    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
-        value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if value is pd.NaT or (not isinstance(value, (str, int, float, Decimal)) and pd.isna(value)):
-        return None
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int):
+    if isinstance(value, (bool, int)):
         return value
     if isinstance(value, (float, Decimal)):
         number = Decimal(str(value))
@@ -58,7 +57,7 @@ def cell(value) -> str | int | bool | None:
             return format_decimal(int(number), locale="nb_NO")
         return format_decimal(number, format="#,##0.##", locale="nb_NO")
     if isinstance(value, (pd.Timestamp, datetime)):
-        return value.date().isoformat() if value == value.normalize() else value.isoformat()
+        return value.date().isoformat() if value == pd.Timestamp(value).normalize() else value.isoformat()
     if isinstance(value, date):
         return value.isoformat()
     return str(value)

@@ -103,7 +103,7 @@ def _mart_asset(path) -> dg.AssetsDefinition:
         owners=[OWNER],
         kinds={"duckdb", "sql"},
         code_version=versions.mart(path),
-        description=f"Mart `{name}`: {_grain(path).split('grain: ', 1)[-1]}. Bygget av `sql/marts/{path.name}`; "
+        description=f"Mart `{name}`, én rad er {sporing.mart_text(name)}. Bygget av `sql/marts/{path.name}`; "
                     "metadataene viser radene, hvor hver kolonne kommer fra (`kolonneopphav`) og kilderadene bak "
                     "hver rad (`kjelderader`: fil, SHA-256, ark, rad, felt og verdi).",
         check_specs=[year_check(check, ["marts", name], _grain(p)) for check, p in checks.items()],

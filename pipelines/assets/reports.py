@@ -31,22 +31,26 @@ def _base(con, settings: Settings, year: int, form: str, run_id: str | None = No
                                  run_id or run_key(con, year), versions.figures(), settings.status, sample)
 
 
-def printed_run_id(ctx: dict, settings: Settings, run_id: str) -> str:
+def printed_run_id(ctx: dict, settings: Settings, run_id: str, instance: dg.DagsterInstance) -> str:
     """The Dagster run id the report prints: the run that first rendered this content.
 
     The report names the run that made it, so an auditor finds the run (and its checks and logs) in
     the UI's Runs list. A re-run over the same inputs makes the same document, which keeps its bytes
     and the id of the run that first made it, rather than a new PDF that differs only in the id.
-    The content is the HTML with the run id left out.
+    The content is the HTML with the run id left out; a recorded run this instance does not know
+    (another history in the same folder) is replaced by this run.
     """
     html = rendering.render_html("arsrapport.html.j2", {**ctx, "run_id": "-"}, ctx["form"])
     record = settings.cache_dir / "kjoering" / f"{rendering.cache_key(html)}.json"
     try:
-        return json.loads(record.read_text(encoding="utf-8"))["dagster_run_id"]
+        first = json.loads(record.read_text(encoding="utf-8"))["dagster_run_id"]
+        if instance.get_run_by_id(first) is not None:
+            return first
     except (OSError, ValueError, KeyError):
-        record.parent.mkdir(parents=True, exist_ok=True)
-        record.write_text(json.dumps({"dagster_run_id": run_id}), encoding="utf-8")
-        return run_id
+        pass
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text(json.dumps({"dagster_run_id": run_id}), encoding="utf-8")
+    return run_id
 
 
 TOTALS_CHECK = "totalar_stemmer_med_lageret"
@@ -122,7 +126,7 @@ def arsrapport(context: dg.AssetExecutionContext, settings: Settings) -> dg.Mate
         key = run_key(con, year)
         ctx = report_context.annual_report(con, year, _base(con, settings, year, settings.form))
         check = totals_against_warehouse(con, ctx, year)
-    ctx["run_id"] = printed_run_id(ctx, settings, context.run_id)
+    ctx["run_id"] = printed_run_id(ctx, settings, context.run_id, context.instance)
     out = settings.year_dir(year) / f"arsrapport-{year}.pdf"
     info = rendering.render_pdf("arsrapport.html.j2", ctx, settings.form, out, cache=settings.cache_dir / "pdf")
     totals = pd.DataFrame([*ctx["pulje"], {"pulje": "totalt", **ctx["pulje_totalt"]}],
