@@ -194,6 +194,7 @@ def _materialize_nn(bundled_run: Path, out: Path) -> dg.ExecuteInProcessResult:
     out.mkdir(parents=True, exist_ok=True)
     shutil.copy(bundled_run / "samanom.duckdb", out / "samanom.duckdb")
     # the folder's own run history, as `samanom run` keeps it: the report prints a run it knows
+    (out / ".dagster").mkdir(exist_ok=True)
     with dg.DagsterInstance.local_temp(tempdir=str(out / ".dagster")) as instance:
         return dg.materialize([arsrapport], partition_key=str(YEAR), instance=instance, resources={
             "settings": Settings(inbox=str(DEFAULT_INBOX), out=str(out), form="nn")})
