@@ -114,7 +114,7 @@ def sample_run(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("ui-out")
     done = subprocess.run([sys.executable, "-m", "pipelines.cli", "run", "--year", YEAR, "--inbox",
                            str(DEFAULT_INBOX), "--out", str(out)], cwd=REPO, env=_env(),
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=900)  # two shared cores
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return out
 
