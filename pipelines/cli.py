@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import subprocess
@@ -67,8 +66,8 @@ def run(args) -> int:
     os.environ.update(_environment(args))
     import dagster as dg
 
-    from pipelines import runs
-    from pipelines.definitions import defs, yearly_assets
+    from pipelines import run_record, runs
+    from pipelines.definitions import defs
     from pipelines.resources import Settings
 
     settings = Settings(inbox=os.environ["SAMANOM_INBOX"], out=str(out),
@@ -77,17 +76,15 @@ def run(args) -> int:
     instance = dg.DagsterInstance.get()
     for run_id in runs.fail_abandoned_runs(instance):
         print(f"samanom: kjøringen {run_id} ble avbrutt uten å avslutte; den er nå markert som feilet.")
-    assets = list(defs.assets)
-    register_keys = [k for a in assets for k in a.keys if k.path[0] == "register"]
-    yearly_keys = [k for a in yearly_assets for k in a.keys]
-    tags = {"samanom/aar": str(args.year), runs.PROCESS_TAG: runs.this_process()}
-    result = dg.materialize(assets, selection=register_keys, instance=instance,
-                            resources={"settings": settings}, tags=tags, raise_on_error=False)
-    if result.success:
-        result = dg.materialize(assets, selection=yearly_keys, partition_key=str(args.year), instance=instance,
-                                resources={"settings": settings}, tags=tags, raise_on_error=False)
-    summary = _summary(settings, args.year, result.run_id, result.success)
-    _write_atomically(out / str(args.year) / "run.json", json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+    # The same job the UI, the sensor and the schedule launch, so the run is one of the job's runs
+    # there; the run's own last step (or its failure hook) writes run.json.
+    job = defs.resolve_job_def("aarskoeyring")
+    result = job.execute_in_process(
+        instance=instance, partition_key=str(args.year), raise_on_error=False,
+        run_config={"resources": {"settings": {"config": settings.model_dump()}}},
+        tags={"samanom/aar": str(args.year), "samanom/kjelde": "samanom run", runs.PROCESS_TAG: runs.this_process(),
+              **_repository_tag()})
+    summary = run_record.summary(settings, args.year, result.run_id, result.success)
     _print_summary(summary, out)
     if result.success:
         from pipelines import warehouse
@@ -101,38 +98,17 @@ def run(args) -> int:
     return 0 if result.success else 1
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+def _repository_tag() -> dict[str, str]:
+    """The tag by which the UI lists a run under its code location's job (as runs it launches carry)."""
+    from dagster._core.storage.tags import REPOSITORY_LABEL_TAG
 
-
-def _summary(settings, year: int, run_id: str, success: bool) -> dict:
-    import duckdb
-
-    from pipelines import warehouse
-
-    counts: dict = {"aar": year, "dagster_run_id": run_id, "vellukka": success}
-    if not settings.database.exists():
-        return counts
-    try:
-        with warehouse.connect(settings.database, read_only=True) as con:
-            counts.update({k: int(v) for k, v in warehouse.query(con, "reports/koeyring_tal", year).iloc[0].items()})
-            counts["filer_utfall"] = {r.utfall: int(r.filer) for r in
-                                      warehouse.query(con, "reports/filer_etter_utfall", year).itertuples()}
-    except duckdb.CatalogException:  # a table a failed run never wrote
-        pass
-    except (duckdb.Error, warehouse.WarehouseDamaged):  # held by another process (the UI), or damaged
-        counts["lager"] = "kunne ikke leses etter kjøringen"
-    letters = settings.year_dir(year) / "brev"
-    counts["brev"] = len(list(letters.glob("*.pdf"))) if letters.is_dir() else 0
-    return counts
+    return {REPOSITORY_LABEL_TAG: "__repository__@pipelines.definitions"}
 
 
 def _print_summary(s: dict, out: Path) -> None:
     year = s["aar"]
     print(f"samanom {year}: {'ferdig' if s['vellukka'] else 'FEILA — sjå Dagster-loggen (samanom ui)'}")
+    print(f"  dagster-køyring          {s['dagster_run_id']}")
     for key in ("filer", "innsendingar_lesne", "innsendingar_godkjende", "innsendingar_avviste", "avvik",
                 "aktive_prosjekt", "brev"):
         if key in s:

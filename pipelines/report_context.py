@@ -221,6 +221,7 @@ def letters(con, year: int, base: dict, given_date: str, form: str | None = None
             "delvis_lest": any(f["utfall_brev"] == "delvis_brukt" for f in received),
             "indikatorar": inds,
             "indikatorar_sendt_avviste": not inds and sent > 0,
+            "avvik": mine,  # the issue rows the findings quote, for the UI's list of findings and places
             "funn": [f.for_form(lform) for f in findings.findings(facts)],
             "frist": frist,
             "svarfrist": svarfrist,

@@ -226,9 +226,10 @@ def create_views(con) -> list[str]:
     return names
 
 
-def query(con, name: str, year: int) -> pd.DataFrame:
-    """The rows of `sql/<name>.sql` for a year (the query names the year `$aar`)."""
-    return _execute(con, SQL_DIR / f"{name}.sql", year).df()
+def query(con, name: str, year: int, **params) -> pd.DataFrame:
+    """The rows of `sql/<name>.sql` for a year (the query names the year `$aar`, and any other
+    parameter `$name`)."""
+    return _execute(con, SQL_DIR / f"{name}.sql", year, params).df()
 
 
 def scalar(con, name: str, year: int):
@@ -236,9 +237,9 @@ def scalar(con, name: str, year: int):
     return _execute(con, SQL_DIR / f"{name}.sql", year).fetchone()[0]
 
 
-def _execute(con, path: Path, year: int):
+def _execute(con, path: Path, year: int, params: dict | None = None):
     text = path.read_text()
-    return con.execute(text, {"aar": year} if "$aar" in text else {})
+    return con.execute(text, {**({"aar": year} if "$aar" in text else {}), **(params or {})})
 
 
 def build_mart(con, path: Path, year: int) -> int:

@@ -4,11 +4,11 @@
 import dagster as dg
 import pandas as pd
 
-from pipelines import landing, reading, validation, warehouse
+from pipelines import landing, reading, sporing, validation, versions, warehouse
 from pipelines.issues import REJECT_FILE, REJECT_ROW, Issue
-from pipelines.partitions import years
-from pipelines import versions
+from pipelines.partitions import year_check, years
 from pipelines.resources import Settings
+from schemas import accepted
 
 OWNER = "team:sekretariatet"
 REGISTER_DEPS = [dg.AssetKey(["register", n]) for n in ("kommuner", "prosjekt", "tilskudd")]
@@ -56,7 +56,7 @@ def innkomne_filer(context: dg.AssetExecutionContext, settings: Settings) -> dg.
         warehouse.replace_year_tables(con, year, {"raw_filer": df, "raw_filhistorikk": history},
                                       before=forget_what_was_read_from_repaired)
     outcomes = df["mottak"].value_counts().to_dict()
-    return dg.MaterializeResult(metadata={
+    return dg.MaterializeResult(data_version=sporing.fingerprint(df, history), metadata={
         "dagster/row_count": len(df),
         "innboks": str(inbox),
         "mottak": ", ".join(f"{k}: {v}" for k, v in sorted(outcomes.items())),
@@ -80,11 +80,10 @@ RAW_FILER_COLUMNS = ["filnavn", "filnavn_hex", "sha256", "storleik_bytes", "mott
     kinds={"excel", "csv", "duckdb"},
     code_version=versions.reading(),
     description=(
-        "Each archived file read as the secretariat's reporting form says: a workbook (.xlsx, .xls, .ods, "
-        ".xlsm — values only, no macro or formula is run) or a CSV export with one row per project. Values "
-        "are kept as the text they held, with sheet and row, in the `raw_*` tables; a file that cannot be "
-        "read is recorded with the reason in `raw_lesefeil`. A re-run reads only files it has not read before "
-        "with this code version (`raw_lesing`); the rest stand as read."
+        "Hver arkivert fil lest slik sekretariatets rapportskjema sier: en arbeidsbok (.xlsx, .xls, .ods, .xlsm – "
+        "bare verdier, ingen makro eller formel kjøres) eller en CSV-eksport med én rad per prosjekt. Verdiene lagres "
+        "som teksten de hadde, med ark og rad, i `raw_*`-tabellene; en fil som ikke kan leses, registreres med grunnen "
+        "i `raw_lesefeil`. En ny kjøring leser bare filer den ikke har lest før med denne kodeversjonen (`raw_lesing`)."
     ),
 )
 def innsendingar(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
@@ -118,7 +117,7 @@ def innsendingar(context: dg.AssetExecutionContext, settings: Settings) -> dg.Ma
     frames["raw_lesing"] = first[["sha256", "filnavn", "mottatt_dato"]].assign(kodeversjon=version)
     with settings.connect() as con:
         warehouse.replace_year_tables(con, year, frames)
-    return dg.MaterializeResult(metadata={
+    return dg.MaterializeResult(data_version=sporing.fingerprint(*frames.values()), metadata={
         "dagster/row_count": len(frames["raw_innsendingar"]),
         "filer_lesne": len(read),
         "filer_uendra_sidan_sist": len(kept),
@@ -131,38 +130,50 @@ def _as_read(sha256: str, filnavn: str, mottatt_dato) -> tuple[str, str, str]:
     return sha256, filnavn, "" if pd.isna(mottatt_dato) else str(pd.Timestamp(mottatt_dato).date())
 
 
-MODEL_CHECKS = {
-    "prosjekt": "The `Prosjekt` sheet (or CSV row) of every submission follows its pandera model.",
-    "indikatorer": "Every indicator row follows its pandera model (ranges by unit, one row per indicator).",
-    "tiltak": "Every measure row follows its pandera model.",
-    "risiko": "Every risk row follows its pandera model (S × K ≥ 9 or K = 5 needs a mitigation).",
-}
 VALIDATED = dg.AssetKey(["reading", "validerte_innsendingar"])
+# The accepted tables validation writes beside the submissions, one asset each: table -> (key, what it is)
+TABLE_ASSETS = {
+    "core_indikatorer": (dg.AssetKey(["reading", "indikatorer"]),
+                         "Godkjente indikatorrader fra gjeldende og tidligere innsendinger: standardindikator eller "
+                         "prosjektets egen, utgangspunkt, mål og resultat (prosent som 8,4), med ark og rad. "
+                         "Tabell `core_indikatorer`."),
+    "core_tiltak": (dg.AssetKey(["reading", "tiltak"]),
+                    "Godkjente tiltak med status og datoer, med ark og rad. Tabell `core_tiltak`."),
+    "core_risiko": (dg.AssetKey(["reading", "risiko"]),
+                    "Godkjente risikoer med sannsynlighet, konsekvens og mottiltak, med ark og rad. "
+                    "Tabell `core_risiko`."),
+}
+# Blocking checks on what validation publishes (schemas/accepted.py): asset, check -> description
+ACCEPTED_CHECKS = {
+    (VALIDATED, "pandera_prosjekt"): "Innsendingene som publiseres: én gjeldende rapport per prosjekt, og den er "
+                                     "godkjent og navngir prosjektet; hver innsending har fil og SHA-256.",
+    (VALIDATED, "pandera_avvik"): "Hvert avvik har fil, SHA-256, regel, alvorsgrad og melding på bokmål og nynorsk.",
+    (VALIDATED, "alle_filer_gjort_greie_for"): "Hver fil som kom inn har nøyaktig ett utfall (lest, delvis lest, "
+                                               "avvist, erstattet eller duplikat), og hver avviste fil en grunn.",
+    **{(key, f"pandera_{table.removeprefix('core_')}"):
+       f"Radene i `{table}` kommer bare fra godkjente innsendinger, og hver har ark og rad å spore til."
+       for table, (key, _) in TABLE_ASSETS.items()},
+}
 
 
-@dg.asset(
-    key=VALIDATED,
-    group_name="reading",
+@dg.multi_asset(
+    specs=[dg.AssetSpec(
+        VALIDATED, group_name="reading", deps=[innsendingar, *REGISTER_DEPS], owners=[OWNER],
+        kinds={"duckdb"}, code_version=versions.validation(),
+        description=(
+            "Innsendingene typet og validert: hver verdi etter skjemaets regler, hver tabell mot sin pandera-modell, "
+            "hver rapport mot registeret (prosjektet finnes, vertskommune, år, tema). Det som ikke holder, står i "
+            "`core_avvik` med fil, ark, rad, felt, verdien som sto der, hva som var forventet og en melding på "
+            "prosjektets målform; metadataene lister hvert avvik og hver avviste fil med grunnen. En rettet "
+            "innsending erstatter den forrige, og begge blir stående. Tabeller: `core_innsendingar`, "
+            "`core_filer`, `core_avvik`.")),
+        *[dg.AssetSpec(key, group_name="reading", deps=[innsendingar], owners=[OWNER], kinds={"duckdb"},
+                       code_version=versions.validation(), description=text)
+          for key, text in TABLE_ASSETS.values()]],
     partitions_def=years,
-    deps=[innsendingar, *REGISTER_DEPS],
-    owners=[OWNER],
-    kinds={"duckdb"},
-    code_version=versions.validation(),
-    description=(
-        "The submissions typed and validated: every value by the form's rules, every table by its pandera "
-        "model, every report against the register (project exists, lead municipality, year, themes). What "
-        "fails is kept in `core_avvik` with file, sheet, row, field, the value found, what was expected and "
-        "a message in the project's language form; a corrected submission supersedes the earlier one, and "
-        "both stay. Tables: `core_filer`, `core_innsendingar`, `core_indikatorer`, `core_tiltak`, "
-        "`core_risiko`, `core_avvik`."
-    ),
-    check_specs=[dg.AssetCheckSpec(f"pandera_{name}", asset=VALIDATED, description=text)
-                 for name, text in MODEL_CHECKS.items()]
-    + [dg.AssetCheckSpec("alle_filer_gjort_greie_for", asset=VALIDATED, blocking=True,
-                         description="Every file in the inbox has an outcome: read, partly read, rejected, "
-                                     "superseded or duplicate.")],
+    check_specs=[year_check(name, key, text) for (key, name), text in ACCEPTED_CHECKS.items()],
 )
-def validerte_innsendingar(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
+def validerte_innsendingar(context: dg.AssetExecutionContext, settings: Settings):
     year = int(context.partition_key)
     with settings.connect() as con:
         raw = {name: warehouse.read_year(con, f"raw_{name}", year)
@@ -182,29 +193,53 @@ def validerte_innsendingar(context: dg.AssetExecutionContext, settings: Settings
     issues += [(sid, sha_of[sid], issue) for sid, issue in result.issues]
     avvik = _issue_frame(issues, files, subs)
     core_filer = _outcomes(files, subs, avvik, history)
+    tables = {"core_filer": core_filer, "core_innsendingar": subs, "core_indikatorer": result.indikatorer,
+              "core_tiltak": result.tiltak, "core_risiko": result.risiko, "core_avvik": avvik}
+    # what validation would publish, judged before it is written: a failing model writes nothing
+    models = {(VALIDATED, "pandera_prosjekt"): (accepted.innsendingar(subs), subs),
+              (VALIDATED, "pandera_avvik"): (accepted.avvik(subs), avvik),
+              (VALIDATED, "alle_filer_gjort_greie_for"): (accepted.filer(history, avvik), core_filer),
+              **{(key, f"pandera_{t.removeprefix('core_')}"): (getattr(accepted, t.removeprefix("core_"))(subs),
+                                                               tables[t])
+                 for t, (key, _) in TABLE_ASSETS.items()}}
+    checks = []
+    for (key, name), (schema, df) in models.items():
+        failed = accepted.failures(schema, df)
+        checks.append(dg.AssetCheckResult(
+            asset_key=key, check_name=name, passed=failed.empty,
+            metadata={"rader_kontrollert": len(df), "feil": len(failed),
+                      **({"feil_døme": sporing.table(failed, limit=50)} if len(failed) else {})}))
+    if not all(c.passed for c in checks):
+        yield from checks
+        raise dg.Failure("Valideringen ville publisert feil i lageret (se sjekkene); ingenting er skrevet.")
     with settings.connect() as con:
-        warehouse.replace_year_tables(con, year, {
-            "core_filer": core_filer, "core_innsendingar": subs, "core_indikatorer": result.indikatorer,
-            "core_tiltak": result.tiltak, "core_risiko": result.risiko, "core_avvik": avvik})
-    accounted = core_filer["utfall"].notna().all() and len(core_filer) == len(history)
-    checks = [dg.AssetCheckResult(check_name=f"pandera_{name}", passed=failures == 0,
-                                  severity=dg.AssetCheckSeverity.WARN,
-                                  metadata={"feil": failures})
-              for name, failures in result.checks.items()]
-    checks.append(dg.AssetCheckResult(check_name="alle_filer_gjort_greie_for", passed=bool(accounted),
-                                      metadata={"filer": len(files),
-                                                **core_filer["utfall"].value_counts().to_dict()}))
+        warehouse.replace_year_tables(con, year, tables)
+        issue_rows = warehouse.query(con, "sporing/avvik", year)
+        rejected_files = warehouse.query(con, "sporing/avviste_filer", year)
+    folder = settings.year_dir(year) / "sporing"
     by_rule = avvik.groupby(["regel", "alvorsgrad"]).size().rename("tal").reset_index()
-    return dg.MaterializeResult(
+    # input quality is shown, not failed: bad input is normal and already recorded as issues
+    input_quality = pd.DataFrame([{"tabell": name, "feil": n} for name, n in result.checks.items()])
+    yield dg.MaterializeResult(
+        asset_key=VALIDATED,
         metadata={
             "dagster/row_count": int(subs["gjeldande"].sum()) if len(subs) else 0,
             "innsendingar": len(subs),
             "avvik": len(avvik),
-            "avvik_per_regel": _md(by_rule, rows=50),
-            "filer": _md(core_filer[["filnavn", "sha256", "utfall", "avvik"]], rows=200),
+            **sporing.traced("avviksliste", issue_rows, folder / "avvik.csv"),
+            **sporing.traced("avviste_filer", rejected_files, folder / "avviste_filer.csv"),
+            "avvik_per_regel": sporing.table(by_rule),
+            "inndata_feil_per_skjemamodell": sporing.table(input_quality, {
+                "tabell": "Skjemaets pandera-modell", "feil": "Verdier som brøt modellen (registrert som avvik)"}),
+            "filer": sporing.table(core_filer[["filnavn", "sha256", "mottatt_dato", "utfall", "innsendingar", "avvik"]]),
         },
-        check_results=checks,
+        data_version=sporing.fingerprint(subs, core_filer, avvik),
     )
+    for table, (key, _) in TABLE_ASSETS.items():
+        yield dg.MaterializeResult(asset_key=key, metadata={"dagster/row_count": len(tables[table]),
+                                                            "tabell": table},
+                                   data_version=sporing.fingerprint(tables[table]))
+    yield from checks
 
 
 def _none(value):
