@@ -96,16 +96,29 @@ def totals_against_warehouse(con, ctx: dict, year: int) -> dg.AssetCheckResult:
 )
 def arsrapport(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
     year = int(context.partition_key)
+    names = report_context.report_files(year)
     with settings.connect(read_only=True) as con:
-        ctx = report_context.annual_report(con, year, _base(con, settings, year, settings.form))
+        base = _base(con, settings, year, settings.form)
+        ctx = report_context.annual_report(con, year, base)
+        appendix = report_context.appendix(con, year, base)
         check = totals_against_warehouse(con, ctx, year)
-    out = settings.year_dir(year) / f"arsrapport-{year}.pdf"
-    info = rendering.render_pdf("arsrapport.html.j2", ctx, settings.form, out, cache=settings.cache_dir / "pdf")
+    folder = settings.year_dir(year)
+    out = folder / names["rapport_fil"]
+    # the report and its appendix for the auditors (run identity, every file with its SHA-256), and the
+    # file list as CSV beside them
+    info, appendix_info = rendering.render_many(
+        [("arsrapport.html.j2", ctx, settings.form, out),
+         ("arsrapport_vedlegg.html.j2", appendix, settings.form, folder / names["vedlegg_fil"])],
+        processes=1, cache=settings.cache_dir / "pdf")
+    report_context.file_list(appendix["filer"]).to_csv(folder / names["vedlegg_csv"], index=False,
+                                                       encoding="utf-8")
     totals = pd.DataFrame([*ctx["pulje"], {"pulje": "totalt", **ctx["pulje_totalt"]}],
                           columns=["pulje", *SUMMARY_FIGURES])
     return dg.MaterializeResult(metadata={
         "sti": dg.MetadataValue.path(info["path"]),
         "sha256": info["sha256"], "sider": info["pages"], "bytes": info["bytes"],
+        "vedlegg": dg.MetadataValue.path(appendix_info["path"]), "vedlegg_sha256": appendix_info["sha256"],
+        "vedlegg_sider": appendix_info["pages"],
         "malform": settings.form,
         "kjoeringsnoekkel": ctx["run_id"], "rapportdato": ctx["rapportdato"].isoformat(),
         "eksempeldata": ctx["eksempeldata"],
