@@ -184,8 +184,8 @@ def series_by_project(rows: Iterable[Mapping[str, Any]], aar: int) -> list[Proje
 
 
 def label_rows(series: list[ProjectSeries]) -> list[ProjectSeries]:
-    """Label each row by its lead municipality, adding the project's name only where one municipality has
-    two or more projects in the chart; then order the rows alphabetically by that label (then number).
+    """Label each row by its lead municipality, adding the project («Arendal (P1-05)») only where one
+    municipality has two or more projects in the chart; then order the rows alphabetically by that label.
 
     The municipality is what a council member looks for; a project's name («Heiltid…», «Heltid…»,
     «Omdømme og …») says more about its language form than about where it is.
@@ -197,8 +197,8 @@ def label_rows(series: list[ProjectSeries]) -> list[ProjectSeries]:
     for p in series:
         if not p.kommune:
             label = p.prosjektnavn
-        elif per_kommune[p.kommune] > 1:
-            label = f"{p.kommune}: {p.prosjektnavn}"
+        elif per_kommune[p.kommune] > 1:  # the project number tells them apart, and is never cut
+            label = f"{p.kommune} ({p.prosjektnummer})"
         else:
             label = p.kommune
         labelled.append(replace(p, label=label))

@@ -315,9 +315,11 @@ def test_chart_rows_are_alphabetical_not_by_result():
     assert "<script>" not in svg and "<img" not in svg
     assert "<title>" in svg and "<desc>" in svg and "ikkje rangerte" in svg
     assert "8,4 → 9,2" in svg  # decimal comma, own baseline → this year
+    # the IA goal as it was: one national line at 6,72 % (20 % below 8,4 %), not a mark per project
     ia = re.search(r'class="ia-referanse"[^>]* d="([^"]+)"', svg).group(1)
-    assert ia.count("M") == 2 * 4  # an IA cross (baseline × 0,8) on every sick-leave row: 2 strokes each
-    assert svg.count("IA-referanse") == 4 and "IA-referanse 6,7" in svg  # 8,4 × 0,8, in the text alternative
+    assert ia.count("M") == 1
+    assert svg.count("IA-målet for landet er 6,72 % innan utgangen av 2013 (20 % under 8,4 %)") == 1
+    assert "IA-mål for landet 6,72 %" in svg  # the legend
     assert svg == charts.indicator_charts("sykefravaer_pst", list(reversed(seriar_rows())), 2013, "nn")[0]
 
 
@@ -330,6 +332,67 @@ def test_chart_no_reference_mark_for_other_indicators_and_split_in_parts():
     assert all("ia-referanse" not in s and "IA" not in s for s in svgs)
     assert svgs[0].index("Prosjekt 00") < svgs[0].index("Prosjekt 01")
     assert "65,5" in svgs[1]
+
+
+def _row(nummer, navn, kommune, base=8.0, maal=7.0, values=None, nettverk="Vest", pulje=1):
+    return [{"indikator": "sykefravaer_pst", "prosjektnummer": nummer, "prosjektnavn": navn, "kommune": kommune,
+             "nettverk": nettverk, "pulje": pulje, "utgangspunkt": base, "utgangsaar": 2011, "maal": maal,
+             "maalaar": 2015, "verdiaar": y, "verdi": v} for y, v in (values or {2013: 7.5}).items()]
+
+
+def _labels(svg: str) -> list[str]:
+    return re.findall(r'text-anchor="end" fill="#000">([^<]+)</text>', svg)
+
+
+def test_chart_rows_are_labelled_by_municipality_in_norwegian_order():
+    rows = (_row("P1-02", "Heltid i Åfjord", "Åfjord") + _row("P1-01", "Heiltid i Ørsta", "Ørsta")
+            + _row("P1-03", "Omdømme og arbeidsgiverpolitikk i Innherred samkommune", "Levanger")
+            + _row("P2-04", "Nærvær i Arendal", "Arendal") + _row("P1-05", "Nærvær i Arendal – heimeteneste", "Arendal"))
+    (svg,) = charts.indicator_charts("sykefravaer_pst", rows, aar=2013, form="nb")
+    # the municipality, and the project number where one municipality has two; æ ø å last
+    assert _labels(svg) == ["Arendal (P1-05)", "Arendal (P2-04)", "Levanger", "Ørsta", "Åfjord"]
+    assert "Omdømme og arbeidsgiverpolitikk i Innherred samkommune" in svg  # in the text alternative
+
+
+def test_labels_are_never_cut_inside_a_word():
+    long = "Omdømme og arbeidsgiverpolitikk i Innherred samkommune"
+    cut = charts._truncate(long)
+    assert cut.endswith("…") and len(cut) <= charts.NAME_CHARS
+    assert long.startswith(cut[:-1]) and long[len(cut) - 1] == " ", cut  # ends where a word ends
+    assert charts._truncate("Nord-Aurdal") == "Nord-Aurdal"
+
+
+def test_legend_shows_only_what_is_drawn():
+    (first_year,) = charts.indicator_charts("sykefravaer_pst", _row("P1-01", "A", "Alvdal"), aar=2013, form="nn")
+    assert "Tidlegare år" not in first_year and 'class="tidlegare"' not in first_year
+    (later,) = charts.indicator_charts("sykefravaer_pst", _row("P1-01", "A", "Alvdal", values={2012: 7.9, 2013: 7.5}),
+                                       aar=2013, form="nn")
+    assert "Tidlegare år" in later and 'class="tidlegare"' in later
+    (score,) = charts.indicator_charts("omdomme_skar", [dict(r, indikator="omdomme_skar", utgangspunkt=60, maal=70,
+                                                             verdi=65) for r in _row("P1-01", "A", "Alvdal")],
+                                       aar=2013, form="nb")
+    assert "IA" not in score
+
+
+def test_many_projects_are_charted_per_network():
+    rows = []
+    for i in range(charts.PROJECT_ROWS_MAX + 1):
+        rows += _row(f"P1-{i:03d}", f"Prosjekt {i}", f"Kommune {i}", base=8.0 + i % 3, maal=7.0,
+                     values={2013: 7.0 + i % 2}, nettverk="Vest" if i % 2 else "Nord")
+    rows += _row("P2-999", "Utan", "Bø", nettverk=None, pulje=2)
+    svgs = charts.indicator_charts("sykefravaer_pst", rows, aar=2013, form="nb")
+    assert len(svgs) == 1 and charts.per_network("sykefravaer_pst", rows)
+    assert _labels(svgs[0]) == ["Nord (31)", "Uten nettverk, pulje 2 (1)", "Vest (30)"]
+    assert "median per nettverk" in svgs[0]
+
+
+@pytest.mark.parametrize("value,text", [(8.4 - 5.85, "+2,6"), (2.5499999999999998, "+2,6"), (2.95, "+3,0"),
+                                        (2.55, "+2,6"), (-0.45, "−0,5"), (0.05, "+0,1")])
+def test_one_rounding_rule_half_up_whatever_the_float_noise(value, text):
+    from decimal import Decimal
+
+    assert rendering.format_num(value, "nb", 1, sign=True) == text
+    assert rendering.format_num(Decimal(str(round(value, 6))), "nn", 1, sign=True) == text
 
 
 def test_sort_key_is_norwegian():
@@ -372,7 +435,7 @@ def test_report_pdf(rendered, form):
     assert "16 av 18" in key and "3 av 4" in key  # three parties in 16 of 18 reports; sick leave 3 of 4
     # every network table has the projects without a network and the pool's sum
     assert ("Uten nettverk" if form == "nb" else "Utan nettverk") in text and "Sum pulje 1" in text
-    assert re.search(r"Sum pulje 1 15 14 13 12 2,0", text), "the pool's average is over its projects"
+    assert re.search(r"Sum pulje 1 15 14 13 12 2,7", text), "the pool's average: 30 gatherings over 11 projects"
     # escaped, shown as text
     assert nows("<script>alert(1)</script>") in nows(text)
     assert nows('<img src="http://example.com/x">') in nows(text)
