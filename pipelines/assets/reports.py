@@ -83,10 +83,14 @@ def totals_against_warehouse(con, ctx: dict, year: int) -> dg.AssetCheckResult:
     code_version=code_version(),
     description=(
         "The annual report for the programme council (`arsrapport-<year>.pdf`, in bokmål, or in nynorsk when "
-        "the run's `form` is `nn`): projects, reports, grants, networks, each theme's indicators as "
-        "development against each project's own baseline "
-        "(never a ranking), measures and risks, good examples, economy, data quality, and an appendix of "
-        "every source file with its SHA-256. Built from the marts only. PDF/A-2a, tagged."
+        "the run's `form` is `nn`): key messages in words first, then projects, reports and grants per pool, "
+        "projects by status (and in 2015 the whole programme period), networks (with a row for projects "
+        "without one and totals), each theme with the projects' quoted main findings, good examples and "
+        "development against each project's own baseline (never a ranking), trends from 2012, measures and a "
+        "risk summary, economy and data quality. Lists longer than a page become counts per pool or network. "
+        "The auditors' material is a document of its own, `arsrapport-<year>-vedlegg.pdf` (run identity, code "
+        "version, every source file with its SHA-256), with the file list also as `arsrapport-<year>-filer.csv`. "
+        "Built from the marts only. PDF/A-2a, tagged."
     ),
     check_specs=[dg.AssetCheckSpec(
         TOTALS_CHECK, asset=["reports", "arsrapport"], blocking=False,
