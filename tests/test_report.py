@@ -335,9 +335,9 @@ def test_nynorsk_report_same_figures_other_words_same_bytes_twice(bundled_run, n
     assert "Køyrings-ID" in appendix and "Slik finn du køyringa i Dagster" in appendix
     assert "Køyrings-ID" not in flat
     # the same figures: the summary's rows are the bokmål rows with the same numbers
-    nb_rows = [fold(x) for x in section(nb_text, "Sammendrag per pulje", "Puljer og nettverk")
+    nb_rows = [fold(x) for x in section(nb_text, "Sammendrag per pulje", "Status og gevinstrealisering")
                if re.match(r"\s*(Pulje \d|Totalt) ", x)]
-    nn_rows = [fold(x) for x in section(text, "Samandrag per pulje", "Puljar og nettverk")
+    nn_rows = [fold(x) for x in section(text, "Samandrag per pulje", "Status og gevinstrealisering")
                if re.match(r"\s*(Pulje \d|Totalt) ", x)]
     assert nn_rows == nb_rows and len(nb_rows) == 6
     # the key messages say the same in both forms: the same figures in the same order

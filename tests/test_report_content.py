@@ -64,7 +64,7 @@ CURRENT = "select * from core_innsendingar where aar = $aar and godkjent and gje
 
 def projects(out: Path, year: int) -> dict[str, dict]:
     rows = {}
-    for nummer, pulje, nettverk, navn, tema, frist in sql(out, ACTIVE.replace("$aar", "?"), year, year, year):
+    for nummer, pulje, nettverk, navn, tema, frist in sql(out, ACTIVE.replace("$aar", "?"), year, year):
         rows[nummer] = {"pulje": pulje, "nettverk_id": nettverk, "navn": navn, "tema": tema, "frist": frist,
                         "rapport": None}
     for r in sql(out, f"""select prosjektnummer, mottatt_dato, folkevalgte_med and administrasjon_med
