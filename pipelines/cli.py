@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pipelines.resources import DEFAULT_INBOX, DEFAULT_OUT, REPO
+from pipelines.paths import DEFAULT_INBOX, DEFAULT_OUT
 
 
 def _instance_home(out: Path) -> Path:
@@ -103,7 +103,7 @@ def ui(args) -> int:
     cmd = [sys.executable, "-m", "dagster", "dev", "-m", "pipelines.definitions", "-h", "127.0.0.1",
            "-p", str(args.port)]
     print(f"Dagster UI: http://127.0.0.1:{args.port}  (run history in {env['DAGSTER_HOME']})")
-    return subprocess.call(cmd, env=env, cwd=REPO)
+    return subprocess.call(cmd, env=env)
 
 
 def template(args) -> int:

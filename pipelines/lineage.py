@@ -20,8 +20,7 @@ from sqlglot import exp
 from sqlglot.lineage import Node, lineage
 from sqlglot.optimizer.qualify import qualify
 
-from pipelines import warehouse
-from pipelines.resources import code_version
+from pipelines import versions, warehouse
 from schemas.register import REGISTER_SCHEMAS
 
 DIALECT = "duckdb"
@@ -50,12 +49,13 @@ def mart_lineage(mart: str, cache_dir: Path | None = None) -> dict[str, tuple[So
 
     An empty tuple means a constant (only literals or `$aar`). Tracing all marts
     takes seconds, which every run would pay again, so with ``cache_dir`` the
-    result is kept on disk under the code version (which covers the SQL and this
-    module) and sqlglot's version.
+    result is kept on disk under the mart's version (which covers its SQL, the views it
+    reads and this module) and sqlglot's version.
     """
     if cache_dir is None:
         return _traced_mart(mart)
-    path = Path(cache_dir) / f"{code_version()}-sqlglot-{sqlglot.__version__}" / f"{mart}.json"
+    version = versions.mart(warehouse.SQL_DIR / "marts" / f"{mart}.sql")
+    path = Path(cache_dir) / f"{version}-sqlglot-{sqlglot.__version__}" / f"{mart}.json"
     try:
         stored = json.loads(path.read_text(encoding="utf-8"))
         return {column: tuple(Source(*s) for s in sources) for column, sources in stored}

@@ -59,8 +59,9 @@ from babel.numbers import format_currency, format_decimal, get_minus_sign_symbol
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 from markupsafe import Markup
 
-from pipelines import charts, report_rules
+from pipelines import charts, report_rules, versions
 from pipelines.issues import RULES
+from pipelines.paths import TEMPLATES_DIR
 from schemas.form import (
     INDICATOR_BY_KEY,
     STANDARD_INDICATORS,
@@ -70,7 +71,6 @@ from schemas.form import (
     UNIT_LABELS,
 )
 
-TEMPLATES_DIR = (Path(__file__).resolve().parent.parent / "report_templates").resolve()
 STYLESHEET = "base.css"
 PHRASES_FILE = "tekstar.toml"
 
@@ -702,14 +702,14 @@ def render_pdf_bytes(template: str, context: Mapping[str, Any], form: str) -> tu
 def _renderer_version() -> str:
     from importlib.metadata import version
 
-    return f"{PDF_VARIANT}|weasyprint {version('weasyprint')}|pydyf {version('pydyf')}"
+    return f"{PDF_VARIANT}|weasyprint {version('weasyprint')}|pydyf {version('pydyf')}|samanom {versions.pdf()}"
 
 
 def cache_key(html: str) -> str:
-    """What a PDF's bytes depend on: its HTML (which names the code version) and the renderer.
+    """What a PDF's bytes depend on: its HTML and the renderer (WeasyPrint, the stylesheet, our finisher).
 
-    The HTML carries the code version in its generator tag, so a change to the
-    templates, CSS or finisher gives new keys.
+    The templates and phrases count through the HTML alone, so a changed phrase gives new keys to
+    exactly the documents that print it.
     """
     return hashlib.sha256(f"{_renderer_version()}\n{html}".encode()).hexdigest()
 

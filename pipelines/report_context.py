@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pandas as pd
 
 from pipelines import findings, rendering, report_rules, warehouse
-from pipelines.resources import REGISTER_DIR
+from pipelines.paths import REGISTER_DIR
 from schemas.form import STANDARD_INDICATORS
 
 

@@ -1,20 +1,13 @@
 """Where a run reads and writes, and the run's own parameters (never the clock)."""
 
 
-import hashlib
-from functools import cache
 from pathlib import Path
 
 import dagster as dg
 import pydantic
 
 from pipelines import warehouse
-
-REPO = Path(__file__).resolve().parent.parent
-DEFAULT_INBOX = REPO / "data" / "inbox"
-DEFAULT_OUT = REPO / "output"
-REGISTER_DIR = REPO / "data" / "reference"
-
+from pipelines.paths import DEFAULT_INBOX, DEFAULT_OUT, REGISTER_DIR
 
 FORMS = ("nb", "nn")
 
@@ -69,15 +62,3 @@ class Settings(dg.ConfigurableResource):
 
     def connect(self, read_only: bool = False):
         return warehouse.connect(self.database, read_only=read_only)
-
-
-@cache
-def code_version() -> str:
-    """A fingerprint of the code, SQL and templates: what produced a document."""
-    h = hashlib.sha256()
-    for folder in ("pipelines", "schemas", "sql", "report_templates"):
-        for path in sorted((REPO / folder).rglob("*")):
-            if path.is_file() and path.suffix in {".py", ".sql", ".j2", ".html", ".css"}:
-                h.update(path.relative_to(REPO).as_posix().encode())
-                h.update(path.read_bytes())
-    return h.hexdigest()[:12]

@@ -13,7 +13,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+from pipelines.paths import SQL_DIR
+
 
 
 @contextmanager

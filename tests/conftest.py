@@ -95,7 +95,7 @@ def small_run(small_inbox, tmp_path_factory) -> Path:
 def bundled_run(tmp_path_factory) -> Path:
     """The bundled sample inbox for 2013, run once for the whole session (about 30 s)."""
     from pipelines.cli import main
-    from pipelines.resources import DEFAULT_INBOX
+    from pipelines.paths import DEFAULT_INBOX
 
     out = tmp_path_factory.mktemp("bundled")
     assert main(["run", "--year", str(YEAR), "--inbox", str(DEFAULT_INBOX), "--out", str(out)]) == 0

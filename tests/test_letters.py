@@ -17,7 +17,7 @@ from babel.numbers import format_decimal
 
 from pipelines.cli import main
 from tools.form_writer import form_sheets, write_workbook
-from pipelines.resources import DEFAULT_INBOX
+from pipelines.paths import DEFAULT_INBOX
 from tests.conftest import INDICATORS_NN, RISIKO, TILTAK, YEAR, prosjekt_values
 
 

@@ -24,7 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.resources import DEFAULT_INBOX, REPO
+from pipelines.paths import CHECKOUT as REPO
+from pipelines.paths import DEFAULT_INBOX
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO / "tests" / "artifacts"

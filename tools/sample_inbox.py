@@ -31,11 +31,11 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from tools.form_writer import form_layouts, form_sheets, render_workbook, sheet_names
+from pipelines.paths import REGISTER_DIR
 from schemas import form as F
+from tools.form_writer import form_layouts, form_sheets, render_workbook, sheet_names
 
-REPO = Path(__file__).resolve().parents[1]
-DEFAULT_REGISTER = REPO / "data" / "reference"
+DEFAULT_REGISTER = REGISTER_DIR
 DEFECT_RULES = ("felt_mangler", "verdi_utenfor_omrade", "risiko_uten_mottiltak", "prosjekt_ukjent", "aar_feil",
                 "fil_ulesbar", "indikator_duplikat")
 UNKNOWN_PROJECT = "P3-99"  # pool 3 does not exist, so never in the register, at any scale

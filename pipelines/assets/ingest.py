@@ -7,7 +7,8 @@ import pandas as pd
 from pipelines import landing, reading, validation, warehouse
 from pipelines.issues import REJECT_FILE, REJECT_ROW, Issue
 from pipelines.partitions import years
-from pipelines.resources import Settings, code_version
+from pipelines import versions
+from pipelines.resources import Settings
 
 OWNER = "team:sekretariatet"
 REGISTER_DEPS = [dg.AssetKey(["register", n]) for n in ("kommuner", "prosjekt", "tilskudd")]
@@ -23,7 +24,7 @@ def _md(df: pd.DataFrame, rows: int = 10) -> dg.MetadataValue:
     partitions_def=years,
     owners=[OWNER],
     kinds={"excel", "csv", "duckdb"},
-    code_version=code_version(),
+    code_version=versions.landing(),
     description=(
         "Every file that arrived in the year's inbox folder, fingerprinted (SHA-256), with its size and the "
         "date it was received (from the file name, as saved from the mailbox), and copied byte for byte "
@@ -52,7 +53,7 @@ def innkomne_filer(context: dg.AssetExecutionContext, settings: Settings) -> dg.
     deps=[innkomne_filer],
     owners=[OWNER],
     kinds={"excel", "csv", "duckdb"},
-    code_version=code_version(),
+    code_version=versions.reading(),
     description=(
         "Each archived file read as the secretariat's reporting form says: a workbook (.xlsx, .xls, .ods, "
         ".xlsm — values only, no macro or formula is run) or a CSV export with one row per project. Values "
@@ -63,7 +64,7 @@ def innkomne_filer(context: dg.AssetExecutionContext, settings: Settings) -> dg.
 )
 def innsendingar(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
     year = int(context.partition_key)
-    version = code_version()
+    version = versions.reading()
     with settings.connect() as con:
         files = warehouse.read_year(con, "raw_filer", year)
         lesing = warehouse.read_year(con, "raw_lesing", year)
@@ -119,7 +120,7 @@ VALIDATED = dg.AssetKey(["reading", "validerte_innsendingar"])
     deps=[innsendingar, *REGISTER_DEPS],
     owners=[OWNER],
     kinds={"duckdb"},
-    code_version=code_version(),
+    code_version=versions.validation(),
     description=(
         "The submissions typed and validated: every value by the form's rules, every table by its pandera "
         "model, every report against the register (project exists, lead municipality, year, themes). What "

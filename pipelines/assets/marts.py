@@ -8,7 +8,8 @@ import dagster as dg
 from pipelines import lineage, warehouse
 from pipelines.assets.ingest import VALIDATED
 from pipelines.partitions import years
-from pipelines.resources import Settings, code_version
+from pipelines import versions
+from pipelines.resources import Settings
 
 OWNER = "team:sekretariatet"
 REGISTER = [dg.AssetKey(["register", n]) for n in ("kommuner", "nettverk", "prosjekt", "prosjekt_kommuner",
@@ -23,7 +24,7 @@ MODELS = dg.AssetKey(["warehouse", "prosjekt_aar"])
     deps=[VALIDATED, *REGISTER],
     owners=[OWNER],
     kinds={"duckdb", "sql"},
-    code_version=code_version(),
+    code_version=versions.models(),
     description=(
         "The warehouse's models over the validated tables and the register: staging views (`stg_*`: the "
         "current submission of each project, typed register), `int_prosjekt_aar`, one row per project "
@@ -63,7 +64,7 @@ def _mart_asset(path) -> dg.AssetsDefinition:
         deps=[MODELS],
         owners=[OWNER],
         kinds={"duckdb", "sql"},
-        code_version=code_version(),
+        code_version=versions.mart(path),
         description=f"{_grain(path)}. Built by `sql/marts/{path.name}`; table `{name}` in the warehouse.",
         check_specs=[dg.AssetCheckSpec(check, asset=["marts", name], blocking=True, description=_grain(p))
                      for check, p in checks.items()],

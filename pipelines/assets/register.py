@@ -8,7 +8,8 @@ import pandas as pd
 import pandera.errors
 
 from pipelines import warehouse
-from pipelines.resources import Settings, code_version
+from pipelines import versions
+from pipelines.resources import Settings
 from schemas.register import REGISTER_SCHEMAS
 
 OWNER = "team:sekretariatet"
@@ -34,7 +35,7 @@ def _register_asset(name: str, description: str) -> dg.AssetsDefinition:
         description=description,
         owners=[OWNER],
         kinds={"csv", "duckdb"},
-        code_version=code_version(),
+        code_version=versions.register(),
         check_specs=[dg.AssetCheckSpec("pandera_modell", asset=["register", name], blocking=True,
                                        description=f"The register file {name}.csv follows its pandera model.")],
     )

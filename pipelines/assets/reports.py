@@ -11,7 +11,8 @@ import pandas as pd
 from pipelines import rendering, report_context, warehouse
 from pipelines.assets.marts import mart_assets
 from pipelines.partitions import years
-from pipelines.resources import Settings, code_version
+from pipelines import versions
+from pipelines.resources import Settings
 
 OWNER = "team:sekretariatet"
 MARTS = [a.key for a in mart_assets]
@@ -20,13 +21,13 @@ MARTS = [a.key for a in mart_assets]
 def run_key(con, year: int) -> str:
     """Names the inputs, not the moment: the same files and code give the same key (and the same PDF)."""
     shas = warehouse.scalar(con, "reports/grunnlag_filer", year)
-    return hashlib.sha256(f"{year}|{code_version()}|{shas}".encode()).hexdigest()[:12]
+    return hashlib.sha256(f"{year}|{versions.figures()}|{shas}".encode()).hexdigest()[:12]
 
 
 def _base(con, settings: Settings, year: int, form: str) -> dict:
     sample = bool(warehouse.scalar(con, "reports/eksempeldata", year))
     return report_context.common(year, form, report_context.report_date(con, year, settings.rapportdato),
-                                 run_key(con, year), code_version(), settings.status, sample)
+                                 run_key(con, year), versions.figures(), settings.status, sample)
 
 
 TOTALS_CHECK = "totalar_stemmer_med_lageret"
@@ -80,7 +81,7 @@ def totals_against_warehouse(con, ctx: dict, year: int) -> dg.AssetCheckResult:
     deps=MARTS,
     owners=[OWNER],
     kinds={"pdf"},
-    code_version=code_version(),
+    code_version=versions.documents(),
     description=(
         "The annual report for the programme council (`arsrapport-<year>.pdf`, in bokmål, or in nynorsk when "
         "the run's `form` is `nn`): key messages in words first, then projects, reports and grants per pool, "
@@ -137,7 +138,7 @@ def arsrapport(context: dg.AssetExecutionContext, settings: Settings) -> dg.Mate
     deps=[dg.AssetKey(["marts", "mart_prosjekt_aar"]), dg.AssetKey(["marts", "mart_indikator_aar"])],
     owners=[OWNER],
     kinds={"pdf"},
-    code_version=code_version(),
+    code_version=versions.documents(),
     description=(
         "One follow-up letter per active project (`brev/<prosjektnummer>.pdf`), in the lead municipality's "
         "language form (nynorsk to a nynorsk municipality, bokmål otherwise): receipt of the report or a "

@@ -1,0 +1,68 @@
+-- arsrapport__totalar_stemmer_med_lageret — grain: one pool in the year, and the total (pulje null).
+-- The annual report's summary computed again from the register and the submissions, without the
+-- marts or int_prosjekt_aar, so that a fault in the models shows as a difference from what the
+-- report printed. The `reports/arsrapport` asset compares these rows with its rendered context.
+with prosjekt as (
+    -- active in the year: the register says so and a grant letter exists for the year
+    select p.prosjektnummer, cast(p.pulje as integer) as pulje, t.innvilga_kr, t.rapporteringsfrist
+    from ref_prosjekt p
+    join stg_tilskudd t on t.prosjektnummer = p.prosjektnummer and t.aar = $aar
+    where $aar between cast(p.forste_aar as integer) and cast(p.siste_aar as integer)
+),
+godkjend as (
+    -- the submission that counts: accepted and not superseded by a corrected one
+    select prosjektnummer, mottatt_dato, tilskudd_mottatt, forbruk
+    from core_innsendingar
+    where aar = $aar and godkjent and gjeldande
+),
+avvist as (
+    select distinct prosjektnummer
+    from core_innsendingar
+    where aar = $aar and not godkjent and prosjektnummer is not null
+),
+per_prosjekt as (
+    select
+        p.pulje, p.innvilga_kr, g.tilskudd_mottatt, g.forbruk,
+        case
+            when g.prosjektnummer is null and a.prosjektnummer is not null then 'avvist'
+            when g.prosjektnummer is null then 'manglar'
+            -- a file without a received date was still received: it is not counted late
+            when g.mottatt_dato > p.rapporteringsfrist then 'for_seint'
+            else 'i_tide'
+        end as rapportstatus,
+        -- unspent only where both what was received and what was spent are reported
+        case when g.tilskudd_mottatt is not null and g.forbruk is not null
+             then greatest(g.tilskudd_mottatt - g.forbruk, 0) else 0 end as ubrukt
+    from prosjekt p
+    left join godkjend g using (prosjektnummer)
+    left join avvist a using (prosjektnummer)
+),
+tal as (
+    select
+        pulje,
+        count(*)                                              as prosjekt,
+        count(*) filter (where rapportstatus = 'i_tide')      as rapportar_i_tide,
+        count(*) filter (where rapportstatus = 'for_seint')   as rapportar_for_seint,
+        count(*) filter (where rapportstatus = 'manglar')     as rapportar_manglar,
+        count(*) filter (where rapportstatus = 'avvist')      as rapportar_avviste,
+        sum(innvilga_kr)                                      as innvilga_kr,
+        coalesce(sum(tilskudd_mottatt), 0)                    as utbetalt_kr,
+        coalesce(sum(forbruk), 0)                             as forbruk_kr,
+        coalesce(sum(ubrukt), 0)                              as ubrukt_kr
+    from per_prosjekt
+    group by grouping sets ((pulje), ())
+),
+kommunar as (
+    -- every municipality taking part, lead or not; one in both pools counts once in the total
+    select p.pulje, count(distinct pk.kommunenummer) as kommunar
+    from prosjekt p
+    join ref_prosjekt_kommuner pk using (prosjektnummer)
+    group by grouping sets ((p.pulje), ())
+),
+final as (
+    select t.pulje, t.prosjekt, coalesce(k.kommunar, 0) as kommunar, t.* exclude (pulje, prosjekt)
+    from tal t
+    left join kommunar k on k.pulje is not distinct from t.pulje
+)
+select * from final
+order by pulje nulls last

@@ -1,0 +1,46 @@
+-- int_prosjekt_aar — grain: one project in one year it is active (forste_aar..siste_aar)
+with aktive as (
+    select p.*, t.aar, t.innvilga_kr, t.rapporteringsfrist, t.eksempeldata
+    from stg_prosjekt p
+    join stg_tilskudd t using (prosjektnummer)
+    where t.aar between p.forste_aar and p.siste_aar
+),
+avviste as (
+    -- a project whose only submissions were rejected has sent something, just not usable
+    select distinct aar, prosjektnummer
+    from core_innsendingar
+    where not godkjent and prosjektnummer is not null
+),
+neste_aar as (
+    select prosjektnummer, aar - 1 as aar, innvilga_kr as neste_aar_innvilga_kr
+    from stg_tilskudd
+),
+final as (
+    select
+        a.aar, a.prosjektnummer, a.prosjektnavn, a.pulje, a.nettverk_id, a.nettverk, a.nettverksleiar,
+        a.tema, a.kommunenummer, a.kommune, a.malform, a.kommunar, a.kommunenummer_alle, a.forste_aar, a.siste_aar,
+        a.siste_aar = a.aar                                            as avsluttar_i_aar,
+        a.innvilga_kr, a.rapporteringsfrist, a.eksempeldata,
+        n.neste_aar_innvilga_kr,
+        s.innsending_id, s.filnavn, s.sha256, s.mottatt_dato, s.format, s.skjemaform,
+        case
+            when s.innsending_id is not null and s.mottatt_dato > a.rapporteringsfrist then 'for_seint'
+            when s.innsending_id is not null then 'i_tide'
+            when r.prosjektnummer is not null then 'avvist'
+            else 'manglar'
+        end                                                            as rapportstatus,
+        s.status, s.prosjektleder                                      as prosjektleiar, s.epost,
+        s.folkevalgte_med, s.administrasjon_med, s.tillitsvalgte_med,
+        coalesce(s.folkevalgte_med and s.administrasjon_med and s.tillitsvalgte_med, false) as alle_tre_partar,
+        s.temadag_dato, s.samlinger_deltatt,
+        s.tilskudd_mottatt                                             as utbetalt_kr,
+        s.forbruk                                                      as forbruk_kr,
+        s.egeninnsats                                                  as egeninnsats_kr,
+        greatest(s.tilskudd_mottatt - s.forbruk, 0)                    as ubrukt_kr,
+        s.hovedfunn, s.godt_eksempel
+    from aktive a
+    left join stg_innsendingar s on s.aar = a.aar and s.prosjektnummer = a.prosjektnummer
+    left join avviste r on r.aar = a.aar and r.prosjektnummer = a.prosjektnummer
+    left join neste_aar n on n.aar = a.aar and n.prosjektnummer = a.prosjektnummer
+)
+select * from final

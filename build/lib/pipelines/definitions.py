@@ -1,0 +1,28 @@
+"""The samanom code location: the yearly cycle from inbox to letters, as Dagster assets."""
+
+import dagster as dg
+
+from pipelines.assets.ingest import innkomne_filer, innsendingar, validerte_innsendingar
+from pipelines.assets.marts import mart_assets, prosjekt_aar
+from pipelines.assets.register import register_assets
+from pipelines.assets.reports import arsrapport, oppfolgingsbrev
+from pipelines.resources import Settings
+from pipelines.sensors import aarleg_koeyring, aarskoeyring, innboks_sensor
+
+yearly_assets = [innkomne_filer, innsendingar, validerte_innsendingar, prosjekt_aar, *mart_assets,
+                 arsrapport, oppfolgingsbrev]
+
+# One run writes the DuckDB file at a time (DuckDB allows one writer): steps run in one process,
+# and the letters are rendered in a process pool inside their asset.
+defs = dg.Definitions(
+    assets=[*register_assets, *yearly_assets],
+    jobs=[aarskoeyring],
+    sensors=[innboks_sensor],
+    schedules=[aarleg_koeyring],
+    resources={"settings": Settings(inbox=dg.EnvVar("SAMANOM_INBOX").get_value(Settings().inbox),
+                                    out=dg.EnvVar("SAMANOM_OUT").get_value(Settings().out),
+                                    rapportdato=dg.EnvVar("SAMANOM_RAPPORTDATO").get_value("") or "",
+                                    status=dg.EnvVar("SAMANOM_STATUS").get_value("utkast") or "utkast",
+                                    form=dg.EnvVar("SAMANOM_FORM").get_value("nb") or "nb")},
+    executor=dg.in_process_executor,
+)

@@ -1,0 +1,106 @@
+"""Operating the pipeline: a sensor on the inbox and a yearly schedule after the reporting deadline.
+
+Both start the same job: the year's partition of every yearly asset (landing → reading → warehouse →
+marts → reports). The register is not in the job (it is not partitioned); load it once with
+`samanom run` or from the UI before turning the sensor on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines import landing
+from pipelines.partitions import years
+from pipelines.resources import DEFAULT_INBOX
+
+YEARLY_GROUPS = ("landing", "reading", "warehouse", "marts", "reports")
+
+aarskoeyring = dg.define_asset_job(
+    name="aarskoeyring",
+    selection=dg.AssetSelection.groups(*YEARLY_GROUPS),
+    partitions_def=years,
+    description="One reporting year through the whole cycle: the year's partition of every yearly asset, "
+                "from the files in the inbox to the annual report and the letters.",
+)
+
+
+def _inbox() -> Path:
+    """Read at evaluation time, so `samanom ui --inbox DIR` and tests can point the sensor elsewhere."""
+    return Path(os.environ.get("SAMANOM_INBOX") or DEFAULT_INBOX)
+
+
+def inbox_fingerprints(inbox: Path) -> dict[str, str]:
+    """`{"<year>/<file>": sha256}` for every file in the year folders of the inbox (content, not file times,
+    since file times do not survive a copy or a clone)."""
+    found: dict[str, str] = {}
+    for year in years.get_partition_keys():
+        for path in landing.inbox_files(inbox / year):
+            found[path.relative_to(inbox).as_posix()] = landing.sha256_of(path)
+    return found
+
+
+def _year_of(relpath: str) -> str:
+    return relpath.split("/", 1)[0]
+
+
+def year_fingerprint(fingerprints: dict[str, str], year: str) -> str:
+    """One hash over a year's files (names and contents); empty string for a year without files."""
+    items = sorted((p, h) for p, h in fingerprints.items() if _year_of(p) == year)
+    if not items:
+        return ""
+    return hashlib.sha256("\n".join(f"{p}\t{h}" for p, h in items).encode()).hexdigest()[:16]
+
+
+@dg.sensor(
+    name="innboks_sensor",
+    target=aarskoeyring,
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.STOPPED,
+    description="Watches the inbox (one folder per year). When a file arrives, changes or is removed, it "
+                "requests a run of that year's partition. The cursor holds each file's SHA-256, so the same "
+                "files never start a second run.",
+)
+def innboks_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
+    before: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
+    now = inbox_fingerprints(_inbox())
+    requests = []
+    for year in years.get_partition_keys():
+        old, new = year_fingerprint(before, year), year_fingerprint(now, year)
+        if old == new:
+            continue
+        changed = sorted(p for p in set(before) | set(now)
+                         if _year_of(p) == year and before.get(p) != now.get(p))
+        # The key names the year's files now *and* what they replace: files reverted to an earlier
+        # version still start a run, while evaluating the same change twice does not.
+        requests.append(dg.RunRequest(
+            run_key=f"{year}-{new or 'tom'}-{old or 'ny'}",
+            partition_key=year,
+            tags={"samanom/aar": year, "samanom/kjelde": "innboks_sensor"},
+        ))
+        context.log.info(f"{year}: {len(changed)} nye, endra eller fjerna filer: {', '.join(changed[:20])}")
+    if not requests:
+        return dg.SensorResult(skip_reason=dg.SkipReason("Ingen nye eller endra filer i innboksen."),
+                               cursor=json.dumps(now, sort_keys=True))
+    return dg.SensorResult(run_requests=requests, cursor=json.dumps(now, sort_keys=True))
+
+
+@dg.schedule(
+    name="aarleg_koeyring",
+    target=aarskoeyring,
+    cron_schedule="0 6 1 2 *",
+    execution_timezone="Europe/Oslo",
+    default_status=dg.DefaultScheduleStatus.STOPPED,
+    description="On 1 February, the day after the reporting deadline (31 January), runs the year just "
+                "reported. Off by default: the secretariat turns it on in the UI.",
+)
+def aarleg_koeyring(context: dg.ScheduleEvaluationContext):
+    year = str(context.scheduled_execution_time.year - 1)
+    if year not in years.get_partition_keys():
+        return dg.SkipReason(f"{year} is not a reporting year of the programme.")
+    return dg.RunRequest(run_key=f"frist-{year}", partition_key=year,
+                         tags={"samanom/aar": year, "samanom/kjelde": "aarleg_koeyring"})

@@ -1,0 +1,1 @@
+"""Pandera models and the reporting form's contract (keys, labels, rules)."""

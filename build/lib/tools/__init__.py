@@ -1,0 +1,1 @@
+"""Tools beside the pipeline: the blank reporting form writer and the sample inbox generator."""
