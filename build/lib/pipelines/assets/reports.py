@@ -84,10 +84,14 @@ def totals_against_warehouse(con, ctx: dict, year: int) -> dg.AssetCheckResult:
     code_version=versions.documents(),
     description=(
         "The annual report for the programme council (`arsrapport-<year>.pdf`, in bokmål, or in nynorsk when "
-        "the run's `form` is `nn`): projects, reports, grants, networks, each theme's indicators as "
-        "development against each project's own baseline "
-        "(never a ranking), measures and risks, good examples, economy, data quality, and an appendix of "
-        "every source file with its SHA-256. Built from the marts only. PDF/A-2a, tagged."
+        "the run's `form` is `nn`): key messages in words first, then projects, reports and grants per pool, "
+        "projects by status (and in 2015 the whole programme period), networks (with a row for projects "
+        "without one and totals), each theme with the projects' quoted main findings, good examples and "
+        "development against each project's own baseline (never a ranking), trends from 2012, measures and a "
+        "risk summary, economy and data quality. Lists longer than a page become counts per pool or network. "
+        "The auditors' material is a document of its own, `arsrapport-<year>-vedlegg.pdf` (run identity, code "
+        "version, every source file with its SHA-256), with the file list also as `arsrapport-<year>-filer.csv`. "
+        "Built from the marts only. PDF/A-2a, tagged."
     ),
     check_specs=[dg.AssetCheckSpec(
         TOTALS_CHECK, asset=["reports", "arsrapport"], blocking=False,
@@ -97,16 +101,29 @@ def totals_against_warehouse(con, ctx: dict, year: int) -> dg.AssetCheckResult:
 )
 def arsrapport(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
     year = int(context.partition_key)
+    names = report_context.report_files(year)
     with settings.connect(read_only=True) as con:
-        ctx = report_context.annual_report(con, year, _base(con, settings, year, settings.form))
+        base = _base(con, settings, year, settings.form)
+        ctx = report_context.annual_report(con, year, base)
+        appendix = report_context.appendix(con, year, base)
         check = totals_against_warehouse(con, ctx, year)
-    out = settings.year_dir(year) / f"arsrapport-{year}.pdf"
-    info = rendering.render_pdf("arsrapport.html.j2", ctx, settings.form, out, cache=settings.cache_dir / "pdf")
+    folder = settings.year_dir(year)
+    out = folder / names["rapport_fil"]
+    # the report and its appendix for the auditors (run identity, every file with its SHA-256), and the
+    # file list as CSV beside them
+    info, appendix_info = rendering.render_many(
+        [("arsrapport.html.j2", ctx, settings.form, out),
+         ("arsrapport_vedlegg.html.j2", appendix, settings.form, folder / names["vedlegg_fil"])],
+        processes=1, cache=settings.cache_dir / "pdf")
+    report_context.file_list(appendix["filer"]).to_csv(folder / names["vedlegg_csv"], index=False,
+                                                       encoding="utf-8")
     totals = pd.DataFrame([*ctx["pulje"], {"pulje": "totalt", **ctx["pulje_totalt"]}],
                           columns=["pulje", *SUMMARY_FIGURES])
     return dg.MaterializeResult(metadata={
         "sti": dg.MetadataValue.path(info["path"]),
         "sha256": info["sha256"], "sider": info["pages"], "bytes": info["bytes"],
+        "vedlegg": dg.MetadataValue.path(appendix_info["path"]), "vedlegg_sha256": appendix_info["sha256"],
+        "vedlegg_sider": appendix_info["pages"],
         "malform": settings.form,
         "kjoeringsnoekkel": ctx["run_id"], "rapportdato": ctx["rapportdato"].isoformat(),
         "eksempeldata": ctx["eksempeldata"],
