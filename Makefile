@@ -7,7 +7,8 @@ STAMP   := $(VENV)/.installed
 .PHONY: setup system demo test bench lock clean
 
 # System libraries WeasyPrint needs (Pango, HarfBuzz's subsetter for fast font embedding),
-# poppler and qpdf to read PDFs back in tests, and Debian's Chromium for the browser test.
+# poppler and qpdf to read PDFs back in tests, Debian's Chromium for the browser test, and LibreOffice Calc
+# (headless, with python3-uno) for the tests that fill the blank form in a real office suite.
 system:
 	@bash scripts/install-system.sh
 

@@ -7,6 +7,7 @@ warehouse keeps them in `core_avvik`, which the follow-up letters quote.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 
 from schemas import form as reporting_form
@@ -63,6 +64,11 @@ RULES: dict[str, tuple[str, str, str]] = {
 }
 
 
+def _one_of(labels: dict[str, tuple[str, str]]) -> tuple[str, str]:
+    words = [[pair[i] for pair in labels.values()] for i in (0, 1)]
+    return tuple(", ".join(w[:-1]) + " eller " + w[-1] for w in words)  # type: ignore[return-value]
+
+
 # What a value should have looked like, by key (bokmål, nynorsk).
 EXPECTED: dict[str, tuple[str, str]] = {
     "tal": ("et tall, for eksempel 8,4", "eit tal, til dømes 8,4"),
@@ -78,8 +84,9 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "prosjektnummer": ("et prosjektnummer som P1-07", "eit prosjektnummer som P1-07"),
     "tema": ("ett eller flere av sykefravær, heltid/deltid, kompetanse og rekruttering, omdømme, innovasjon",
              "eitt eller fleire av sjukefråvær, heiltid/deltid, kompetanse og rekruttering, omdøme, innovasjon"),
-    "status": ("oppstart, gjennomføring, avsluttet eller drift", "oppstart, gjennomføring, avslutta eller drift"),
-    "tiltaksstatus": ("planlagt, pågår, fullført eller avbrutt", "planlagd, i gang, fullført eller avbrote"),
+    # the lists the form offers (its drop-downs), so that a help text never names a term the reader rejects
+    "status": _one_of(reporting_form.STATUS_LABELS),
+    "tiltaksstatus": _one_of(reporting_form.TILTAK_STATUS_LABELS),
     "epost": ("en e-postadresse", "ei e-postadresse"),
     "rekneark": ("et regneark lagret fra Excel eller LibreOffice", "eit rekneark lagra frå Excel eller LibreOffice"),
     "prosent": ("en prosent mellom 0 og 100", "ein prosent mellom 0 og 100"),
@@ -133,7 +140,8 @@ class Issue:
         text = (", ".join(place) + ": " if place else "") + (nn if nynorsk else nb)
         expected = self.expected(form)
         if self.verdi not in (None, ""):
-            text += (f" (fann «{_short(self.verdi)}»" if nynorsk else f" (fant «{_short(self.verdi)}»")
+            found = _short(shown_value(self.verdi, form))
+            text += (f" (fann «{found}»" if nynorsk else f" (fant «{found}»")
             text += (f", venta {expected})" if nynorsk else f", ventet {expected})") if expected else ")"
         elif expected:
             text += f" ({'venta' if nynorsk else 'ventet'} {expected})"
@@ -148,12 +156,37 @@ class Issue:
 
 
 def field_label(key: str, form: str) -> str:
-    """What the project leader sees in the form, not our internal key."""
+    """What the project leader sees in the form, not our internal key.
+
+    A CSV export's indicator column `<indicator>__<part>` is named by both labels: «Sykefravær, Resultat».
+    """
+    if "__" in key:
+        indicator, part = key.rsplit("__", 1)
+        return f"{indicator_label(indicator, form)}, {field_label(part, form)}"
     for item in (*reporting_form.PROSJEKT_FIELDS, *reporting_form.INDIKATOR_COLUMNS, *reporting_form.TILTAK_COLUMNS,
                  *reporting_form.RISIKO_COLUMNS):
         if item.key == key:
             return item.label(form)
     return key
+
+
+def indicator_label(key: str, form: str) -> str:
+    """A standard indicator's label in the form's language; a project's own indicator as the project wrote it."""
+    ind = reporting_form.INDICATOR_BY_KEY.get(key)
+    return ind.label(form) if ind else key
+
+
+def shown_value(value: str, form: str) -> str:
+    """A value as the person saw it: a standard indicator by its label, a date as 23.11.2013."""
+    if value in reporting_form.INDICATOR_BY_KEY:
+        return indicator_label(value, form)
+    m = _ISO_DATE.fullmatch(value)
+    if m:
+        return f"{m['d']}.{m['m']}.{m['y']}" + (m["rest"] or "")
+    return value
+
+
+_ISO_DATE = re.compile(r"(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?P<rest> \d{2}:\d{2}(:\d{2})?)?")
 
 
 def _short(value: str, limit: int = 60) -> str:

@@ -10,6 +10,7 @@ an `Issue`, never an exception.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import zipfile
 from collections.abc import Iterable
@@ -157,9 +158,10 @@ def cell_text(value: object) -> str | None:
 
 
 def percent_text(value: object) -> str | None:
-    """An Excel percentage cell holds 0.084 and shows 8,4 %: keep what it shows."""
+    """An Excel percentage cell holds 0.084 and shows 8,4 %: keep what it shows, with the decimal comma
+    a Norwegian office suite shows, so that a message quotes the value as the person saw it (0.35 → «35 %»)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return f"{round(float(value) * 100, 8):g} %"
+        return f"{round(float(value) * 100, 8):g} %".replace(".", ",")
     return cell_text(value)
 
 
@@ -221,15 +223,20 @@ def read_workbook(path: Path, fmt: str) -> ReadResult:
         nn_votes += form.normalise_label(ind_sheet) == form.normalise_label(form.SHEET_INDIKATORER[1])
         sub.indikatorer = _table(wb, path, fmt, ind_sheet, form.INDIKATOR_COLUMNS, sub.issues, percent_aware=True)
     else:
-        sub.issues.append(Issue("ark_mangler", ark=form.SHEET_INDIKATORER[0], forventa="arket «Indikatorer»"))
+        sub.issues.append(Issue("ark_mangler", ark=form.SHEET_INDIKATORER[0]))
     for names, columns, target in ((form.SHEET_TILTAK, form.TILTAK_COLUMNS, "tiltak"),
                                    (form.SHEET_RISIKO, form.RISIKO_COLUMNS, "risiko")):
         name = find(names)
         if name is None:
-            sub.issues.append(Issue("ark_mangler", ark=names[0], forventa=f"arket «{names[0]}»"))
+            sub.issues.append(Issue("ark_mangler", ark=names[0]))
             continue
         setattr(sub, target, _table(wb, path, fmt, name, columns, sub.issues))
     sub.skjemaform = "nn" if nn_votes > nb_votes else "nb"
+    # a missing sheet is named as the form of the rest of the workbook names it
+    fi = form.FORMS.index(sub.skjemaform)
+    names = {n[0]: n[fi] for n in (form.SHEET_INDIKATORER, form.SHEET_TILTAK, form.SHEET_RISIKO)}
+    sub.issues = [dataclasses.replace(i, ark=names.get(i.ark, i.ark)) if i.regel == "ark_mangler" else i
+                  for i in sub.issues]
     return ReadResult(submissions=[sub])
 
 
@@ -272,10 +279,8 @@ def _table(wb, path: Path, fmt: str, sheet_name: str, columns, issues: list[Issu
     needed = [c.key for c in columns if c.key != "kommentar"]
     missing = [k for k in needed if k not in positions]
     if missing:
-        label = {c.key: c.nb for c in columns}
-        for key in missing:
-            issues.append(Issue("kolonne_mangler", ark=sheet_name, rad=header_at + 1, felt=label[key],
-                                forventa=f"kolonnen «{label[key]}»"))
+        for key in missing:  # the message names the column by its label in the reader's language form
+            issues.append(Issue("kolonne_mangler", ark=sheet_name, rad=header_at + 1, felt=key))
         if first_column in missing:
             return []
     percent_cells = set()
@@ -440,7 +445,7 @@ def read_csv_export(path: Path) -> ReadResult:
     result = ReadResult()
     for required in ("prosjektnummer", "rapporteringsaar"):
         if required not in keys:
-            result.issues.append(Issue("kolonne_mangler", rad=1, felt=required, forventa=f"kolonnen «{required}»"))
+            result.issues.append(Issue("kolonne_mangler", rad=1, felt=required))
     if result.issues:  # without these columns no row can be placed
         result.issues = [Issue(i.regel, rad=1, felt=i.felt, forventa=i.forventa, alvor="avvis_fil")
                          for i in result.issues]

@@ -64,11 +64,13 @@ from pipelines.issues import RULES
 from pipelines.paths import TEMPLATES_DIR
 from schemas.form import (
     INDICATOR_BY_KEY,
+    PERCENT_UNITS,
     STANDARD_INDICATORS,
     THEMES,
     TILTAK_STATUS_LABELS,
     TILTAK_STATUSES,
     UNIT_LABELS,
+    normalise_label,
 )
 
 STYLESHEET = "base.css"
@@ -169,6 +171,16 @@ def format_num(value: Any, form: str, decimals: int = 1, sign: bool = False) -> 
     if text.lstrip("−").strip("0,") == "":  # -0,0 → 0,0
         text = text.lstrip("−+")
     return text
+
+
+def format_indicator_value(value: Any, form: str, unit: Any = None, sign: bool = False) -> str:
+    """An indicator's value in its unit: percentages and points with one decimal (``8,0``), a whole count
+    without (``120``, never ``120,0``), any other count with one (``1,6``)."""
+    if value is None:
+        return DASH
+    measured = normalise_label(unit).rstrip(".") in (*PERCENT_UNITS, "poeng")
+    whole = _decimal(value) == _decimal(value).to_integral_value()
+    return format_num(value, form, 0 if whole and not measured else 1, sign)
 
 
 def format_pct(value: Any, form: str, decimals: int = 1, sign: bool = False) -> str:
@@ -473,6 +485,7 @@ def environment() -> Environment:
     env.filters.update(
         nok=_contextual(format_nok),
         num=_contextual(format_num),
+        indikatorverdi=_contextual(format_indicator_value),
         pct=_contextual(format_pct),
         andel=_contextual(format_share),
         dato=_contextual(format_dato),

@@ -21,6 +21,11 @@ from schemas.submission import SCHEMAS
 
 IDENTITY_FIELDS = ("prosjektnummer", "kommunenummer", "rapporteringsaar")
 TABLES = ("indikatorer", "tiltak", "risiko")
+VALUE_PARTS = ("utgangspunkt", "utgangsaar", "maal", "maalaar", "resultat")
+# Rules that reject a value: it stays in `raw_*` and in the issue, and is empty in the typed tables, so that
+# no `core_*` table or mart holds it as if accepted.
+VALUE_REJECTING = ("verdi_utenfor_omrade",)
+_HELPER_COLUMNS = ("min", "maks", "_prosent", "_tekst")
 
 
 @dataclass
@@ -51,14 +56,15 @@ def validate_year(year: int, raw: dict[str, pd.DataFrame], register: dict[str, p
     prosjekt = subs.merge(prosjekt.drop(columns=["ark", "rad"]), on="innsending_id", how="left")
 
     rejected = {sid for sid, i in issues if i.alvorsgrad == REJECT_FILE} | set(rejected_when_read)
-    rejected_rows = {(sid, i.ark, i.rad) for sid, i in issues if i.alvorsgrad == REJECT_ROW and i.ark}
+    # a rejected row of a sheet's table; a CSV line's rejected value rejects that value only, not the line
+    rejected_rows = {(sid, i.ark, i.rad) for sid, i in issues if i.alvorsgrad == REJECT_ROW and isinstance(i.ark, str)}
     prosjekt["godkjent"] = ~prosjekt["innsending_id"].isin(rejected)
     for name in TABLES:
         t = tables[name]
         keep = t["innsending_id"].isin(prosjekt.loc[prosjekt["godkjent"], "innsending_id"])
         keep &= ~pd.Series([(a, b, c) in rejected_rows for a, b, c in zip(t["innsending_id"], t["ark"], t["rad"])],
                            index=t.index, dtype=bool)
-        tables[name] = t[keep].drop(columns=[c for c in ("min", "maks") if c in t.columns]).reset_index(drop=True)
+        tables[name] = t[keep].drop(columns=[c for c in _HELPER_COLUMNS if c in t.columns]).reset_index(drop=True)
     prosjekt = _supersede(prosjekt)
     return Validated(prosjekt, tables["indikatorer"], tables["tiltak"], tables["risiko"], issues, checks)
 
@@ -79,7 +85,8 @@ def _parse(text, parser, sid, ark, rad, felt, issues, **kwargs):
     try:
         return parser(str(text), **kwargs)
     except ValueError as exc:
-        issues.append((sid, Issue("ugyldig_verdi", ark=ark, rad=_int(rad), felt=felt, verdi=str(text),
+        issues.append((sid, Issue("ugyldig_verdi", ark=None if _isna(ark) else ark, rad=_int(rad), felt=felt,
+                                  verdi=str(text),
                                   forventa=exc.args[0] if exc.args else None)))
         return None
 
@@ -106,6 +113,7 @@ def _type_prosjekt(subs: pd.DataFrame, felt: pd.DataFrame, issues) -> pd.DataFra
                 places[f.felt] = (f.verdi, f.ark, f.rad)
         for fdef in form.PROSJEKT_FIELDS:
             text, ark, rad = places.get(fdef.key, (None, None, None))
+            ark = None if ark is None or _isna(ark) else ark  # a CSV line has no sheet (NaN when read back)
             record[fdef.key] = _parse(text, values.PARSERS[fdef.kind], sub.innsending_id, ark, rad, fdef.key, issues)
             record[f"_plass_{fdef.key}"] = (ark, _int(rad))
         if record.get("hovedfunn") or record.get("godt_eksempel"):
@@ -127,21 +135,29 @@ def _type_indikatorer(raw: pd.DataFrame, issues) -> pd.DataFrame:
         label = _clean(r.indikator)
         key = values.indicator_key(label) if label else None
         ind = form.INDICATOR_BY_KEY.get(key)
-        percent = bool(ind and ind.is_percent)
+        unit = ind.unit if ind else _clean(r.enhet)
+        # a percentage is one whether the indicator is standard or the project's own with the unit «%»
+        percent = ind.is_percent if ind else values.is_percent_unit(unit)
+
+        def felt(part: str) -> str:
+            # a CSV row holds every indicator on one line: name the column, whose label names the indicator
+            return part if not _isna(ark) else f"{key or label}__{part}"
+
         rows.append({
             "innsending_id": sid, "ark": ark, "rad": rad,
-            "indikator": key or label, "standard": ind is not None,
-            "enhet": ind.unit if ind else (_clean(r.enhet)),
-            **{part: _parse(getattr(r, part), values.parse_number, sid, ark, rad, part, issues, percent=percent)
+            "indikator": key or label, "standard": ind is not None, "enhet": unit,
+            **{part: _parse(getattr(r, part), values.parse_number, sid, ark, rad, felt(part), issues,
+                            percent=percent)
                for part in ("utgangspunkt", "maal", "resultat")},
-            **{part: _parse(getattr(r, part), values.parse_year, sid, ark, rad, part, issues)
+            **{part: _parse(getattr(r, part), values.parse_year, sid, ark, rad, felt(part), issues)
                for part in ("utgangsaar", "maalaar")},
             "kommentar": _clean(r.kommentar),
             "min": ind.low if ind else None, "maks": ind.high if ind else None,
+            "_prosent": percent, "_tekst": {"indikator": label, **{p: _clean(getattr(r, p)) for p in VALUE_PARTS}},
         })
     return pd.DataFrame(rows, columns=["innsending_id", "ark", "rad", "indikator", "standard", "enhet",
                                        "utgangspunkt", "maal", "resultat", "utgangsaar", "maalaar", "kommentar",
-                                       "min", "maks"])
+                                       "min", "maks", "_prosent", "_tekst"])
 
 
 def _type_tiltak(raw: pd.DataFrame, issues) -> pd.DataFrame:
@@ -199,13 +215,19 @@ def _run_schema(name: str, df: pd.DataFrame, issues) -> tuple[pd.DataFrame, int]
         row = df.loc[int(idx)]
         ark, rad = _place(row, felt)
         value = row.get(felt)
+        shown = None if value is None or _isna(value) else _show(value, percent=bool(row.get("_prosent")))
+        if isinstance(row.get("_tekst"), dict) and row["_tekst"].get(felt):
+            shown = row["_tekst"][felt]  # the indicator's label or the value as the person wrote it
         if expected == "indikator_omrade":
             hi = "" if pd.isna(row["maks"]) else f" og {row['maks']:g}"
-            expected = f"{row['min']:g}{hi}" if hi else f"minst {row['min']:g}"
+            expected = f"mellom {row['min']:g}{hi}" if hi else f"minst {row['min']:g}"
         alvor = REJECT_FILE if name == "prosjekt" and felt in IDENTITY_FIELDS else None
-        issues.append((row["innsending_id"], Issue(
-            regel, ark=ark, rad=rad, felt=felt, verdi=None if value is None or _isna(value) else _show(value),
-            forventa=expected, alvor=alvor)))
+        if name == "indikatorer" and _isna(row["ark"]) and felt in VALUE_PARTS:
+            felt = f"{row['indikator']}__{felt}"  # a CSV line: the column names the indicator
+        issues.append((row["innsending_id"], Issue(regel, ark=ark, rad=rad, felt=felt, verdi=shown,
+                                                   forventa=expected, alvor=alvor)))
+        if regel in VALUE_REJECTING:
+            validated.loc[int(idx), felt.rsplit("__", 1)[-1]] = pd.NA
     return validated, len(seen)
 
 
@@ -216,9 +238,11 @@ def _isna(value) -> bool:
         return False
 
 
-def _show(value) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+def _show(value, percent: bool = False) -> str:
+    """A typed value as a Norwegian reader sees it: decimal comma, «%» on a percentage."""
+    if isinstance(value, float):
+        text = str(int(value)) if value.is_integer() else f"{value:g}".replace(".", ",")
+        return f"{text} %" if percent else text
     return str(value)
 
 
@@ -226,7 +250,8 @@ def _place(row: pd.Series, felt: str) -> tuple[str | None, int | None]:
     plass = row.get(f"_plass_{felt}")
     if isinstance(plass, tuple):
         return plass
-    return row.get("ark"), _int(row.get("rad"))
+    ark = row.get("ark")
+    return (None if ark is None or _isna(ark) else ark), _int(row.get("rad"))
 
 
 # --- register ------------------------------------------------------------------

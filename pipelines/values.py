@@ -139,6 +139,11 @@ def parse_email(text: str) -> str:
     return s
 
 
+def is_percent_unit(unit: object) -> bool:
+    """Whether a project's own indicator is measured in per cent, by the unit it wrote (`%`, `prosent`, `pst`)."""
+    return form.normalise_label(unit).rstrip(".") in form.PERCENT_UNITS
+
+
 _INDICATOR_INDEX = {form.normalise_label(label): ind.key
                     for ind in form.STANDARD_INDICATORS for label in (ind.nb, ind.nn, ind.key)}
 

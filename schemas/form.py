@@ -94,6 +94,9 @@ INDICATOR_BY_KEY = {i.key: i for i in STANDARD_INDICATORS}
 
 # Units as written in the `Enhet`/`Eining` column (nb / nn).
 UNIT_LABELS = {"%": ("%", "%"), "antall": ("antall", "tal"), "poeng": ("poeng", "poeng")}
+# How a project may write «per cent» as the unit of its own indicator (normalised, without a final full stop):
+# such an indicator takes percentages in every written form the standard ones take.
+PERCENT_UNITS = ("%", "prosent", "pst", "prosentdel")
 
 # Themes: canonical key -> (nb, nn). Input accepts either spelling.
 THEMES: dict[str, tuple[str, str]] = {
@@ -157,7 +160,7 @@ RISIKO_COLUMNS = (
 
 # Measure status: canonical key -> accepted spellings.
 TILTAK_STATUSES: dict[str, tuple[str, ...]] = {
-    "planlagt": ("planlagt",),
+    "planlagt": ("planlagt", "planlagd"),  # nynorsk writes both
     "pagar": ("pågår", "i gang"),
     "fullfort": ("fullført",),
     "avbrutt": ("avbrutt", "avbrote"),

@@ -2,7 +2,10 @@
 # Installs the Debian packages samanom needs, only those that are missing.
 set -euo pipefail
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-dejavu-core
-          poppler-utils qpdf chromium)
+          poppler-utils qpdf chromium
+          # LibreOffice Calc headless and its Python bridge (Debian's python3), for the tests that fill the form
+          # in a real office suite (tests/test_libreoffice.py)
+          libreoffice-calc-nogui python3-uno)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -4,6 +4,7 @@ checkout, it loads the code location with every mart."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -13,6 +14,9 @@ from pathlib import Path
 import pytest
 
 from pipelines import paths
+
+SOURCES = ("pyproject.toml", "setup.py", "README.md", "pipelines", "schemas", "tools", "sql", "report_templates",
+           "data/reference")
 
 CHECK = """
 import json, pipelines, pipelines.paths as p
@@ -26,8 +30,18 @@ print(json.dumps({"package": pipelines.__file__, "root": str(p.ROOT), "marts": m
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory) -> tuple[Path, Path]:
     where = tmp_path_factory.mktemp("wheel")
+    # built from a copy: setuptools writes build/ beside the sources, and stale copies there would
+    # end up in the next wheel
+    source = where / "source"
+    for name in SOURCES:
+        src, dst = paths.CHECKOUT / name, source / name
+        if src.is_dir():
+            shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dst)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                    "--wheel-dir", str(where), str(paths.CHECKOUT)], check=True, cwd=where, capture_output=True)
+                    "--wheel-dir", str(where), str(source)], check=True, cwd=where, capture_output=True)
     wheel = next(where.glob("samanom-*.whl"))
     env_dir = where / "venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)

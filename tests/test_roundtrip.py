@@ -218,7 +218,7 @@ def test_xls_percentage_cell(tmp_path):
     values = {**_fixed_values(), "tema": ["sykefravaer"]}
     p = write_workbook(tmp_path / "pct.xls", form_sheets("nb", values, inds, [], []), [("Indikatorer", 1, 6)])
     sub = reading.read_file(p, landing.sniff_format(p)).submissions[0]
-    assert sub.indikatorer[0]["resultat"] == "8.4 %"
+    assert sub.indikatorer[0]["resultat"] == "8,4 %"
 
 
 def _fixed_values() -> dict:

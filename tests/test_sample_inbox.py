@@ -19,7 +19,7 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
-from tools.form_writer import form_sheets, render_workbook, write_blank_form
+from tools.form_writer import GUIDANCE_SHEET, form_sheets, render_workbook, write_blank_form
 from tools.sample_inbox import DEFECT_RULES, UNKNOWN_PROJECT, generate_inbox, load_register
 from schemas import form as F
 
@@ -261,9 +261,12 @@ def test_blank_form_labels(tmp_path, form):
     path = write_blank_form(2014, form, tmp_path / f"skjema_{form}.xlsx")
     wb = CalamineWorkbook.from_path(str(path))
     names = wb.sheet_names
-    assert names[:4] == ["Prosjekt", F.SHEET_INDIKATORER[F.FORMS.index(form)], "Tiltak", "Risiko"]
+    # the instructions come first, so they are what a person sees on opening the form
+    assert names == [GUIDANCE_SHEET[F.FORMS.index(form)], "Prosjekt", F.SHEET_INDIKATORER[F.FORMS.index(form)],
+                     "Tiltak", "Risiko"]
+    names = names[1:]
     rows = wb.get_sheet_by_name("Prosjekt").to_python()
-    assert [r[0] for r in rows] == [f.label(form) for f in F.PROSJEKT_FIELDS]
+    assert [r[0] for r in rows[:len(F.PROSJEKT_FIELDS)]] == [f.label(form) for f in F.PROSJEKT_FIELDS]
     year_row = next(r for r in rows if r[0] == F.FIELD_BY_KEY["rapporteringsaar"].label(form))
     assert year_row[1] == 2014
     ind = wb.get_sheet_by_name(names[1]).to_python()

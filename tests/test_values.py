@@ -252,3 +252,114 @@ def test_every_parser_reason_is_an_expected_key():
             values.PARSERS[kind](probe)
         reasons.add(err.value.args[0])
     assert reasons <= set(EXPECTED)
+
+
+# --- the terms the form offers, and the messages a project leader reads ----------------------------
+
+def test_every_term_a_help_text_names_is_read():
+    """A help or error text («ventet …») never names a term the reader rejects, in either language form."""
+    from schemas import form
+
+    for key, parser in (("status", values.parse_status), ("tiltaksstatus", values.parse_measure_status)):
+        for text in EXPECTED[key]:
+            for term in text.replace(" eller ", ", ").split(", "):
+                parser(term)
+    for i in (0, 1):
+        for labels in (*form.STATUS_LABELS.values(), *form.TILTAK_STATUS_LABELS.values()):
+            assert values.parse_status(labels[i]) if labels in form.STATUS_LABELS.values() \
+                else values.parse_measure_status(labels[i])
+        for labels in form.THEMES.values():
+            assert values.parse_themes(labels[i])
+    assert values.parse_measure_status("planlagd") == "planlagt"  # nynorsk writes both
+
+
+@pytest.mark.parametrize(("unit", "percent"), [("%", True), (" % ", True), ("prosent", True), ("Pst.", True),
+                                               ("antall", False), ("poeng", False), (None, False), ("", False)])
+def test_own_indicator_percent_unit(unit, percent):
+    assert values.is_percent_unit(unit) is percent
+
+
+def _validate(indikatorer: list[dict], felt: dict | None = None):
+    import pandas as pd
+
+    from pipelines import reading, validation
+    from tests.test_roundtrip import register
+
+    sub = reading.RawSubmission(kjelde_rad=None, skjemaform="nb")
+    identity = {"prosjektnummer": "P1-01", "kommunenummer": "1426", "kommune": "Luster", "rapporteringsaar": "2013"}
+    sub.fields = {k: (v, "Prosjekt", r) for r, (k, v) in enumerate({**identity, **(felt or {})}.items(), start=1)}
+    sub.indikatorer = [{"ark": "Indikatorer", "rad": r, "kommentar": None, "enhet": None, **row}
+                       for r, row in enumerate(indikatorer, start=2)]
+    f = type("F", (), {"sha256": "a" * 64, "filnavn": "f.xlsx", "format": "xlsx", "mottatt_dato": date(2014, 1, 2)})
+    return validation.validate_year(2013, reading.raw_frames([(f, reading.ReadResult(submissions=[sub]))]),
+                                    register()), pd
+
+
+def test_own_percent_indicator_takes_every_written_form():
+    """«72 %», a percentage cell (read as «72 %»), 8,4 and 8.4 on a project's own indicator with unit «%»."""
+    v, pd = _validate([{"indikator": "Andel lærlinger", "enhet": "%", "utgangspunkt": "72 %", "maal": "8,4",
+                        "resultat": "8.4"},
+                       {"indikator": "Andel i turnus", "enhet": "prosent", "utgangspunkt": "35 %", "maal": "40 %",
+                        "resultat": "0,5 %"}])
+    assert not [i for _sid, i in v.issues if i.ark == "Indikatorer"]
+    rows = v.indikatorer.set_index("indikator")
+    assert list(rows.loc["Andel lærlinger", ["utgangspunkt", "maal", "resultat"]]) == [72.0, 8.4, 8.4]
+    assert list(rows.loc["Andel i turnus", ["utgangspunkt", "maal", "resultat"]]) == [35.0, 40.0, 0.5]
+    # an own indicator counted in another unit still takes no percent sign
+    v, _ = _validate([{"indikator": "Lærlinger", "enhet": "antall", "resultat": "72 %"}])
+    (issue,) = [i for _sid, i in v.issues if i.ark == "Indikatorer"]
+    assert issue.forventa == "tal_utan_prosent" and "«72 %»" in issue.message("nb")
+
+
+def test_duplicate_indicator_message_quotes_the_label_as_written():
+    v, _ = _validate([{"indikator": "Sjukefråvær", "resultat": "8,4"}, {"indikator": "sjukefråvær", "resultat": "8,1"}])
+    (issue,) = [i for _sid, i in v.issues if i.regel == "indikator_duplikat"]
+    assert "sykefravaer_pst" not in issue.message("nn") and "«sjukefråvær»" in issue.message("nn")
+
+
+def test_out_of_range_message_quotes_the_value_as_seen_and_names_the_field():
+    v, _ = _validate([{"indikator": "Sykefravær", "resultat": "112 %"}],
+                     {"egeninnsats": "-95500", "samlinger_deltatt": "5"})
+    msgs = {i.felt: i.message("nb") for _sid, i in v.issues if i.regel == "verdi_utenfor_omrade"}
+    assert "«112 %»" in msgs["resultat"] and "mellom 0 og 100" in msgs["resultat"]
+    assert "«Egeninnsats (kr)»" in msgs["egeninnsats"] and "«Nettverkssamlinger deltatt»" in msgs["samlinger_deltatt"]
+    sub = v.innsendingar.iloc[0]
+    assert pd_isna(sub["egeninnsats"]) and pd_isna(sub["samlinger_deltatt"])
+    assert v.indikatorer.empty  # the workbook row with a value out of range is rejected whole
+
+
+def pd_isna(value) -> bool:
+    import pandas as pd
+
+    return bool(pd.isna(value))
+
+
+def test_a_date_is_quoted_as_a_norwegian_reads_it():
+    from pipelines.issues import Issue
+
+    issue = Issue("ugyldig_verdi", ark="Indikatorer", rad=2, felt="resultat", verdi="2026-04-08", forventa="tal")
+    assert "(fant «08.04.2026», ventet et tall" in issue.message("nb")
+    assert "(fann «08.04.2026», venta eit tal" in issue.message("nn")
+
+
+def test_whole_counts_print_without_decimals():
+    from pipelines.rendering import format_indicator_value as show
+
+    assert show(120.0, "nb", "antall") == "120" and show(1.6, "nb", "antall") == "1,6"
+    assert show(8.0, "nb", "%") == "8,0" and show(4.0, "nn", "poeng") == "4,0"
+    assert show(12.0, "nb", "Antall lærlinger") == "12" and show(-8.0, "nb", "stk", sign=True) == "−8"
+
+
+def test_missing_sheet_and_column_are_named_in_the_form_s_language(tmp_path):
+    from pipelines import landing, reading
+    from tools.form_writer import form_sheets, write_workbook
+
+    sheets = form_sheets("nn", {"prosjektnummer": "P1-01"}, [{"indikator": "sykefravaer_pst", "resultat": 8.4}],
+                         [], [], guidance=False)
+    del sheets["Tiltak"]
+    sheets["Indikatorar"][0][1] = "Noko anna"  # the «Eining» column's header overwritten
+    path = write_workbook(tmp_path / "utan_tiltak.xlsx", sheets)
+    (sub,) = reading.read_file(path, landing.sniff_format(path)).submissions
+    messages = {i.regel: i.message("nn") for i in sub.issues}
+    assert messages["ark_mangler"].startswith("Ark «Tiltak»: arket manglar")
+    assert "feltet «Eining»" in messages["kolonne_mangler"] and "enhet" not in messages["kolonne_mangler"]

@@ -6,14 +6,15 @@ nynorsk); projects return it filled in. This module lays the form out from
 it as .xlsx, .xlsm, .xls or .ods.
 
 Every file is byte-for-byte deterministic: no clock, no random part names.
-The document dates (workbook properties and zip entry times) are derived from
-the data — the latest date in the cells, or a timestamp the caller gives.
+The document date (workbook properties; zip entry times of .ods, while
+XlsxWriter dates every entry 1 January 1980) is derived from the data — the
+latest date in the cells, or a timestamp the caller gives.
 
-The .xlsx/.xlsm writer is a small direct SpreadsheetML writer rather than
-openpyxl: it is about ten times faster (the sample inbox at scale 100 writes
-tens of thousands of workbooks) and lets us fix every byte. .ods is written
-directly too (odfpy's output depends on what the process wrote before), .xls
-with xlwt.
+.xlsx and .xlsm are written with XlsxWriter (the blank form's protection,
+number formats, validations with help texts and print settings, and every
+workbook of the sample inbox); .ods is written directly (odfpy's output
+depends on what the process wrote before), .xls with xlwt. Those two serve the
+sample inbox and carry widths, bold and wrap only.
 """
 
 from __future__ import annotations
@@ -36,32 +37,52 @@ Sheets = dict[str, list[list[Cell]]]
 SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 DEFAULT_TIMESTAMP = dt.datetime(2012, 1, 1, 0, 0, 0)
 GUIDANCE_SHEET = ("Veiledning", "Rettleiing")
-# Rows of the blank tables that carry drop-down lists (xlsx only).
-BLANK_TABLE_ROWS = 200
 
 
 # --------------------------------------------------------------------------- layout
 
 @dataclass(frozen=True)
 class Validation:
-    """A data-validation rule on a range (xlsx only): a drop-down list or a whole-number range."""
+    """A data-validation rule on a range (xlsx only), with its input help and error text in the form's language.
+
+    `kind`: "list" (a drop-down of `options`), "whole" / "decimal" / "date" (between `low` and `high`, or at
+    least `low`), "length" (text of at most `high` characters), "any" (no check, only the input help).
+    """
 
     sqref: str  # e.g. "B10" or "B2:B200"
-    kind: str  # "list" | "whole"
+    kind: str
     options: tuple[str, ...] = ()
-    low: int | None = None
-    high: int | None = None
+    low: int | float | dt.date | None = None
+    high: int | float | dt.date | None = None
+    input_title: str = ""
+    input_message: str = ""
+    error_title: str = ""
+    error_message: str = ""
 
 
 @dataclass(frozen=True)
 class SheetLayout:
-    """Cosmetics of one sheet. Values are never changed by a layout."""
+    """Cosmetics of one sheet. Values are never changed by a layout.
+
+    The blank form also uses what the .xlsx writer alone carries: `inputs` (ranges a person fills in, unlocked
+    and given a number format; required ones filled), `styles` of single cells, row heights, sheet protection
+    and print settings. The .xls and .ods writers (for the sample inbox) use widths, bold and wrap only.
+    """
 
     widths: tuple[float, ...] = ()  # column widths in characters, from column A
     header_rows: int = 0  # bold and frozen rows at the top
     bold_columns: tuple[int, ...] = ()  # 0-based columns shown in bold (e.g. the labels)
     wrap_columns: tuple[int, ...] = ()  # 0-based columns with wrapped text
     validations: tuple[Validation, ...] = ()
+    inputs: tuple[tuple[str, str, bool], ...] = ()  # (range, format kind "in_*", required)
+    column_inputs: tuple[tuple[int, str], ...] = ()  # (col0, kind): the whole column unlocked, for more rows
+    styles: tuple[tuple[tuple[int, int], str], ...] = ()  # ((row0, col0), format kind)
+    row_heights: tuple[tuple[int, float], ...] = ()  # (row0, points)
+    protect: bool = False
+    landscape: bool = False
+    fit_width: bool = False  # print one page wide
+    repeat_rows: int = 0  # rows repeated at the top of every printed page
+    print_title: str = ""
 
 
 def _form_index(form: str) -> int:
@@ -223,35 +244,16 @@ def guidance_lines(form: str, year: int | None) -> list[str]:
 
 
 def form_layouts(form: str, *, blank: bool = False) -> dict[str, SheetLayout]:
-    """Column widths, bold labels and (for the blank form) drop-down lists, by sheet name."""
+    """Column widths and bold labels, by sheet name; with `blank`, everything the blank form carries in .xlsx
+    (input cells, protection, validations with help and error texts, print settings)."""
+    if blank:
+        return _blank_layouts(form)
     names = sheet_names(form)
-    yes_no = ("Ja", "Nei")
-    validations: list[Validation] = []
-    if blank:
-        for r0, f in enumerate(F.PROSJEKT_FIELDS):
-            ref = cell_ref(r0, 1)
-            if f.kind == "yesno":
-                validations.append(Validation(ref, "list", yes_no))
-            elif f.kind == "status":
-                validations.append(Validation(ref, "list", _distinct(v[_form_index(form)]
-                                                                     for v in F.STATUS_LABELS.values())))
-            elif f.kind == "int03":
-                validations.append(Validation(ref, "whole", low=0, high=3))
-            elif f.kind == "year":
-                validations.append(Validation(ref, "whole", low=min(F.YEARS), high=max(F.YEARS)))
-    last = BLANK_TABLE_ROWS
-    tiltak_val: tuple[Validation, ...] = ()
-    risiko_val: tuple[Validation, ...] = ()
-    if blank:
-        tiltak_val = (Validation(f"B2:B{last}", "list",
-                                 _distinct(v[_form_index(form)] for v in F.TILTAK_STATUS_LABELS.values())),)
-        risiko_val = (Validation(f"B2:C{last}", "whole", low=1, high=5),)
     return {
-        names["prosjekt"]: SheetLayout(widths=(34, 60), bold_columns=(0,), wrap_columns=(1,),
-                                       validations=tuple(validations)),
+        names["prosjekt"]: SheetLayout(widths=(34, 60), bold_columns=(0,), wrap_columns=(1,)),
         names["indikatorer"]: SheetLayout(widths=(36, 9, 13, 11, 10, 9, 10, 40), header_rows=1),
-        names["tiltak"]: SheetLayout(widths=(48, 14, 12, 12, 40), header_rows=1, validations=tiltak_val),
-        names["risiko"]: SheetLayout(widths=(44, 14, 12, 48), header_rows=1, validations=risiko_val),
+        names["tiltak"]: SheetLayout(widths=(48, 14, 12, 12, 40), header_rows=1),
+        names["risiko"]: SheetLayout(widths=(44, 14, 12, 48), header_rows=1),
         names["veiledning"]: SheetLayout(widths=(110,), header_rows=1, wrap_columns=(0,)),
     }
 
@@ -264,19 +266,278 @@ def _distinct(items: Iterable[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
+# --------------------------------------------------------------------------- the blank form
+
+# Input help per kind of field (bokmål, nynorsk): shown beside the field (column C) and when the cell is selected.
+HELP: dict[str, tuple[str, str]] = {
+    "prosjektnummer": ("Som i tilskuddsbrevet, for eksempel P1-07.", "Som i tilskotsbrevet, til dømes P1-07."),
+    "kommunenummer": ("Fire sifre, for eksempel 0301: søkerkommunen som leder prosjektet.",
+                      "Fire siffer, til dømes 0301: søkjarkommunen som leier prosjektet."),
+    "text": ("Fritekst.", "Fritekst."),
+    "year": ("Året rapporten gjelder.", "Året rapporten gjeld."),
+    "themes": ("Ett eller flere tema, skilt med semikolon.", "Eitt eller fleire tema, skilde med semikolon."),
+    "status": ("Velg fra listen.", "Vel frå lista."),
+    "email": ("E-postadressen til prosjektlederen.", "E-postadressa til prosjektleiaren."),
+    "yesno": ("Ja eller Nei.", "Ja eller Nei."),
+    "date": ("Dato som 23.11.2013.", "Dato som 23.11.2013."),
+    "int03": ("Antall samlinger, et helt tall fra 0 til 3.", "Tal på samlingar, eit heilt tal frå 0 til 3."),
+    "nok": ("Hele kroner, for eksempel 350000, uten «kr» og «,-».",
+            "Heile kroner, til dømes 350000, utan «kr» og «,-»."),
+    "longtext": ("Høyst 4 000 tegn. Linjeskift med Alt+Enter (Ctrl+Enter i LibreOffice).",
+                 "Høgst 4 000 teikn. Linjeskift med Alt+Enter (Ctrl+Enter i LibreOffice)."),
+}
+# Error texts when a validated cell gets a value outside its rule.
+ERRORS: dict[str, tuple[str, str]] = {
+    "year": ("Skriv et årstall fra {lo} til {hi}.", "Skriv eit årstal frå {lo} til {hi}."),
+    "status": ("Velg en status fra listen.", "Vel ein status frå lista."),
+    "yesno": ("Svar Ja eller Nei.", "Svar Ja eller Nei."),
+    "date": ("Skriv en dato som 23.11.2013. «8.4» blir ikke lest som tall.",
+             "Skriv ein dato som 23.11.2013. «8.4» blir ikkje lese som tal."),
+    "int03": ("Skriv et helt tall fra 0 til 3.", "Skriv eit heilt tal frå 0 til 3."),
+    "nok": ("Skriv et beløp i hele kroner som ikke er negativt, uten «kr» og «,-».",
+            "Skriv eit beløp i heile kroner som ikkje er negativt, utan «kr» og «,-»."),
+    "longtext": ("Teksten kan ha høyst 4 000 tegn.", "Teksten kan ha høgst 4 000 teikn."),
+    "pct": ("Skriv prosenten som 8,4 eller 8,4 %, mellom 0 og 100. Med punktum kan 8.4 bli en dato.",
+            "Skriv prosenten som 8,4 eller 8,4 %, mellom 0 og 100. Med punktum kan 8.4 bli ein dato."),
+    "range": ("Skriv et tall fra {lo} til {hi}.", "Skriv eit tal frå {lo} til {hi}."),
+    "atleast": ("Skriv et tall som ikke er negativt.", "Skriv eit tal som ikkje er negativt."),
+    "scale": ("Skriv et helt tall fra 1 til 5.", "Skriv eit heilt tal frå 1 til 5."),
+    "measure": ("Velg en status fra listen.", "Vel ein status frå lista."),
+}
+TITLES = {"help": ("Slik fyller du ut", "Slik fyller du ut"), "error": ("Verdien passer ikke", "Verdien passar ikkje")}
+_INPUT_KIND = {"kommunenummer": "in_text", "year": "in_int", "date": "in_date", "int03": "in_int", "nok": "in_nok",
+               "longtext": "in_long"}
+DATE_RANGE = (dt.date(2011, 1, 1), dt.date(2017, 12, 31))  # the programme's years, with a margin either side
+YEAR_RANGE = (2000, 2030)  # baseline and target years
+BLANK_TABLE_ROWS = 200  # rows of the tables that are open for input and carry validations
+PRINTED_ROWS = {"indikatorer": 25, "tiltak": 25, "risiko": 20}  # rows drawn as empty boxes in the blank form
+LONGTEXT_ROW_HEIGHT = 150.0
+HELP_WIDTH = 40  # characters: the help column of `Prosjekt`
+
+
+def _pick(pair: tuple[str, str], form: str) -> str:
+    return pair[_form_index(form)]
+
+
+def _rule(sqref: str, kind: str, form: str, help_text: str, error: str = "", **kw) -> Validation:
+    return Validation(sqref, kind, input_title=_pick(TITLES["help"], form), input_message=help_text,
+                      error_title=_pick(TITLES["error"], form) if error else "", error_message=error, **kw)
+
+
+def _field_rule(f: F.Field, ref: str, form: str) -> Validation:
+    i = _form_index(form)
+    help_text = _pick(HELP[f.kind], form)
+    if f.kind == "themes":
+        help_text += " " + "; ".join(labels[i] for labels in F.THEMES.values()) + "."
+    err = ERRORS.get(f.kind)
+    error = _pick(err, form) if err else ""
+    if f.kind == "yesno":
+        return _rule(ref, "list", form, help_text, error, options=("Ja", "Nei"))
+    if f.kind == "status":
+        return _rule(ref, "list", form, help_text, error, options=_distinct(v[i] for v in F.STATUS_LABELS.values()))
+    if f.kind == "int03":
+        return _rule(ref, "whole", form, help_text, error, low=0, high=3)
+    if f.kind == "year":
+        lo, hi = min(F.YEARS), max(F.YEARS)
+        return _rule(ref, "whole", form, help_text, error.format(lo=lo, hi=hi), low=lo, high=hi)
+    if f.kind == "date":
+        return _rule(ref, "date", form, help_text, error, low=DATE_RANGE[0], high=DATE_RANGE[1])
+    if f.kind == "nok":
+        return _rule(ref, "decimal", form, help_text, error, low=0)
+    if f.kind == "longtext":
+        return _rule(ref, "length", form, help_text, error, high=F.LONGTEXT_MAX)
+    return _rule(ref, "any", form, help_text)
+
+
+def _blank_layouts(form: str) -> dict[str, SheetLayout]:
+    i = _form_index(form)
+    names = sheet_names(form)
+    last = BLANK_TABLE_ROWS
+
+    # Prosjekt: label (A, locked), answer (B, open), help (C); required answers filled, with a legend below
+    p_inputs, p_rules, p_heights = [], [], []
+    for r0, f in enumerate(F.PROSJEKT_FIELDS):
+        ref = cell_ref(r0, 1)
+        p_inputs.append((ref, _INPUT_KIND.get(f.kind, "in_text"), f.required))
+        p_rules.append(_field_rule(f, ref, form))
+        help_lines = math.ceil(len(_help_line(f, form)) / (HELP_WIDTH * 1.15))  # wrapped in column C
+        if f.kind == "longtext":
+            p_heights.append((r0, LONGTEXT_ROW_HEIGHT))
+        elif help_lines > 1:
+            p_heights.append((r0, 15.0 * help_lines))
+    legend_row = len(F.PROSJEKT_FIELDS) + 1
+    prosjekt = SheetLayout(
+        widths=(30, 50, HELP_WIDTH), bold_columns=(0,), inputs=tuple(p_inputs), validations=tuple(p_rules),
+        styles=tuple([((r0, 0), "label") for r0 in range(len(F.PROSJEKT_FIELDS))]
+                     + [((r0, 2), "help") for r0 in range(len(F.PROSJEKT_FIELDS))] + [((legend_row, 0), "note")]),
+        row_heights=tuple(p_heights), protect=True, fit_width=True, print_title=names["prosjekt"])
+
+    # Indikatorer: the standard indicators' labels and units locked, their values open with their range;
+    # rows below open for the project's own indicators
+    n_std = len(F.STANDARD_INDICATORS)
+    heads = tuple(((0, c), "header") for c in range(len(F.INDIKATOR_COLUMNS)))
+    year_help = _pick(("Årstall, for eksempel 2012.", "Årstal, til dømes 2012."), form)
+    year_err = _pick(ERRORS["year"], form).format(lo=YEAR_RANGE[0], hi=YEAR_RANGE[1])
+    value_cols = ("C", "E", "G")
+    ind_rules, ind_inputs = [], []
+    for r0, ind in enumerate(F.STANDARD_INDICATORS, start=1):
+        row = r0 + 1
+        for col in value_cols:
+            ind_inputs.append((f"{col}{row}", "in_number", False))
+        for col in ("D", "F"):
+            ind_inputs.append((f"{col}{row}", "in_int", False))
+        ind_inputs.append((f"H{row}", "in_text", False))
+        sq = f"C{row} E{row} G{row}"
+        if ind.is_percent:
+            # 0–100 holds both 8,4 (a number) and 8,4 % (a percentage cell holding 0,084); a date does not
+            ind_rules.append(_rule(sq, "decimal", form, _pick(
+                ("Prosent: skriv 8,4 eller 8,4 %. Bruk komma: 8.4 kan bli en dato.",
+                 "Prosent: skriv 8,4 eller 8,4 %. Bruk komma: 8.4 kan bli ein dato."), form),
+                _pick(ERRORS["pct"], form), low=0, high=100))
+        elif ind.high is not None:
+            ind_rules.append(_rule(sq, "decimal", form, _pick(
+                (f"Et tall fra {ind.low:g} til {ind.high:g}.", f"Eit tal frå {ind.low:g} til {ind.high:g}."), form),
+                _pick(ERRORS["range"], form).format(lo=f"{ind.low:g}", hi=f"{ind.high:g}"), low=ind.low,
+                high=ind.high))
+        else:
+            ind_rules.append(_rule(sq, "decimal", form, _pick(
+                ("Et tall som ikke er negativt, for eksempel 1,6.", "Eit tal som ikkje er negativt, til dømes 1,6."),
+                form), _pick(ERRORS["atleast"], form), low=0))
+    own_first, printed = n_std + 2, PRINTED_ROWS["indikatorer"]
+    ind_inputs += [(f"A{own_first}:B{printed}", "in_text", False), (f"C{own_first}:C{printed}", "in_number", False),
+                   (f"E{own_first}:E{printed}", "in_number", False), (f"G{own_first}:G{printed}", "in_number", False),
+                   (f"D{own_first}:D{printed}", "in_int", False), (f"F{own_first}:F{printed}", "in_int", False),
+                   (f"H{own_first}:H{printed}", "in_text", False)]
+    ind_rules += [
+        _rule(f"A{own_first}:A{last}", "any", form, _pick(
+            ("Egen indikator: navnet på indikatoren, og enheten i kolonnen ved siden av (for eksempel % eller antall).",
+             "Eigen indikator: namnet på indikatoren, og eininga i kolonnen ved sida av (til dømes % eller tal)."),
+            form)),
+        _rule(f"C{own_first}:C{last} E{own_first}:E{last} G{own_first}:G{last}", "any", form, _pick(
+            ("Et tall. Prosent skrives 8,4 eller 8,4 %, med komma.", "Eit tal. Prosent skriv de 8,4 eller 8,4 %, med komma."),
+            form)),
+        _rule(f"D2:D{last} F2:F{last}", "whole", form, year_help, year_err, low=YEAR_RANGE[0], high=YEAR_RANGE[1]),
+    ]
+    indikatorer = SheetLayout(
+        widths=(36, 9, 13, 11, 10, 9, 10, 40), header_rows=1, inputs=tuple(ind_inputs), validations=tuple(ind_rules),
+        styles=heads + tuple(((r0, c), "cell_label") for r0 in range(1, n_std + 1) for c in (0, 1)),
+        column_inputs=((0, "in_text"), (1, "in_text"), (2, "in_number"), (3, "in_int"), (4, "in_number"),
+                       (5, "in_int"), (6, "in_number"), (7, "in_text")),
+        row_heights=((0, 30.0),), protect=True, landscape=True, fit_width=True, repeat_rows=1,
+        print_title=names["indikatorer"])
+
+    # Tiltak and Risiko: header locked, every row below open
+    t_last = PRINTED_ROWS["tiltak"]
+    measure_help = _pick(("Status: ", "Status: "), form) + ", ".join(
+        _distinct(v[i] for v in F.TILTAK_STATUS_LABELS.values())) + "."
+    date_help = _pick(HELP["date"], form)
+    tiltak = SheetLayout(
+        widths=(48, 14, 12, 12, 40), header_rows=1,
+        inputs=((f"A2:A{t_last}", "in_text", False), (f"B2:B{t_last}", "in_text", False),
+                (f"C2:D{t_last}", "in_date", False), (f"E2:E{t_last}", "in_text", False)),
+        column_inputs=((0, "in_text"), (1, "in_text"), (2, "in_date"), (3, "in_date"), (4, "in_text")),
+        validations=(
+            _rule(f"B2:B{last}", "list", form, measure_help, _pick(ERRORS["measure"], form),
+                  options=_distinct(v[i] for v in F.TILTAK_STATUS_LABELS.values())),
+            _rule(f"C2:D{last}", "date", form, date_help, _pick(ERRORS["date"], form), low=DATE_RANGE[0],
+                  high=DATE_RANGE[1]),
+        ),
+        styles=tuple(((0, c), "header") for c in range(len(F.TILTAK_COLUMNS))),
+        protect=True, landscape=True, fit_width=True, repeat_rows=1, print_title=names["tiltak"])
+    r_last = PRINTED_ROWS["risiko"]
+    s_label = F.RISIKO_COLUMNS[1].label(form)
+    risiko = SheetLayout(
+        widths=(44, 14, 12, 48), header_rows=1,
+        inputs=((f"A2:A{r_last}", "in_text", False), (f"B2:C{r_last}", "in_int", False),
+                (f"D2:D{r_last}", "in_text", False)),
+        column_inputs=((0, "in_text"), (1, "in_int"), (2, "in_int"), (3, "in_text")),
+        validations=(
+            _rule(f"B2:C{last}", "whole", form, _pick(
+                (f"{s_label} og konsekvens: et helt tall fra 1 til 5.", f"{s_label} og konsekvens: eit heilt tal frå 1 til 5."),
+                form), _pick(ERRORS["scale"], form), low=1, high=5),
+            _rule(f"D2:D{last}", "any", form, _pick(
+                (f"Påkrevd når {s_label.lower()} × konsekvens er 9 eller mer, eller konsekvensen er 5.",
+                 f"Påkravd når {s_label.lower()} × konsekvens er 9 eller meir, eller konsekvensen er 5."), form)),
+        ),
+        styles=tuple(((0, c), "header") for c in range(len(F.RISIKO_COLUMNS))),
+        protect=True, landscape=True, fit_width=True, repeat_rows=1, print_title=names["risiko"])
+
+    return {names["veiledning"]: _guidance_layout(form), names["prosjekt"]: prosjekt,
+            names["indikatorer"]: indikatorer, names["tiltak"]: tiltak, names["risiko"]: risiko}
+
+
+GUIDANCE_WIDTH = 86  # characters: A4 portrait at 100 %
+
+
+def _guidance_layout(form: str, year: int | None = None) -> SheetLayout:
+    lines = _blank_guidance(form, year)
+    heights = tuple((r0, 15.0 * max(1, math.ceil(len(text) / (GUIDANCE_WIDTH * 0.95))) + 3)
+                    for r0, text in enumerate(lines) if r0)
+    warning = next(r0 for r0, text in enumerate(lines) if "8.4" in text)
+    styles = ((0, 0), "title"), *(((r0, 0), "note") for r0 in range(1, len(lines)) if r0 != warning), \
+        ((warning, 0), "warning")
+    return SheetLayout(widths=(GUIDANCE_WIDTH,), styles=tuple(styles), row_heights=((0, 24.0), *heights),
+                       protect=True, fit_width=True)
+
+
+def _blank_guidance(form: str, year: int | None) -> list[str]:
+    """The instructions of the blank form: the general guidance, then what marks and protects its cells."""
+    lines = guidance_lines(form, year)
+    extra = {
+        "nb": [
+            "Felt merket med * og gul bakgrunn må fylles ut. Kolonne C på arket «Prosjekt» forklarer hvert felt, "
+            "og en hjelpetekst vises når du velger en celle.",
+            "Ledetekster og overskrifter er beskyttet (uten passord), så de ikke blir skrevet over ved et uhell. "
+            "Bare svarcellene kan fylles ut.",
+            "Viktig: skriv desimaltall med komma (8,4). I et norsk oppsett blir «8.4» gjort om til datoen 8. april, "
+            "og da kan verdien ikke leses som tall.",
+            "Kommunenummer skrives med fire sifre (0514); cellen er tekst, så nullen først blir stående.",
+        ],
+        "nn": [
+            "Felt merkte med * og gul bakgrunn må fyllast ut. Kolonne C på arket «Prosjekt» forklarer kvart felt, "
+            "og ein hjelpetekst kjem fram når du vel ei celle.",
+            "Leietekstar og overskrifter er verna (utan passord), så dei ikkje blir skrivne over ved eit uhell. "
+            "Berre svarcellene kan fyllast ut.",
+            "Viktig: skriv desimaltal med komma (8,4). I eit norsk oppsett blir «8.4» gjort om til datoen 8. april, "
+            "og då kan ikkje verdien lesast som tal.",
+            "Kommunenummer skriv de med fire siffer (0514); cella er tekst, så nullen først blir ståande.",
+        ],
+    }[form]
+    return [lines[0], *extra[:1], extra[2], *lines[1:], extra[1], extra[3]]
+
+
+def _help_line(f: F.Field, form: str) -> str:
+    i = _form_index(form)
+    text = _pick(HELP[f.kind], form)
+    if f.kind == "themes":
+        text += " " + "; ".join(labels[i] for labels in F.THEMES.values()) + "."
+    if f.kind == "status":
+        text = ", ".join(_distinct(v[i] for v in F.STATUS_LABELS.values())) + "."
+    return ("* " if f.required else "") + text
+
+
 def write_blank_form(year: int, form: str, path: Path) -> Path:
     """The blank reporting form for `year` in `form` (nb|nn); format by suffix (.xlsx normally).
 
-    Prosjekt: labels, rapporteringsår prefilled. Indikatorer: every standard
-    indicator with its unit and empty values. Tiltak, Risiko: headers. A guidance
-    sheet. In .xlsx: drop-down lists (Ja/Nei, status), whole-number checks,
-    column widths. Deterministic: dated 1 September of the reporting year.
+    Instructions first, then `Prosjekt` (labels, rapporteringsår prefilled, a help column), `Indikatorer`
+    (every standard indicator with its unit), `Tiltak`, `Risiko`. In .xlsx: labels and headers protected
+    (no password), input cells open and formatted (text for kommunenummer, dates, whole numbers), required
+    cells marked, validations with help and error texts, print one page wide with the header rows repeated.
+    Deterministic: dated 1 September of the reporting year.
     """
     path = Path(path)
+    names = sheet_names(form)
     indicators = [{"indikator": ind.key} for ind in F.STANDARD_INDICATORS]
-    sheets = form_sheets(form, {"rapporteringsaar": int(year)}, indicators, [], [], guidance=True, year=int(year))
-    write_workbook(path, sheets, layouts=form_layouts(form, blank=True),
-                   timestamp=dt.datetime(int(year), 9, 1, 0, 0, 0),
+    sheets = form_sheets(form, {"rapporteringsaar": int(year)}, indicators, [], [], guidance=False)
+    for row, f in zip(sheets[names["prosjekt"]], F.PROSJEKT_FIELDS):
+        row.append(_help_line(f, form))
+    sheets[names["prosjekt"]].append([])
+    sheets[names["prosjekt"]].append([_pick(("* = må fylles ut (gul bakgrunn)", "* = må fyllast ut (gul bakgrunn)"),
+                                            form)])
+    ordered = {names["veiledning"]: [[line] for line in _blank_guidance(form, int(year))], **sheets}
+    layouts = _blank_layouts(form)
+    layouts[names["veiledning"]] = _guidance_layout(form, int(year))
+    write_workbook(path, ordered, layouts=layouts, timestamp=dt.datetime(int(year), 9, 1, 0, 0, 0),
                    title=f"Rapporteringsskjema {year}", language="nn-NO" if form == "nn" else "nb-NO")
     return path
 
@@ -363,48 +624,185 @@ def _zip_bytes(entries: Sequence[tuple[str, bytes, int]], ts: dt.datetime) -> by
     return buf.getvalue()
 
 
-# ---- xlsx / xlsm
+# ---- xlsx / xlsm (XlsxWriter)
+# XlsxWriter writes every part of the package itself (styles, validations, protection, print settings), and
+# its bytes depend only on what it is given once the creation date is fixed: every zip entry is dated
+# 1 January 1980, and the document properties carry the date passed in `created`.
 
-_NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
-_XML_DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-_EXCEL_EPOCH = dt.date(1899, 12, 30)
-
-# cellXfs indexes in _STYLES_XML
-_S_DEFAULT, _S_DATE, _S_PCT, _S_BOLD, _S_WRAP, _S_BOLD_WRAP = range(6)
-_STYLES_XML = (
-    _XML_DECL
-    + f'<styleSheet xmlns="{_NS_MAIN}">'
-    '<numFmts count="2"><numFmt numFmtId="164" formatCode="dd\\.mm\\.yyyy"/>'
-    '<numFmt numFmtId="165" formatCode="0.0%"/></numFmts>'
-    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
-    '<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>'
-    '<fills count="2"><fill><patternFill patternType="none"/></fill>'
-    '<fill><patternFill patternType="gray125"/></fill></fills>'
-    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
-    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="6">'
-    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-    '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
-    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
-    '<alignment vertical="top" wrapText="1"/></xf>'
-    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1" applyAlignment="1">'
-    '<alignment vertical="top" wrapText="1"/></xf>'
-    '</cellXfs>'
-    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
-    '</styleSheet>'
-).encode()
+_XLSX_FORMATS = {  # format kind -> XlsxWriter format properties (number formats in Excel's own notation)
+    "default": {}, "bold": {"bold": True}, "wrap": {"text_wrap": True, "valign": "top"},
+    "bold_wrap": {"bold": True, "text_wrap": True, "valign": "top"},
+    "date": {"num_format": "dd.mm.yyyy"}, "pct": {"num_format": "0.0%"},
+    # input cells of the blank form (unlocked; the rest of a protected sheet is locked)
+    "in_text": {"num_format": "@", "locked": False, "valign": "top"},
+    "in_date": {"num_format": "dd.mm.yyyy", "locked": False, "align": "left"},
+    "in_int": {"num_format": "0", "locked": False, "align": "left"},
+    "in_nok": {"num_format": "#,##0", "locked": False, "align": "left"},
+    "in_number": {"locked": False},  # General: Calc and Excel then keep «8,4 %» a percentage and 8,4 a number
+    "in_long": {"num_format": "@", "locked": False, "text_wrap": True, "valign": "top"},
+    "label": {"bold": True, "valign": "top", "text_wrap": True},
+    "cell_label": {"bold": True, "valign": "top", "border": 1, "border_color": "#A6A6A6"},
+    "header": {"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#D9E2F3", "border": 1},
+    "help": {"italic": True, "font_color": "#404040", "text_wrap": True, "valign": "top"},
+    "title": {"bold": True, "font_size": 14},
+    "note": {"text_wrap": True, "valign": "top"},
+    "warning": {"text_wrap": True, "valign": "top", "bold": True, "font_color": "#9C0006", "bg_color": "#FFC7CE"},
+}
+REQUIRED_FILL = "#FFF2CC"  # the fill of a required input cell, named in the instructions' legend
 
 
-def _excel_serial(v: dt.date) -> float | int:
-    if isinstance(v, dt.datetime):
-        days = (v.date() - _EXCEL_EPOCH).days
-        secs = v.hour * 3600 + v.minute * 60 + v.second + v.microsecond / 1e6
-        return days + secs / 86400 if secs else days
-    return (v - _EXCEL_EPOCH).days
+def _xlsx_bytes(sheets: Mapping[str, Sequence[Sequence[Cell]]], pct: frozenset, layouts: Mapping[str, SheetLayout],
+                ts: dt.datetime, *, macro: bool, title: str | None, language: str | None) -> bytes:
+    import xlsxwriter
+
+    for n in sheets:
+        if len(n) > 31 or any(ch in n for ch in "[]:*?/\\"):
+            raise ValueError(f"invalid sheet name {n!r}")
+    buf = io.BytesIO()
+    # text is text: never turned into a formula, a number or a link (a submission's «=1+1» stays as typed)
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
+                                   "strings_to_urls": False, "constant_memory": False})
+    props = {"author": "Saman om ein betre kommune", "created": ts}
+    if title:
+        props["title"] = title
+    wb.set_properties(props)
+    cache: dict[tuple[str, bool], object] = {}
+
+    def fmt(kind: str, required: bool = False, border: bool = True):
+        key = (kind, required, border)
+        if key not in cache:
+            spec = dict(_XLSX_FORMATS[kind])
+            if required:
+                spec["bg_color"] = REQUIRED_FILL
+            if border and (kind.startswith("in_") or kind == "header"):
+                spec.update(border=1, border_color="#A6A6A6")
+            cache[key] = wb.add_format(spec)
+        return cache[key]
+
+    for name, rows in sheets.items():
+        ws = wb.add_worksheet(name)
+        layout = layouts.get(name) or SheetLayout()
+        column_kinds = dict(layout.column_inputs)
+        for i, w in enumerate(layout.widths):
+            ws.set_column(i, i, w, fmt(column_kinds[i], border=False) if i in column_kinds else None)
+        for r0, height in layout.row_heights:
+            ws.set_row(r0, height)
+        inputs = {(r0, c0): (kind, req) for rng, kind, req in layout.inputs for r0, c0 in _cells(rng)}
+        styled = dict(layout.styles)
+        bold_cols, wrap_cols = set(layout.bold_columns), set(layout.wrap_columns)
+        for (r0, c0), (kind, req) in inputs.items():  # empty input cells still carry their format
+            ws.write_blank(r0, c0, None, fmt(kind, req))
+        for r0, row in enumerate(rows):
+            for c0, v in enumerate(row):
+                if _is_empty(v):
+                    continue
+                if (r0, c0) in inputs:
+                    style = fmt(*inputs[(r0, c0)])
+                elif (r0, c0) in styled:
+                    style = fmt(styled[(r0, c0)])
+                elif isinstance(v, dt.date):
+                    style = fmt("date")
+                elif isinstance(v, (int, float)) and not isinstance(v, bool) and (name, r0, c0) in pct:
+                    style = fmt("pct")
+                else:
+                    bold = r0 < layout.header_rows or c0 in bold_cols
+                    wrap = c0 in wrap_cols
+                    style = fmt("bold_wrap" if bold and wrap else "bold" if bold else "wrap" if wrap else "default")
+                if isinstance(v, str):
+                    ws.write_string(r0, c0, _ILLEGAL_XML.sub("", v), style)
+                elif isinstance(v, bool):
+                    ws.write_boolean(r0, c0, v, style)
+                elif isinstance(v, dt.datetime):
+                    ws.write_datetime(r0, c0, v, style)
+                elif isinstance(v, dt.date):
+                    ws.write_datetime(r0, c0, dt.datetime(v.year, v.month, v.day), style)
+                elif isinstance(v, (int, float)):
+                    ws.write_number(r0, c0, v, style)
+                else:
+                    raise TypeError(f"unsupported cell value {v!r} ({type(v).__name__}) in {name}!{cell_ref(r0, c0)}")
+        if layout.header_rows:
+            ws.freeze_panes(layout.header_rows, 0)
+        for v in layout.validations:
+            spec = _xlsx_validation(v)
+            if " " in v.sqref:  # several ranges, one rule
+                spec["multi_range"] = v.sqref
+            ws.data_validation(v.sqref.split()[0], spec)
+        if layout.protect:
+            # no password: the protection keeps labels and headers from being typed over by mistake, it is no
+            # lock; widths and heights may still be changed so long answers can be read
+            ws.protect("", {"format_columns": True, "format_rows": True, "select_locked_cells": True,
+                            "select_unlocked_cells": True})
+        ws.set_paper(9)  # A4
+        if layout.landscape:
+            ws.set_landscape()
+        if layout.fit_width:
+            ws.fit_to_pages(1, 0)  # one page wide, as many pages tall as needed
+        if layout.repeat_rows:
+            ws.repeat_rows(0, layout.repeat_rows - 1)
+        if layout.print_title:
+            ws.set_header(f"&L&\"Calibri,Bold\"{layout.print_title}&R&P / &N")
+    wb.close()
+    return _finish_package(buf.getvalue(), macro=macro, language=language)
+
+
+def _xlsx_validation(v: Validation) -> dict:
+    spec: dict = {"ignore_blank": True}
+    if v.kind == "list":
+        spec.update(validate="list", source=list(v.options))
+    elif v.kind in ("whole", "decimal", "date", "length"):
+        spec["validate"] = v.kind
+        if v.low is not None and v.high is not None:
+            spec.update(criteria="between", minimum=v.low, maximum=v.high)
+        elif v.low is not None:
+            spec.update(criteria=">=", value=v.low)
+        elif v.high is not None:
+            spec.update(criteria="<=", value=v.high)
+    elif v.kind == "any":  # no check, only the input help
+        spec["validate"] = "any"
+    else:
+        raise ValueError(f"unknown validation kind {v.kind!r}")
+    if v.input_title or v.input_message:
+        spec.update(input_title=v.input_title[:32], input_message=v.input_message[:255])
+    if v.error_message and v.kind != "any":
+        spec.update(error_title=v.error_title[:32], error_message=v.error_message[:255], error_type="stop")
+    return spec
+
+
+def _finish_package(data: bytes, *, macro: bool, language: str | None) -> bytes:
+    """What XlsxWriter does not write: the document language (dc:language), and a macro-enabled workbook
+    without a macro (an .xlsm is an .xlsx whose workbook part is declared macro-enabled)."""
+    edits = {}
+    if language:
+        edits["docProps/core.xml"] = lambda b: b.replace(
+            b"</cp:coreProperties>", f"<dc:language>{_xml_text(language)}</dc:language></cp:coreProperties>".encode())
+    if macro:
+        edits["[Content_Types].xml"] = lambda b: b.replace(
+            b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+            b"application/vnd.ms-excel.sheet.macroEnabled.main+xml")
+    if not edits:
+        return data
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            dst.writestr(info, edits[info.filename](body) if info.filename in edits else body,
+                         compress_type=info.compress_type)
+    return out.getvalue()
+
+
+def _cells(rng: str) -> list[tuple[int, int]]:
+    """'B2' or 'B2:C9' -> its (row0, col0) cells."""
+    first, _, last = rng.partition(":")
+    (r1, c1), (r2, c2) = _ref(first), _ref(last or first)
+    return [(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)]
+
+
+def _ref(ref: str) -> tuple[int, int]:
+    letters = "".join(ch for ch in ref if ch.isalpha())
+    col = 0
+    for ch in letters.upper():
+        col = col * 26 + (ord(ch) - 64)
+    return int(ref[len(letters):]) - 1, col - 1
 
 
 def _num_text(v: int | float) -> str:
@@ -415,140 +813,6 @@ def _num_text(v: int | float) -> str:
     if v == int(v) and abs(v) < 1e15:
         return str(int(v))
     return repr(float(v))
-
-
-def _xlsx_sheet(rows: Sequence[Sequence[Cell]], name: str, pct: frozenset, layout: SheetLayout | None,
-                strings: dict[str, int], selected: bool) -> bytes:
-    layout = layout or SheetLayout()
-    bold_cols = set(layout.bold_columns)
-    wrap_cols = set(layout.wrap_columns)
-    max_c = 0
-    out_rows: list[str] = []
-    for r0, row in enumerate(rows):
-        cells: list[str] = []
-        for c0, v in enumerate(row):
-            if _is_empty(v):
-                continue
-            ref = f"{_col_letter(c0)}{r0 + 1}"
-            bold = r0 < layout.header_rows or c0 in bold_cols
-            wrap = c0 in wrap_cols
-            if isinstance(v, str):
-                idx = strings.setdefault(v, len(strings))
-                style = _S_BOLD_WRAP if bold and wrap else _S_BOLD if bold else _S_WRAP if wrap else 0
-                s_attr = f' s="{style}"' if style else ""
-                cells.append(f'<c r="{ref}" t="s"{s_attr}><v>{idx}</v></c>')
-            elif isinstance(v, dt.date):
-                cells.append(f'<c r="{ref}" s="{_S_DATE}"><v>{_num_text(_excel_serial(v))}</v></c>')
-            elif isinstance(v, bool):
-                cells.append(f'<c r="{ref}" t="b"><v>{int(v)}</v></c>')
-            elif isinstance(v, (int, float)):
-                s_attr = f' s="{_S_PCT}"' if (name, r0, c0) in pct else ""
-                cells.append(f'<c r="{ref}"{s_attr}><v>{_num_text(v)}</v></c>')
-            else:
-                raise TypeError(f"unsupported cell value {v!r} ({type(v).__name__}) in {name}!{ref}")
-            max_c = max(max_c, c0 + 1)
-        if cells:
-            out_rows.append(f'<row r="{r0 + 1}">{"".join(cells)}</row>')
-    n_rows = len(rows)
-    dim = f"A1:{_col_letter(max(max_c, 1) - 1)}{max(n_rows, 1)}" if out_rows else "A1"
-    parts = [_XML_DECL, f'<worksheet xmlns="{_NS_MAIN}" xmlns:r="{_NS_REL}">', f'<dimension ref="{dim}"/>']
-    view_attr = ' tabSelected="1"' if selected else ""
-    if layout.header_rows:
-        top = f"A{layout.header_rows + 1}"
-        parts.append(f'<sheetViews><sheetView workbookViewId="0"{view_attr}>'
-                     f'<pane ySplit="{layout.header_rows}" topLeftCell="{top}" activePane="bottomLeft" '
-                     f'state="frozen"/><selection pane="bottomLeft" activeCell="{top}" sqref="{top}"/>'
-                     '</sheetView></sheetViews>')
-    else:
-        parts.append(f'<sheetViews><sheetView workbookViewId="0"{view_attr}/></sheetViews>')
-    parts.append('<sheetFormatPr defaultRowHeight="15"/>')
-    if layout.widths:
-        parts.append("<cols>" + "".join(
-            f'<col min="{i + 1}" max="{i + 1}" width="{w:g}" customWidth="1"/>' for i, w in enumerate(layout.widths)
-        ) + "</cols>")
-    parts.append("<sheetData>" + "".join(out_rows) + "</sheetData>")
-    if layout.validations:
-        dv = []
-        for v in layout.validations:
-            if v.kind == "list":
-                formula = _xml_text('"' + ",".join(v.options) + '"')
-                dv.append(f'<dataValidation type="list" allowBlank="1" showErrorMessage="1" sqref="{v.sqref}">'
-                          f"<formula1>{formula}</formula1></dataValidation>")
-            elif v.kind == "whole":
-                dv.append(f'<dataValidation type="whole" operator="between" allowBlank="1" showErrorMessage="1" '
-                          f'sqref="{v.sqref}"><formula1>{v.low}</formula1><formula2>{v.high}</formula2>'
-                          "</dataValidation>")
-            else:
-                raise ValueError(f"unknown validation kind {v.kind!r}")
-        parts.append(f'<dataValidations count="{len(dv)}">' + "".join(dv) + "</dataValidations>")
-    parts.append('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>')
-    parts.append("</worksheet>")
-    return "".join(parts).encode("utf-8")
-
-
-def _xlsx_bytes(sheets: Mapping[str, Sequence[Sequence[Cell]]], pct: frozenset, layouts: Mapping[str, SheetLayout],
-                ts: dt.datetime, *, macro: bool, title: str | None, language: str | None) -> bytes:
-    names = list(sheets)
-    for n in names:
-        if len(n) > 31 or any(ch in n for ch in "[]:*?/\\"):
-            raise ValueError(f"invalid sheet name {n!r}")
-    strings: dict[str, int] = {}
-    sheet_xml = [_xlsx_sheet(sheets[n], n, pct, layouts.get(n), strings, i == 0) for i, n in enumerate(names)]
-    n_refs = sum(1 for n in names for row in sheets[n] for v in row if isinstance(v, str) and v != "")
-    sst = (_XML_DECL + f'<sst xmlns="{_NS_MAIN}" count="{n_refs}" uniqueCount="{len(strings)}">'
-           + "".join(f'<si><t xml:space="preserve">{_xml_text(s)}</t></si>' for s in strings)
-           + "</sst>").encode("utf-8")
-    main_ct = ("application/vnd.ms-excel.sheet.macroEnabled.main+xml" if macro
-               else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml")
-    ct = (_XML_DECL + '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-          '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-          '<Default Extension="xml" ContentType="application/xml"/>'
-          f'<Override PartName="/xl/workbook.xml" ContentType="{main_ct}"/>'
-          + "".join(f'<Override PartName="/xl/worksheets/sheet{i + 1}.xml" ContentType="application/'
-                    'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>' for i in range(len(names)))
-          + '<Override PartName="/xl/styles.xml" '
-          'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
-          '<Override PartName="/xl/sharedStrings.xml" '
-          'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
-          '<Override PartName="/docProps/core.xml" '
-          'ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
-          '<Override PartName="/docProps/app.xml" '
-          'ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>'
-          "</Types>").encode()
-    rels = (_XML_DECL + f'<Relationships xmlns="{_NS_PKG_REL}">'
-            f'<Relationship Id="rId1" Type="{_NS_REL}/officeDocument" Target="xl/workbook.xml"/>'
-            f'<Relationship Id="rId2" Type="{_NS_PKG_REL}/metadata/core-properties" Target="docProps/core.xml"/>'
-            f'<Relationship Id="rId3" Type="{_NS_REL}/extended-properties" Target="docProps/app.xml"/>'
-            "</Relationships>").encode()
-    wb = (_XML_DECL + f'<workbook xmlns="{_NS_MAIN}" xmlns:r="{_NS_REL}"><workbookPr/>'
-          '<bookViews><workbookView activeTab="0"/></bookViews><sheets>'
-          + "".join(f'<sheet name={quoteattr(n)} sheetId="{i + 1}" r:id="rId{i + 1}"/>' for i, n in enumerate(names))
-          + "</sheets></workbook>").encode("utf-8")
-    k = len(names)
-    wb_rels = (_XML_DECL + f'<Relationships xmlns="{_NS_PKG_REL}">'
-               + "".join(f'<Relationship Id="rId{i + 1}" Type="{_NS_REL}/worksheet" '
-                         f'Target="worksheets/sheet{i + 1}.xml"/>' for i in range(k))
-               + f'<Relationship Id="rId{k + 1}" Type="{_NS_REL}/styles" Target="styles.xml"/>'
-               f'<Relationship Id="rId{k + 2}" Type="{_NS_REL}/sharedStrings" Target="sharedStrings.xml"/>'
-               "</Relationships>").encode()
-    stamp = ts.strftime("%Y-%m-%dT%H:%M:%SZ")
-    core = (_XML_DECL + '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/'
-            'core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
-            'xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
-            + (f"<dc:title>{_xml_text(title)}</dc:title>" if title else "")
-            + "<dc:creator>Saman om ein betre kommune</dc:creator>"
-            + (f"<dc:language>{_xml_text(language)}</dc:language>" if language else "")
-            + f'<dcterms:created xsi:type="dcterms:W3CDTF">{stamp}</dcterms:created>'
-            f'<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified>'
-            "</cp:coreProperties>").encode("utf-8")
-    app = (_XML_DECL + '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
-           "<Application>samanom</Application></Properties>").encode()
-    D = zipfile.ZIP_DEFLATED
-    entries = [("[Content_Types].xml", ct, D), ("_rels/.rels", rels, D), ("docProps/core.xml", core, D),
-               ("docProps/app.xml", app, D), ("xl/workbook.xml", wb, D), ("xl/_rels/workbook.xml.rels", wb_rels, D),
-               ("xl/styles.xml", _STYLES_XML, D), ("xl/sharedStrings.xml", sst, D)]
-    entries += [(f"xl/worksheets/sheet{i + 1}.xml", x, D) for i, x in enumerate(sheet_xml)]
-    return _zip_bytes(entries, ts)
 
 
 # ---- xls (xlwt)

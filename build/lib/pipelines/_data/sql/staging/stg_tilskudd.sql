@@ -1,9 +1,0 @@
--- stg_tilskudd — grain: one project and year of the grant letters (amounts are sample data)
-select
-    prosjektnummer,
-    cast(aar as integer)               as aar,
-    cast(innvilget_kr as bigint)       as innvilga_kr,
-    cast(rapporteringsfrist as date)   as rapporteringsfrist,
-    vilkaar,
-    eksempeldata = 'ja'                as eksempeldata
-from ref_tilskudd

@@ -1,1 +1,0 @@
-"""Pandera models and the reporting form's contract (keys, labels, rules)."""

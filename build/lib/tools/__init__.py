@@ -1,1 +1,0 @@
-"""Tools beside the pipeline: the blank reporting form writer and the sample inbox generator."""
