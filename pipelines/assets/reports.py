@@ -115,10 +115,14 @@ def totals_against_warehouse(con, ctx: dict, year: int) -> dg.AssetCheckResult:
     code_version=versions.documents(),
     description=(
         "Årsrapporten til programrådet (`arsrapport-<år>.pdf`, på bokmål, eller nynorsk når kjøringens `form` er "
-        "`nn`): prosjekter, rapporter, tilskudd, nettverk, hvert temas indikatorer som utvikling mot prosjektets eget "
-        "utgangspunkt (aldri en rangering), tiltak og risiko, gode eksempler, økonomi, datakvalitet og et vedlegg med "
-        "hver kildefil og dens SHA-256. Bygget bare fra martene. PDF/A-2a, tagget. Metadataene lenker til martene "
-        "bak sammendraget, og `dagster_kjoering` er kjøringen rapporten trykker."
+        "`nn`): hovudbodskapen i ord først, så prosjekter, rapporter og tilskudd per pulje, prosjekter etter status "
+        "(og i 2015 hele programperioden), nettverk (med en rad for prosjekter uten nettverk, og summer), hvert tema "
+        "med prosjektenes siterte hovedfunn, gode eksempler og utvikling mot prosjektets eget utgangspunkt (aldri en "
+        "rangering), utviklingen fra 2012, tiltak og et risikosammendrag, økonomi og datakvalitet. Lister som blir "
+        "lengre enn en side, blir tall per pulje eller nettverk. Revisorenes materiale er et eget dokument, "
+        "`arsrapport-<år>-vedlegg.pdf` (kjøringens identitet, kodeversjon, hver kildefil med SHA-256), med fillisten "
+        "også som `arsrapport-<år>-filer.csv`. Bygget bare fra martene. PDF/A-2a, tagget. Metadataene lenker til "
+        "martene bak sammendraget, og `dagster_kjoering` er kjøringen vedlegget trykker."
     ),
     check_specs=[year_check(
         TOTALS_CHECK, ["reports", "arsrapport"], blocking=False,
@@ -128,18 +132,32 @@ def totals_against_warehouse(con, ctx: dict, year: int) -> dg.AssetCheckResult:
 )
 def arsrapport(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
     year = int(context.partition_key)
+    names = report_context.report_files(year)
     with settings.connect(read_only=True) as con:
         key = run_key(con, year)
-        ctx = report_context.annual_report(con, year, _base(con, settings, year, settings.form))
+        base = _base(con, settings, year, settings.form)
+        ctx = report_context.annual_report(con, year, base)
+        appendix = report_context.appendix(con, year, base)
         check = totals_against_warehouse(con, ctx, year)
-    ctx["run_id"] = printed_run_id(ctx, settings, context.run_id, context.instance)
-    out = settings.year_dir(year) / f"arsrapport-{year}.pdf"
-    info = rendering.render_pdf("arsrapport.html.j2", ctx, settings.form, out, cache=settings.cache_dir / "pdf")
+    # the appendix prints the run that first made this report content (the report body does not)
+    ctx["run_id"] = appendix["run_id"] = printed_run_id(ctx, settings, context.run_id, context.instance)
+    folder = settings.year_dir(year)
+    out = folder / names["rapport_fil"]
+    # the report and its appendix for the auditors (run identity, every file with its SHA-256), and the
+    # file list as CSV beside them
+    info, appendix_info = rendering.render_many(
+        [("arsrapport.html.j2", ctx, settings.form, out),
+         ("arsrapport_vedlegg.html.j2", appendix, settings.form, folder / names["vedlegg_fil"])],
+        processes=1, cache=settings.cache_dir / "pdf")
+    report_context.file_list(appendix["filer"]).to_csv(folder / names["vedlegg_csv"], index=False,
+                                                       encoding="utf-8")
     totals = pd.DataFrame([*ctx["pulje"], {"pulje": "totalt", **ctx["pulje_totalt"]}],
                           columns=["pulje", *SUMMARY_FIGURES])
     return dg.MaterializeResult(metadata={
         "sti": dg.MetadataValue.path(info["path"]),
         "sha256": info["sha256"], "sider": info["pages"], "bytes": info["bytes"],
+        "vedlegg": dg.MetadataValue.path(appendix_info["path"]), "vedlegg_sha256": appendix_info["sha256"],
+        "vedlegg_sider": appendix_info["pages"],
         "malform": settings.form,
         # the run id printed in the report: the run that first made this content (a link in the UI)
         "dagster_kjoering": dg.MetadataValue.dagster_run(ctx["run_id"]),
