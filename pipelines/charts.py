@@ -1,14 +1,22 @@
 """Inline SVG charts for the annual report (no plotting library, no randomness).
 
-One chart per indicator: one row per project, in Norwegian alphabetical order
-of the project name — never sorted by result, since the programme measures
-each municipality against its own starting point, not against the others.
-Each row shows the project's own baseline (hollow circle), the values of
-earlier years (small grey dots), this year's value (black diamond) and the
-project's target (thick vertical bar); for sick leave also a cross at
-baseline × 0,8, the IA agreement's 20 % cut measured from the project's own
-baseline. The numbers are written at the end of each row, so the chart reads
-in greyscale and does not depend on colour. ``<title>`` (used by WeasyPrint
+One chart per indicator: one row per project, labelled by its lead
+municipality (and the project's name where one municipality has two projects
+in the chart), in Norwegian alphabetical order of that label — never sorted
+by result, since the programme measures each municipality against its own
+starting point, not against the others. Each row shows the project's own
+baseline (hollow circle), the values of earlier years (small grey dots), this
+year's value (black diamond) and the project's target (thick vertical bar).
+For sick leave a dashed vertical line marks the IA agreement's goal as it
+was: a national goal, 20 % below the 8,4 % of 2001, i.e. 6,72 %, by the end
+of 2013 — not a cut from each project's own start. The legend shows only the
+marks the chart draws. The numbers are written at the end of each row, so the
+chart reads in greyscale and does not depend on colour.
+
+Once an indicator has more projects than :data:`PROJECT_ROWS_MAX` (about two
+pages of rows), the chart shows one row per network instead (the medians of
+its projects' baselines, values and targets, with the number of projects), so
+the report's length follows the networks, not the projects. ``<title>`` (used by WeasyPrint
 as the figure's alternative text) and ``<desc>`` (every value, in words)
 make the figure accessible.
 
@@ -20,7 +28,7 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -29,7 +37,12 @@ from markupsafe import escape
 from schemas.form import INDICATOR_BY_KEY
 
 MAX_ROWS = 30  # rows per SVG; a longer list is split into parts (an SVG cannot break across pages)
-IA_REDUCTION = Decimal("0.8")  # IA agreement: 20 % below the project's own baseline
+PROJECT_ROWS_MAX = 2 * MAX_ROWS  # beyond this an indicator is charted per network, not per project
+# The IA agreement (inkluderende arbeidsliv): a national goal of 20 % less sick leave than the 8,4 % of
+# 2001, by the end of 2013 — one line for the whole country, drawn as such.
+IA_START = Decimal("8.4")
+IA_GOAL = IA_START * Decimal("0.8")  # 6,72 %
+IA_GOAL_YEAR = 2013
 
 # Geometry (SVG user units; the figure is scaled to the text width).
 # The width matches the A4 text column (168 mm ≈ 635 CSS px), so 1 unit ≈ 1 px
@@ -43,7 +56,7 @@ ROW_H = 17
 LEGEND_H = 24
 AXIS_H = 36
 FONT = "DejaVu Sans"
-NAME_CHARS = 31  # longer names are shortened in the middle with «…» (the full name is in <desc>)
+NAME_CHARS = 31  # longer labels end with «…» after the last whole word (the full name is in <desc>)
 
 # Legend and description phrases: (bokmål, nynorsk).
 _WORDS: dict[str, tuple[str, str]] = {
@@ -51,7 +64,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "tidlegare": ("Tidligere år", "Tidlegare år"),
     "resultat": ("Resultat {aar}", "Resultat {aar}"),
     "maal": ("Mål", "Mål"),
-    "referanse": ("IA: 20 % under eget utgangspunkt", "IA: 20 % under eige utgangspunkt"),
+    "referanse": ("IA-mål for landet {v} %", "IA-mål for landet {v} %"),
     "ingen_verdi": ("ingen verdi for {aar}", "ingen verdi for {aar}"),
     "ingen_verdi_kort": ("ingen verdi", "ingen verdi"),
     "maal_kort": ("mål", "mål"),
@@ -62,7 +75,14 @@ _WORDS: dict[str, tuple[str, str]] = {
                    "Prosjekta står i alfabetisk rekkjefølgje og er ikkje rangerte etter resultat."),
     "desc_utgangspunkt": ("utgangspunkt {v} ({aar})", "utgangspunkt {v} ({aar})"),
     "desc_maal": ("mål {v} ({aar})", "mål {v} ({aar})"),
-    "desc_referanse": ("IA-referanse {v}", "IA-referanse {v}"),
+    "desc_referanse": ("IA-målet for landet er {v} % innen utgangen av {aar} (20 % under {start} %)",
+                       "IA-målet for landet er {v} % innan utgangen av {aar} (20 % under {start} %)"),
+    "tittel_nettverk": ("{label}: median per nettverk mot eget utgangspunkt og mål, {aar}",
+                        "{label}: median per nettverk mot eige utgangspunkt og mål, {aar}"),
+    "rekkefolge_nettverk": ("Hver rad er ett nettverk (medianen av prosjektene), i alfabetisk rekkefølge.",
+                            "Kvar rad er eitt nettverk (medianen av prosjekta), i alfabetisk rekkjefølgje."),
+    "utan_nettverk": ("Uten nettverk, pulje {pulje}", "Utan nettverk, pulje {pulje}"),
+    "n_prosjekt": ("{label} ({n})", "{label} ({n})"),
     "ukjent_aar": ("år ukjent", "år ukjent"),
     "akse": ("{label} ({unit})", "{label} ({unit})"),
 }
@@ -108,6 +128,10 @@ class ProjectSeries:
     maal: float | None
     maalaar: int | None
     verdiar: tuple[tuple[int, float], ...]  # (year, value), ascending by year
+    kommune: str | None = None
+    nettverk: str | None = None
+    pulje: int | None = None
+    label: str = ""  # what the row is labelled with (see :func:`label_rows`)
 
     def value_in(self, year: int) -> float | None:
         for y, v in self.verdiar:
@@ -152,9 +176,64 @@ def series_by_project(rows: Iterable[Mapping[str, Any]], aar: int) -> list[Proje
             maal=_float(latest("maal")),
             maalaar=_int(latest("maalaar")),
             verdiar=tuple(sorted(values.items())),
+            kommune=latest("kommune"),
+            nettverk=latest("nettverk"),
+            pulje=_int(latest("pulje")),
         ))
-    series.sort(key=lambda s: (sort_key_nb(s.prosjektnavn), s.prosjektnummer))
-    return series
+    return label_rows(series)
+
+
+def label_rows(series: list[ProjectSeries]) -> list[ProjectSeries]:
+    """Label each row by its lead municipality, adding the project («Arendal (P1-05)») only where one
+    municipality has two or more projects in the chart; then order the rows alphabetically by that label.
+
+    The municipality is what a council member looks for; a project's name («Heiltid…», «Heltid…»,
+    «Omdømme og …») says more about its language form than about where it is.
+    """
+    per_kommune: dict[str, int] = {}
+    for p in series:
+        per_kommune[p.kommune or ""] = per_kommune.get(p.kommune or "", 0) + 1
+    labelled = []
+    for p in series:
+        if not p.kommune:
+            label = p.prosjektnavn
+        elif per_kommune[p.kommune] > 1:  # the project number tells them apart, and is never cut
+            label = f"{p.kommune} ({p.prosjektnummer})"
+        else:
+            label = p.kommune
+        labelled.append(replace(p, label=label))
+    labelled.sort(key=lambda s: (sort_key_nb(s.label), s.prosjektnummer))
+    return labelled
+
+
+def _median(values: list[float]) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(Decimal(repr(v)) for v in values)
+    mid = len(ordered) // 2
+    return float(ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2)
+
+
+def series_by_network(projects: list[ProjectSeries], form: str) -> list[ProjectSeries]:
+    """One row per network (projects without one: per pool): the medians of its projects' baselines,
+    targets and each year's values, labelled with the network's name and its number of projects."""
+    groups: dict[tuple, list[ProjectSeries]] = {}
+    for p in projects:
+        groups.setdefault((p.nettverk or "", p.pulje or 0), []).append(p)
+    rows = []
+    for (nettverk, pulje), members in groups.items():
+        name = nettverk or _w("utan_nettverk", form, pulje=pulje)
+        years = sorted({y for p in members for y, _ in p.verdiar})
+        rows.append(ProjectSeries(
+            prosjektnummer=f"{pulje}/{nettverk}", prosjektnavn=name,
+            utgangspunkt=_median([p.utgangspunkt for p in members if p.utgangspunkt is not None]),
+            utgangsaar=None,
+            maal=_median([p.maal for p in members if p.maal is not None]), maalaar=None,
+            verdiar=tuple((y, v) for y in years
+                          if (v := _median([x for p in members for yy, x in p.verdiar if yy == y])) is not None),
+            nettverk=nettverk, pulje=pulje, label=_w("n_prosjekt", form, label=name, n=len(members))))
+    rows.sort(key=lambda s: (sort_key_nb(s.label), s.prosjektnummer))
+    return rows
 
 
 def _float(v: Any) -> float | None:
@@ -165,11 +244,9 @@ def _int(v: Any) -> int | None:
     return None if v is None else int(v)
 
 
-def reference_value(indikator: str, baseline: float | None) -> float | None:
-    """Sick leave only: the IA agreement's 20 % cut from the project's own baseline."""
-    if indikator != "sykefravaer_pst" or baseline is None:
-        return None
-    return float(Decimal(repr(float(baseline))) * IA_REDUCTION)
+def reference_value(indikator: str) -> float | None:
+    """Sick leave only: the IA agreement's national goal (6,72 %), the same line for every project."""
+    return float(IA_GOAL) if indikator == "sykefravaer_pst" else None
 
 
 # --------------------------------------------------------------------------
@@ -203,9 +280,10 @@ def domain(indikator: str, projects: Iterable[ProjectSeries]) -> list[Decimal]:
     """Ticks for the value axis of one indicator, shared by all parts of its chart."""
     values: list[float] = []
     for p in projects:
-        values += [v for v in (p.utgangspunkt, p.maal, reference_value(indikator, p.utgangspunkt))
-                   if v is not None]
+        values += [v for v in (p.utgangspunkt, p.maal) if v is not None]
         values += [v for _, v in p.verdiar]
+    if values and reference_value(indikator) is not None:
+        values.append(reference_value(indikator))
     ind = INDICATOR_BY_KEY.get(indikator)
     if not values:
         lo, hi = (ind.low, ind.high if ind.high is not None else 10) if ind else (0, 10)
@@ -243,11 +321,19 @@ def _c(x: float) -> str:
 
 
 def _truncate(name: str, limit: int = NAME_CHARS) -> str:
-    """Shorten in the middle: names often differ only in their end («… i Luster», «… i Lom»)."""
+    """Shorten after the last whole word that fits, with «…»: never inside a word.
+
+    A first word longer than the limit is kept whole (a municipality's name is never cut).
+    """
     if len(name) <= limit:
         return name
-    tail = (limit - 1) // 2
-    return name[: limit - 1 - tail].rstrip() + "…" + name[-tail:].lstrip()
+    words, kept = name.split(), []
+    for word in words:
+        if len(" ".join([*kept, word])) > limit - 1 and kept:
+            break
+        kept.append(word)
+    text = " ".join(kept).rstrip(":,;–- ")
+    return text + "…" if len(kept) < len(words) else text
 
 
 def _fmt(value: float | None, form: str, decimals: int = 1) -> str:
@@ -264,32 +350,36 @@ def _diamond_d(x, y, r=4.8) -> str:
     return f"M{_c(x)} {_c(y - r)}L{_c(x + r)} {_c(y)}L{_c(x)} {_c(y + r)}L{_c(x - r)} {_c(y)}z"
 
 
-def _cross_d(x, y, r=3.6) -> str:
-    return f"M{_c(x - r)} {_c(y - r)}L{_c(x + r)} {_c(y + r)}M{_c(x - r)} {_c(y + r)}L{_c(x + r)} {_c(y - r)}"
-
-
 def _text(x, y, content, size=9, anchor="start", weight=None, fill="#000") -> str:
     extra = f' font-weight="{weight}"' if weight else ""
     return (f'<text x="{_c(x)}" y="{_c(y)}" font-size="{size}" text-anchor="{anchor}" '
             f'fill="{fill}"{extra}>{_e(content)}</text>')
 
 
-def _legend(indikator: str, aar: int, form: str, y: float) -> list[str]:
+def _legend(drawn: set[str], aar: int, form: str, y: float) -> list[str]:
+    """The legend of what the chart draws, and nothing else (``drawn``: the kinds of mark present)."""
     items = [
-        (lambda x: f'<path fill="#fff" stroke="#000" stroke-width="1.2" d="{_circle_d(x, y, 4)}"/>',
+        ("utgangspunkt",
+         lambda x: f'<path fill="#fff" stroke="#000" stroke-width="1.2" d="{_circle_d(x, y, 4)}"/>',
          _w("utgangspunkt", form)),
-        (lambda x: f'<path fill="#777" stroke="#777" stroke-width="0.5" d="{_circle_d(x, y, 2.6)}"/>',
+        ("tidlegare",
+         lambda x: f'<path fill="#777" stroke="#777" stroke-width="0.5" d="{_circle_d(x, y, 2.6)}"/>',
          _w("tidlegare", form)),
-        (lambda x: f'<path fill="#000" stroke="#000" stroke-width="0.6" d="{_diamond_d(x, y)}"/>',
+        ("resultat",
+         lambda x: f'<path fill="#000" stroke="#000" stroke-width="0.6" d="{_diamond_d(x, y)}"/>',
          _w("resultat", form, aar=aar)),
-        (lambda x: f'<path fill="none" stroke="#000" stroke-width="2.6" d="M{_c(x)} {_c(y - 5.5)}v11"/>',
+        ("maal",
+         lambda x: f'<path fill="none" stroke="#000" stroke-width="2.6" d="M{_c(x)} {_c(y - 5.5)}v11"/>',
          _w("maal", form)),
+        ("referanse",
+         lambda x: (f'<path fill="none" stroke="#444" stroke-width="1.4" stroke-dasharray="3 2" '
+                    f'd="M{_c(x)} {_c(y - 6)}v12"/>'),
+         _w("referanse", form, v=_fmt(float(IA_GOAL), form, 2))),
     ]
-    if indikator == "sykefravaer_pst":
-        items.append((lambda x: f'<path fill="none" stroke="#444" stroke-width="1.4" d="{_cross_d(x, y)}"/>',
-                      _w("referanse", form)))
     parts, x = [], 6.0
-    for draw, label in items:
+    for kind, draw, label in items:
+        if kind not in drawn:
+            continue
         parts.append(draw(x + 5))
         parts.append(_text(x + 14, y + 3.2, label, size=9))
         x += 14 + 5.5 * len(label) + 14
@@ -307,15 +397,17 @@ def _describe(p: ProjectSeries, indikator: str, aar: int, form: str) -> str:
         bits.append(_w("ingen_verdi", form, aar=aar))
     if p.maal is not None:
         bits.append(_w("desc_maal", form, v=_fmt(p.maal, form), aar=p.maalaar or _w("ukjent_aar", form)))
-    ref = reference_value(indikator, p.utgangspunkt)
-    if ref is not None:
-        bits.append(_w("desc_referanse", form, v=_fmt(ref, form)))
-    return f"{p.prosjektnavn} ({p.prosjektnummer}): " + "; ".join(bits) + "."
+    name = p.label or p.prosjektnavn
+    if p.prosjektnavn not in name:
+        name += f", {p.prosjektnavn}"
+    return f"{name} ({p.prosjektnummer}): " + "; ".join(bits) + "."
 
 
 def indicator_chart(indikator: str, projects: list[ProjectSeries], aar: int, form: str,
-                    ticks: list[Decimal] | None = None, part: tuple[int, int] | None = None) -> str:
-    """One SVG for the given projects (in the order given: use :func:`series_by_project`)."""
+                    ticks: list[Decimal] | None = None, part: tuple[int, int] | None = None,
+                    per_network: bool = False) -> str:
+    """One SVG for the given rows (in the order given: use :func:`series_by_project`); ``per_network``
+    when each row is a network's medians (:func:`series_by_network`)."""
     ind = INDICATOR_BY_KEY.get(indikator)
     label = ind.label(form) if ind else str(indikator)
     unit = _UNITS.get(ind.unit if ind else "", ("", ""))[1 if form == "nn" else 0]
@@ -330,10 +422,21 @@ def indicator_chart(indikator: str, projects: list[ProjectSeries], aar: int, for
         return min(max(x, PLOT_LEFT), PLOT_RIGHT)  # out-of-range data stays inside the plot
 
     height = LEGEND_H + ROW_H * len(projects) + AXIS_H
-    title = _w("tittel", form, label=label, aar=aar)
+    title = _w("tittel_nettverk" if per_network else "tittel", form, label=label, aar=aar)
     if part and part[1] > 1:
         title += _w("del", form, i=part[0], n=part[1])
-    desc = " ".join([_w("rekkefolge", form)] + [_describe(p, indikator, aar, form) for p in projects])
+    ref = reference_value(indikator)
+    ref_drawn = ref is not None and lo <= ref <= hi
+    desc = " ".join([_w("rekkefolge_nettverk" if per_network else "rekkefolge", form)]
+                    + ([_w("desc_referanse", form, v=_fmt(ref, form, 2), aar=IA_GOAL_YEAR,
+                           start=_fmt(float(IA_START), form)) + "."] if ref_drawn else [])
+                    + [_describe(p, indikator, aar, form) for p in projects])
+    drawn = {"referanse"} if ref_drawn else set()
+    for p in projects:
+        drawn |= {k for k, present in (("utgangspunkt", p.utgangspunkt is not None),
+                                       ("tidlegare", bool(p.earlier(aar))),
+                                       ("resultat", p.value_in(aar) is not None),
+                                       ("maal", p.maal is not None and lo <= p.maal <= hi)) if present}
 
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="graf" role="img" '
@@ -342,7 +445,7 @@ def indicator_chart(indikator: str, projects: list[ProjectSeries], aar: int, for
         f"<title>{_e(title)}</title>",
         f"<desc>{_e(desc)}</desc>",
     ]
-    out += _legend(indikator, aar, form, LEGEND_H / 2)
+    out += _legend(drawn, aar, form, LEGEND_H / 2)
 
     top, bottom = LEGEND_H, LEGEND_H + ROW_H * len(projects)
     # Marks of the same kind share one <path> (fewer SVG elements: faster to lay out).
@@ -361,14 +464,11 @@ def indicator_chart(indikator: str, projects: list[ProjectSeries], aar: int, for
 
     for i, p in enumerate(projects):
         y = top + i * ROW_H + ROW_H / 2
-        texts.append(_text(LABEL_RIGHT, y + 3.3, _truncate(p.prosjektnavn), size=9, anchor="end"))
+        texts.append(_text(LABEL_RIGHT, y + 3.3, _truncate(p.label or p.prosjektnavn), size=9, anchor="end"))
         now = p.value_in(aar)
         path_values = [v for v in (p.utgangspunkt, *(v for _, v in p.verdiar)) if v is not None]
         if len(path_values) > 1:
             spans.append(f"M{_c(sx(min(path_values)))} {_c(y)}H{_c(sx(max(path_values)))}")
-        ref = reference_value(indikator, p.utgangspunkt)
-        if ref is not None and lo <= ref <= hi:
-            crosses.append(_cross_d(sx(ref), y))
         if p.maal is not None and lo <= p.maal <= hi:
             bars.append(f"M{_c(sx(p.maal))} {_c(y - 6)}v12")
         for _, v in p.earlier(aar):
@@ -390,11 +490,13 @@ def indicator_chart(indikator: str, projects: list[ProjectSeries], aar: int, for
         if parts:
             out.append(f'<path {attrs} d="{"".join(parts)}"/>')
 
+    if ref_drawn:  # one national line, not a mark per project
+        crosses.append(f"M{_c(sx(ref))} {_c(top)}V{_c(bottom)}")
     path(stripes, 'fill="#eeeeee"')
     path(grid, 'fill="none" stroke="#bbbbbb" stroke-width="0.6" stroke-dasharray="2 2"')
     path(tick_marks + [f"M{PLOT_LEFT} {_c(bottom)}H{PLOT_RIGHT}"], 'fill="none" stroke="#000" stroke-width="0.8"')
     path(spans, 'class="forlop" fill="none" stroke="#666" stroke-width="1.4"')
-    path(crosses, 'class="ia-referanse" fill="none" stroke="#444" stroke-width="1.4"')
+    path(crosses, 'class="ia-referanse" fill="none" stroke="#444" stroke-width="1.4" stroke-dasharray="3 2"')
     path(bars, 'class="maal" fill="none" stroke="#000" stroke-width="2.6"')
     path(dots, 'class="tidlegare" fill="#777" stroke="#777" stroke-width="0.5"')
     path(rings, 'class="utgangspunkt" fill="#fff" stroke="#000" stroke-width="1.2"')
@@ -402,6 +504,11 @@ def indicator_chart(indikator: str, projects: list[ProjectSeries], aar: int, for
     out.extend(texts)
     out.append("</svg>")
     return "".join(out)
+
+
+def per_network(indikator: str, rows: Iterable[Mapping[str, Any]]) -> bool:
+    """Whether the indicator is charted per network (more projects than :data:`PROJECT_ROWS_MAX`)."""
+    return len({r["prosjektnummer"] for r in rows if r.get("indikator") == indikator}) > PROJECT_ROWS_MAX
 
 
 def indicator_charts(indikator: str, rows: Iterable[Mapping[str, Any]], aar: int, form: str,
@@ -414,8 +521,12 @@ def indicator_charts(indikator: str, rows: Iterable[Mapping[str, Any]], aar: int
     projects = series_by_project((r for r in rows if r.get("indikator") == indikator), aar)
     if not projects:
         return []
+    per_network = len(projects) > PROJECT_ROWS_MAX
+    if per_network:
+        projects = series_by_network(projects, form)
     ticks = domain(indikator, projects)
     n = max(1, math.ceil(len(projects) / max_rows))
     size = math.ceil(len(projects) / n)  # balanced parts
-    return [indicator_chart(indikator, projects[i * size:(i + 1) * size], aar, form, ticks, (i + 1, n))
+    return [indicator_chart(indikator, projects[i * size:(i + 1) * size], aar, form, ticks, (i + 1, n),
+                            per_network=per_network)
             for i in range(n)]

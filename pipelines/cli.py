@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -36,65 +36,88 @@ def _environment(args) -> dict[str, str]:
     return env
 
 
+def _before_run(args, out: Path) -> None:
+    """Everything checked before anything is written: the output folder, the one run per folder, the
+    warehouse's health, the inbox; then runs left «started» by a killed process are marked failed."""
+    from pipelines import landing, runs, warehouse
+
+    year_dir = Path(args.inbox).resolve() / str(args.year)
+    missing = landing.inbox_problem(year_dir, 0, args.tom_innboks_ok)  # a wrong --inbox: stop before writing
+    if missing:
+        raise runs.Stop(missing)
+    runs.check_writable(out)
+    runs.take_lock(out)
+    database = out / "samanom.duckdb"
+    warehouse.check_integrity(database)
+    had = 0
+    if database.exists():
+        with warehouse.connect(database, read_only=True) as con:
+            if con.execute("select count(*) from information_schema.tables where table_name = 'raw_filer'"
+                           ).fetchone()[0]:
+                had = con.execute("select count(*) from raw_filer where aar = ?", [args.year]).fetchone()[0]
+    problem = landing.inbox_problem(year_dir, had, args.tom_innboks_ok)
+    if problem:
+        raise runs.Stop(problem)
+
+
 def run(args) -> int:
+    out = Path(args.out).resolve()
+    _before_run(args, out)
     os.environ.update(_environment(args))
     import dagster as dg
 
-    from pipelines.definitions import defs, yearly_assets
+    from pipelines import run_record, runs
+    from pipelines.definitions import defs
     from pipelines.resources import Settings
 
-    out = Path(args.out).resolve()
     settings = Settings(inbox=os.environ["SAMANOM_INBOX"], out=str(out),
-                        rapportdato=args.date or "", status=args.status, form=args.form)
+                        rapportdato=args.date or "", status=args.status, form=args.form,
+                        tom_innboks_ok=args.tom_innboks_ok)
     instance = dg.DagsterInstance.get()
-    assets = list(defs.assets)
-    register_keys = [k for a in assets for k in a.keys if k.path[0] == "register"]
-    yearly_keys = [k for a in yearly_assets for k in a.keys]
-    tags = {"samanom/aar": str(args.year)}
-    result = dg.materialize(assets, selection=register_keys, instance=instance,
-                            resources={"settings": settings}, tags=tags, raise_on_error=False)
-    if result.success:
-        result = dg.materialize(assets, selection=yearly_keys, partition_key=str(args.year), instance=instance,
-                                resources={"settings": settings}, tags=tags, raise_on_error=False)
-    summary = _summary(settings, args.year, result.run_id, result.success)
-    (out / str(args.year)).mkdir(parents=True, exist_ok=True)
-    (out / str(args.year) / "run.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n",
-                                                   encoding="utf-8")
+    for run_id in runs.fail_abandoned_runs(instance):
+        print(f"samanom: kjøringen {run_id} ble avbrutt uten å avslutte; den er nå markert som feilet.")
+    # The same job the UI, the sensor and the schedule launch, so the run is one of the job's runs
+    # there; the run's own last step (or its failure hook) writes run.json.
+    job = defs.resolve_job_def("aarskoeyring")
+    result = job.execute_in_process(
+        instance=instance, partition_key=str(args.year), raise_on_error=False,
+        run_config={"resources": {"settings": {"config": settings.model_dump()}}},
+        tags={"samanom/aar": str(args.year), "samanom/kjelde": "samanom run", runs.PROCESS_TAG: runs.this_process(),
+              **_repository_tag()})
+    summary = run_record.summary(settings, args.year, result.run_id, result.success)
     _print_summary(summary, out)
+    if result.success:
+        from pipelines import warehouse
+
+        warehouse.backup(settings.database)  # the last good warehouse, named by the message if it is damaged
+    else:
+        reason = runs.explain_failure(result, out)
+        if reason:
+            print(f"samanom: {reason}", file=sys.stderr)
+    runs.release_lock(out)
     return 0 if result.success else 1
 
 
-def _summary(settings, year: int, run_id: str, success: bool) -> dict:
-    import duckdb
+def _repository_tag() -> dict[str, str]:
+    """The tag by which the UI lists a run under its code location's job (as runs it launches carry)."""
+    from dagster._core.storage.tags import REPOSITORY_LABEL_TAG
 
-    from pipelines import warehouse
-
-    counts: dict = {"aar": year, "dagster_run_id": run_id, "vellukka": success}
-    if not settings.database.exists():
-        return counts
-    with warehouse.connect(settings.database, read_only=True) as con:
-        try:
-            counts.update({k: int(v) for k, v in warehouse.query(con, "reports/koeyring_tal", year).iloc[0].items()})
-            counts["filer_utfall"] = {r.utfall: int(r.filer) for r in
-                                      warehouse.query(con, "reports/filer_etter_utfall", year).itertuples()}
-        except duckdb.CatalogException:  # a table a failed run never wrote
-            pass
-    letters = settings.year_dir(year) / "brev"
-    counts["brev"] = len(list(letters.glob("*.pdf"))) if letters.is_dir() else 0
-    return counts
+    return {REPOSITORY_LABEL_TAG: "__repository__@pipelines.definitions"}
 
 
 def _print_summary(s: dict, out: Path) -> None:
     year = s["aar"]
     print(f"samanom {year}: {'ferdig' if s['vellukka'] else 'FEILA — sjå Dagster-loggen (samanom ui)'}")
+    print(f"  dagster-køyring          {s['dagster_run_id']}")
     for key in ("filer", "innsendingar_lesne", "innsendingar_godkjende", "innsendingar_avviste", "avvik",
                 "aktive_prosjekt", "brev"):
         if key in s:
             print(f"  {key:<24} {s[key]}")
     if s.get("filer_utfall"):
         print("  filer etter utfall       " + ", ".join(f"{k}: {v}" for k, v in s["filer_utfall"].items()))
-    print(f"  årsrapport               {out / str(year) / f'arsrapport-{year}.pdf'}")
-    print(f"  brev                     {out / str(year) / 'brev'}")
+    if s["vellukka"]:  # a failed run names no report it did not write
+        print(f"  årsrapport               {out / str(year) / f'arsrapport-{year}.pdf'}")
+        print(f"  brev                     {out / str(year) / 'brev'}")
     print(f"  lager (DuckDB)           {out / 'samanom.duckdb'}")
 
 
@@ -103,7 +126,36 @@ def ui(args) -> int:
     cmd = [sys.executable, "-m", "dagster", "dev", "-m", "pipelines.definitions", "-h", "127.0.0.1",
            "-p", str(args.port)]
     print(f"Dagster UI: http://127.0.0.1:{args.port}  (run history in {env['DAGSTER_HOME']})")
-    return subprocess.call(cmd, env=env)
+    # `dagster dev` does not end its children on SIGTERM: it runs in its own process group, and a
+    # SIGTERM or Ctrl-C to `samanom ui` ends that whole group
+    child = subprocess.Popen(cmd, env=env, start_new_session=True)
+
+    def stop(signum, _frame):
+        _end_group(child)
+        raise SystemExit(128 + signum)
+
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
+    try:
+        return child.wait()
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        _end_group(child)
+
+
+def _end_group(child: subprocess.Popen, grace: float = 10.0) -> None:
+    try:
+        os.killpg(child.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        child.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        pass
+    try:
+        os.killpg(child.pid, signal.SIGKILL)  # what is left of the group after the grace period
+    except ProcessLookupError:
+        pass
 
 
 def template(args) -> int:
@@ -125,6 +177,19 @@ def sample(args) -> int:
     return 0
 
 
+def _iso_date(text: str) -> str:
+    import datetime as dt
+
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"«{text}» er ikke en gyldig dato; skriv den som ÅÅÅÅ-MM-DD, "
+                                         "for eksempel 2014-03-01") from None
+    if len(text) != 10:
+        raise argparse.ArgumentTypeError(f"«{text}»: skriv datoen som ÅÅÅÅ-MM-DD, for eksempel 2014-03-01")
+    return text
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="samanom", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -133,9 +198,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--year", type=int, required=True, choices=[2012, 2013, 2014, 2015])
     p.add_argument("--inbox", default=str(DEFAULT_INBOX))
     p.add_argument("--out", default=str(DEFAULT_OUT))
-    p.add_argument("--date", help="the one date of the year's documents (YYYY-MM-DD, a working day); default: the "
-                                  "first working day after the later of the reporting deadline and the last file "
-                                  "received for the year")
+    p.add_argument("--date", type=_iso_date,
+                   help="the one date of the year's documents (YYYY-MM-DD, a working day); default: the "
+                        "first working day after the later of the reporting deadline and the last file "
+                        "received for the year")
+    p.add_argument("--tom-innboks-ok", action="store_true",
+                   help="allow an empty year folder to replace a year that had files (it empties the year)")
     p.add_argument("--status", default="utkast", choices=["utkast", "endeleg"],
                    help="utkast: letters are drafts, rewritten on every run; endeleg: dispatch the batch (each "
                         "letter gets its journal number and is archived, never to be rewritten)")
@@ -163,7 +231,42 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=sample)
 
     args = parser.parse_args(argv)
-    return args.func(args)
+    return _clear_errors(args)
+
+
+def _clear_errors(args) -> int:
+    """Every failure ends as one or two Norwegian lines and a non-zero exit, never a traceback."""
+    from pipelines import runs, warehouse
+
+    out = Path(getattr(args, "out", ".")).resolve()
+    try:
+        return args.func(args)
+    except runs.Stop as stop:
+        print(f"samanom: {stop}", file=sys.stderr)
+        return stop.code
+    except warehouse.WarehouseDamaged as exc:
+        print(f"samanom: {exc}", file=sys.stderr)
+        return 4
+    except OSError as exc:
+        print(f"samanom: {runs.explain_os_error(exc, out)}", file=sys.stderr)
+        return 5
+    except Exception as exc:
+        if warehouse.is_lock_error(exc):
+            print(f"samanom: Lageret i {out} er i bruk av en annen prosess (for eksempel en kjøring fra samanom ui).\n"
+                  "Vent til den er ferdig, og prøv igjen.", file=sys.stderr)
+            return 3
+        if any(t in str(exc) for t in ("disk I/O error", "disk is full", "No space left")):  # sqlite (run history) on a full disk
+            import errno as _errno
+            import shutil
+
+            if shutil.disk_usage(out if out.exists() else out.parent).free < 16 * 1024 * 1024:
+                print(f"samanom: {runs.explain_os_error(OSError(_errno.ENOSPC, 'No space left on device'), out)}",
+                      file=sys.stderr)
+                return 5
+        raise
+    finally:
+        if hasattr(args, "out"):
+            runs.release_lock(out)
 
 
 if __name__ == "__main__":

@@ -179,3 +179,59 @@ def _schema() -> dict[str, dict[str, str]]:
             view = qualify(sqlglot.parse_one(path.read_text(), dialect=DIALECT), schema=schema, dialect=DIALECT)
             schema[path.stem] = {column: "UNKNOWN" for column in view.named_selects}
     return schema
+
+
+# --- row lineage: which rows of the sources fed which row of a mart ------------------------------
+
+# The columns that identify a row of each mart; `lin_mart_kjelder.nokkel` is them joined by '/'.
+# Every file in sql/marts/ has an entry (tests/test_lineage.py proves it, and that every row of
+# every mart has source rows).
+MART_KEYS: dict[str, tuple[str, ...]] = {
+    "mart_avvik_regel_aar": ("regel", "alvorsgrad"),
+    "mart_hoge_risikoar": ("prosjektnummer", "rad"),
+    "mart_indikator_aar": ("indikator",),
+    "mart_indikator_serie": ("prosjektnummer", "indikator", "verdiaar"),
+    "mart_kjeldefiler_aar": ("filnavn",),
+    "mart_nettverk_aar": ("nettverk_id",),
+    "mart_prosjekt_aar": ("prosjektnummer",),
+    "mart_pulje_aar": ("pulje",),
+    "mart_tema_aar": ("tema",),
+    "mart_tiltak_risiko_aar": ("kategori", "verdi"),
+}
+
+
+def row_key(values) -> str:
+    """A mart row's key as `lin_mart_kjelder.nokkel` writes it."""
+    return "/".join("" if v is None or (isinstance(v, float) and v != v) else str(v) for v in values)
+
+
+# --- which tables a query reads: the asset graph follows the SQL -------------------------------------
+
+@cache
+def _view_sql() -> dict[str, str]:
+    return {p.stem: p.read_text() for layer in ("staging", "intermediate", "lineage")
+            for p in warehouse.sql_files(layer)}
+
+
+def tables_read(sql: str) -> set[str]:
+    """The tables and views a query names (not its own CTEs)."""
+    tree = sqlglot.parse_one(sql, dialect=DIALECT)
+    ctes = {cte.alias for cte in tree.find_all(exp.CTE)}
+    return {t.name for t in tree.find_all(exp.Table) if t.name and t.name not in ctes}
+
+
+@cache
+def base_tables(name: str) -> frozenset[str]:
+    """A table, or for a view every table and view it reads, down to the stored tables."""
+    if name not in _view_sql():
+        return frozenset({name})
+    found = {name}
+    for table in tables_read(_view_sql()[name]):
+        found |= base_tables(table)
+    return frozenset(found)
+
+
+def mart_reads(mart: str) -> frozenset[str]:
+    """Every table and view `sql/marts/<mart>.sql` reads, directly or through the views."""
+    sql = (warehouse.SQL_DIR / "marts" / f"{mart}.sql").read_text()
+    return frozenset().union(*(base_tables(t) for t in tables_read(sql)))

@@ -23,9 +23,12 @@ None; dates are ``datetime.date``; money in NOK; percents as percent numbers,
   (``'utkast'`` | ``'endeleg'``); ``form`` is set from the ``form`` argument.
 * ``arsrapport.html.j2``: ``pulje``, ``pulje_totalt`` (the programme's total
   row: a municipality in both pools counts once), ``nettverk``, ``tema``, ``indikatorar``,
-  ``seriar``, ``tiltak_status``, ``hoge_risikoar``, ``gode_eksempel``,
-  ``okonomi_tema``, ``tilbakebetaling``, ``avvik_regel``, ``utan_rapport``,
-  ``filer`` — lists of row dicts (see the template for the row keys).
+  ``seriar``, ``tiltak_status``, ``risiko``, ``okonomi_tema``, ``tilbakebetaling``,
+  ``avvik_regel``, ``utan_rapport`` — lists of row dicts (see the template for the
+  row keys) — the appendix's file names ``vedlegg_fil``, ``vedlegg_csv``, and
+  what :func:`pipelines.report_rules.derive` adds (key messages, tables with
+  their totals, trends, quotations).
+* ``arsrapport_vedlegg.html.j2`` (the auditors' appendix): ``filer``, ``rapport_fil``, ``vedlegg_csv``.
 * ``brev.html.j2``: ``prosjekt`` (dict), ``indikatorar``, ``funn`` (lists),
   ``svarfrist``, ``konto``, ``kontakt`` (``namn``, ``epost``, ``telefon``), ``okonomi`` (the money block,
   see ``report_context.okonomi``) and ``pengevedtak`` (bool: the letter withholds a payment or reclaims funds).
@@ -57,8 +60,7 @@ from babel.numbers import format_currency, format_decimal, get_minus_sign_symbol
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 from markupsafe import Markup
 
-from pipelines import charts
-from pipelines import versions
+from pipelines import charts, report_rules, versions
 from pipelines.issues import RULES
 from pipelines.paths import TEMPLATES_DIR
 from schemas.form import (
@@ -86,8 +88,12 @@ log = logging.getLogger(__name__)
 COMMON_KEYS = ("aar", "rapportdato", "run_id", "kodeversjon", "eksempeldata", "status")
 TEMPLATE_KEYS: dict[str, tuple[str, ...]] = {
     "arsrapport.html.j2": COMMON_KEYS + (
-        "pulje", "pulje_totalt", "nettverk", "tema", "indikatorar", "seriar", "tiltak_status", "hoge_risikoar",
-        "gode_eksempel", "okonomi_tema", "tilbakebetaling", "avvik_regel", "utan_rapport", "filer"),
+        "pulje", "pulje_totalt", "nettverk", "tema", "indikatorar", "seriar", "tiltak_status", "risiko",
+        "okonomi_tema", "tilbakebetaling", "avvik_regel", "utan_rapport", "vedlegg_fil", "vedlegg_csv",
+        # derived by pipelines.report_rules.derive
+        "hovudbodskap", "nettverk_puljar", "nettverk_totalt", "tema_totalt", "status_tabell", "risiko_totalt",
+        "risiko_liste", "programperiode", "trendar", "sitat"),
+    "arsrapport_vedlegg.html.j2": COMMON_KEYS + ("filer", "rapport_fil", "vedlegg_csv"),
     "brev.html.j2": COMMON_KEYS + ("prosjekt", "variant", "mottekne", "indikatorar", "funn", "frist", "svarfrist",
                                    "neste_frist", "deltakarar", "vedtak", "konto", "kontakt", "avsendar",
                                    "journalnummer", "tidlegare_brev", "okonomi", "pengevedtak"),
@@ -127,18 +133,27 @@ def _currency_patterns(form: str) -> tuple[str, str]:
     return positive.replace(".00", ""), positive
 
 
+#: Significant digits a binary float is read with before rounding. A difference of two floats carries
+#: noise in the 16th–17th digit (8.4 − 5.85 = 2.5500000000000007, elsewhere 2.5499999999999998); 15
+#: digits drop it, so 2,55 rounds half up to 2,6 whichever way the noise fell.
+FLOAT_DIGITS = 15
+
+
 def _decimal(value: Any) -> Decimal:
     if isinstance(value, Decimal):
         return value
     if isinstance(value, float):
         if not math.isfinite(value):
             raise ValueError(f"not a finite number: {value!r}")
-        return Decimal(repr(value))
+        return Decimal(f"{value:.{FLOAT_DIGITS}g}")
     return Decimal(str(value))
 
 
 def _round(value: Any, decimals: int) -> Decimal:
-    """Round half up (8,45 → 8,5), as people expect in a report."""
+    """The report's one rounding rule: half up (8,45 → 8,5; 2,55 → 2,6), as Statistics Norway prints.
+
+    Every printed number (tables, charts, sentences) goes through here, once.
+    """
     return _decimal(value).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
 
 
@@ -442,6 +457,42 @@ def _indicator_charts(ctx, indikator: str, rows: Iterable[Mapping[str, Any]],
     return [Markup(svg) for svg in svgs]  # charts escape every text they draw
 
 
+def _value_text(v: Any, form: str) -> str:
+    """One value of a sentence, formatted by its kind (:class:`pipelines.report_rules.V`)."""
+    kind, value = v.kind, v.value
+    if kind == "tal":
+        return format_num(value, form, 0)
+    if kind.startswith("antal:"):  # «1 prosjekt», «4 prosjekter» / «4 prosjekt»
+        noun = kind.removeprefix("antal:") + ("_1" if value == 1 else "_n")
+        return text(noun, form, n=format_num(value, form, 0))
+    if kind == "andel":
+        return format_share(value, form)
+    if kind == "num1":
+        return format_num(value, form, 1, sign=True)
+    if kind == "nok":
+        return format_nok(value, form)
+    if kind == "tema":
+        return theme_label(value, form)
+    if kind == "indikator":
+        return indicator_label(value, form).lower()
+    if kind == "frase":
+        return text(value, form)
+    return str(value)
+
+
+def message_text(message: report_rules.Message, form: str, sentence: bool = True) -> str:
+    """A key message in words: its phrase with the values formatted (lists of clauses joined with «;»),
+    starting with a capital letter when it is a ``sentence``."""
+    values = {}
+    for name, v in message.values.items():
+        if isinstance(v, list):
+            values[name] = "; ".join(message_text(m, form, sentence=False) for m in v)
+        else:
+            values[name] = _value_text(v, form)
+    out = text(message.key, form, **values)
+    return out[:1].upper() + out[1:] if sentence else out
+
+
 @functools.cache
 def environment() -> Environment:
     """The one Jinja2 environment of this process (templates compile once, then cached)."""
@@ -490,6 +541,11 @@ def environment() -> Environment:
         ukjend_rapportstatus=lambda s: _raise(f"unknown rapportstatus {s!r}"),
         TILTAK_STATUSES=tuple(TILTAK_STATUSES),
         indikatorgrafar=_indicator_charts,
+        graf_per_nettverk=lambda indikator, rows: charts.per_network(indikator, rows),
+        bodskap=_contextual(message_text),
+        tema_utvikling=report_rules.theme_development,
+        FINDINGS_PER_THEME=report_rules.FINDINGS_PER_THEME,
+        EXAMPLES_PER_THEME=report_rules.EXAMPLES_PER_THEME,
         STANDARD_INDICATORS=STANDARD_INDICATORS,
         THEMES=THEMES,
         LANG=LANG,
@@ -659,7 +715,7 @@ def _artifact_margin_content(document, pdf) -> None:
 def warm_up() -> None:
     """Compile templates, load phrases and parse the CSS (e.g. in a pool worker)."""
     env = environment()
-    for name in ("arsrapport.html.j2", "brev.html.j2"):
+    for name in ("arsrapport.html.j2", "arsrapport_vedlegg.html.j2", "brev.html.j2"):
         env.get_template(name)
     phrases()
     stylesheet()

@@ -7,7 +7,7 @@ from datetime import date
 
 import pandas as pd
 
-from pipelines import findings, rendering, warehouse, workdays
+from pipelines import findings, rendering, report_rules, warehouse, workdays
 from pipelines.paths import REGISTER_DIR
 from schemas import form as F
 from schemas.form import STANDARD_INDICATORS
@@ -80,12 +80,19 @@ def pool_total(pools: list[dict]) -> dict:
 
 
 def annual_report(con, year: int, base: dict) -> dict:
+    """The annual report's rows, read from the marts and ``sql/reports/arsrapport_*.sql``, and what
+    :func:`pipelines.report_rules.derive` makes of them (totals, key messages, quotations, trends)."""
     prosjekt = _mart(con, "mart_prosjekt_aar", year)
     tiltak_risiko = _mart(con, "mart_tiltak_risiko_aar", year)
     tema = _mart(con, "mart_tema_aar", year)
     pulje = _mart(con, "mart_pulje_aar", year)
-    return {
+
+    def report(name: str) -> list[dict]:
+        return _rows(warehouse.query(con, f"reports/arsrapport_{name}", year))
+
+    raw = {
         **base,
+        **report_files(year),
         "pulje": pulje,
         "pulje_totalt": pool_total(pulje),
         "nettverk": _mart(con, "mart_nettverk_aar", year),
@@ -97,9 +104,8 @@ def annual_report(con, year: int, base: dict) -> dict:
         "seriar": _mart(con, "mart_indikator_serie", year),
         "tiltak_status": [{"status": r["verdi"], "tal": r["tal"]} for r in tiltak_risiko if r["kategori"] == "tiltak"],
         "hoge_risikoar": _mart(con, "mart_hoge_risikoar", year),
-        "gode_eksempel": sorted(({"prosjektnummer": p["prosjektnummer"], "prosjektnavn": p["prosjektnavn"],
-                                  "kommune": p["kommune"], "godt_eksempel": p["godt_eksempel"]}
-                                 for p in prosjekt if p["godt_eksempel"]), key=lambda r: r["prosjektnavn"]),
+        "prosjekt": [{k: p[k] for k in ("prosjektnummer", "prosjektnavn", "kommune", "tema", "innsending_id",
+                                        "hovedfunn", "godt_eksempel")} for p in prosjekt],
         "okonomi_tema": [{"tema": t["tema"], "innvilga_kr": t["innvilga_kr"], "forbruk_kr": t["forbruk_kr"],
                           "grunnlag_kr": t["grunnlag_kr"]} for t in tema],
         # the final settlements the letters claim: the whole period's unspent funds not transferred,
@@ -109,9 +115,37 @@ def annual_report(con, year: int, base: dict) -> dict:
                             for p in prosjekt if (p["aa_betale_tilbake_kr"] or 0) > 0],
         "avvik_regel": _mart(con, "mart_avvik_regel_aar", year),
         "utan_rapport": [{"prosjektnummer": p["prosjektnummer"], "prosjektnavn": p["prosjektnavn"],
-                          "kommune": p["kommune"]} for p in prosjekt if p["rapportstatus"] == "manglar"],
-        "filer": _mart(con, "mart_kjeldefiler_aar", year),
+                          "kommune": p["kommune"], "pulje": p["pulje"]}
+                         for p in prosjekt if p["rapportstatus"] == "manglar"],
+        "prosjektstatus": report("status"),
+        "risiko": report("risiko"),
+        "utvikling": report("utvikling"),
+        "koeyrde_aar": report("koeyrde_aar"),
+        "trend_pulje": report("trend_pulje"),
+        "trend_tema": report("trend_tema"),
+        "trend_indikator": report("trend_indikator"),
+        "programperiode_rader": report("programperiode") if year == report_rules.LAST_YEAR else [],
     }
+    return report_rules.derive(raw)
+
+
+def report_files(year: int) -> dict[str, str]:
+    """The annual report's files in the year's folder: the report, its appendix and the appendix's CSV."""
+    return {"rapport_fil": f"arsrapport-{year}.pdf", "vedlegg_fil": f"arsrapport-{year}-vedlegg.pdf",
+            "vedlegg_csv": f"arsrapport-{year}-filer.csv"}
+
+
+def appendix(con, year: int, base: dict) -> dict:
+    """The auditors' appendix (its own document): the run's identity and every source file with its SHA-256."""
+    return {**base, **report_files(year), "filer": _mart(con, "mart_kjeldefiler_aar", year)}
+
+
+FILE_COLUMNS = ("filnavn", "sha256", "storleik_bytes", "mottatt_dato", "format", "utfall", "innsendingar", "avvik")
+
+
+def file_list(filer: list[dict]) -> pd.DataFrame:
+    """The appendix's file list as a table (the CSV beside the PDF), in the PDF's order."""
+    return pd.DataFrame(rendering.files_in_order(filer), columns=list(FILE_COLUMNS))
 
 
 def _indicator_themes() -> tuple[list[str], list[str]]:
@@ -216,6 +250,7 @@ def letters(con, year: int, base: dict, given_date: str, form: str | None = None
             "delvis_lest": any(f["utfall_brev"] == "delvis_brukt" for f in received),
             "indikatorar": inds,
             "indikatorar_sendt_avviste": not inds and sent > 0,
+            "avvik": mine,  # the issue rows the findings quote, for the UI's list of findings and places
             "funn": [f.for_form(lform) for f in findings.findings(facts)],
             "frist": frist,
             "svarfrist": svarfrist,

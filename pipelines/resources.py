@@ -29,6 +29,8 @@ class Settings(dg.ConfigurableResource):
     rapportdato: str = ""
     status: str = "utkast"
     form: str = "nb"
+    # a year that had files is emptied only when the run says so (`samanom run --tom-innboks-ok`)
+    tom_innboks_ok: bool = False
 
     @pydantic.field_validator("form")
     @classmethod
@@ -37,6 +39,19 @@ class Settings(dg.ConfigurableResource):
         if value not in FORMS:
             raise ValueError(f"form must be one of {', '.join(FORMS)}, not {value!r}")
         return value
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        # every run (CLI, UI, sensor, back-fill) names its process, so one left «started» by a killed
+        # process can be told from one still running (pipelines/runs.py)
+        from pipelines import runs
+
+        runs.tag_run(context.instance, context.run_id)
+        runs.hold_for_run(self.out_dir)
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        from pipelines import runs
+
+        runs.release_for_run(self.out_dir)
 
     @property
     def out_dir(self) -> Path:

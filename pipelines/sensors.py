@@ -1,8 +1,9 @@
 """Operating the pipeline: a sensor on the inbox and a yearly schedule after the reporting deadline.
 
-Both start the same job: the year's partition of every yearly asset (landing → reading → warehouse →
-marts → reports). The register is not in the job (it is not partitioned); load it once with
-`samanom run` or from the UI before turning the sensor on.
+Both start the same job as `samanom run` and the UI's «Materialize all»: the register (checked
+against its models first: a broken register stops the year), then the year's partition of every
+yearly asset (landing → reading → warehouse → marts → reports), ending with the run's record
+`run.json`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines import landing
+from pipelines.run_record import skriv_feila_koeyring
 from pipelines.partitions import years
 from pipelines.resources import DEFAULT_INBOX
 
@@ -22,10 +24,12 @@ YEARLY_GROUPS = ("landing", "reading", "warehouse", "marts", "reports")
 
 aarskoeyring = dg.define_asset_job(
     name="aarskoeyring",
-    selection=dg.AssetSelection.groups(*YEARLY_GROUPS),
+    selection=dg.AssetSelection.groups("register", *YEARLY_GROUPS),
     partitions_def=years,
-    description="One reporting year through the whole cycle: the year's partition of every yearly asset, "
-                "from the files in the inbox to the annual report and the letters.",
+    hooks={skriv_feila_koeyring},
+    description="Ett rapporteringsår gjennom hele syklusen: registeret (kontrollert mot modellene sine), så "
+                "årets partisjon av hver årlige ressurs, fra filene i innboksen til årsrapporten, brevene og "
+                "kjøringens egen oversikt (run.json).",
 )
 
 
@@ -34,13 +38,15 @@ def _inbox() -> Path:
     return Path(os.environ.get("SAMANOM_INBOX") or DEFAULT_INBOX)
 
 
-def inbox_fingerprints(inbox: Path) -> dict[str, str]:
+def inbox_fingerprints(inbox: Path, only: list[str] | None = None) -> dict[str, str]:
     """`{"<year>/<file>": sha256}` for every file in the year folders of the inbox (content, not file times,
     since file times do not survive a copy or a clone)."""
     found: dict[str, str] = {}
-    for year in years.get_partition_keys():
+    for year in only or years.get_partition_keys():
         for path in landing.inbox_files(inbox / year):
-            found[path.relative_to(inbox).as_posix()] = landing.sha256_of(path)
+            # a name that is not UTF-8 is kept apart by its escaped bytes, never a UnicodeEncodeError
+            found[os.fsencode(path.relative_to(inbox).as_posix()).decode("utf-8", "backslashreplace")] = \
+                landing.sha256_of(path)
     return found
 
 
@@ -66,8 +72,8 @@ def year_fingerprint(fingerprints: dict[str, str], year: str) -> str:
                 "files never start a second run.",
 )
 def innboks_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
-    before: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
     now = inbox_fingerprints(_inbox())
+    before: dict[str, str] = json.loads(context.cursor) if context.cursor else _produced(context, now)
     requests = []
     for year in years.get_partition_keys():
         old, new = year_fingerprint(before, year), year_fingerprint(now, year)
@@ -87,6 +93,26 @@ def innboks_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
         return dg.SensorResult(skip_reason=dg.SkipReason("Ingen nye eller endra filer i innboksen."),
                                cursor=json.dumps(now, sort_keys=True))
     return dg.SensorResult(run_requests=requests, cursor=json.dumps(now, sort_keys=True))
+
+
+RUN_RECORD = dg.AssetKey(["reports", "koeyring"])
+
+
+def _produced(context: dg.SensorEvaluationContext, now: dict[str, str]) -> dict[str, str]:
+    """At the first tick: the files of every year whose last complete run read exactly these files, so
+    turning the sensor on does not run again the years already produced."""
+    try:
+        instance = context.instance
+    except Exception:  # evaluated without an instance (a test): nothing is known to be produced
+        return {}
+    done: dict[str, str] = {}
+    for year in years.get_partition_keys():
+        records = instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=RUN_RECORD, asset_partitions=[year]), limit=1).records
+        entry = records[0].asset_materialization.metadata.get("innboks_fingeravtrykk") if records else None
+        if entry is not None and entry.value == year_fingerprint(now, year):
+            done.update({p: h for p, h in now.items() if _year_of(p) == year})
+    return done
 
 
 @dg.schedule(

@@ -17,12 +17,19 @@ from pipelines.partitions import years
 from pipelines.sensors import aarleg_koeyring, aarskoeyring, innboks_sensor
 
 GROUPS = {"register", "landing", "reading", "warehouse", "marts", "reports"}
-KINDS = {"excel", "csv", "duckdb", "sql", "pdf"}
+KINDS = {"excel", "csv", "duckdb", "sql", "pdf", "json"}
 MARTS = ["mart_avvik_regel_aar", "mart_hoge_risikoar", "mart_indikator_aar", "mart_indikator_serie",
          "mart_kjeldefiler_aar", "mart_nettverk_aar", "mart_prosjekt_aar", "mart_pulje_aar", "mart_tema_aar",
          "mart_tiltak_risiko_aar"]
 
-# asset key -> its direct upstream keys. Update on purpose when the graph changes.
+# asset key -> its direct upstream keys. Update on purpose when the graph changes. A mart depends on the
+# assets that write the tables its SQL reads (through the views), and on the models, whose lineage views
+# list its source rows.
+PROJECT = ["register/kommuner", "register/nettverk", "register/prosjekt", "register/prosjekt_kommuner"]
+# the secretariat's ledger and the programme's parameters: read by the money model behind int_prosjekt_aar
+LEDGER = ["register/overforingar", "register/programparametrar", "register/tilbakebetalingar",
+          "register/utbetalingar"]
+PROJECT_YEAR = ["reading/validerte_innsendingar", *PROJECT, *LEDGER, "register/tilskudd", "warehouse/prosjekt_aar"]
 SNAPSHOT = {
     "register/kommuner": [],
     "register/nettverk": [],
@@ -37,13 +44,27 @@ SNAPSHOT = {
     "reading/innsendingar": ["landing/innkomne_filer"],
     "reading/validerte_innsendingar": ["reading/innsendingar", "register/kommuner", "register/prosjekt",
                                        "register/tilskudd"],
-    "warehouse/prosjekt_aar": ["reading/validerte_innsendingar", "register/kommuner", "register/nettverk",
-                               "register/prosjekt", "register/prosjekt_kommuner", "register/tilskudd",
-                               "register/utbetalingar", "register/overforingar", "register/tilbakebetalingar",
-                               "register/programparametrar"],
-    **{f"marts/{m}": ["warehouse/prosjekt_aar"] for m in MARTS},
+    "reading/indikatorer": ["reading/innsendingar"],
+    "reading/tiltak": ["reading/innsendingar"],
+    "reading/risiko": ["reading/innsendingar"],
+    "warehouse/prosjekt_aar": ["reading/indikatorer", "reading/innsendingar", "reading/risiko", "reading/tiltak",
+                               "reading/validerte_innsendingar", *PROJECT, *LEDGER, "register/tilskudd"],
+    "marts/mart_avvik_regel_aar": ["reading/validerte_innsendingar", "warehouse/prosjekt_aar"],
+    "marts/mart_kjeldefiler_aar": ["reading/validerte_innsendingar", "warehouse/prosjekt_aar"],
+    "marts/mart_hoge_risikoar": ["reading/risiko", "reading/validerte_innsendingar", *PROJECT,
+                                 "warehouse/prosjekt_aar"],
+    "marts/mart_indikator_aar": ["reading/indikatorer", "reading/validerte_innsendingar", "warehouse/prosjekt_aar"],
+    "marts/mart_indikator_serie": ["reading/indikatorer", "reading/validerte_innsendingar", *PROJECT,
+                                   "warehouse/prosjekt_aar"],
+    "marts/mart_nettverk_aar": PROJECT_YEAR,
+    "marts/mart_pulje_aar": PROJECT_YEAR,
+    "marts/mart_tema_aar": PROJECT_YEAR,
+    "marts/mart_prosjekt_aar": ["reading/risiko", "reading/tiltak", *PROJECT_YEAR],
+    "marts/mart_tiltak_risiko_aar": ["reading/risiko", "reading/tiltak", "reading/validerte_innsendingar",
+                                     "warehouse/prosjekt_aar"],
     "reports/arsrapport": [f"marts/{m}" for m in MARTS],
     "reports/oppfolgingsbrev": ["marts/mart_indikator_aar", "marts/mart_prosjekt_aar"],
+    "reports/koeyring": ["reports/arsrapport", "reports/oppfolgingsbrev"],
 }
 # Checks that must stay beside their assets (more may be added).
 CHECKS = {
@@ -53,7 +74,9 @@ CHECKS = {
     ("register/utbetalingar", "pandera_modell"), ("register/overforingar", "pandera_modell"),
     ("register/tilbakebetalingar", "pandera_modell"), ("register/programparametrar", "pandera_modell"),
     ("reading/validerte_innsendingar", "alle_filer_gjort_greie_for"),
-    ("reading/validerte_innsendingar", "pandera_prosjekt"),
+    ("reading/validerte_innsendingar", "pandera_prosjekt"), ("reading/validerte_innsendingar", "pandera_avvik"),
+    ("reading/indikatorer", "pandera_indikatorer"), ("reading/tiltak", "pandera_tiltak"),
+    ("reading/risiko", "pandera_risiko"), ("marts/mart_pulje_aar", "totalar_stemmer"),
     ("reports/oppfolgingsbrev", "brev_til_alle_aktive_prosjekt"),
     ("reports/arsrapport", "totalar_stemmer_med_lageret"),
 }
@@ -132,12 +155,36 @@ def test_report_totals_check_shows_but_does_not_block():
     assert not spec.blocking and spec.description
 
 
-def test_yearly_job_covers_every_yearly_asset(graph):
+def test_yearly_job_covers_the_register_and_every_yearly_asset(graph):
+    # the register's blocking checks stop the year's run, so the job the UI, sensor and schedule
+    # launch (and `samanom run`) starts with it
     job = defs.resolve_job_def(aarskoeyring.name)
     in_job = {_name(k) for k in job.asset_layer.executable_asset_keys}
-    yearly = {_name(k) for k in graph.get_all_asset_keys() if graph.get(k).group_name != "register"}
-    assert in_job == yearly
+    assert in_job == {_name(k) for k in graph.get_all_asset_keys()}
     assert job.partitions_def is not None and _by_year(job.partitions_def)
+
+
+def test_checks_on_what_is_published_block_and_belong_to_their_year(graph):
+    for key in graph.asset_check_keys:
+        spec = defs.resolve_assets_def(key.asset_key).get_spec_for_check_key(key)
+        if graph.get(key.asset_key).partitions_def is not None:
+            assert spec.partitions_def is not None, f"{key}: a check result shows under its year"
+        if key.name.startswith("pandera_") or key.asset_key.path[0] == "marts":
+            assert spec.blocking, f"{key}: blocks what is built on it"
+
+
+def test_the_series_depends_on_earlier_years():
+    serie = defs.resolve_assets_def(dg.AssetKey(["marts", "mart_indikator_serie"]))
+    graph = defs.resolve_asset_graph()
+    upstream = dg.AssetKey(["reading", "indikatorer"])
+    mapping = graph.get_partition_mapping(serie.key, upstream)
+    upstream_keys = mapping.get_upstream_mapped_partitions_result_for_partitions(
+        years.subset_with_partition_keys(["2014"]), years, years).partitions_subset.get_partition_keys()
+    assert sorted(upstream_keys) == ["2012", "2013", "2014"]
+    # re-running 2012 makes every later year of the series stale
+    later = mapping.get_downstream_partitions_for_partitions(
+        years.subset_with_partition_keys(["2012"]), years, years).get_partition_keys()
+    assert sorted(later) == ["2012", "2013", "2014", "2015"]
 
 
 # --- the inbox sensor --------------------------------------------------------------------------------
@@ -205,6 +252,25 @@ def test_sensor_without_cursor_requests_every_year_with_files(inbox):
     (inbox / "2014" / "a.xlsx").write_bytes(b"x")
     result = _evaluate(None)
     assert [r.partition_key for r in result.run_requests] == ["2014"]
+
+
+def test_sensor_starts_from_the_years_already_produced(inbox):
+    from pipelines.sensors import RUN_RECORD, inbox_fingerprints, year_fingerprint
+
+    (inbox / "2013" / "a.xlsx").write_bytes(b"produced")
+    (inbox / "2014" / "b.xlsx").write_bytes(b"not yet")
+    with dg.instance_for_test() as instance:
+        # 2013 was produced from exactly these files (the run's record says so); 2014 never ran
+        produced = year_fingerprint(inbox_fingerprints(inbox, ["2013"]), "2013")
+        instance.report_runless_asset_event(dg.AssetMaterialization(
+            RUN_RECORD, partition="2013", metadata={"innboks_fingeravtrykk": produced}))
+        first = innboks_sensor(dg.build_sensor_context(instance=instance, cursor=None))
+        assert [(r.partition_key, r.tags["samanom/aar"]) for r in first.run_requests] == [("2014", "2014")]
+        # a new version of a 2013 file later starts 2013, named by year and by the files' version
+        (inbox / "2013" / "a.xlsx").write_bytes(b"corrected")
+        later = innboks_sensor(dg.build_sensor_context(instance=instance, cursor=first.cursor))
+        assert [r.partition_key for r in later.run_requests] == ["2013"]
+        assert later.run_requests[0].run_key.startswith("2013-")
 
 
 def test_sensor_and_schedule_are_off_by_default():

@@ -33,7 +33,7 @@ def warehouse(tmp_path_factory):
     instance = dg.DagsterInstance.ephemeral()
     assert dg.materialize(register_assets, resources={"settings": settings}, instance=instance).success
     for year in YEARS:
-        result = dg.materialize(assets, selection=[a.key for a in assets[len(register_assets):]],
+        result = dg.materialize(assets, selection=[k for a in assets[len(register_assets):] for k in a.keys],
                                 partition_key=str(year), resources={"settings": settings}, instance=instance)
         assert result.success
     con = duckdb.connect(str(out / "samanom.duckdb"), read_only=True)

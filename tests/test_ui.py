@@ -114,7 +114,7 @@ def sample_run(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("ui-out")
     done = subprocess.run([sys.executable, "-m", "pipelines.cli", "run", "--year", YEAR, "--inbox",
                            str(DEFAULT_INBOX), "--out", str(out)], cwd=REPO, env=_env(),
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=900)  # two shared cores
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return out
 
@@ -179,7 +179,30 @@ def _shot(page, name: str, clip: dict | None = None) -> None:
     page.screenshot(path=str(ARTIFACTS / name), full_page=False, animations="disabled", clip=clip)
 
 
-def test_auditor_follows_the_annual_report_in_the_ui(ui, page):
+def _warehouse(out: Path, query: str, *params) -> list[tuple]:
+    import duckdb
+
+    with duckdb.connect(str(out / "samanom.duckdb"), read_only=True) as con:
+        return con.execute(query, list(params)).fetchall()
+
+
+def _printed_run_id(out: Path) -> str:
+    text = subprocess.run(["pdftotext", str(out / YEAR / f"arsrapport-{YEAR}.pdf"), "-"], check=True,
+                          capture_output=True, text=True).stdout.replace("\n", "")
+    (run_id,) = set(re.findall(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", text))
+    return run_id
+
+
+def _table_row(page, *cells: str):
+    """The row of a metadata table that holds every one of `cells` as a whole cell (the innermost row:
+    the metadata list is itself a table)."""
+    row = page.locator("tr:not(:has(tr))")
+    for text in cells:
+        row = row.filter(has=page.get_by_role("cell", name=text, exact=True))
+    return row
+
+
+def test_auditor_follows_the_annual_report_in_the_ui(ui, page, sample_run):
     from playwright.sync_api import expect
 
     # Two shared cores, and from step 7 a back-fill running beside the UI: wait up to 20 s, not 5.
@@ -249,6 +272,77 @@ def test_auditor_follows_the_annual_report_in_the_ui(ui, page):
     _shot(page, "ui-07-mart-kolonneopphav.png")
     lineage.get_by_role("button", name="Close").click()
     expect(lineage).to_be_hidden()
+
+    # 6b. From the annual report to the rows behind a figure, without SQL: the report's metadata links the
+    #     mart behind its summary; that mart's `kjelderader` lists, for Pulje 1's «Innvilget», every grant
+    #     letter's line in tilskudd.csv. The expected rows come from the warehouse, not from the UI.
+    grants = _warehouse(sample_run, "select t.prosjektnummer, t.kjelde_rad, t.innvilget_kr from ref_tilskudd t "
+                                    "join ref_prosjekt p using (prosjektnummer) where t.aar = ? and p.pulje = '1' "
+                                    "order by t.prosjektnummer", YEAR)
+    page.goto(f"{ui}/assets/reports/arsrapport", wait_until="domcontentloaded")
+    _dismiss_dialogs(page)
+    page.locator('a[href="/assets/marts/mart_pulje_aar"]').first.click()
+    expect(page).to_have_url(re.compile(r"/assets/marts/mart_pulje_aar"))
+    expect(page.get_by_text("kjelderader", exact=True).first).to_be_visible()
+    for prosjekt, rad, kroner in (grants[0], grants[-1]):
+        row = _table_row(page, "1", "innvilga_kr", prosjekt, "tilskudd.csv", str(rad), "innvilget_kr", kroner)
+        expect(row.first).to_be_attached()
+    rows = _table_row(page, "innvilga_kr", "tilskudd.csv")
+    pools = _warehouse(sample_run, "select count(*) from ref_tilskudd t join ref_prosjekt p using (prosjektnummer) "
+                                   "where t.aar = ?", YEAR)[0][0]
+    expect(rows).to_have_count(pools)  # both pools' grant lines; Pulje 1's are those checked above
+    row = _table_row(page, "1", "innvilga_kr", grants[0][0], "tilskudd.csv")
+    row.first.scroll_into_view_if_needed()
+    _shot(page, "ui-11-pulje-1-innvilget-kjelderader.png")
+
+    # 6c. A letter's finding, with its file, sheet, row and value: `reports / oppfolgingsbrev` → `funn`.
+    quoted = _warehouse(sample_run, "select a.prosjektnummer, a.filnavn, a.ark, a.rad, a.verdi, a.regel "
+                                    "from core_avvik a join core_innsendingar s using (aar, innsending_id) "
+                                    "where a.aar = ? and s.gjeldande and a.ark is not null and a.verdi is not null "
+                                    "and a.regel <> 'mottaksdato_mangler' order by a.prosjektnummer limit 1", YEAR)
+    page.goto(f"{ui}/assets/reports/oppfolgingsbrev", wait_until="domcontentloaded")
+    _dismiss_dialogs(page)
+    expect(page.get_by_text("funn", exact=True).first).to_be_visible()
+    if quoted:
+        prosjekt, filnavn, ark, rad, verdi, regel = quoted[0]
+        finding = _table_row(page, prosjekt, f"avvik_{regel}", filnavn, ark, str(rad), verdi)
+        expect(finding.first).to_be_attached()
+        finding.first.scroll_into_view_if_needed()
+        _shot(page, "ui-12-brev-funn-med-plass.png")
+
+    # 6d. Every issue of the year and every rejected file with its reason, on the validation asset.
+    page.goto(f"{ui}/assets/reading/validerte_innsendingar", wait_until="domcontentloaded")
+    _dismiss_dialogs(page)
+    expect(page.get_by_text("avviksliste", exact=True).first).to_be_visible()
+    for filnavn, ark, rad, regel in _warehouse(sample_run, "select filnavn, ark, rad, regel from core_avvik "
+                                                           "where aar = ? and ark is not null limit 3", YEAR):
+        expect(_table_row(page, filnavn, ark, str(rad), regel).first).to_be_attached()
+    for (filnavn,) in _warehouse(sample_run, "select filnavn from core_filer where aar = ? and utfall = 'avvist'",
+                                 YEAR):
+        expect(_table_row(page, filnavn).first).to_be_attached()
+
+    # 6e. The run id the report prints is found by the Runs filter: the run of the job aarskoeyring.
+    run_id = _printed_run_id(sample_run)
+    page.goto(f"{ui}/runs", wait_until="domcontentloaded")
+    _dismiss_dialogs(page)
+    page.get_by_role("button", name="Filter").click()
+    page.keyboard.type(run_id)
+    options = page.get_by_role("menuitem").filter(has_text=run_id)
+    expect(options.first).to_be_visible()
+    for i in range(options.count()):  # the suggestions offer the text as run id, tag, partition …
+        options.nth(i).click()
+        if f"id%3A{run_id}" in page.url:
+            break
+        page.goto(f"{ui}/runs", wait_until="domcontentloaded")
+        page.get_by_role("button", name="Filter").click()
+        page.keyboard.type(run_id)
+    expect(page).to_have_url(re.compile(rf"id%3A{run_id}"))
+    found = page.locator(f'a[href^="/runs/{run_id}"]')
+    expect(found.first).to_be_visible()
+    expect(page.get_by_text("Invalid Run ID")).to_have_count(0)
+    expect(page.get_by_text("aarskoeyring").first).to_be_visible()
+    page.keyboard.press("Escape")
+    _shot(page, "ui-13-kjoerings-id-i-filteret.png", clip={"x": 0, "y": 0, "width": 1400, "height": 320})
 
     # 7. The secretariat's back-fill: Jobs → aarskoeyring → Materialize all… → Custom partitions
     #    2012, 2013, 2014 → Launch backfill. The UI answers with a toast naming the new back-fill.

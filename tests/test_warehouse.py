@@ -37,3 +37,11 @@ def test_a_failed_write_changes_nothing(tmp_path):
         with pytest.raises(duckdb.Error):
             warehouse.replace_year(con, "t", 2012, pd.DataFrame({"prosjektnummer": ["P1-01"], "tal": ["ikkje tal"]}))
         assert rows(con, "t") == [(2012, "P1-01", 1)]
+
+
+def test_a_first_write_with_only_empty_values_still_takes_text_later(tmp_path):
+    """A year whose rows hold no value in a column must not fix that column's type as NULL."""
+    with warehouse.connect(tmp_path / "lager.duckdb") as con:
+        warehouse.replace_year(con, "t", 2012, pd.DataFrame({"prosjektnummer": ["P1-01"], "ark": [None]}))
+        warehouse.replace_year(con, "t", 2013, pd.DataFrame({"prosjektnummer": ["P1-02"], "ark": ["Prosjekt"]}))
+        assert rows(con, "t") == [(2012, "P1-01", None), (2013, "P1-02", "Prosjekt")]

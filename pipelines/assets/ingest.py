@@ -4,11 +4,11 @@
 import dagster as dg
 import pandas as pd
 
-from pipelines import landing, reading, validation, warehouse
+from pipelines import landing, reading, sporing, validation, versions, warehouse
 from pipelines.issues import REJECT_FILE, REJECT_ROW, Issue
-from pipelines.partitions import years
-from pipelines import versions
+from pipelines.partitions import year_check, years
 from pipelines.resources import Settings
+from schemas import accepted
 
 OWNER = "team:sekretariatet"
 REGISTER_DEPS = [dg.AssetKey(["register", n]) for n in ("kommuner", "prosjekt", "tilskudd")]
@@ -33,17 +33,42 @@ def _md(df: pd.DataFrame, rows: int = 10) -> dg.MetadataValue:
 )
 def innkomne_filer(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
     year = int(context.partition_key)
-    landed = landing.land(settings.inbox_dir(year), settings.archive_dir, settings.out_dir)
-    df = pd.DataFrame([f.__dict__ for f in landed],
-                      columns=["filnavn", "sha256", "storleik_bytes", "mottatt_dato", "format", "arkivsti"])
+    inbox = settings.inbox_dir(year)
     with settings.connect() as con:
         warehouse.create_core_tables(con)
-        warehouse.replace_year(con, "raw_filer", year, df)
-    return dg.MaterializeResult(metadata={
+        earlier = warehouse.read_year(con, "raw_filhistorikk", year)
+        had_files = int((~earlier["borte"].astype(bool)).sum()) if len(earlier) else 0
+    problem = landing.inbox_problem(inbox, had_files, settings.tom_innboks_ok)
+    if problem:
+        raise dg.Failure(description=problem)
+    landed = landing.land(inbox, settings.archive_dir, settings.out_dir)
+    df = pd.DataFrame([f.__dict__ for f in landed.files], columns=RAW_FILER_COLUMNS)
+    kept = landing.history([{k: _none(v) for k, v in r.items()} for r in earlier.drop(columns="aar").to_dict("records")],
+                           landed.files)
+    history = pd.DataFrame(kept, columns=landing.HISTORY_COLUMNS)
+
+    def forget_what_was_read_from_repaired(con):
+        # an archive entry that held wrong bytes was mended: whatever was read from it, in any year, is read again
+        for sha in sorted(landed.repaired):
+            con.execute("delete from raw_lesing where sha256 = ?", [sha])
+
+    with settings.connect() as con:
+        warehouse.replace_year_tables(con, year, {"raw_filer": df, "raw_filhistorikk": history},
+                                      before=forget_what_was_read_from_repaired)
+    outcomes = df["mottak"].value_counts().to_dict()
+    return dg.MaterializeResult(data_version=sporing.fingerprint(df, history), metadata={
         "dagster/row_count": len(df),
-        "innboks": str(settings.inbox_dir(year)),
-        "filer": _md(df[["filnavn", "sha256", "mottatt_dato", "format"]], rows=200),
+        "innboks": str(inbox),
+        "mottak": ", ".join(f"{k}: {v}" for k, v in sorted(outcomes.items())),
+        "arkivfiler_reparerte": len(landed.repaired),
+        "versjonar_i_historikken": len(history),
+        "borte_fra_innboksen": int(history["borte"].sum()) if len(history) else 0,
+        "filer": _md(df[["filnavn", "sha256", "mottatt_dato", "format", "mottak"]], rows=200),
     })
+
+
+RAW_FILER_COLUMNS = ["filnavn", "filnavn_hex", "sha256", "storleik_bytes", "mottatt_dato", "format", "arkivsti",
+                     "mottak"]
 
 
 @dg.asset(
@@ -55,11 +80,10 @@ def innkomne_filer(context: dg.AssetExecutionContext, settings: Settings) -> dg.
     kinds={"excel", "csv", "duckdb"},
     code_version=versions.reading(),
     description=(
-        "Each archived file read as the secretariat's reporting form says: a workbook (.xlsx, .xls, .ods, "
-        ".xlsm — values only, no macro or formula is run) or a CSV export with one row per project. Values "
-        "are kept as the text they held, with sheet and row, in the `raw_*` tables; a file that cannot be "
-        "read is recorded with the reason in `raw_lesefeil`. A re-run reads only files it has not read before "
-        "with this code version (`raw_lesing`); the rest stand as read."
+        "Hver arkivert fil lest slik sekretariatets rapportskjema sier: en arbeidsbok (.xlsx, .xls, .ods, .xlsm – "
+        "bare verdier, ingen makro eller formel kjøres) eller en CSV-eksport med én rad per prosjekt. Verdiene lagres "
+        "som teksten de hadde, med ark og rad, i `raw_*`-tabellene; en fil som ikke kan leses, registreres med grunnen "
+        "i `raw_lesefeil`. En ny kjøring leser bare filer den ikke har lest før med denne kodeversjonen (`raw_lesing`)."
     ),
 )
 def innsendingar(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
@@ -70,7 +94,8 @@ def innsendingar(context: dg.AssetExecutionContext, settings: Settings) -> dg.Ma
         lesing = warehouse.read_year(con, "raw_lesing", year)
         earlier = {name: warehouse.read_year(con, f"raw_{name}", year).drop(columns="aar")
                    for name in ("innsendingar", "felt", "lesefeil", *reading.RAW_TABLES)}
-    first = files.drop_duplicates("sha256")  # the same bytes twice are one file: the first copy is read
+    # the same bytes twice are one file: the first copy is read; links, hidden and lock files are never read
+    first = files[files["mottak"] == landing.ARCHIVED].drop_duplicates("sha256")
     # what an earlier run read from the same bytes, under the same name and date and with the same code, stands
     done = {_as_read(r.sha256, r.filnavn, r.mottatt_dato) for r in lesing.itertuples(index=False)
             if r.kodeversjon == version}
@@ -79,7 +104,9 @@ def innsendingar(context: dg.AssetExecutionContext, settings: Settings) -> dg.Ma
     for f in first.itertuples(index=False):
         if f.sha256 in kept:
             continue
-        result = reading.read_file(settings.out_dir / f.arkivsti, f.format)
+        path = settings.out_dir / f.arkivsti
+        landing.verify(path, f.sha256)  # read only the bytes that were received
+        result = reading.read_file(path, f.format)
         if pd.isna(f.mottatt_dato):
             result.issues.append(Issue("mottaksdato_mangler", verdi=f.filnavn))
         read.append((f, result))
@@ -89,9 +116,8 @@ def innsendingar(context: dg.AssetExecutionContext, settings: Settings) -> dg.Ma
               for name, df in new.items()}
     frames["raw_lesing"] = first[["sha256", "filnavn", "mottatt_dato"]].assign(kodeversjon=version)
     with settings.connect() as con:
-        for table, df in frames.items():
-            warehouse.replace_year(con, table, year, df)
-    return dg.MaterializeResult(metadata={
+        warehouse.replace_year_tables(con, year, frames)
+    return dg.MaterializeResult(data_version=sporing.fingerprint(*frames.values()), metadata={
         "dagster/row_count": len(frames["raw_innsendingar"]),
         "filer_lesne": len(read),
         "filer_uendra_sidan_sist": len(kept),
@@ -104,43 +130,56 @@ def _as_read(sha256: str, filnavn: str, mottatt_dato) -> tuple[str, str, str]:
     return sha256, filnavn, "" if pd.isna(mottatt_dato) else str(pd.Timestamp(mottatt_dato).date())
 
 
-MODEL_CHECKS = {
-    "prosjekt": "The `Prosjekt` sheet (or CSV row) of every submission follows its pandera model.",
-    "indikatorer": "Every indicator row follows its pandera model (ranges by unit, one row per indicator).",
-    "tiltak": "Every measure row follows its pandera model.",
-    "risiko": "Every risk row follows its pandera model (S × K ≥ 9 or K = 5 needs a mitigation).",
-}
 VALIDATED = dg.AssetKey(["reading", "validerte_innsendingar"])
+# The accepted tables validation writes beside the submissions, one asset each: table -> (key, what it is)
+TABLE_ASSETS = {
+    "core_indikatorer": (dg.AssetKey(["reading", "indikatorer"]),
+                         "Godkjente indikatorrader fra gjeldende og tidligere innsendinger: standardindikator eller "
+                         "prosjektets egen, utgangspunkt, mål og resultat (prosent som 8,4), med ark og rad. "
+                         "Tabell `core_indikatorer`."),
+    "core_tiltak": (dg.AssetKey(["reading", "tiltak"]),
+                    "Godkjente tiltak med status og datoer, med ark og rad. Tabell `core_tiltak`."),
+    "core_risiko": (dg.AssetKey(["reading", "risiko"]),
+                    "Godkjente risikoer med sannsynlighet, konsekvens og mottiltak, med ark og rad. "
+                    "Tabell `core_risiko`."),
+}
+# Blocking checks on what validation publishes (schemas/accepted.py): asset, check -> description
+ACCEPTED_CHECKS = {
+    (VALIDATED, "pandera_prosjekt"): "Innsendingene som publiseres: én gjeldende rapport per prosjekt, og den er "
+                                     "godkjent og navngir prosjektet; hver innsending har fil og SHA-256.",
+    (VALIDATED, "pandera_avvik"): "Hvert avvik har fil, SHA-256, regel, alvorsgrad og melding på bokmål og nynorsk.",
+    (VALIDATED, "alle_filer_gjort_greie_for"): "Hver fil som kom inn har nøyaktig ett utfall (lest, delvis lest, "
+                                               "avvist, erstattet eller duplikat), og hver avviste fil en grunn.",
+    **{(key, f"pandera_{table.removeprefix('core_')}"):
+       f"Radene i `{table}` kommer bare fra godkjente innsendinger, og hver har ark og rad å spore til."
+       for table, (key, _) in TABLE_ASSETS.items()},
+}
 
 
-@dg.asset(
-    key=VALIDATED,
-    group_name="reading",
+@dg.multi_asset(
+    specs=[dg.AssetSpec(
+        VALIDATED, group_name="reading", deps=[innsendingar, *REGISTER_DEPS], owners=[OWNER],
+        kinds={"duckdb"}, code_version=versions.validation(),
+        description=(
+            "Innsendingene typet og validert: hver verdi etter skjemaets regler, hver tabell mot sin pandera-modell, "
+            "hver rapport mot registeret (prosjektet finnes, vertskommune, år, tema). Det som ikke holder, står i "
+            "`core_avvik` med fil, ark, rad, felt, verdien som sto der, hva som var forventet og en melding på "
+            "prosjektets målform; metadataene lister hvert avvik og hver avviste fil med grunnen. En rettet "
+            "innsending erstatter den forrige, og begge blir stående. Tabeller: `core_innsendingar`, "
+            "`core_filer`, `core_avvik`.")),
+        *[dg.AssetSpec(key, group_name="reading", deps=[innsendingar], owners=[OWNER], kinds={"duckdb"},
+                       code_version=versions.validation(), description=text)
+          for key, text in TABLE_ASSETS.values()]],
     partitions_def=years,
-    deps=[innsendingar, *REGISTER_DEPS],
-    owners=[OWNER],
-    kinds={"duckdb"},
-    code_version=versions.validation(),
-    description=(
-        "The submissions typed and validated: every value by the form's rules, every table by its pandera "
-        "model, every report against the register (project exists, lead municipality, year, themes). What "
-        "fails is kept in `core_avvik` with file, sheet, row, field, the value found, what was expected and "
-        "a message in the project's language form; a corrected submission supersedes the earlier one, and "
-        "both stay. Tables: `core_filer`, `core_innsendingar`, `core_indikatorer`, `core_tiltak`, "
-        "`core_risiko`, `core_avvik`."
-    ),
-    check_specs=[dg.AssetCheckSpec(f"pandera_{name}", asset=VALIDATED, description=text)
-                 for name, text in MODEL_CHECKS.items()]
-    + [dg.AssetCheckSpec("alle_filer_gjort_greie_for", asset=VALIDATED, blocking=True,
-                         description="Every file in the inbox has an outcome: read, partly read, rejected, "
-                                     "superseded or duplicate.")],
+    check_specs=[year_check(name, key, text) for (key, name), text in ACCEPTED_CHECKS.items()],
 )
-def validerte_innsendingar(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
+def validerte_innsendingar(context: dg.AssetExecutionContext, settings: Settings):
     year = int(context.partition_key)
     with settings.connect() as con:
         raw = {name: warehouse.read_year(con, f"raw_{name}", year)
                for name in ("innsendingar", "felt", *reading.RAW_TABLES)}
         files = warehouse.read_year(con, "raw_filer", year)
+        history = warehouse.read_year(con, "raw_filhistorikk", year)
         problems = warehouse.read_year(con, "raw_lesefeil", year)
         register = {name: con.execute(f"select * from ref_{name}").df() for name in ("prosjekt", "kommuner")}
     rejected = validation.rejected_when_read(problems, raw["innsendingar"])
@@ -153,31 +192,54 @@ def validerte_innsendingar(context: dg.AssetExecutionContext, settings: Settings
     sha_of = dict(zip(subs["innsending_id"], subs["sha256"]))
     issues += [(sid, sha_of[sid], issue) for sid, issue in result.issues]
     avvik = _issue_frame(issues, files, subs)
-    core_filer = _outcomes(files, subs, avvik)
+    core_filer = _outcomes(files, subs, avvik, history)
+    tables = {"core_filer": core_filer, "core_innsendingar": subs, "core_indikatorer": result.indikatorer,
+              "core_tiltak": result.tiltak, "core_risiko": result.risiko, "core_avvik": avvik}
+    # what validation would publish, judged before it is written: a failing model writes nothing
+    models = {(VALIDATED, "pandera_prosjekt"): (accepted.innsendingar(subs), subs),
+              (VALIDATED, "pandera_avvik"): (accepted.avvik(subs), avvik),
+              (VALIDATED, "alle_filer_gjort_greie_for"): (accepted.filer(history, avvik), core_filer),
+              **{(key, f"pandera_{t.removeprefix('core_')}"): (getattr(accepted, t.removeprefix("core_"))(subs),
+                                                               tables[t])
+                 for t, (key, _) in TABLE_ASSETS.items()}}
+    checks = []
+    for (key, name), (schema, df) in models.items():
+        failed = accepted.failures(schema, df)
+        checks.append(dg.AssetCheckResult(
+            asset_key=key, check_name=name, passed=failed.empty,
+            metadata={"rader_kontrollert": len(df), "feil": len(failed),
+                      **({"feil_døme": sporing.table(failed, limit=50)} if len(failed) else {})}))
+    if not all(c.passed for c in checks):
+        yield from checks
+        raise dg.Failure("Valideringen ville publisert feil i lageret (se sjekkene); ingenting er skrevet.")
     with settings.connect() as con:
-        for table, df in (("core_filer", core_filer), ("core_innsendingar", subs),
-                          ("core_indikatorer", result.indikatorer), ("core_tiltak", result.tiltak),
-                          ("core_risiko", result.risiko), ("core_avvik", avvik)):
-            warehouse.replace_year(con, table, year, df)
-    accounted = core_filer["utfall"].notna().all() and len(core_filer) == len(files)
-    checks = [dg.AssetCheckResult(check_name=f"pandera_{name}", passed=failures == 0,
-                                  severity=dg.AssetCheckSeverity.WARN,
-                                  metadata={"feil": failures})
-              for name, failures in result.checks.items()]
-    checks.append(dg.AssetCheckResult(check_name="alle_filer_gjort_greie_for", passed=bool(accounted),
-                                      metadata={"filer": len(files),
-                                                **core_filer["utfall"].value_counts().to_dict()}))
+        warehouse.replace_year_tables(con, year, tables)
+        issue_rows = warehouse.query(con, "sporing/avvik", year)
+        rejected_files = warehouse.query(con, "sporing/avviste_filer", year)
+    folder = settings.year_dir(year) / "sporing"
     by_rule = avvik.groupby(["regel", "alvorsgrad"]).size().rename("tal").reset_index()
-    return dg.MaterializeResult(
+    # input quality is shown, not failed: bad input is normal and already recorded as issues
+    input_quality = pd.DataFrame([{"tabell": name, "feil": n} for name, n in result.checks.items()])
+    yield dg.MaterializeResult(
+        asset_key=VALIDATED,
         metadata={
             "dagster/row_count": int(subs["gjeldande"].sum()) if len(subs) else 0,
             "innsendingar": len(subs),
             "avvik": len(avvik),
-            "avvik_per_regel": _md(by_rule, rows=50),
-            "filer": _md(core_filer[["filnavn", "sha256", "utfall", "avvik"]], rows=200),
+            **sporing.traced("avviksliste", issue_rows, folder / "avvik.csv"),
+            **sporing.traced("avviste_filer", rejected_files, folder / "avviste_filer.csv"),
+            "avvik_per_regel": sporing.table(by_rule),
+            "inndata_feil_per_skjemamodell": sporing.table(input_quality, {
+                "tabell": "Skjemaets pandera-modell", "feil": "Verdier som brøt modellen (registrert som avvik)"}),
+            "filer": sporing.table(core_filer[["filnavn", "sha256", "mottatt_dato", "utfall", "innsendingar", "avvik"]]),
         },
-        check_results=checks,
+        data_version=sporing.fingerprint(subs, core_filer, avvik),
     )
+    for table, (key, _) in TABLE_ASSETS.items():
+        yield dg.MaterializeResult(asset_key=key, metadata={"dagster/row_count": len(tables[table]),
+                                                            "tabell": table},
+                                   data_version=sporing.fingerprint(tables[table]))
+    yield from checks
 
 
 def _none(value):
@@ -186,7 +248,8 @@ def _none(value):
 
 def _issue_frame(issues, files: pd.DataFrame, subs: pd.DataFrame) -> pd.DataFrame:
     name_of = {}
-    for sha, name in zip(files["sha256"], files["filnavn"]):
+    read = files[files["mottak"] == landing.ARCHIVED]
+    for sha, name in zip(read["sha256"], read["filnavn"]):
         name_of.setdefault(sha, name)  # issues belong to the copy that was read, the first to arrive
     project_of = dict(zip(subs["innsending_id"], subs["prosjektnummer"]))
     rows = []
@@ -199,8 +262,10 @@ def _issue_frame(issues, files: pd.DataFrame, subs: pd.DataFrame) -> pd.DataFram
     return pd.DataFrame(rows, columns=columns)
 
 
-def _outcomes(files: pd.DataFrame, subs: pd.DataFrame, avvik: pd.DataFrame) -> pd.DataFrame:
-    """read + partly read + rejected + superseded + duplicate = every file that came in."""
+def _outcomes(files: pd.DataFrame, subs: pd.DataFrame, avvik: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
+    """read + partly read + rejected + superseded + duplicate + not read (links, hidden and lock files, …)
+    = every file in the inbox; and every earlier version of a name, and every file gone from the inbox,
+    stays with its own outcome (`eldre_versjon`, `borte`)."""
     out = files.drop(columns=["aar"]).copy()
     subs_of = dict(tuple(subs.groupby("sha256", sort=False))) if len(subs) else {}
     issues_of = dict(tuple(avvik.groupby("sha256", sort=False))) if len(avvik) else {}
@@ -208,6 +273,11 @@ def _outcomes(files: pd.DataFrame, subs: pd.DataFrame, avvik: pd.DataFrame) -> p
     first_of = {}
     outcomes, counts, issue_counts = [], [], []
     for f in out.itertuples(index=False):
+        if f.mottak != landing.ARCHIVED:
+            outcomes.append(f.mottak)
+            counts.append(0)
+            issue_counts.append(0)
+            continue
         mine = subs_of.get(f.sha256, no_subs)
         file_issues = issues_of.get(f.sha256, no_issues)
         issue_counts.append(len(file_issues))
@@ -228,4 +298,15 @@ def _outcomes(files: pd.DataFrame, subs: pd.DataFrame, avvik: pd.DataFrame) -> p
     out["utfall"] = outcomes
     out["innsendingar"] = counts
     out["avvik"] = issue_counts
-    return out
+    version_of = {(r.filnavn, _none(r.filnavn_hex)): r.versjon for r in history.itertuples(index=False)
+                  if not r.borte and _none(r.erstatta_av) is None}
+    out.insert(out.columns.get_loc("filnavn_hex") + 1, "versjon",
+               [version_of.get((r.filnavn, _none(r.filnavn_hex)), 1) for r in out.itertuples(index=False)])
+    # versions that are no longer in the inbox: replaced under the same name, or the file removed
+    earlier = history[history["borte"].astype(bool) | history["erstatta_av"].notna()].copy()
+    earlier["utfall"] = ["borte" if _none(e) is None else "eldre_versjon" for e in earlier["erstatta_av"]]
+    earlier["innsendingar"] = 0
+    earlier["avvik"] = 0
+    earlier = earlier[[c for c in out.columns]]
+    both = pd.concat([out, earlier], ignore_index=True) if len(earlier) else out
+    return both.sort_values(["filnavn", "versjon"], kind="stable", ignore_index=True)

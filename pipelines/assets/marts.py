@@ -1,14 +1,17 @@
-"""The warehouse's models: staging views, then one mart asset per file in sql/marts/."""
+"""The warehouse's models: staging views, then one mart asset per file in sql/marts/.
+
+Each mart depends on the assets that write the tables its SQL reads (directly or through the views,
+read with sqlglot), so the graph follows the data.
+"""
 
 
 import re
 
 import dagster as dg
 
-from pipelines import lineage, warehouse
-from pipelines.assets.ingest import VALIDATED
-from pipelines.partitions import years
-from pipelines import versions
+from pipelines import lineage, sporing, versions, warehouse
+from pipelines.assets.ingest import TABLE_ASSETS, VALIDATED
+from pipelines.partitions import year_check, years
 from pipelines.resources import Settings
 
 OWNER = "team:sekretariatet"
@@ -16,21 +19,52 @@ REGISTER = [dg.AssetKey(["register", n]) for n in ("kommuner", "nettverk", "pros
                                                     "tilskudd", "utbetalingar", "overforingar",
                                                     "tilbakebetalingar", "programparametrar")]
 MODELS = dg.AssetKey(["warehouse", "prosjekt_aar"])
+# the marts that read earlier years too (`aar <= $aar`): their year depends on every earlier year
+CROSS_YEAR = {"mart_indikator_serie"}
+UP_TO = dg.StaticPartitionMapping({y: [later for later in years.get_partition_keys() if later >= y]
+                                   for y in years.get_partition_keys()})
+
+
+def _written_by(table: str) -> tuple[dg.AssetKey, bool]:
+    """The asset that writes a table or view, and whether it writes several (then a column is
+    named `table.column` there)."""
+    if table.startswith(("stg_", "int_", "lin_")):
+        return MODELS, True
+    if table in TABLE_ASSETS:
+        return TABLE_ASSETS[table][0], False
+    if table in ("core_innsendingar", "core_filer", "core_avvik"):
+        return VALIDATED, True
+    if table.startswith("raw_"):
+        return dg.AssetKey(["reading", "innsendingar"]), True
+    if dg.AssetKey(["register", table.removeprefix("ref_")]) in REGISTER:
+        return dg.AssetKey(["register", table.removeprefix("ref_")]), False
+    raise lineage.LineageError(f"no asset is known to write `{table}`: add it to marts._written_by")
+
+
+def _deps(tables, cross_year: bool = False) -> list[dg.AssetDep]:
+    keys = sorted({_written_by(t)[0] for t in tables}, key=lambda k: k.path)
+    return [dg.AssetDep(k, partition_mapping=UP_TO) if cross_year and k.path[0] != "register" else dg.AssetDep(k)
+            for k in keys]
+
+
+MODEL_TABLES = frozenset().union(*(lineage.base_tables(p.stem) for layer in ("staging", "intermediate", "lineage")
+                                   for p in warehouse.sql_files(layer)))
 
 
 @dg.asset(
     key=MODELS,
     group_name="warehouse",
     partitions_def=years,
-    deps=[VALIDATED, *REGISTER],
+    deps=_deps(MODEL_TABLES - {p.stem for layer in ("staging", "intermediate", "lineage")
+                               for p in warehouse.sql_files(layer)}),
     owners=[OWNER],
     kinds={"duckdb", "sql"},
     code_version=versions.models(),
     description=(
-        "The warehouse's models over the validated tables and the register: staging views (`stg_*`: the "
-        "current submission of each project, typed register), `int_prosjekt_aar`, one row per project "
-        "and active year with the report's status (on time, late, missing, rejected), and the lineage views "
-        "`lin_kjelderader` and `lin_mart_kjelder`: which file, sheet and row fed each row of every mart."
+        "Lagerets modeller over de validerte tabellene og registeret: staging-visningene (`stg_*`: hvert prosjekts "
+        "gjeldende innsending, registeret med typer), `int_prosjekt_aar` (ett prosjekt i ett aktivt år, med "
+        "rapportens status: i tide, for sent, mangler, avvist) og sporingsvisningene `lin_kjelderader` og "
+        "`lin_mart_kjelder`: hvilken fil, hvilket ark, hvilken rad og hvilken verdi hver rad i hver mart bygger på."
     ),
 )
 def prosjekt_aar(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
@@ -40,8 +74,11 @@ def prosjekt_aar(context: dg.AssetExecutionContext, settings: Settings) -> dg.Ma
         df = con.execute("select * from int_prosjekt_aar where aar = ?", [year]).df()
     status = df["rapportstatus"].value_counts().to_dict()
     return dg.MaterializeResult(metadata={
-        "dagster/row_count": len(df), "modellar": ", ".join(views), **{f"rapportar_{k}": v for k, v in status.items()},
-    })
+        "dagster/row_count": len(df), "modellar": ", ".join(views),
+        **{f"rapportar_{k}": v for k, v in status.items()},
+        "prosjekt_aar": sporing.table(df[["prosjektnummer", "prosjektnavn", "pulje", "nettverk_id", "rapportstatus",
+                                          "innvilga_kr", "filnavn"]]),
+    }, data_version=sporing.fingerprint(df))
 
 
 def _grain(path) -> str:
@@ -62,51 +99,46 @@ def _mart_asset(path) -> dg.AssetsDefinition:
         key=["marts", name],
         group_name="marts",
         partitions_def=years,
-        deps=[MODELS],
+        # its metadata lists the source rows from the lineage views, which the models asset creates
+        deps=_deps(lineage.mart_reads(name) | {"lin_mart_kjelder"}, cross_year=name in CROSS_YEAR),
         owners=[OWNER],
         kinds={"duckdb", "sql"},
         code_version=versions.mart(path),
-        description=f"{_grain(path)}. Built by `sql/marts/{path.name}`; table `{name}` in the warehouse.",
-        check_specs=[dg.AssetCheckSpec(check, asset=["marts", name], blocking=True, description=_grain(p))
-                     for check, p in checks.items()],
+        description=f"Mart `{name}`, én rad er {sporing.mart_text(name)}. Bygget av `sql/marts/{path.name}`; "
+                    "metadataene viser radene, hvor hver kolonne kommer fra (`kolonneopphav`) og kilderadene bak "
+                    "hver rad (`kjelderader`: fil, SHA-256, ark, rad, felt og verdi).",
+        check_specs=[year_check(check, ["marts", name], _grain(p)) for check, p in checks.items()],
     )
     def _asset(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
         year = int(context.partition_key)
         with settings.connect() as con:
             rows = warehouse.build_mart(con, path, year)
-            preview = warehouse.read_year(con, name, year).head(10)
+            content = warehouse.read_year(con, name, year)
             columns = con.execute(
                 "select column_name, data_type from information_schema.columns where table_name = ? "
                 "order by ordinal_position", [name]).fetchall()
             results = [_run_check(con, check, p, year) for check, p in checks.items()]
+            sources = warehouse.query(con, "sporing/mart_kjelder", year, mart=name)
         traced = lineage.mart_lineage(name, settings.cache_dir / "lineage")
         origins = _column_origins(name, [c for c, _ in columns], traced)
-        return dg.MaterializeResult(check_results=results, metadata={
+        texts = sporing.column_texts()
+        return dg.MaterializeResult(check_results=results, data_version=sporing.fingerprint(content), metadata={
             "dagster/row_count": rows,
-            "dagster/column_schema": dg.TableSchema(columns=[dg.TableColumn(c, t) for c, t in columns]),
+            "dagster/column_schema": dg.TableSchema(columns=[dg.TableColumn(c, t, description=texts.get(c))
+                                                             for c, t in columns]),
             "dagster/column_lineage": dg.TableColumnLineage(deps_by_column={
                 column: [dg.TableColumnDep(key, col) for key, col in deps] for column, deps in origins.items()}),
             # Dagster's open-source UI hides `dagster/column_lineage` (its graph is a Dagster+ feature),
             # so the same lineage is also shown as a table the auditors can read.
             "kolonneopphav": _origins_md(origins, traced),
             "sql": f"sql/marts/{path.name}",
-            "kjelderader": f"select * from lin_mart_kjelder where mart = '{name}' and aar = {year}",
-            "førehandsvising": dg.MetadataValue.md(preview.to_markdown(index=False) if len(preview) else "_tom_"),
+            "radnokkel": ", ".join(lineage.MART_KEYS[name]),
+            # every row of the mart with the source values behind it: file, SHA-256, sheet, row, field, value
+            **sporing.traced("kjelderader", sources, settings.year_dir(year) / "sporing" / f"{name}.csv"),
+            "innhald": sporing.table(content.drop(columns=["aar"], errors="ignore")),
         })
 
     return _asset
-
-
-def _written_by(table: str) -> tuple[dg.AssetKey, bool]:
-    """The asset that writes a table or view, and whether it writes several (then a column is
-    named `table.column` there)."""
-    if table.startswith(("stg_", "int_", "lin_")):
-        return MODELS, True
-    if table.startswith("core_"):
-        return VALIDATED, True
-    if dg.AssetKey(["register", table.removeprefix("ref_")]) in REGISTER:
-        return dg.AssetKey(["register", table.removeprefix("ref_")]), False
-    raise lineage.LineageError(f"no asset is known to write `{table}`: add it to marts._written_by")
 
 
 def _column_origins(name: str, columns: list[str],
@@ -127,7 +159,7 @@ def _column_origins(name: str, columns: list[str],
 
 
 def _origins_md(origins: dict, traced: dict) -> dg.MetadataValue:
-    rows = ["| kolonne | kjem frå |", "| --- | --- |"]
+    rows = ["| kolonne | kommer fra |", "| --- | --- |"]
     for column, deps in origins.items():
         if deps:
             text = "; ".join(f"`{key.to_user_string()}` {col}" for key, col in deps)
@@ -138,10 +170,14 @@ def _origins_md(origins: dict, traced: dict) -> dg.MetadataValue:
 
 
 def _run_check(con, check: str, path, year: int) -> dg.AssetCheckResult:
-    row = warehouse.query(con, f"checks/{path.stem}", year).iloc[0].to_dict()
-    passed = bool(row.pop("ok"))
-    return dg.AssetCheckResult(check_name=check, passed=passed,
-                               metadata={k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()})
+    """A check's SQL gives one row per figure compared; `ok` on every row decides, and the rows are
+    shown as they are, so the UI says what was compared with what."""
+    df = warehouse.query(con, f"checks/{path.stem}", year)
+    passed = bool(len(df)) and bool(df["ok"].fillna(False).all())
+    return dg.AssetCheckResult(check_name=check, passed=passed, metadata={
+        "tal_samanlikna": len(df), "avvik": int((~df["ok"].fillna(False)).sum()),
+        "sql": f"sql/checks/{path.name}",
+        "samanlikning": sporing.table(df.rename(columns={"ok": "stemmer"}))})
 
 
 mart_assets = [_mart_asset(p) for p in warehouse.sql_files("marts")]

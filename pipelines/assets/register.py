@@ -1,36 +1,38 @@
 """The programme register: municipalities, networks, projects, grant letters, and the secretariat's ledger."""
 
 
+import hashlib
 from pathlib import Path
 
 import dagster as dg
 import pandas as pd
-import pandera.errors
 
-from pipelines import warehouse
-from pipelines import versions
+from pipelines import sporing, versions, warehouse
 from pipelines.resources import Settings
+from schemas.accepted import failures
 from schemas.register import REGISTER_SCHEMAS
 
 OWNER = "team:sekretariatet"
 FILES = {
-    "kommuner": "Municipalities of the programme, with their number as valid 2012–2015, county and chosen "
-                "language form (bokmål, nynorsk or neutral) — the form decides the language of each letter.",
-    "nettverk": "The networks of both pools, with their themes and network leader (from the booklet's Vedlegg 2).",
-    "prosjekt": "Every project: pool, network, themes, lead municipality and years active.",
-    "prosjekt_kommuner": "Which municipalities take part in each project, and which one leads it.",
-    "tilskudd": "Grant letters: the amount granted per project and year, the reporting deadline and the "
-                "conditions. The amounts are sample data.",
-    "utbetalingar": "The secretariat's ledger: every grant payment (voucher, date, project, grant year, amount), "
-                    "as exported from the state accounting system. Sample data. The letters state what was paid "
-                    "from here, never from what a municipality reports receiving.",
-    "overforingar": "Approved transfers of unspent funds from one grant year to the next (decision, date, "
-                    "project, amount). Sample data.",
-    "tilbakebetalingar": "Repayments of unspent grants received (voucher, date, project, grant year settled, "
-                         "amount, KID). Sample data.",
-    "programparametrar": "The programme's parameters, one line each: the materiality threshold for unspent "
-                         "funds, the repayment account, the KID pattern and the deadline for final accounts.",
+    "kommuner": "Kommunene i programmet med kommunenummer slik det gjaldt 2012–2015, fylke og valgt målform "
+                "(bokmål, nynorsk eller nøytral); målformen avgjør språket i hvert brev.",
+    "nettverk": "Nettverkene i begge puljer, med tema og nettverksleder (fra heftets vedlegg 2).",
+    "prosjekt": "Hvert prosjekt: pulje, nettverk, tema, vertskommune og hvilke år det er aktivt.",
+    "prosjekt_kommuner": "Hvilke kommuner som deltar i hvert prosjekt, og hvilken som leder det.",
+    "tilskudd": "Tilskuddsbrevene: innvilget beløp per prosjekt og år («Innvilget» i årsrapporten), "
+                "rapporteringsfrist og vilkår. Beløpene er eksempeldata.",
+    "utbetalingar": "Sekretariatets regnskap: hver utbetaling av tilskudd (bilag, dato, prosjekt, tilskuddsår, "
+                    "beløp) slik den eksporteres fra statsregnskapet. Eksempeldata. Brevene oppgir det som er "
+                    "utbetalt herfra, aldri det kommunen oppgir å ha mottatt («Utbetalt» i årsrapporten).",
+    "overforingar": "Godkjente overføringer av ubrukte midler fra ett tilskuddsår til det neste (vedtak, dato, "
+                    "prosjekt, beløp). Eksempeldata.",
+    "tilbakebetalingar": "Mottatte tilbakebetalinger av ubrukt tilskudd (bilag, dato, prosjekt, tilskuddsåret som "
+                         "gjøres opp, beløp, KID). Eksempeldata.",
+    "programparametrar": "Programmets parametre, én linje hver: vesentlighetsgrensen for ubrukte midler, kontoen "
+                         "for tilbakebetaling, KID-mønsteret og fristen for sluttregnskap.",
 }
+# where each row of a register table came from, so a figure traces to the register file's line
+SOURCE_COLUMNS = ("kjelde_fil", "kjelde_sha256", "kjelde_rad")
 
 
 def read_register(directory: Path, name: str) -> pd.DataFrame:
@@ -41,29 +43,37 @@ def _register_asset(name: str, description: str) -> dg.AssetsDefinition:
     @dg.asset(
         key=["register", name],
         group_name="register",
-        description=description,
+        description=f"{description} Fil `data/reference/{name}.csv`, tabell `ref_{name}`.",
         owners=[OWNER],
         kinds={"csv", "duckdb"},
         code_version=versions.register(),
         check_specs=[dg.AssetCheckSpec("pandera_modell", asset=["register", name], blocking=True,
-                                       description=f"The register file {name}.csv follows its pandera model.")],
+                                       description=f"Registerfilen {name}.csv følger sin pandera-modell; "
+                                                   "ellers skrives den ikke til lageret, og årets kjøring stopper.")],
     )
-    def _asset(settings: Settings) -> dg.MaterializeResult:
+    def _asset(settings: Settings):
+        path = Path(settings.register_dir) / f"{name}.csv"
         df = read_register(Path(settings.register_dir), name)
-        try:
-            REGISTER_SCHEMAS[name].validate(df, lazy=True)
-            check = dg.AssetCheckResult(passed=True)
-        except pandera.errors.SchemaErrors as err:
-            cases = err.failure_cases[["column", "check", "failure_case", "index"]].astype(str)
-            check = dg.AssetCheckResult(passed=False, metadata={
-                "feil": len(cases), "døme": dg.MetadataValue.md(cases.head(20).to_markdown(index=False))})
+        sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+        failed = failures(REGISTER_SCHEMAS[name], df)
+        check = dg.AssetCheckResult(passed=failed.empty, metadata={
+            "rader_kontrollert": len(df), "feil": len(failed), "sha256": sha256,
+            **({"feil_døme": sporing.table(failed, limit=50)} if len(failed) else {})})
+        if not check.passed:
+            # a register that breaks its model is never written: the year's run stops here
+            yield check
+            raise dg.Failure(f"Registerfilen {name}.csv følger ikke modellen sin ({len(failed)} feil); "
+                             "lageret har fortsatt forrige versjon.")
+        # line 1 is the header: the first row is line 2, as a spreadsheet shows it
+        stored = df.assign(kjelde_fil=path.name, kjelde_sha256=sha256, kjelde_rad=range(2, len(df) + 2))
         with settings.connect() as con:
-            rows = warehouse.replace_table(con, f"ref_{name}", df)
-        return dg.MaterializeResult(
-            metadata={"dagster/row_count": rows, "fil": str(Path(settings.register_dir) / f"{name}.csv"),
-                      "førehandsvising": dg.MetadataValue.md(df.head(5).to_markdown(index=False))},
-            check_results=[check],
+            rows = warehouse.replace_table(con, f"ref_{name}", stored)
+        yield dg.MaterializeResult(
+            metadata={"dagster/row_count": rows, "fil": dg.MetadataValue.path(str(path)), "sha256": sha256,
+                      "innhald": sporing.table(df)},
+            data_version=dg.DataVersion(sha256[:16]),
         )
+        yield check
 
     return _asset
 

@@ -4,30 +4,59 @@
 import hashlib
 import json
 from decimal import Decimal
+from pathlib import Path
 
 import dagster as dg
 import pandas as pd
 
-from pipelines import letter_journal, rendering, report_context, warehouse
+from pipelines import letter_journal, rendering, report_context, run_record, sporing, versions, warehouse
 from pipelines.assets.marts import mart_assets
-from pipelines.partitions import years
-from pipelines import versions
+from pipelines.partitions import year_check, years
 from pipelines.resources import Settings
+from pipelines.sensors import inbox_fingerprints, year_fingerprint
 
 OWNER = "team:sekretariatet"
 MARTS = [a.key for a in mart_assets]
 
 
 def run_key(con, year: int) -> str:
-    """Names the inputs, not the moment: the same files and code give the same key (and the same PDF)."""
-    shas = warehouse.scalar(con, "reports/grunnlag_filer", year)
-    return hashlib.sha256(f"{year}|{versions.figures()}|{shas}".encode()).hexdigest()[:12]
+    """Names the inputs, not the moment: the same files and code give the same key (and the same PDF).
+
+    The inputs are every file version of the year and of the years before it (the indicator series
+    reads them), and the register; running an earlier year again therefore gives another key only
+    when it changed what the report stands on.
+    """
+    files = warehouse.scalar(con, "reports/grunnlag_filer", year)
+    return hashlib.sha256(f"{year}|{versions.figures()}|{files}|{warehouse.register_fingerprint(con)}"
+                          .encode()).hexdigest()[:12]
 
 
-def _base(con, settings: Settings, year: int, form: str) -> dict:
+def _base(con, settings: Settings, year: int, form: str, run_id: str | None = None) -> dict:
     sample = bool(warehouse.scalar(con, "reports/eksempeldata", year))
     return report_context.common(year, form, report_context.report_date(con, year, settings.rapportdato),
-                                 run_key(con, year), versions.figures(), settings.status, sample)
+                                 run_id or run_key(con, year), versions.figures(), settings.status, sample)
+
+
+def printed_run_id(ctx: dict, settings: Settings, run_id: str, instance: dg.DagsterInstance) -> str:
+    """The Dagster run id the report prints: the run that first rendered this content.
+
+    The report names the run that made it, so an auditor finds the run (and its checks and logs) in
+    the UI's Runs list. A re-run over the same inputs makes the same document, which keeps its bytes
+    and the id of the run that first made it, rather than a new PDF that differs only in the id.
+    The content is the HTML with the run id left out; a recorded run this instance does not know
+    (another history in the same folder) is replaced by this run.
+    """
+    html = rendering.render_html("arsrapport.html.j2", {**ctx, "run_id": "-"}, ctx["form"])
+    record = settings.cache_dir / "kjoering" / f"{rendering.cache_key(html)}.json"
+    try:
+        first = json.loads(record.read_text(encoding="utf-8"))["dagster_run_id"]
+        if instance.get_run_by_id(first) is not None:
+            return first
+    except (OSError, ValueError, KeyError):
+        pass
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text(json.dumps({"dagster_run_id": run_id}), encoding="utf-8")
+    return run_id
 
 
 TOTALS_CHECK = "totalar_stemmer_med_lageret"
@@ -64,13 +93,15 @@ def totals_against_warehouse(con, ctx: dict, year: int) -> dg.AssetCheckResult:
                          "lageret": _plain_number(in_warehouse),
                          "stemmer": row in printed and row in recomputed
                          and _as_printed(in_report) == _as_printed(in_warehouse)})
-    table = pd.DataFrame(rows)
-    differences = table[~table["stemmer"]].drop(columns=["stemmer"])
+    table = pd.DataFrame(rows).rename(columns={"rad": "rad_i_rapporten"})
+    differences = table[~table["stemmer"]]
+    # every figure compared, pool by pool, so the UI shows what was compared with what
     return dg.AssetCheckResult(
         check_name=TOTALS_CHECK, passed=differences.empty,
         metadata={"tal_samanlikna": len(table), "avvik": len(differences),
                   "sql": f"sql/{TOTALS_SQL}.sql",
-                  "avvik_tabell": dg.MetadataValue.md(differences.to_markdown(index=False)
+                  "samanlikning": sporing.table(table),
+                  "avvik_tabell": dg.MetadataValue.md(differences.drop(columns=["stemmer"]).to_markdown(index=False)
                                                       if len(differences) else "_ingen_")})
 
 
@@ -83,35 +114,62 @@ def totals_against_warehouse(con, ctx: dict, year: int) -> dg.AssetCheckResult:
     kinds={"pdf"},
     code_version=versions.documents(),
     description=(
-        "The annual report for the programme council (`arsrapport-<year>.pdf`, in bokmål, or in nynorsk when "
-        "the run's `form` is `nn`): projects, reports, grants, networks, each theme's indicators as "
-        "development against each project's own baseline "
-        "(never a ranking), measures and risks, good examples, economy, data quality, and an appendix of "
-        "every source file with its SHA-256. Built from the marts only. PDF/A-2a, tagged."
+        "Årsrapporten til programrådet (`arsrapport-<år>.pdf`, på bokmål, eller nynorsk når kjøringens `form` er "
+        "`nn`): hovudbodskapen i ord først, så prosjekter, rapporter og tilskudd per pulje, prosjekter etter status "
+        "(og i 2015 hele programperioden), nettverk (med en rad for prosjekter uten nettverk, og summer), hvert tema "
+        "med prosjektenes siterte hovedfunn, gode eksempler og utvikling mot prosjektets eget utgangspunkt (aldri en "
+        "rangering), utviklingen fra 2012, tiltak og et risikosammendrag, økonomi og datakvalitet. Lister som blir "
+        "lengre enn en side, blir tall per pulje eller nettverk. Revisorenes materiale er et eget dokument, "
+        "`arsrapport-<år>-vedlegg.pdf` (kjøringens identitet, kodeversjon, hver kildefil med SHA-256), med fillisten "
+        "også som `arsrapport-<år>-filer.csv`. Bygget bare fra martene. PDF/A-2a, tagget. Metadataene lenker til "
+        "martene bak sammendraget, og `dagster_kjoering` er kjøringen vedlegget trykker."
     ),
-    check_specs=[dg.AssetCheckSpec(
-        TOTALS_CHECK, asset=["reports", "arsrapport"], blocking=False,
-        description="The summary's totals as printed (projects, municipalities, reports on time, late, missing "
-                    "and rejected, grants granted, paid, spent and unspent, per pool and in total) equal the "
-                    "same figures computed again from the register and the submissions, without the marts.")],
+    check_specs=[year_check(
+        TOTALS_CHECK, ["reports", "arsrapport"], blocking=False,
+        description="Sammendragets tall slik rapporten trykker dem (prosjekter, kommuner, rapporter i tide, for "
+                    "sent, manglende og avviste, innvilget, utbetalt, forbruk og ubrukt, per pulje og totalt) er "
+                    "de samme som tallene regnet på nytt fra registeret og innsendingene, uten martene.")],
 )
 def arsrapport(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
     year = int(context.partition_key)
+    names = report_context.report_files(year)
     with settings.connect(read_only=True) as con:
-        ctx = report_context.annual_report(con, year, _base(con, settings, year, settings.form))
+        key = run_key(con, year)
+        base = _base(con, settings, year, settings.form)
+        ctx = report_context.annual_report(con, year, base)
+        appendix = report_context.appendix(con, year, base)
         check = totals_against_warehouse(con, ctx, year)
-    out = settings.year_dir(year) / f"arsrapport-{year}.pdf"
-    info = rendering.render_pdf("arsrapport.html.j2", ctx, settings.form, out, cache=settings.cache_dir / "pdf")
+    # the appendix prints the run that first made this report content (the report body does not)
+    ctx["run_id"] = appendix["run_id"] = printed_run_id(ctx, settings, context.run_id, context.instance)
+    folder = settings.year_dir(year)
+    out = folder / names["rapport_fil"]
+    # the report and its appendix for the auditors (run identity, every file with its SHA-256), and the
+    # file list as CSV beside them
+    info, appendix_info = rendering.render_many(
+        [("arsrapport.html.j2", ctx, settings.form, out),
+         ("arsrapport_vedlegg.html.j2", appendix, settings.form, folder / names["vedlegg_fil"])],
+        processes=1, cache=settings.cache_dir / "pdf")
+    report_context.file_list(appendix["filer"]).to_csv(folder / names["vedlegg_csv"], index=False,
+                                                       encoding="utf-8")
     totals = pd.DataFrame([*ctx["pulje"], {"pulje": "totalt", **ctx["pulje_totalt"]}],
                           columns=["pulje", *SUMMARY_FIGURES])
     return dg.MaterializeResult(metadata={
         "sti": dg.MetadataValue.path(info["path"]),
         "sha256": info["sha256"], "sider": info["pages"], "bytes": info["bytes"],
+        "vedlegg": dg.MetadataValue.path(appendix_info["path"]), "vedlegg_sha256": appendix_info["sha256"],
+        "vedlegg_sider": appendix_info["pages"],
         "malform": settings.form,
-        "kjoeringsnoekkel": ctx["run_id"], "rapportdato": ctx["rapportdato"].isoformat(),
+        # the run id printed in the report: the run that first made this content (a link in the UI)
+        "dagster_kjoering": dg.MetadataValue.dagster_run(ctx["run_id"]),
+        "kjoeringsnoekkel": key, "rapportdato": ctx["rapportdato"].isoformat(),
         "eksempeldata": ctx["eksempeldata"],
-        "tal_per_pulje": dg.MetadataValue.md(totals.to_markdown(index=False, floatfmt=".2f")),
-    }, check_results=[check])
+        # the summary as printed; each column's description names the report's label («Innvilget» …)
+        "tal_per_pulje": sporing.table(totals),
+        # where the auditor goes next: the mart behind the summary, whose `kjelderader` lists, for
+        # every pool and column, the grant letters and report fields its figures add up
+        "kjelder_sammendrag": dg.MetadataValue.asset(dg.AssetKey(["marts", "mart_pulje_aar"])),
+        "kjelder_per_prosjekt": dg.MetadataValue.asset(dg.AssetKey(["marts", "mart_prosjekt_aar"])),
+    }, check_results=[check], data_version=dg.DataVersion(info["sha256"][:16]))
 
 
 @dg.asset(
@@ -123,18 +181,18 @@ def arsrapport(context: dg.AssetExecutionContext, settings: Settings) -> dg.Mate
     kinds={"pdf"},
     code_version=versions.documents(),
     description=(
-        "One follow-up letter per active project (`brev/<prosjektnummer>.pdf`), in the lead municipality's "
-        "language form (nynorsk to a nynorsk municipality, bokmål otherwise), all dated the batch's one working "
-        "day: every file received and what became of it, or a reminder once the deadline has passed, the "
-        "indicators against the project's own baseline and target, every finding with its deadline, the grant, "
-        "the next deadline, and the right of appeal where the letter withholds or reclaims money. Drafts until "
-        "a run with status `endeleg` dispatches the batch: then each letter gets its journal number, is archived "
-        "in `brev/sendt/` and recorded in `core_brevjournal`, never to be rewritten; later runs write a letter "
-        "only for a project whose facts changed. `brev/journal.csv` lists every dispatched letter and draft."
+        "Ett oppfølgingsbrev per aktivt prosjekt (`brev/<prosjektnummer>.pdf`) på vertskommunens målform (nynorsk "
+        "til en nynorskkommune, ellers bokmål), alle datert med puljens ene virkedag: hver fil som kom inn og hva "
+        "som ble av den, eller en purring når fristen er ute, indikatorene mot prosjektets eget utgangspunkt og mål, "
+        "hvert funn med frist, tilskuddet, neste frist og klageretten der brevet holder tilbake eller krever "
+        "tilbake penger. Utkast til en kjøring med status `endeleg` sender puljen: da får hvert brev journalnummer, "
+        "arkiveres i `brev/sendt/` og føres i `core_brevjournal`, og skrives aldri om; senere kjøringer skriver brev "
+        "bare til prosjekt der fakta er endret. Metadataene lister hvert brev (`journal`, med SHA-256) og hvert funn "
+        "med fil, ark, rad og verdi (`funn`); `brev/journal.csv` er journalen."
     ),
-    check_specs=[dg.AssetCheckSpec("brev_til_alle_aktive_prosjekt", asset=["reports", "oppfolgingsbrev"],
-                                   description="Every project active in the year has exactly one current letter (a draft or its "
-                                               "dispatched letter), except one with nothing due yet.")],
+    check_specs=[year_check("brev_til_alle_aktive_prosjekt", ["reports", "oppfolgingsbrev"], blocking=False,
+                            description="Hvert prosjekt som er aktivt i året, har nøyaktig ett gjeldende brev (et "
+                                        "utkast eller det sendte brevet), unntatt der ingenting er forfalt ennå.")],
 )
 def oppfolgingsbrev(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
     year = int(context.partition_key)
@@ -168,6 +226,7 @@ def oppfolgingsbrev(context: dg.AssetExecutionContext, settings: Settings) -> dg
     not_due = active - len(contexts)
     forms = pd.Series([c["form"] for c in contexts]).value_counts().to_dict() if contexts else {}
     rendered = sum(not r["reused"] for r in results)
+    folder = settings.year_dir(year) / "sporing"
     return dg.MaterializeResult(
         metadata={"dagster/row_count": len(contexts), "mappe": dg.MetadataValue.path(str(letter_dir)),
                   "malform": json.dumps(forms), "status": settings.status,
@@ -176,9 +235,62 @@ def oppfolgingsbrev(context: dg.AssetExecutionContext, settings: Settings) -> dg
                   "ikkje_forfalne": not_due,
                   # a re-run after one corrected file renders that project's letter; the rest are unchanged
                   "teikna_paa_nytt": rendered, "uendra": len(contexts) - rendered,
-                  "journal": dg.MetadataValue.md(journal.drop(columns=["sha256"]).tail(20).to_markdown(index=False)
-                                                 if len(journal) else "_tom_")},
+                  **sporing.traced("journal", journal, folder / "brevjournal.csv"),
+                  # each finding of each letter, and for a quoted issue its file, sheet, row and value
+                  **sporing.traced("funn", letter_findings(contexts), folder / "brevfunn.csv")},
         check_results=[dg.AssetCheckResult(
             passed=len(letters) == len(contexts) == active - not_due and len(set(letters)) == len(letters),
             metadata={"aktive_prosjekt": active, "brev": len(letters), "ikkje_forfalne": not_due})],
+        data_version=sporing.fingerprint(journal),
     )
+
+
+FINDING_COLUMNS = ["prosjektnummer", "funn", "alvor", "filnavn", "ark", "rad", "felt", "verdi", "tekst", "sha256"]
+
+
+def letter_findings(contexts: list[dict]) -> pd.DataFrame:
+    """One row per finding of each letter; a finding that quotes a recorded issue carries its place."""
+    rows = []
+    for c in contexts:
+        quoted = list(c.get("avvik", []))
+        for f in c["funn"]:
+            place = {}
+            for a in quoted:
+                if f["kode"] == f"avvik_{a['regel']}" and f["tekst"] in (a["melding_nb"], a["melding_nn"]):
+                    place = a
+                    quoted.remove(a)
+                    break
+            rows.append({"prosjektnummer": c["prosjekt"]["prosjektnummer"], "funn": f["kode"],
+                         "alvor": f["alvorsgrad"], "tekst": f["tekst"],
+                         **{k: place.get(k) for k in ("filnavn", "ark", "rad", "felt", "verdi", "sha256")}})
+    return pd.DataFrame(rows, columns=FINDING_COLUMNS)
+
+
+@dg.asset(
+    key=["reports", "koeyring"],
+    group_name="reports",
+    partitions_def=years,
+    deps=[dg.AssetKey(["reports", "arsrapport"]), dg.AssetKey(["reports", "oppfolgingsbrev"])],
+    owners=[OWNER],
+    kinds={"json"},
+    code_version=versions.documents(),
+    description=(
+        "Kjøringens egen oversikt, `run.json`: Dagster-kjørings-ID-en (den samme som årsrapporten trykker når "
+        "innholdet er nytt), filer etter utfall, innsendinger, avvik, aktive prosjekter og brev. Skrives av "
+        "kjøringen den beskriver, enten den startet fra `samanom run`, UI-et, sensoren eller timeplanen; et steg "
+        "som feiler, skriver den med `vellukka: false`."
+    ),
+)
+def koeyring(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
+    year = int(context.partition_key)
+    record = run_record.summary(settings, year, context.run_id, True)
+    path = run_record.write(settings, year, record)
+    # what the inbox sensor compares at its first tick: a year produced from these files is not run again
+    files = year_fingerprint(inbox_fingerprints(Path(settings.inbox), [str(year)]), str(year))
+    return dg.MaterializeResult(data_version=dg.DataVersion(hashlib.sha256(path.read_bytes()).hexdigest()[:16]),
+                                metadata={
+        "sti": dg.MetadataValue.path(str(path)), "dagster_kjoering": dg.MetadataValue.dagster_run(context.run_id),
+        "innboks_fingeravtrykk": files,
+        **{k: v for k, v in record.items() if isinstance(v, (int, str)) and not isinstance(v, bool)},
+    })
+

@@ -2,10 +2,21 @@
 -- year-partition at a time (delete the year, insert again). Declared here so
 -- their types do not depend on the first year's data.
 
--- raw_filer — grain: one file in the inbox folder of a year
+-- raw_filer — grain: one entry in the inbox folder of a year as it is now. `filnavn` is readable;
+-- `filnavn_hex` holds the name's exact bytes when they are not UTF-8. `mottak` is what landing made of
+-- it: arkivert (archived, read as a report), skjult_fil, laasefil (archived, never read), lenke_avvist,
+-- ikke_vanlig_fil, kunne_ikke_leses, endret_under_kopiering (not archived; no sha256)
 create table if not exists raw_filer (
-    aar integer, filnavn varchar, sha256 varchar, storleik_bytes bigint, mottatt_dato date,
-    format varchar, arkivsti varchar
+    aar integer, filnavn varchar, filnavn_hex varchar, sha256 varchar, storleik_bytes bigint, mottatt_dato date,
+    format varchar, arkivsti varchar, mottak varchar
+);
+
+-- raw_filhistorikk — grain: one version (content) a file name ever had in the year's inbox: a new
+-- version names the one it replaced (`erstatta_av` on the older), a name gone from the inbox keeps its
+-- last version with `borte`; the same inbox landed again changes nothing
+create table if not exists raw_filhistorikk (
+    aar integer, filnavn varchar, filnavn_hex varchar, versjon integer, sha256 varchar, storleik_bytes bigint,
+    mottatt_dato date, format varchar, arkivsti varchar, mottak varchar, erstatta_av varchar, borte boolean
 );
 
 -- raw_innsendingar — grain: one submission read (a workbook, or one row of a CSV export)
@@ -45,10 +56,12 @@ create table if not exists raw_lesing (
     aar integer, sha256 varchar, filnavn varchar, mottatt_dato date, kodeversjon varchar
 );
 
--- core_filer — grain: one file of the year, with what became of it
+-- core_filer — grain: one file version of the year, with what became of it (every entry in the inbox,
+-- and every earlier version or removed file from raw_filhistorikk)
 create table if not exists core_filer (
-    aar integer, filnavn varchar, sha256 varchar, storleik_bytes bigint, mottatt_dato date,
-    format varchar, arkivsti varchar, utfall varchar, innsendingar integer, avvik integer
+    aar integer, filnavn varchar, filnavn_hex varchar, versjon integer, sha256 varchar, storleik_bytes bigint,
+    mottatt_dato date, format varchar, arkivsti varchar, mottak varchar, utfall varchar, innsendingar integer,
+    avvik integer
 );
 
 -- core_innsendingar — grain: one submission, typed; accepted or not, current or superseded

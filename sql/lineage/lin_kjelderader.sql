@@ -1,23 +1,51 @@
--- lin_kjelderader — grain: one source row behind a project's current report in a year:
--- the `Prosjekt` sheet (or CSV line), and each indicator, measure and risk row, with file and place
+-- lin_kjelderader — grain: one value behind a project's year, with its file, SHA-256, sheet and row:
+-- a field of the current report's `Prosjekt` sheet (or CSV line) as the text it held, a value of each
+-- indicator, measure and risk row, the date the file was received, and the project's line in the
+-- register's grant letters (`tilskudd.csv`)
 with innsending as (
-    select aar, prosjektnummer, innsending_id, filnavn, sha256, kjelde_rad
+    select aar, prosjektnummer, innsending_id, filnavn, sha256, mottatt_dato
     from core_innsendingar
     where gjeldande
 ),
+indikatorfelt as (
+    select * from (values ('utgangspunkt'), ('maal'), ('resultat')) as v(felt)
+),
 final as (
-    select i.aar, i.prosjektnummer, i.innsending_id, i.filnavn, i.sha256,
-           'prosjekt' as tabell, case when i.kjelde_rad is null then 'Prosjekt' end as ark,
-           i.kjelde_rad as rad, null as indikator
+    select i.aar, i.prosjektnummer, i.innsending_id, i.filnavn, i.sha256, 'fil' as tabell,
+           null::varchar as ark, null::integer as rad, null::varchar as indikator,
+           'mottatt_dato' as felt, cast(i.mottatt_dato as varchar) as verdi
     from innsending i
-    union all
-    select i.aar, i.prosjektnummer, i.innsending_id, i.filnavn, i.sha256, 'indikatorer', x.ark, x.rad, x.indikator
-    from innsending i join core_indikatorer x using (aar, innsending_id)
-    union all
-    select i.aar, i.prosjektnummer, i.innsending_id, i.filnavn, i.sha256, 'tiltak', x.ark, x.rad, null
-    from innsending i join core_tiltak x using (aar, innsending_id)
-    union all
-    select i.aar, i.prosjektnummer, i.innsending_id, i.filnavn, i.sha256, 'risiko', x.ark, x.rad, null
-    from innsending i join core_risiko x using (aar, innsending_id)
+    union all by name
+    select i.aar, i.prosjektnummer, i.innsending_id, i.filnavn, i.sha256, 'prosjekt' as tabell,
+           f.ark, f.rad, null::varchar as indikator, f.felt, f.verdi
+    from innsending i
+    join raw_felt f using (aar, innsending_id)
+    union all by name
+    select i.aar, i.prosjektnummer, i.innsending_id, i.filnavn, i.sha256, 'indikatorer' as tabell,
+           x.ark, x.rad, x.indikator, v.felt,
+           cast(case v.felt when 'utgangspunkt' then x.utgangspunkt when 'maal' then x.maal
+                            else x.resultat end as varchar) as verdi
+    from innsending i
+    join core_indikatorer x using (aar, innsending_id)
+    cross join indikatorfelt v
+    union all by name
+    select i.aar, i.prosjektnummer, i.innsending_id, i.filnavn, i.sha256, 'tiltak' as tabell,
+           x.ark, x.rad, null::varchar as indikator, 'status' as felt, x.tiltak || ': ' || coalesce(x.status, '') as verdi
+    from innsending i
+    join core_tiltak x using (aar, innsending_id)
+    union all by name
+    select i.aar, i.prosjektnummer, i.innsending_id, i.filnavn, i.sha256, 'risiko' as tabell,
+           x.ark, x.rad, null::varchar as indikator, 'sannsynlighet × konsekvens' as felt,
+           x.risikofaktor || ': ' || coalesce(cast(x.sannsynlighet as varchar), '–') || ' × '
+               || coalesce(cast(x.konsekvens as varchar), '–') as verdi
+    from innsending i
+    join core_risiko x using (aar, innsending_id)
+    union all by name
+    select cast(t.aar as integer) as aar, t.prosjektnummer, null::varchar as innsending_id,
+           t.kjelde_fil as filnavn, t.kjelde_sha256 as sha256, 'tilskudd' as tabell,
+           null::varchar as ark, t.kjelde_rad as rad, null::varchar as indikator,
+           'innvilget_kr' as felt, t.innvilget_kr as verdi
+    from ref_tilskudd t
 )
-select * from final
+select aar, prosjektnummer, innsending_id, filnavn, sha256, tabell, ark, rad, indikator, felt, verdi
+from final

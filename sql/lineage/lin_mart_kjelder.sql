@@ -1,39 +1,118 @@
--- lin_mart_kjelder — grain: one source row behind one row of a mart. Answers "which submissions
--- and rows fed this figure": filter on mart, aar and nokkel (the mart row's key, as text).
+-- lin_mart_kjelder — grain: one source value behind one row of a mart. Answers "which files, sheets,
+-- rows and values fed this figure": filter on mart, aar and nokkel (the mart row's key, as text: the
+-- columns `pipelines.lineage.MART_KEYS` names, joined by '/'); `kolonne` names the mart columns the
+-- value feeds. Every branch names its columns, and the branches are joined by name, not by position.
 with prosjekt as (
     select aar, prosjektnummer, pulje, nettverk_id, tema from int_prosjekt_aar
 ),
 rader as (
     select r.*, p.pulje, p.nettverk_id, p.tema
-    from lin_kjelderader r join prosjekt p using (aar, prosjektnummer)
+    from lin_kjelderader r
+    join prosjekt p using (aar, prosjektnummer)
+),
+-- which field of a project's year feeds which columns of the marts over projects
+pulje_kolonnar as (
+    select * from (values
+        ('mart_pulje_aar', 'innvilget_kr', 'innvilga_kr'),
+        ('mart_pulje_aar', 'tilskudd_mottatt', 'utbetalt_kr, ubrukt_kr'),
+        ('mart_pulje_aar', 'forbruk', 'forbruk_kr, ubrukt_kr'),
+        ('mart_pulje_aar', 'mottatt_dato', 'rapportar_i_tide, rapportar_for_seint'),
+        ('mart_tema_aar', 'innvilget_kr', 'innvilga_kr'),
+        ('mart_tema_aar', 'forbruk', 'forbruk_kr'),
+        ('mart_tema_aar', 'mottatt_dato', 'rapportar_mottekne'),
+        ('mart_nettverk_aar', 'innvilget_kr', 'prosjekt'),
+        ('mart_nettverk_aar', 'mottatt_dato', 'rapportar_mottekne'),
+        ('mart_nettverk_aar', 'folkevalgte_med', 'alle_tre_partar'),
+        ('mart_nettverk_aar', 'administrasjon_med', 'alle_tre_partar'),
+        ('mart_nettverk_aar', 'tillitsvalgte_med', 'alle_tre_partar'),
+        ('mart_nettverk_aar', 'temadag_dato', 'temadagar_haldne'),
+        ('mart_nettverk_aar', 'samlinger_deltatt', 'samlingar_snitt')
+    ) as v(mart, felt, kolonne)
+),
+kolonnar as (
+    select r.*, k.mart, k.kolonne
+    from rader r
+    join pulje_kolonnar k using (felt)
+    where r.tabell in ('prosjekt', 'fil', 'tilskudd')
+),
+serie_aar as (
+    select distinct aar from int_prosjekt_aar
 ),
 final as (
-    select 'mart_prosjekt_aar' as mart, aar, prosjektnummer as nokkel, * exclude (aar, pulje, nettverk_id, tema)
+    select 'mart_prosjekt_aar' as mart, aar, prosjektnummer as nokkel,
+           case tabell when 'tilskudd' then 'innvilga_kr' when 'tiltak' then 'tiltak' when 'risiko' then 'risikoar'
+                       when 'fil' then 'rapportstatus' else felt end as kolonne,
+           prosjektnummer, innsending_id, filnavn, sha256, tabell, ark, rad, felt, verdi
     from rader
-    union all
-    select 'mart_pulje_aar', aar, cast(pulje as varchar), * exclude (aar, pulje, nettverk_id, tema)
-    from rader where tabell = 'prosjekt'
-    union all
-    select 'mart_nettverk_aar', aar, nettverk_id, * exclude (aar, pulje, nettverk_id, tema)
-    from rader where tabell = 'prosjekt' and nettverk_id is not null
-    union all
-    select 'mart_tema_aar', aar, unnest(tema), * exclude (aar, pulje, nettverk_id, tema)
-    from rader where tabell = 'prosjekt'
-    union all
-    select 'mart_indikator_aar', aar, indikator, * exclude (aar, pulje, nettverk_id, tema)
-    from rader where tabell = 'indikatorer'
-    union all
-    select 'mart_indikator_serie', aar, prosjektnummer || '/' || indikator || '/' || aar,
-           * exclude (aar, pulje, nettverk_id, tema)
-    from rader where tabell = 'indikatorer'
-    union all
-    select 'mart_tiltak_risiko_aar', aar, tabell, * exclude (aar, pulje, nettverk_id, tema)
-    from rader where tabell in ('tiltak', 'risiko')
-    union all
-    select 'mart_avvik_regel_aar', aar, regel, prosjektnummer, innsending_id, filnavn, sha256, 'avvik', ark, rad, felt
+    where tabell in ('prosjekt', 'fil', 'tilskudd', 'tiltak', 'risiko')
+    union all by name
+    select 'mart_prosjekt_aar' as mart, a.aar, a.prosjektnummer as nokkel, 'avvik' as kolonne,
+           a.prosjektnummer, a.innsending_id, a.filnavn, a.sha256, 'avvik' as tabell, a.ark, a.rad, a.felt, a.verdi
+    from core_avvik a
+    join prosjekt p using (aar, prosjektnummer)
+    union all by name
+    select mart, aar, cast(pulje as varchar) as nokkel, kolonne,
+           prosjektnummer, innsending_id, filnavn, sha256, tabell, ark, rad, felt, verdi
+    from kolonnar where mart = 'mart_pulje_aar'
+    union all by name
+    select mart, aar, nettverk_id as nokkel, kolonne,
+           prosjektnummer, innsending_id, filnavn, sha256, tabell, ark, rad, felt, verdi
+    from kolonnar where mart = 'mart_nettverk_aar' and nettverk_id is not null
+    union all by name
+    select mart, aar, unnest(tema) as nokkel, kolonne,
+           prosjektnummer, innsending_id, filnavn, sha256, tabell, ark, rad, felt, verdi
+    from kolonnar where mart = 'mart_tema_aar'
+    union all by name
+    select 'mart_indikator_aar' as mart, r.aar, r.indikator as nokkel,
+           'prosjekt_med_indikator, del_mot_maal, median_endring' as kolonne,
+           r.prosjektnummer, r.innsending_id, r.filnavn, r.sha256, r.tabell, r.ark, r.rad, r.felt, r.verdi
+    from rader r
+    join core_indikatorer x on x.aar = r.aar and x.innsending_id = r.innsending_id and x.ark is not distinct from r.ark
+         and x.rad = r.rad and x.indikator = r.indikator
+    where r.tabell = 'indikatorer' and x.standard
+    union all by name
+    -- the series of a year draws every earlier year's values too
+    select 'mart_indikator_serie' as mart, s.aar, r.prosjektnummer || '/' || r.indikator || '/' || r.aar as nokkel,
+           case r.felt when 'resultat' then 'verdi' else r.felt end as kolonne,
+           r.prosjektnummer, r.innsending_id, r.filnavn, r.sha256, r.tabell, r.ark, r.rad, r.felt, r.verdi
+    from rader r
+    join core_indikatorer x on x.aar = r.aar and x.innsending_id = r.innsending_id and x.ark is not distinct from r.ark
+         and x.rad = r.rad and x.indikator = r.indikator
+    join serie_aar s on r.aar <= s.aar
+    where r.tabell = 'indikatorer' and x.standard and x.resultat is not null
+    union all by name
+    select 'mart_tiltak_risiko_aar' as mart, r.aar, 'tiltak/' || x.status as nokkel, 'tal' as kolonne,
+           r.prosjektnummer, r.innsending_id, r.filnavn, r.sha256, r.tabell, r.ark, r.rad, r.felt, r.verdi
+    from rader r
+    join core_tiltak x on x.aar = r.aar and x.innsending_id = r.innsending_id and x.ark is not distinct from r.ark
+         and x.rad = r.rad
+    where r.tabell = 'tiltak'
+    union all by name
+    select 'mart_tiltak_risiko_aar' as mart, r.aar,
+           'hog_risiko/' || case when x.mottiltak is null then 'utan_mottiltak' else 'med_mottiltak' end as nokkel,
+           'tal' as kolonne,
+           r.prosjektnummer, r.innsending_id, r.filnavn, r.sha256, r.tabell, r.ark, r.rad, r.felt, r.verdi
+    from rader r
+    join stg_risiko x on x.aar = r.aar and x.innsending_id = r.innsending_id and x.ark is not distinct from r.ark
+         and x.rad = r.rad
+    where r.tabell = 'risiko' and x.hog_risiko
+    union all by name
+    select 'mart_hoge_risikoar' as mart, r.aar, r.prosjektnummer || '/' || r.rad as nokkel,
+           'sannsynlighet, konsekvens' as kolonne,
+           r.prosjektnummer, r.innsending_id, r.filnavn, r.sha256, r.tabell, r.ark, r.rad, r.felt, r.verdi
+    from rader r
+    join stg_risiko x on x.aar = r.aar and x.innsending_id = r.innsending_id and x.ark is not distinct from r.ark
+         and x.rad = r.rad
+    where r.tabell = 'risiko' and x.hog_risiko
+    union all by name
+    select 'mart_avvik_regel_aar' as mart, aar, regel || '/' || alvorsgrad as nokkel, 'tal, filer' as kolonne,
+           prosjektnummer, innsending_id, filnavn, sha256, 'avvik' as tabell, ark, rad, felt, verdi
     from core_avvik
-    union all
-    select 'mart_kjeldefiler_aar', aar, filnavn, null, null, filnavn, sha256, 'fil', null, null, null
+    union all by name
+    select 'mart_kjeldefiler_aar' as mart, aar, filnavn as nokkel, 'utfall' as kolonne,
+           null::varchar as prosjektnummer, null::varchar as innsending_id, filnavn, sha256, 'fil' as tabell,
+           null::varchar as ark, null::integer as rad, 'utfall' as felt, utfall as verdi
     from core_filer
 )
-select * from final
+select mart, aar, nokkel, kolonne, prosjektnummer, innsending_id, filnavn, sha256, tabell, ark, rad, felt, verdi
+from final

@@ -1,22 +1,18 @@
 -- mart_indikator_aar — grain: one standard indicator in the year.
--- Each project is measured against its own baseline: counts, the share moving
+-- Each project is measured against its own baseline (int_indikator_utvikling): counts, the share moving
 -- toward its own target and the median change — never a ranking.
 with rader as (
     select * from stg_indikatorer where aar = $aar and standard
 ),
 fullt_sett as (
-    select *,
-           resultat - utgangspunkt as endring,
-           sign(resultat - utgangspunkt) = sign(maal - utgangspunkt)
-               and resultat <> utgangspunkt as mot_maal
-    from rader
-    where utgangspunkt is not null and maal is not null and resultat is not null
+    select * from int_indikator_utvikling where aar = $aar
 ),
 final as (
     select
         r.indikator,
         count(distinct r.prosjektnummer)                                  as prosjekt_med_indikator,
         count(distinct f.prosjektnummer)                                  as prosjekt_rapporterer,
+        count(distinct f.prosjektnummer) filter (where f.mot_maal)        as prosjekt_mot_maal,
         avg(case when f.mot_maal then 1.0 else 0.0 end)
             filter (where f.prosjektnummer is not null)                   as del_mot_maal,
         median(f.endring)                                                 as median_endring

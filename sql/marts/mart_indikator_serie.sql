@@ -1,7 +1,7 @@
 -- mart_indikator_serie — grain: one project, standard indicator and year with a value, up to the
 -- report's year: what each indicator chart draws (the project's own baseline, earlier years, this year)
 with rader as (
-    select i.*, p.prosjektnavn
+    select i.*, p.prosjektnavn, p.kommune, p.nettverk, p.pulje
     from stg_indikatorer i
     join stg_prosjekt p using (prosjektnummer)
     where i.aar <= $aar and i.standard and i.resultat is not null
@@ -14,7 +14,7 @@ gjeldande_maal as (
     from rader group by all
 ),
 final as (
-    select r.indikator, r.prosjektnummer, r.prosjektnavn,
+    select r.indikator, r.prosjektnummer, r.prosjektnavn, r.kommune, r.nettverk, r.pulje,
            g.utgangspunkt, g.utgangsaar, g.maal, g.maalaar,
            r.aar as verdiaar, r.resultat as verdi
     from rader r

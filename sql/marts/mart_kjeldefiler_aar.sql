@@ -2,4 +2,4 @@
 select filnavn, sha256, storleik_bytes, mottatt_dato, format, utfall, innsendingar, avvik, arkivsti
 from core_filer
 where aar = $aar
-order by filnavn
+order by filnavn, versjon

@@ -1,0 +1,264 @@
+"""What the council reads: the annual reports of the bundled inbox for 2013 and 2015, read back from the PDF.
+
+The bundled inbox is run for every year of the programme (2012–2015) into one
+warehouse, so the trends have their earlier years. Every figure looked for is
+computed here with this module's own SQL over the register and the core
+tables (never the marts), and the tests do not know how many projects,
+files or findings the inbox holds.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from tests.test_report import fold, layout_text, section, sql, squash, whole
+
+RULE_HIGH = "(r.sannsynlighet * r.konsekvens >= 9 or r.konsekvens = 5)"
+
+
+def pdf(out: Path, year: int, appendix: bool = False) -> Path:
+    return out / str(year) / (f"arsrapport-{year}-vedlegg.pdf" if appendix else f"arsrapport-{year}.pdf")
+
+
+@pytest.fixture(scope="module")
+def all_years(bundled_run, tmp_path_factory) -> Path:
+    """The bundled run of 2013, then 2012, 2014 and 2015 into the same warehouse, and the 2013 report again
+    (now with its earlier year in the warehouse)."""
+    from pipelines.assets.reports import arsrapport
+    from pipelines.cli import main
+    from pipelines.resources import DEFAULT_INBOX, Settings
+
+    out = tmp_path_factory.mktemp("alle_aar") / "out"
+    shutil.copytree(bundled_run, out)
+    for year in (2012, 2014, 2015):
+        assert main(["run", "--year", str(year), "--inbox", str(DEFAULT_INBOX), "--out", str(out)]) == 0
+    result = dg.materialize([arsrapport], partition_key="2013", resources={
+        "settings": Settings(inbox=str(DEFAULT_INBOX), out=str(out))})
+    assert result.success
+    return out
+
+
+@pytest.fixture(scope="module")
+def texts(all_years) -> dict[int, str]:
+    return {year: layout_text(pdf(all_years, year)) for year in (2013, 2015)}
+
+
+# --------------------------------------------------------------------------------------------------
+# The figures, from the register and the core tables
+# --------------------------------------------------------------------------------------------------
+
+ACTIVE = """
+    select p.prosjektnummer, cast(p.pulje as int) as pulje, nullif(p.nettverk_id, '') as nettverk_id,
+           p.prosjektnavn, string_split(p.tema, ';') as tema, t.rapporteringsfrist
+    from ref_prosjekt p join stg_tilskudd t on t.prosjektnummer = p.prosjektnummer and t.aar = $aar
+    where $aar between cast(p.forste_aar as int) and cast(p.siste_aar as int)"""
+CURRENT = "select * from core_innsendingar where aar = $aar and godkjent and gjeldande"
+
+
+def projects(out: Path, year: int) -> dict[str, dict]:
+    rows = {}
+    for nummer, pulje, nettverk, navn, tema, frist in sql(out, ACTIVE.replace("$aar", "?"), year, year):
+        rows[nummer] = {"pulje": pulje, "nettverk_id": nettverk, "navn": navn, "tema": tema, "frist": frist,
+                        "rapport": None}
+    for r in sql(out, f"""select prosjektnummer, mottatt_dato, folkevalgte_med and administrasjon_med
+                          and tillitsvalgte_med, temadag_dato is not null, status, hovedfunn, godt_eksempel
+                          from ({CURRENT.replace('$aar', '?')})""", year):
+        if r[0] in rows:
+            rows[r[0]]["rapport"] = dict(zip(("mottatt", "tre", "temadag", "status", "hovedfunn", "godt"), r[1:]))
+    return rows
+
+
+def high_risks(out: Path, year: int) -> list[tuple]:
+    return sql(out, f"""select s.prosjektnummer, r.mottiltak is null
+        from core_risiko r join core_innsendingar s using (aar, innsending_id)
+        where r.aar = ? and s.godkjent and s.gjeldande and {RULE_HIGH}""", year)
+
+
+def toward_target(out: Path, year: int) -> dict[str, tuple[int, int]]:
+    """Per standard indicator: (projects that moved toward their own target, projects with all three values)."""
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for indikator, base, target, result in sql(out, """
+            select i.indikator, i.utgangspunkt, i.maal, i.resultat
+            from core_indikatorer i join core_innsendingar s using (aar, innsending_id)
+            where i.aar = ? and s.godkjent and s.gjeldande and i.standard and i.utgangspunkt is not null
+              and i.maal is not null and i.resultat is not null""", year):
+        counts[indikator][1] += 1
+        if result != base and (result > base) == (target > base):
+            counts[indikator][0] += 1
+    return {k: tuple(v) for k, v in counts.items()}
+
+
+def lines_of(text: str) -> set[str]:
+    return {fold(line) for line in text.splitlines()}
+
+
+# --------------------------------------------------------------------------------------------------
+# Tests
+# --------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("year", [2013, 2015])
+def test_key_messages_come_first_in_words_with_the_right_figures(all_years, texts, year):
+    pages = texts[year].split("\f")
+    first = next(i for i, p in enumerate(pages) if "Hovedbudskap" in lines_of(p))
+    assert first <= 2, "the key messages open the report, right after the front page and contents"
+    words = fold(pages[first])
+    rows = projects(all_years, year)
+    n = len(rows)
+    reported = [p for p in rows.values() if p["rapport"]]
+    on_time = sum(1 for p in reported if not p["rapport"]["mottatt"] or p["rapport"]["mottatt"] <= p["frist"])
+    assert (f"{whole(on_time)} av {whole(n)} prosjekter" in words
+            or f"alle de {whole(n)} prosjektene leverte rapporten i tide" in words), words
+    three = sum(1 for p in reported if p["rapport"]["tre"])
+    assert f"I {whole(three)} av {whole(len(reported))} rapporter" in words
+    days = sum(1 for p in reported if p["rapport"]["temadag"])
+    assert f"{whole(days)} av {whole(len(reported))} prosjekter med rapport" in words
+    risks = high_risks(all_years, year)
+    without = [r for r in risks if r[1]]
+    if without:
+        assert f"{whole(len(without))} av dem, i {whole(len({r[0] for r in without}))} prosjekt" in words
+    for indikator, (toward, total) in toward_target(all_years, year).items():
+        assert f"{whole(toward)} av {whole(total)} prosjekt" in words, indikator
+    # no municipality and no project is named in the key messages
+    names = {p["navn"] for p in rows.values()} | {k for (k,) in sql(all_years, "select kommune from ref_kommuner")}
+    assert not [name for name in names if re.search(rf"\b{re.escape(name)}\b", words)]
+
+
+@pytest.mark.parametrize("year", [2013, 2015])
+def test_every_project_counts_in_every_table_and_sums_equal_totals(all_years, texts, year):
+    rows = projects(all_years, year)
+    text = texts[year]
+    lines = lines_of(text)
+    for pulje in sorted({p["pulje"] for p in rows.values()}):
+        mine = [p for p in rows.values() if p["pulje"] == pulje]
+        reported = [p for p in mine if p["rapport"]]
+        total = (f"Sum pulje {pulje} {whole(len(mine))} {whole(len(reported))} "
+                 f"{whole(sum(1 for p in reported if p['rapport']['tre']))} "
+                 f"{whole(sum(1 for p in reported if p['rapport']['temadag']))}")
+        assert any(line.startswith(total) for line in lines), total
+        alone = [p for p in mine if p["nettverk_id"] is None]
+        if alone:  # the projects without a network have a row of their own
+            assert any(line.startswith(f"Uten nettverk – {whole(len(alone))} ") for line in lines), pulje
+    # the network tables: every row's projects add up to the pool's sum row
+    block = section(text, "Puljer og nettverk", "Temaer og indikatorer")
+    for pulje in sorted({p["pulje"] for p in rows.values()}):
+        mine = [p for p in rows.values() if p["pulje"] == pulje]
+        start = block.index(next(b for b in block if b.strip() == f"Pulje {pulje}"))
+        end = next(i for i in range(start, len(block)) if block[i].strip().startswith(f"Sum pulje {pulje}"))
+        counts = [int(m.group(1)) for line in block[start:end]
+                  if (m := re.search(r"\s(\d+)\s+\d+\s+\d+\s+\d+\s+(?:\d+,\d|–)\s*$", line))]
+        assert sum(counts) == len(mine), (pulje, counts)
+    # the whole programme
+    reported = [p for p in rows.values() if p["rapport"]]
+    assert any(line.startswith(f"Totalt {whole(len(rows))} {whole(len(reported))} ") for line in lines)
+    # projects by status: each pool's row and the total add up to every active project
+    status = Counter(p["rapport"]["status"] if p["rapport"] else "utan_rapport" for p in rows.values())
+    status_block = [fold(x) for x in section(text, "Status og gevinstrealisering", "Puljer og nettverk")]
+    total_row = next(x for x in status_block if x.startswith("Totalt "))
+    figures = [int(x.replace(" ", "")) for x in re.findall(r"\d+", total_row)]
+    assert figures[-1] == len(rows) and sum(figures[:-1]) == len(rows) and sorted(figures[:-1]) == sorted(
+        status.values()), (total_row, status)
+    # themes: the sum row is the sum of the theme rows (a project counts in each of its themes)
+    per_theme = Counter(t.strip() for p in rows.values() for t in p["tema"])
+    assert f"Sum over temaene {whole(sum(per_theme.values()))} " in fold(text)
+
+
+@pytest.mark.parametrize("year", [2013, 2015])
+def test_each_theme_quotes_main_findings_of_its_own_projects_without_repeats(all_years, texts, year):
+    rows = projects(all_years, year)
+    text = fold(texts[year])
+    quoted = re.findall(r"– ([^–«»]+?) \((P\d-\d+)\), ", text)
+    assert quoted, "the report quotes the projects"
+    numbers = [n for _, n in quoted]
+    assert len(numbers) == len(set(numbers)), Counter(numbers).most_common(3)
+    findings = 0
+    for name, number in quoted:
+        assert squash(rows[number]["navn"]) == squash(name), (name, number)
+        r = rows[number]["rapport"]
+        assert r, number
+        # the quotation is the project's own words (shortened at a word with «…» when long)
+        quote = re.search(r"«([^»]+)» – " + re.escape(name), text).group(1)
+        for source in (r["hovedfunn"], r["godt"]):
+            if source and (fold(source) == quote or (quote.endswith(" …") and fold(source).startswith(quote[:-2]))):
+                findings += source == r["hovedfunn"]
+                break
+        else:
+            raise AssertionError(f"{number}: «{quote}» is neither its main finding nor its good example")
+    assert findings >= 3, "main findings are quoted"
+    heading = "Hovedfunn fra prosjektene"
+    assert text.count(heading) == 5, "one set of main findings per theme"
+
+
+def test_trends_from_2012_for_every_pool(all_years, texts, bundled_run):
+    text = texts[2013]
+    block = [fold(x) for x in section(text, "Utviklingen per pulje", "Tiltak og risiko")]
+    for year in (2012, 2013):
+        rows = projects(all_years, year)
+        for pulje in sorted({p["pulje"] for p in rows.values()}):
+            mine = [p for p in rows.values() if p["pulje"] == pulje]
+            reported = [p for p in mine if p["rapport"]]
+            expected = f"{year} Pulje {pulje} {whole(len(mine))} {whole(len(reported))}"
+            assert any(x.startswith(expected) for x in block), expected
+    # each theme's trend table starts in 2012 too
+    assert fold(text).count("Utviklingen for ") == 5 and "2012–2013" in fold(text)
+    # where 2012 was never run, the report says so instead of printing zeros
+    alone = fold(layout_text(pdf(bundled_run, 2013)))
+    assert "Disse årene er ikke kjørt, og tallene deres mangler: 2012." in alone
+
+
+def test_final_year_summarises_the_programme_period(all_years, texts):
+    text = texts[2015]
+    block = [fold(x) for x in section(text, "Programperioden 2012–2015", "Puljer og nettverk")]
+    last = {}
+    for nummer, pulje, siste, status in sql(all_years, """
+            with aktive as (
+                select p.prosjektnummer, cast(p.pulje as int) as pulje, cast(p.siste_aar as int) as siste, t.aar
+                from ref_prosjekt p join stg_tilskudd t on t.prosjektnummer = p.prosjektnummer
+                where t.aar between cast(p.forste_aar as int) and cast(p.siste_aar as int) and t.aar <= 2015)
+            select a.prosjektnummer, any_value(a.pulje), any_value(a.siste),
+                   arg_max(s.status, s.aar) filter (where s.prosjektnummer is not null)
+            from aktive a left join core_innsendingar s
+              on s.prosjektnummer = a.prosjektnummer and s.aar = a.aar and s.godkjent and s.gjeldande
+            group by a.prosjektnummer"""):
+        last[nummer] = (pulje, siste, status or "utan_rapport")
+    total = next(x for x in block if x.startswith("Totalt "))
+    figures = [int(x) for x in re.findall(r"\d+", total.replace(" ", " "))]
+    ended = sum(1 for _, s, _ in last.values() if s <= 2015)
+    status = Counter(st for _, _, st in last.values())
+    assert figures[0] == len(last) and figures[2] == ended, (total, len(last), ended)
+    assert figures[3:8] == [status.get(k, 0) for k in ("avsluttet", "drift", "gjennomforing", "oppstart",
+                                                        "utan_rapport")], (total, status)
+    words = fold(text.split("\f")[2])
+    assert (f"i sin siste rapport meldte {whole(status.get('avsluttet', 0))} at de er avsluttet og "
+            f"{whole(status.get('drift', 0))} at arbeidet er overført til ordinær drift") in words
+
+
+@pytest.mark.parametrize("year", [2013, 2015])
+def test_auditors_material_is_in_its_own_appendix(all_years, texts, year):
+    body = fold(texts[year])
+    files = sql(all_years, "select filnavn, sha256 from core_filer where aar = ?", year)
+    assert files and not any(sha in body for _, sha in files), "no checksum in the body"
+    assert "Kjørings-ID" not in body and "Kodeversjon" not in body
+    assert f"arsrapport-{year}-vedlegg.pdf" in body
+    appendix = re.sub(r"\s+", "", layout_text(pdf(all_years, year, appendix=True)))
+    for name, sha in files:
+        assert sha in appendix, name
+    with open(all_years / str(year) / f"arsrapport-{year}-filer.csv", encoding="utf-8") as fh:
+        listed = {(r["filnavn"], r["sha256"]) for r in csv.DictReader(fh)}
+    assert listed == set(files)
+
+
+def test_risks_are_summarised_not_listed_in_full(all_years, texts):
+    risks = high_risks(all_years, 2013)
+    block = [fold(x) for x in section(texts[2013], "Tiltak og risiko", "Økonomi")]
+    total = next(x for x in block if x.startswith("Totalt ") and len(re.findall(r"\d+", x)) == 5)
+    figures = [int(x) for x in re.findall(r"\d+", total)]
+    without = [r for r in risks if r[1]]
+    assert figures[1:] == [len(risks), len(risks) - len(without), len(without), len({r[0] for r in without})]
+    assert len(block) < 80, "the risk section fits about a page"

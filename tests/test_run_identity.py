@@ -1,0 +1,73 @@
+"""One run identity: `samanom run` is a run of the job `aarskoeyring`, the report prints its Dagster
+run id, and run.json is written by the run it describes."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+
+import dagster as dg
+
+from pipelines.cli import main
+from tests.conftest import YEAR
+
+RUN_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def printed_run_id(out) -> str:
+    text = subprocess.run(["pdftotext", str(out / str(YEAR) / f"arsrapport-{YEAR}.pdf"), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    found = set(RUN_ID.findall(text.replace("\n", "")))
+    assert len(found) == 1, found
+    return found.pop()
+
+
+def test_the_report_prints_the_run_of_the_job_that_made_it(small_run):
+    run_id = printed_run_id(small_run)
+    record = json.loads((small_run / str(YEAR) / "run.json").read_text(encoding="utf-8"))
+    with dg.DagsterInstance.from_config(str(small_run / ".dagster")) as instance:
+        run = instance.get_run_by_id(run_id)
+        assert run is not None, "the printed id is a run of this instance"
+        assert run.job_name == "aarskoeyring"  # not __ephemeral_asset_job__: the UI lists it under the job
+        assert run.tags["dagster/partition"] == str(YEAR)
+        assert run.status == dg.DagsterRunStatus.SUCCESS
+        (latest,) = instance.get_runs(limit=1)
+    assert record["dagster_run_id"] == run_id == latest.run_id and record["vellukka"] is True
+
+
+def test_a_rerun_of_the_same_inputs_keeps_the_report_and_its_run(small_run, small_inbox, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(small_run, out)
+    before = (out / str(YEAR) / f"arsrapport-{YEAR}.pdf").read_bytes()
+    first = printed_run_id(out)
+    assert main(["run", "--year", str(YEAR), "--inbox", str(small_inbox), "--out", str(out)]) == 0
+    # the same content: the same bytes, naming the run that first made them; run.json names the new run
+    assert (out / str(YEAR) / f"arsrapport-{YEAR}.pdf").read_bytes() == before
+    assert printed_run_id(out) == first
+    record = json.loads((out / str(YEAR) / "run.json").read_text(encoding="utf-8"))
+    with dg.DagsterInstance.from_config(str(out / ".dagster")) as instance:
+        runs = instance.get_runs()
+        assert [r.job_name for r in runs] == ["aarskoeyring", "aarskoeyring"]
+        assert record["dagster_run_id"] == runs[0].run_id != first
+
+
+def test_a_failed_run_writes_its_own_record(small_inbox, tmp_path):
+    """Launched as the UI launches it (the job, with run config), not through `samanom run`."""
+    from pipelines.definitions import defs
+    from pipelines.resources import REGISTER_DIR
+
+    register = tmp_path / "reference"
+    shutil.copytree(REGISTER_DIR, register)
+    (register / "tilskudd.csv").write_text("prosjektnummer;aar\nP1-01;2013\n", encoding="utf-8")
+    out = tmp_path / "out"
+    with dg.instance_for_test() as instance:
+        result = defs.resolve_job_def("aarskoeyring").execute_in_process(
+            instance=instance, partition_key=str(YEAR), raise_on_error=False,
+            run_config={"resources": {"settings": {"config": {
+                "inbox": str(small_inbox), "out": str(out), "register_dir": str(register)}}}})
+    assert not result.success
+    record = json.loads((out / str(YEAR) / "run.json").read_text(encoding="utf-8"))
+    assert record["dagster_run_id"] == result.run_id and record["vellukka"] is False
+    assert record["feila_steg"] == "register__tilskudd"
