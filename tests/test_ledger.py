@@ -293,7 +293,10 @@ def model():
     con = duckdb.connect()
     warehouse.create_core_tables(con)
     for name in REGISTER_SCHEMAS:
-        warehouse.replace_table(con, f"ref_{name}", read_register(REGISTER_DIR, name))
+        df = read_register(REGISTER_DIR, name)
+        # as the register asset stores it: each row with its file and line
+        warehouse.replace_table(con, f"ref_{name}", df.assign(kjelde_fil=f"{name}.csv", kjelde_sha256="",
+                                                              kjelde_rad=range(2, len(df) + 2)))
     for name in ("utbetalingar", "overforingar", "tilbakebetalingar"):
         con.execute(f"delete from ref_{name}")
     warehouse.create_views(con)
@@ -302,17 +305,20 @@ def model():
 
 
 def pay(con, project: str, year: int, amount: int, day: str | None = None) -> None:
-    con.execute("insert into ref_utbetalingar values (?, ?, ?, ?, ?, '0500.60', 'test', 'ja')",
+    con.execute("insert into ref_utbetalingar (bilag, dato, prosjektnummer, aar, beloep_kr, kapittel_post, tekst, "
+                "eksempeldata) values (?, ?, ?, ?, ?, '0500.60', 'test', 'ja')",
                 [f"U-{project}-{year}-{amount}", day or f"{year}-02-15", project, str(year), str(amount)])
 
 
 def transfer(con, project: str, year: int, amount: int) -> None:
-    con.execute("insert into ref_overforingar values (?, ?, ?, ?, ?, ?, 'test', 'ja')",
+    con.execute("insert into ref_overforingar (vedtak, dato, prosjektnummer, fra_aar, til_aar, beloep_kr, tekst, "
+                "eksempeldata) values (?, ?, ?, ?, ?, ?, 'test', 'ja')",
                 [f"O-{project}-{year}", f"{year + 1}-02-20", project, str(year), str(year + 1), str(amount)])
 
 
 def repaid(con, project: str, year: int, amount: int) -> None:
-    con.execute("insert into ref_tilbakebetalingar values (?, ?, ?, ?, ?, '', 'test', 'ja')",
+    con.execute("insert into ref_tilbakebetalingar (bilag, dato, prosjektnummer, aar, beloep_kr, kid, tekst, "
+                "eksempeldata) values (?, ?, ?, ?, ?, '', 'test', 'ja')",
                 [f"T-{project}-{year}", f"{year + 1}-02-20", project, str(year), str(amount)])
 
 
