@@ -21,7 +21,8 @@ from tests.conftest import YEAR
 
 ASSETS = list(defs.assets)
 UP_TO_VALIDATION = [dg.AssetKey(["register", n]) for n in ("kommuner", "nettverk", "prosjekt", "prosjekt_kommuner",
-                                                           "tilskudd")] + [
+                                                           "tilskudd", "utbetalingar", "overforingar",
+                                                           "tilbakebetalingar", "programparametrar")] + [
     dg.AssetKey(["landing", "innkomne_filer"]), dg.AssetKey(["reading", "innsendingar"]),
     dg.AssetKey(["reading", "validerte_innsendingar"]), dg.AssetKey(["reading", "indikatorer"]),
     dg.AssetKey(["reading", "tiltak"]), dg.AssetKey(["reading", "risiko"]),
