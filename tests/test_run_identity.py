@@ -17,7 +17,8 @@ RUN_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 
 
 def printed_run_id(out) -> str:
-    text = subprocess.run(["pdftotext", str(out / str(YEAR) / f"arsrapport-{YEAR}.pdf"), "-"], check=True,
+    """The run id printed in the report's appendix (the auditors' material), which the report refers to."""
+    text = subprocess.run(["pdftotext", str(out / str(YEAR) / f"arsrapport-{YEAR}-vedlegg.pdf"), "-"], check=True,
                           capture_output=True, text=True).stdout
     found = set(RUN_ID.findall(text.replace("\n", "")))
     assert len(found) == 1, found

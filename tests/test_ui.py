@@ -187,7 +187,7 @@ def _warehouse(out: Path, query: str, *params) -> list[tuple]:
 
 
 def _printed_run_id(out: Path) -> str:
-    text = subprocess.run(["pdftotext", str(out / YEAR / f"arsrapport-{YEAR}.pdf"), "-"], check=True,
+    text = subprocess.run(["pdftotext", str(out / YEAR / f"arsrapport-{YEAR}-vedlegg.pdf"), "-"], check=True,
                           capture_output=True, text=True).stdout.replace("\n", "")
     (run_id,) = set(re.findall(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", text))
     return run_id
