@@ -29,10 +29,13 @@ class Finding:
     nb: str
     nn: str
     frist: date | None
+    # where a finding that quotes a recorded issue was found (file, sheet, row, field, value, SHA-256), so
+    # the letters' metadata lists each finding with its place however the letter words it
+    kjelde: dict | None = field(default=None, compare=False)
 
     def for_form(self, form: str) -> dict:
         return {"kode": self.kode, "alvorsgrad": self.alvorsgrad, "tekst": self.nn if form == "nn" else self.nb,
-                "frist": self.frist}
+                "frist": self.frist, "kjelde": self.kjelde}
 
 
 @dataclass
@@ -43,6 +46,9 @@ class ProjectFacts:
     svarfrist: date | None = None
     konto: str = ""
     frist: date | None = None  # the reporting deadline, moved to a working day
+
+
+PLACE = ("filnavn", "ark", "rad", "felt", "verdi", "sha256")
 
 
 def _finding(kode: str, alvorsgrad: str, key: str, due: date | None, **values) -> Finding:
@@ -167,7 +173,8 @@ def report_late(f: ProjectFacts) -> list[Finding]:
 
 def issues_in_report(f: ProjectFacts) -> list[Finding]:
     """Each recorded issue, quoted with its place, as a thing to correct."""
-    return [Finding(f"avvik_{a['regel']}", "krav", describe_issue(a, "nb"), describe_issue(a, "nn"), f.svarfrist)
+    return [Finding(f"avvik_{a['regel']}", "krav", describe_issue(a, "nb"), describe_issue(a, "nn"), f.svarfrist,
+                    {k: a.get(k) for k in PLACE})
             for a in f.avvik if a["regel"] != "mottaksdato_mangler"]
 
 

@@ -192,7 +192,7 @@ MART_KEYS: dict[str, tuple[str, ...]] = {
     "mart_indikator_aar": ("indikator",),
     "mart_indikator_serie": ("prosjektnummer", "indikator", "verdiaar"),
     "mart_kjeldefiler_aar": ("filnavn",),
-    "mart_nettverk_aar": ("nettverk_id",),
+    "mart_nettverk_aar": ("pulje", "nettverk_id"),
     "mart_prosjekt_aar": ("prosjektnummer",),
     "mart_pulje_aar": ("pulje",),
     "mart_tema_aar": ("tema",),

@@ -198,3 +198,19 @@ def test_mart_materialisations_carry_their_source_rows(small_run):
                 for value in row.data.values():
                     text = str(value)
                     assert not text.startswith("[") and text != "nan" and "e+" not in text, (mart, text)
+
+
+def test_every_letter_finding_that_quotes_an_issue_carries_the_issues_place(small_run):
+    """The letters' `funn` table gives each quoted issue its file, sheet, row and value, however the letter
+    words the finding (the letter names a field by its label, the issue by its key)."""
+    import pandas as pd
+
+    found = pd.read_csv(small_run / str(YEAR) / "sporing" / "brevfunn.csv", dtype=str, keep_default_na=False)
+    quoted = found[found["funn"].str.startswith("avvik_")]
+    assert len(quoted), "the small inbox has reports with issues"
+    issues = {(p, f"avvik_{regel}", fil, "" if rad is None else str(rad), verdi or "") for p, regel, fil, rad, verdi
+              in _rows(small_run, "select prosjektnummer, regel, filnavn, rad, verdi from core_avvik where aar = ?",
+                       YEAR)}
+    places = set(quoted[["prosjektnummer", "funn", "filnavn", "rad", "verdi"]].itertuples(index=False, name=None))
+    assert all(quoted["filnavn"] != "") and all(quoted["sha256"].str.len() == 64)
+    assert places <= issues

@@ -284,6 +284,8 @@ def write_scaled_register(register_dir: Path, target: Path, projects: Sequence[P
         header = rows[0]
         i_pn = header.index("prosjektnummer")
         i_name = header.index("prosjektnavn") if "prosjektnavn" in header else None
+        # a ledger's voucher and decision numbers are unique: a copy's entry gets its own number
+        i_ids = [header.index(c) for c in ("bilag", "vedtak") if c in header]
         eol = "\r\n" if "\r\n" in text else "\n"
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator=eol)
@@ -298,6 +300,8 @@ def write_scaled_register(register_dir: Path, target: Path, projects: Sequence[P
                     new[i_pn] = cp.prosjektnummer
                     if i_name is not None:
                         new[i_name] = cp.prosjektnavn
+                    for i in i_ids:
+                        new[i] = f"{row[i]}-{cp.prosjektnummer}"
                     w.writerow(new)
         body = raw if text.endswith(("\n", "\r")) or not text else raw + eol.encode()
         (target / src.name).write_bytes(body + buf.getvalue().encode("utf-8"))

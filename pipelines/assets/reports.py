@@ -9,7 +9,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
-from pipelines import letter_journal, rendering, report_context, run_record, sporing, versions, warehouse
+from pipelines import findings, letter_journal, rendering, report_context, run_record, sporing, versions, warehouse
 from pipelines.assets.marts import mart_assets
 from pipelines.partitions import year_check, years
 from pipelines.resources import Settings
@@ -252,17 +252,11 @@ def letter_findings(contexts: list[dict]) -> pd.DataFrame:
     """One row per finding of each letter; a finding that quotes a recorded issue carries its place."""
     rows = []
     for c in contexts:
-        quoted = list(c.get("avvik", []))
         for f in c["funn"]:
-            place = {}
-            for a in quoted:
-                if f["kode"] == f"avvik_{a['regel']}" and f["tekst"] in (a["melding_nb"], a["melding_nn"]):
-                    place = a
-                    quoted.remove(a)
-                    break
+            place = f["kjelde"] or {}
             rows.append({"prosjektnummer": c["prosjekt"]["prosjektnummer"], "funn": f["kode"],
                          "alvor": f["alvorsgrad"], "tekst": f["tekst"],
-                         **{k: place.get(k) for k in ("filnavn", "ark", "rad", "felt", "verdi", "sha256")}})
+                         **{k: place.get(k) for k in findings.PLACE}})
     return pd.DataFrame(rows, columns=FINDING_COLUMNS)
 
 

@@ -55,9 +55,10 @@ final as (
            prosjektnummer, innsending_id, filnavn, sha256, tabell, ark, rad, felt, verdi
     from kolonnar where mart = 'mart_pulje_aar'
     union all by name
-    select mart, aar, nettverk_id as nokkel, kolonne,
+    -- a pool's projects without a network are the row whose nettverk_id is empty
+    select mart, aar, cast(pulje as varchar) || '/' || coalesce(nettverk_id, '') as nokkel, kolonne,
            prosjektnummer, innsending_id, filnavn, sha256, tabell, ark, rad, felt, verdi
-    from kolonnar where mart = 'mart_nettverk_aar' and nettverk_id is not null
+    from kolonnar where mart = 'mart_nettverk_aar'
     union all by name
     select mart, aar, unnest(tema) as nokkel, kolonne,
            prosjektnummer, innsending_id, filnavn, sha256, tabell, ark, rad, felt, verdi
