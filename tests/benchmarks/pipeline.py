@@ -488,7 +488,8 @@ def run_scale(scale: int, args, work: Path, parts: set[str], result: dict) -> di
 
         entry["stages"] = y.run(f"scale {scale}", progress=progress, stages=args.stages)
         entry["load_average_after"] = os.getloadavg()  # other work on the machine inflates the times
-        _per_submission(entry)
+        if entry["stages"]:  # `--stages ""`: no stage table, only the parts that run on their own (issue19)
+            _per_submission(entry)
         result["scales"][str(scale)] = entry
         _save(result, args)
         letters = next((r for r in entry["stages"] if r["stage"] == "letters"), None)
@@ -515,7 +516,7 @@ def run_scale(scale: int, args, work: Path, parts: set[str], result: dict) -> di
             print(f"  reading: {entry['reading']['ratio_openpyxl_over_samanom']:.1f}× against openpyxl", flush=True)
         _save(result, args)
 
-        if "profile" in parts and scale == args.profile_scale:
+        if "profile" in parts and scale == args.profile_scale and entry["stages"]:
             slowest = sorted((r for r in entry["stages"]), key=lambda r: -r["wall_s"])[:args.profile_stages]
             names = {r["stage"] for r in slowest}
             profile_dir = (args.json.parent if args.json else base) / "profiles"
@@ -600,7 +601,7 @@ def ratios(result: dict, args) -> list[dict]:
                 f"stage {r['stage_s_per_letter']:.3f} s/letter vs WeasyPrint alone "
                 f"{r['weasyprint_alone']['mean_s']:.3f} s ({r['weasyprint_alone']['letters']} letters, one process); "
                 f"CPU per letter {r.get('cpu_ratio', 0):.2f}×")
-    out += [{**r} for r in feedback.ratios(scales)]
+    out += feedback.ratios(result["scales"])  # measured on their own, with or without the stage table
     if "10" in scales and "100" in scales:
         a, b = scales["10"], scales["100"]
         r = b["non_rendering_ms_per_submission"] / a["non_rendering_ms_per_submission"]
@@ -693,7 +694,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scales", type=_ints, default=[1, 10, 100])
     parser.add_argument("--year", type=int, default=2013)
     parser.add_argument("--stages", default=",".join(STAGES),
-                        help="the stages to run, in order, e.g. register,landing,reading,validation")
+                        help="the stages to run, in order, e.g. register,landing,reading,validation; \"\" for none "
+                             "(then only the figures of issue 19, which run the job on their own)")
     parser.add_argument("--seed", type=int, default=2013)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--parts", default="issue19,reading,pool,overhead,incremental,profile",
@@ -720,7 +722,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="measure the first scale cold (by default the bundled-size year runs once first)")
     args = parser.parse_args(argv)
     args.scales = sorted(set(args.scales))
-    args.stages = tuple(n.strip() for n in args.stages.split(","))
+    args.stages = tuple(n.strip() for n in args.stages.split(",") if n.strip())
     if [n for n in STAGES if n in args.stages] != list(args.stages):
         parser.error(f"--stages: a selection of {', '.join(STAGES)}, in that order")
     parts = {p.strip() for p in args.parts.split(",") if p.strip()}
