@@ -28,8 +28,9 @@ demo: setup
 test: setup
 	$(BIN)/python -m pytest
 
-# The yearly run at scale 1, 10 and 100 stage by stage through Dagster, and the ratios of issue 8, side by side
-# in one run (the reader comparison is part of it). BENCH_ARGS="--scales 1,10" for a shorter run.
+# The yearly run at scale 1, 10 and 100 stage by stage through Dagster, the ratios of issue 8 and the four figures
+# of issue 19, side by side in one run (the reader comparison is part of it). BENCH_ARGS="--scales 1,10" for a
+# shorter run; BENCH_ARGS='--scales 1,10 --stages "" --parts issue19' for the figures of issue 19 alone.
 BENCH_ARGS ?=
 bench: setup
 	mkdir -p bench-output

@@ -276,15 +276,16 @@ def ratios(scales: dict) -> list[dict]:
         load = "load {:.1f}–{:.1f}".format(r["load_average_before"][0], r.get("load_average_after", [0])[0])
         if "sensor" in r:
             a = r["sensor"]
+            cpu = sum(run["cpu_s"] for run in a["runs"])
             add(f"(a) one new file via innboks_sensor / full run (scale {s['scale']})", a["ratio"],
                 f"≤ {TARGETS['sensor']:.0%}", a["success"] and a["ratio"] <= TARGETS["sensor"],
                 f"{a['wall_s']:.1f} s ({len(a['runs'])} run(s), evaluation {a['evaluation_s']:.2f} s) vs "
-                f"{full:.1f} s; {load}")
+                f"{full:.1f} s; in CPU s {cpu / r['full']['cpu_s']:.0%}; {load}")
         if "rerun" in r:
             b = r["rerun"]
             add(f"(b) re-run after one corrected file / full run (scale {s['scale']})", b["ratio"],
                 f"≤ {TARGETS['rerun']:.0%}", b["success"] and b["ratio"] <= TARGETS["rerun"],
-                f"{b['wall_s']:.1f} s vs {full:.1f} s; {load}")
+                f"{b['wall_s']:.1f} s vs {full:.1f} s; in CPU s {b['cpu_s'] / r['full']['cpu_s']:.0%}; {load}")
         if "letter_cost" in r:
             c = r["letter_cost"]
             add(f"(c) WeasyPrint CPU per letter / plain document (scale {s['scale']})", c["ratio"],
