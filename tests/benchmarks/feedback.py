@@ -191,8 +191,9 @@ def _render_plain(html: str):
     return document.write_pdf(pdf_variant=rendering.PDF_VARIANT, pdf_tags=True), len(document.pages)
 
 
-def letter_cost(jobs: list, k: int) -> dict:
-    """(c): CPU seconds of WeasyPrint per letter and per plain document, alternately, after one warm-up each."""
+def letter_cost(jobs: list, k: int, profile: int = 0, profile_dir: Path | None = None) -> dict:
+    """(c): CPU seconds of WeasyPrint per letter and per plain document, alternately, after one warm-up each;
+    then, untimed, `profile` of the letters and their plain documents under pyinstrument (shares per area)."""
     from pipelines import rendering
     from tests.benchmarks.pipeline import _spaced
 
@@ -213,10 +214,59 @@ def letter_cost(jobs: list, k: int) -> dict:
         cpu["plain"].append(time.process_time() - start)
         pages["plain"].append(n)
     letter, plain = statistics.mean(cpu["letter"]), statistics.mean(cpu["plain"])
-    return {"letters": len(letters), "letter_cpu_s": letter, "plain_cpu_s": plain, "ratio": letter / plain,
+    profile = profile_letters(letters[:profile], profile_dir) if profile else None
+    return {"profile": profile, "letters": len(letters), "letter_cpu_s": letter, "plain_cpu_s": plain, "ratio": letter / plain,
             "letter_median_s": statistics.median(cpu["letter"]), "plain_median_s": statistics.median(cpu["plain"]),
             "letter_pages": dict(sorted(_count(pages["letter"]).items())),
             "plain_pages": dict(sorted(_count(pages["plain"]).items())), "load_average": os.getloadavg()}
+
+
+#: Where a letter's WeasyPrint time goes: (label, function, file the function is in).
+AREAS = (("layout", "layout_document", "layout/__init__.py"), ("tables", "table_layout", "layout/table.py"),
+         ("positioned boxes", "absolute_layout", "layout/absolute.py"),
+         ("shrink-to-fit", "shrink_to_fit", "layout/preferred.py"),
+         ("page margin boxes", "make_margin_boxes", "layout/page.py"),
+         ("cascade (computed styles)", "get_all_computed_styles", "css/__init__.py"),
+         ("HTML and CSS parsing", "__init__", "weasyprint/__init__.py"), ("PDF (write_pdf)", "write_pdf", "document.py"),
+         ("painting", "draw_page", "draw/__init__.py"), ("fonts", "build_fonts_dictionary", "pdf/fonts.py"),
+         ("tags", "add_tags", "pdf/tags.py"), ("our finisher", "_artifact_margin_content", ".py"),
+         ("hyphenation dictionary", "__init__", "pyphen/__init__.py"))
+
+
+def profile_letters(letters: list[str], out_dir: Path | None) -> dict:
+    """pyinstrument over the letters and over their plain documents: the share of each area in each."""
+    from pyinstrument import Profiler
+
+    from pipelines import rendering
+
+    shares = {}
+    for label, render in (("letter", rendering.pdf_from_html),
+                          ("plain document", lambda h: _render_plain(plain_document(h)))):
+        profiler = Profiler(interval=0.001)
+        profiler.start()
+        for html in letters:
+            render(html)
+        session = profiler.stop()
+        root = session.root_frame()
+        total = root.time if root else 0.0
+        found = dict.fromkeys((a[0] for a in AREAS), 0.0)
+
+        def walk(frame, inside: frozenset):
+            hits = {name for name, function, where in AREAS
+                    if frame.function == function and (frame.file_path or "").endswith(where)}
+            for name in hits - inside:  # a recursive call counts once
+                found[name] += frame.time
+            for child in frame.children:
+                walk(child, inside | hits)
+
+        if root:
+            walk(root, frozenset())
+        shares[label] = {"sampled_s": total, **{k: round(v / total, 3) if total else 0.0 for k, v in found.items()}}
+        if out_dir:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            (out_dir / f"profile-{label.replace(' ', '-')}.txt").write_text(
+                profiler.output_text(unicode=True, color=False, show_all=True), encoding="utf-8")
+    return shares
 
 
 def _count(values):
@@ -229,7 +279,7 @@ def _count(values):
 # --------------------------------------------------------------------------- one scale
 
 def measure(scale: int, inbox: Path, register: Path | None, year: int, manifest: dict, work: Path, seed: int,
-            letters_sample: int, with_letters: bool, with_sensor: bool) -> dict:
+            letters_sample: int, with_letters: bool, with_sensor: bool, profile_dir: Path | None = None) -> dict:
     """(d), (b), (a) and (c) in that order, in a folder of their own."""
     from tests.benchmarks.pipeline import Year, check_correction, write_correction
 
@@ -259,10 +309,13 @@ def measure(scale: int, inbox: Path, register: Path | None, year: int, manifest:
             print(f"  [issue 19, scale {scale}] one new file through innboks_sensor {entry['sensor']['wall_s']:.1f} s "
                   f"({len(entry['sensor']['runs'])} run(s)) → {entry['sensor']['ratio']:.0%}", flush=True)
         if with_letters and tap.jobs:
-            entry["letter_cost"] = letter_cost(tap.jobs, letters_sample)
+            entry["letter_cost"] = letter_cost(tap.jobs, letters_sample, profile=10, profile_dir=profile_dir)
             r = entry["letter_cost"]
             print(f"  [issue 19, scale {scale}] WeasyPrint CPU per letter {r['letter_cpu_s']:.3f} s, plain "
                   f"document {r['plain_cpu_s']:.3f} s → {r['ratio']:.2f}×", flush=True)
+            for label, shares in r["profile"].items():
+                print(f"    {label:15} " + ", ".join(f"{k} {v:.0%}" for k, v in shares.items() if k != "sampled_s"),
+                      flush=True)
     finally:
         entry["load_average_after"] = os.getloadavg()
         y.close()

@@ -539,7 +539,8 @@ def run_scale(scale: int, args, work: Path, parts: set[str], result: dict) -> di
         if "issue19" in parts and scale in args.issue19_scales:
             entry["issue19"] = feedback.measure(
                 scale, inbox, register, args.year, manifest, work, args.seed, args.letter_cost_sample,
-                with_letters=scale == min(args.issue19_scales), with_sensor=True)
+                with_letters=scale == min(args.issue19_scales), with_sensor=True,
+                profile_dir=(args.json.parent if args.json else base) / "profiles")
             _save(result, args)
 
         if "incremental" in parts and scale in args.incremental_scales and args.stages == STAGES:
