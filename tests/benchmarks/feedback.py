@@ -250,17 +250,14 @@ def profile_letters(letters: list[str], out_dir: Path | None) -> dict:
         root = session.root_frame()
         total = root.time if root else 0.0
         found = dict.fromkeys((a[0] for a in AREAS), 0.0)
-
-        def walk(frame, inside: frozenset):
+        todo = [(root, frozenset())] if root else []
+        while todo:
+            frame, inside = todo.pop()
             hits = {name for name, function, where in AREAS
                     if frame.function == function and (frame.file_path or "").endswith(where)}
             for name in hits - inside:  # a recursive call counts once
                 found[name] += frame.time
-            for child in frame.children:
-                walk(child, inside | hits)
-
-        if root:
-            walk(root, frozenset())
+            todo.extend((child, inside | hits) for child in frame.children)
         shares[label] = {"sampled_s": total, **{k: round(v / total, 3) if total else 0.0 for k, v in found.items()}}
         if out_dir:
             out_dir.mkdir(parents=True, exist_ok=True)
