@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines import rendering, report_context
+from pipelines.documents import pdf, report_context
 
 REPO = Path(__file__).resolve().parents[1]
 KINDS = {
@@ -50,9 +50,9 @@ def main(argv=None) -> int:
     args.img.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         for kind, ctx in found.items():
-            pdf = Path(tmp) / f"{kind}.pdf"
-            rendering.render_pdf("brev.html.j2", ctx, ctx["form"], pdf)
-            subprocess.run(["pdftoppm", "-png", "-r", "45", "-f", "1", "-l", "1", "-singlefile", str(pdf),
+            letter = Path(tmp) / f"{kind}.pdf"
+            pdf.render_pdf("brev.html.j2", ctx, ctx["form"], letter)
+            subprocess.run(["pdftoppm", "-png", "-r", "45", "-f", "1", "-l", "1", "-singlefile", str(letter),
                             str(args.img / f"brev-{kind}")], check=True)
             print(kind, ctx["aar"], ctx["prosjekt"]["prosjektnummer"], ctx["form"])
     return 0

@@ -16,7 +16,7 @@ from datetime import date
 from typing import Callable
 
 from pipelines.issues import EXPECTED, RULES as ISSUE_RULES
-from pipelines.rendering import format_dato, format_nok, format_num, indicator_label, text
+from pipelines.documents.formatting import format_dato, format_nok, format_num, indicator_label, text
 from schemas import form as F
 
 FORMS = ("nb", "nn")

@@ -7,7 +7,8 @@ from datetime import date
 
 import pandas as pd
 
-from pipelines import findings, rendering, report_rules, warehouse, workdays
+from pipelines import warehouse, workdays
+from pipelines.documents import findings, formatting, report_rules
 from pipelines.paths import REGISTER_DIR
 from schemas import form as F
 from schemas.form import STANDARD_INDICATORS
@@ -71,7 +72,7 @@ def pool_total(pools: list[dict]) -> dict:
     A municipality can take part in both pools, so adding the pools' counts
     would count it twice; the mart gives the programme's own count in every row.
     """
-    total = rendering.sum_rows(pools, *POOL_SUMS)
+    total = formatting.sum_rows(pools, *POOL_SUMS)
     distinct = {p["kommunar_alle_puljar"] for p in pools}
     if len(distinct) > 1:
         raise ValueError(f"mart_pulje_aar: the pools disagree on kommunar_alle_puljar: {sorted(distinct)}")
@@ -145,7 +146,7 @@ FILE_COLUMNS = ("filnavn", "sha256", "storleik_bytes", "mottatt_dato", "format",
 
 def file_list(filer: list[dict]) -> pd.DataFrame:
     """The appendix's file list as a table (the CSV beside the PDF), in the PDF's order."""
-    return pd.DataFrame(rendering.files_in_order(filer), columns=list(FILE_COLUMNS))
+    return pd.DataFrame(formatting.files_in_order(filer), columns=list(FILE_COLUMNS))
 
 
 def _indicator_themes() -> tuple[list[str], list[str]]:
@@ -294,7 +295,7 @@ def okonomi(p: dict, periode: list[dict], letter: date, svarfrist: date) -> dict
     claim = p["aa_betale_tilbake_kr"] if (p["aa_betale_tilbake_kr"] or 0) > 0 else None
     return {
         "periode": periode if p["sluttoppgjer"] else [],
-        "periode_sum": rendering.sum_rows(periode, *PERIOD_SUMS) if p["sluttoppgjer"] else {},
+        "periode_sum": formatting.sum_rows(periode, *PERIOD_SUMS) if p["sluttoppgjer"] else {},
         "neste_aar": neste if continues else None,
         "neste_aar_utbetalt": paid_next,
         "vilkaar_bevilgning": continues and not budget_adopted(neste, letter),

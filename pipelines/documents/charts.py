@@ -26,7 +26,6 @@ Every function is pure: same input, same string.
 from __future__ import annotations
 
 import math
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -34,6 +33,7 @@ from typing import Any
 
 from markupsafe import escape
 
+from pipelines.documents.formatting import format_num, sort_key_nb
 from schemas.form import INDICATOR_BY_KEY
 
 MAX_ROWS = 30  # rows per SVG; a longer list is split into parts (an SVG cannot break across pages)
@@ -92,27 +92,6 @@ _UNITS = {"%": ("prosent", "prosent"), "antall": ("antall", "tal"), "poeng": ("p
 def _w(key: str, form: str, **values: Any) -> str:
     nb, nn = _WORDS[key]
     return (nn if form == "nn" else nb).format(**values)
-
-
-# --------------------------------------------------------------------------
-# Order
-# --------------------------------------------------------------------------
-
-# Norwegian collation: æ, ø, å after z (in that order); ä sorts as æ, ö as ø, ü as y.
-# '{', '|', '}' are the three code points right after 'z'.
-_NB_LETTERS = {"æ": "{", "ä": "{", "ø": "|", "ö": "|", "å": "}", "ü": "y"}
-
-
-def sort_key_nb(name: Any) -> str:
-    """Sort key for Norwegian alphabetical order: case- and accent-insensitive, æ ø å last."""
-    out = []
-    for ch in str(name or "").casefold():
-        if ch in _NB_LETTERS:
-            out.append(_NB_LETTERS[ch])
-            continue
-        base = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
-        out.append(base)
-    return "".join(out)
 
 
 # --------------------------------------------------------------------------
@@ -337,8 +316,6 @@ def _truncate(name: str, limit: int = NAME_CHARS) -> str:
 
 
 def _fmt(value: float | None, form: str, decimals: int = 1) -> str:
-    from pipelines.rendering import format_num  # lazy: rendering imports this module
-
     return format_num(value, form, decimals)
 
 
