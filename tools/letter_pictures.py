@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.documents import pdf, report_context
+from pipelines.paths import REGISTER_DIR
 
 REPO = Path(__file__).resolve().parents[1]
 KINDS = {
@@ -43,7 +44,7 @@ def main(argv=None) -> int:
         for year in (int(y) for y in args.years.split(",")):
             base = report_context.common(year, "nb", report_context.report_date(con, year, ""), "-", "-",
                                          "utkast", True)
-            for ctx in report_context.letters(con, year, base, ""):
+            for ctx in report_context.letters(con, year, base, "", REGISTER_DIR):
                 for kind, test in KINDS.items():
                     if kind not in found and test(ctx):
                         found[kind] = ctx

@@ -200,7 +200,8 @@ def oppfolgingsbrev(context: dg.AssetExecutionContext, settings: Settings) -> dg
     letter_dir = settings.year_dir(year) / "brev"
     final = settings.status == "endeleg"
     with settings.connect() as con:
-        contexts = report_context.letters(con, year, _base(con, settings, year, "nb"), settings.rapportdato)
+        contexts = report_context.letters(con, year, _base(con, settings, year, "nb"), settings.rapportdato,
+                                           Path(settings.register_dir))
         active = warehouse.scalar(con, "reports/aktive_prosjekt", year)
         earlier = letter_journal.latest_by_project(letter_journal.dispatched(con, year))
         to_write, standing = letter_journal.plan(contexts, earlier, final)

@@ -34,7 +34,7 @@ from typing import Any
 from markupsafe import escape
 
 from pipelines.documents.formatting import format_num, sort_key_nb
-from schemas.form import INDICATOR_BY_KEY
+from schemas.form import INDICATOR_BY_KEY, UNIT_WORDS
 
 MAX_ROWS = 30  # rows per SVG; a longer list is split into parts (an SVG cannot break across pages)
 PROJECT_ROWS_MAX = 2 * MAX_ROWS  # beyond this an indicator is charted per network, not per project
@@ -86,7 +86,6 @@ _WORDS: dict[str, tuple[str, str]] = {
     "ukjent_aar": ("år ukjent", "år ukjent"),
     "akse": ("{label} ({unit})", "{label} ({unit})"),
 }
-_UNITS = {"%": ("prosent", "prosent"), "antall": ("antall", "tal"), "poeng": ("poeng", "poeng")}
 
 
 def _w(key: str, form: str, **values: Any) -> str:
@@ -387,7 +386,7 @@ def indicator_chart(indikator: str, projects: list[ProjectSeries], aar: int, for
     when each row is a network's medians (:func:`series_by_network`)."""
     ind = INDICATOR_BY_KEY.get(indikator)
     label = ind.label(form) if ind else str(indikator)
-    unit = _UNITS.get(ind.unit if ind else "", ("", ""))[1 if form == "nn" else 0]
+    unit = UNIT_WORDS.get(ind.unit if ind else "", ("", ""))[1 if form == "nn" else 0]
     ticks = ticks if ticks is not None else domain(indikator, projects)
     if len(ticks) < 2:  # degenerate axis (e.g. every value outside the indicator's range)
         ticks = nice_ticks(float(ticks[0]) if ticks else 0.0, (float(ticks[0]) if ticks else 0.0) + 1)

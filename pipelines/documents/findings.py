@@ -19,8 +19,6 @@ from pipelines.issues import EXPECTED, RULES as ISSUE_RULES
 from pipelines.documents.formatting import format_dato, format_nok, format_num, indicator_label, text
 from schemas import form as F
 
-FORMS = ("nb", "nn")
-
 
 @dataclass(frozen=True)
 class Finding:

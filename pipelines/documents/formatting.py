@@ -27,6 +27,7 @@ from babel.numbers import format_currency, format_decimal, get_minus_sign_symbol
 from pipelines.issues import RULES
 from pipelines.paths import TEMPLATES_DIR
 from schemas.form import (
+    FORMS,
     INDICATOR_BY_KEY,
     PERCENT_UNITS,
     STANDARD_INDICATORS,
@@ -37,7 +38,6 @@ from schemas.form import (
 )
 
 PHRASES_FILE = "tekstar.toml"
-FORMS = ("nb", "nn")
 DASH = "–"  # shown where a value is missing
 
 

@@ -191,11 +191,6 @@ def pdf_from_html(html: str) -> tuple[bytes, int]:
     return pdf, len(document.pages)
 
 
-def render_pdf_bytes(template: str, context: Mapping[str, Any], form: str) -> tuple[bytes, int]:
-    """(PDF bytes, page count) for one document."""
-    return pdf_from_html(render_html(template, context, form))
-
-
 @functools.cache
 def _renderer_version() -> str:
     from importlib.metadata import version

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 
 from pipelines import warehouse, workdays
 from pipelines.documents import findings, formatting, report_rules
-from pipelines.paths import REGISTER_DIR
 from schemas import form as F
 from schemas.form import STANDARD_INDICATORS
 
@@ -44,8 +44,9 @@ def _mart(con, name: str, year: int) -> list[dict]:
     return _records(con, f'select * from "{name}" where aar = ?', [year])
 
 
-def secretariat() -> dict:
-    return json.loads((REGISTER_DIR / "sekretariat.json").read_text(encoding="utf-8"))
+def secretariat(register_dir: Path) -> dict:
+    """The secretariat's own facts (answer deadline, contact, account), from the run's register folder."""
+    return json.loads((Path(register_dir) / "sekretariat.json").read_text(encoding="utf-8"))
 
 
 def report_date(con, year: int, given: str) -> date:
@@ -153,10 +154,6 @@ def _indicator_themes() -> tuple[list[str], list[str]]:
     return [i.key for i in STANDARD_INDICATORS], [i.theme for i in STANDARD_INDICATORS]
 
 
-# what became of a file, as the letter says it (core_filer.utfall, or the submission's own state)
-FILE_OUTCOMES = ("brukt", "delvis_brukt", "erstatta", "avvist", "ulesbar", "duplikat")
-
-
 def file_outcome(f: dict) -> str:
     if f["innsending_id"] is None:
         return "duplikat" if f["utfall"] == "duplikat" else "ulesbar"
@@ -190,13 +187,13 @@ def _issue(a: dict, form: str) -> str:
     return findings.describe_issue(a, form)
 
 
-def letters(con, year: int, base: dict, given_date: str, form: str | None = None) -> list[dict]:
+def letters(con, year: int, base: dict, given_date: str, register_dir: Path, form: str | None = None) -> list[dict]:
     """One context per active project, in its lead municipality's language form, all dated the batch's date.
 
     A project with nothing received whose deadline has not passed by that date gets no letter: a reminder
     is only sent after the deadline. `form` renders every letter in one form instead (for tests).
     """
-    sec = secretariat()
+    sec = secretariat(register_dir)
     dato = base["rapportdato"]
     avvik_rows = _rows(warehouse.query(con, "reports/brev_avvik", year))
     for a in avvik_rows:
