@@ -8,8 +8,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import YEAR
+
 from pipelines import paths, resources, warehouse
 from pipelines.documents import report_context
 

@@ -8,8 +8,8 @@ import subprocess
 import sys
 
 import dagster as dg
-
 from conftest import YEAR
+
 from pipelines import progress
 
 

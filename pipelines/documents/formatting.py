@@ -22,7 +22,12 @@ from typing import Any
 
 from babel import Locale
 from babel.dates import format_date
-from babel.numbers import format_currency, format_decimal, get_minus_sign_symbol, parse_pattern
+from babel.numbers import (
+    format_currency,
+    format_decimal,
+    get_minus_sign_symbol,
+    parse_pattern,
+)
 
 from pipelines.issues import RULES
 from pipelines.paths import TEMPLATES_DIR
