@@ -11,7 +11,7 @@ from collections import Counter
 
 from pypdf import PdfReader
 
-from pipelines import rendering
+from pipelines.documents import pdf, templating
 from tests.benchmarks import feedback
 from tests.test_rendering import letter_context
 
@@ -24,8 +24,8 @@ def _words(pdf: bytes) -> Counter:
 
 def test_plain_document_has_the_letter_s_words_as_tagged_pdfa(tmp_path):
     ctx = letter_context("nn")
-    letter_html = rendering.render_html("brev.html.j2", ctx, "nn")
-    letter_pdf, _ = rendering.pdf_from_html(letter_html)
+    letter_html = templating.render_html("brev.html.j2", ctx, "nn")
+    letter_pdf, _ = pdf.pdf_from_html(letter_html)
     plain_pdf, pages = feedback._render_plain(feedback.plain_document(letter_html))
 
     letter, plain = _words(letter_pdf), _words(plain_pdf)

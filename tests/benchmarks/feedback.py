@@ -9,7 +9,7 @@ side by side in one run, on one scale's inbox:
   executed as it requests it (its partition, tags and asset selection): sensor evaluation plus those runs
   against (d) (≤ 5 %). Whatever the sensor asks for is what is timed, so a sensor that leaves the annual report
   out is measured as such;
-- (c) WeasyPrint CPU seconds per letter (`rendering.pdf_from_html`: PDF/A-2a, tags, our stylesheet and finisher)
+- (c) WeasyPrint CPU seconds per letter (`documents.pdf.pdf_from_html`: PDF/A-2a, tags, our stylesheet and finisher)
   against a plain document: the same letter's text as plain paragraphs in the same font and size on A4, PDF/A-2a
   and tagged, with no stylesheet of ours (no running header, tables or positioned boxes). Letter and plain
   document are rendered alternately in this process, so both see the same load (≤ 2×).
@@ -51,10 +51,12 @@ def _inbox_env(inbox: Path):
 def run_job(y, tap=None, partition: str | None = None, tags: dict | None = None, asset_selection=None,
             run_config: dict | None = None) -> dict:
     """One run of the yearly job in this process, as `samanom run` starts it (same job, same resource config)."""
+    from pipelines import progress
     from pipelines.definitions import defs
 
     job = defs.resolve_job_def(JOB)
-    config = {"resources": {"settings": {"config": y.settings.model_dump()}}}
+    # the run configuration `samanom run` gives (its quiet logger: no debug line per event)
+    config = {"resources": {"settings": {"config": y.settings.model_dump()}}, "loggers": progress.QUIET}
     for key, value in (run_config or {}).items():
         config[key] = {**config.get(key, {}), **value} if isinstance(value, dict) else value
     from tests.benchmarks.pipeline import _cpu_s
@@ -78,7 +80,7 @@ def _nothing():
 
 
 class LetterJobs:
-    """Keeps the letters' jobs as the letters asset hands them to `rendering.render_many` (the annual report goes
+    """Keeps the letters' jobs as the letters asset hands them to `documents.pdf.render_many` (the annual report goes
     through it too, and the job may run either asset first), and renders them as it would."""
 
     TEMPLATE = "brev.html.j2"
@@ -88,20 +90,20 @@ class LetterJobs:
 
     @contextmanager
     def installed(self):
-        from pipelines import rendering
+        from pipelines.documents import pdf
 
-        real = rendering.render_many
+        real = pdf.render_many
 
         def render_many(jobs, *args, **kwargs):
             jobs = list(jobs)
             self.jobs += [j for j in jobs if j[0] == self.TEMPLATE]
             return real(jobs, *args, **kwargs)
 
-        rendering.render_many = render_many
+        pdf.render_many = render_many
         try:
             yield self
         finally:
-            rendering.render_many = real
+            pdf.render_many = real
 
 
 def evaluate_sensor(inbox: Path, instance, cursor: str | None):
@@ -184,28 +186,28 @@ def plain_document(letter_html: str) -> str:
 def _render_plain(html: str):
     import weasyprint
 
-    from pipelines import rendering
+    from pipelines.documents import pdf
 
-    document = weasyprint.HTML(string=html).render(font_config=rendering._font_config(),
-                                                   pdf_variant=rendering.PDF_VARIANT, pdf_tags=True)
-    return document.write_pdf(pdf_variant=rendering.PDF_VARIANT, pdf_tags=True), len(document.pages)
+    document = weasyprint.HTML(string=html).render(font_config=pdf._font_config(),
+                                                   pdf_variant=pdf.PDF_VARIANT, pdf_tags=True)
+    return document.write_pdf(pdf_variant=pdf.PDF_VARIANT, pdf_tags=True), len(document.pages)
 
 
 def letter_cost(jobs: list, k: int, profile: int = 0, profile_dir: Path | None = None) -> dict:
     """(c): CPU seconds of WeasyPrint per letter and per plain document, alternately, after one warm-up each;
     then, untimed, `profile` of the letters and their plain documents under pyinstrument (shares per area)."""
-    from pipelines import rendering
+    from pipelines.documents import pdf, templating
     from tests.benchmarks.pipeline import _spaced
 
-    letters = [rendering.render_html(*jobs[i][:3]) for i in _spaced(len(jobs), k)]
-    rendering.warm_up()
-    rendering.pdf_from_html(letters[0])
+    letters = [templating.render_html(*jobs[i][:3]) for i in _spaced(len(jobs), k)]
+    pdf.warm_up()
+    pdf.pdf_from_html(letters[0])
     _render_plain(plain_document(letters[0]))
     cpu = {"letter": [], "plain": []}
     pages = {"letter": [], "plain": []}
     for html in letters:
         start = time.process_time()
-        _, n = rendering.pdf_from_html(html)
+        _, n = pdf.pdf_from_html(html)
         cpu["letter"].append(time.process_time() - start)
         pages["letter"].append(n)
         plain = plain_document(html)
@@ -237,10 +239,10 @@ def profile_letters(letters: list[str], out_dir: Path | None) -> dict:
     """pyinstrument over the letters and over their plain documents: the share of each area in each."""
     from pyinstrument import Profiler
 
-    from pipelines import rendering
+    from pipelines.documents import pdf
 
     shares = {}
-    for label, render in (("letter", rendering.pdf_from_html),
+    for label, render in (("letter", pdf.pdf_from_html),
                           ("plain document", lambda h: _render_plain(plain_document(h)))):
         profiler = Profiler(interval=0.001)
         profiler.start()
