@@ -628,6 +628,18 @@ def ratios(result: dict, args) -> list[dict]:
 
 def table(result: dict) -> str:
     scales = [s for s in result["scales"].values() if "total_s" in s]  # a scale cut short has no totals
+    lines = _stage_table(scales) if scales else []  # `--stages ""` leaves no stage table, only the ratios
+    lines.append(f"{'ratio':52} {'measured':>10} {'target':>10}  result")
+    for r in result.get("ratios", []):
+        value = f"{r['measured']:.0f} MiB" if "MiB" in r["target"] else (
+            f"{r['measured']:.0%}" if "%" in r["target"] else
+            f"{r['measured']:.1f} s" if r["target"].endswith(" s") else f"{r['measured']:.2f}×")
+        lines.append(f"{r['ratio']:52} {value:>10} {r['target']:>10}  {'met' if r['met'] else 'MISSED'}"
+                     f"  ({r['detail']})")
+    return "\n".join(lines)
+
+
+def _stage_table(scales: list[dict]) -> list[str]:
     lines = []
     head = f"{'stage':16}" + "".join(f" | {'scale ' + str(s['scale']):>26}" for s in scales)
     sub = f"{'':16}" + "".join(f" | {'s':>8} {'ms/sub':>8} {'MiB':>7}" for _ in scales)
@@ -653,14 +665,7 @@ def table(result: dict) -> str:
         lines.append("* letters rendered for an evenly spaced sample only; time = the rest of the stage + the "
                      "sample's render time × letters / sample")
     lines.append("")
-    lines.append(f"{'ratio':52} {'measured':>10} {'target':>10}  result")
-    for r in result.get("ratios", []):
-        value = f"{r['measured']:.0f} MiB" if "MiB" in r["target"] else (
-            f"{r['measured']:.0%}" if "%" in r["target"] else
-            f"{r['measured']:.1f} s" if r["target"].endswith(" s") else f"{r['measured']:.2f}×")
-        lines.append(f"{r['ratio']:52} {value:>10} {r['target']:>10}  {'met' if r['met'] else 'MISSED'}"
-                     f"  ({r['detail']})")
-    return "\n".join(lines)
+    return lines
 
 
 def _letters_cell(s: dict) -> str:
