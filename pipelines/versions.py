@@ -126,7 +126,8 @@ def mart(path: Path) -> str:
 
 def documents() -> str:
     """The code, queries, templates, phrases and stylesheet that make the documents."""
-    return version(["pipelines.report_context", "pipelines.rendering", "pipelines.letter_journal"],
+    return version(["pipelines.report_context", "pipelines.rendering", "pipelines.letter_journal",
+                    "pipelines.receipts"],
                    [*sql_files("reports", "journal"), *(p for p in TEMPLATES_DIR.iterdir() if p.is_file())])
 
 

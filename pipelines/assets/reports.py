@@ -9,8 +9,10 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
-from pipelines import findings, letter_journal, rendering, report_context, run_record, sporing, versions, warehouse
-from pipelines.assets.marts import mart_assets
+from pipelines import (findings, letter_journal, receipts, rendering, report_context, run_record, sporing, versions,
+                       warehouse)
+from pipelines.assets.ingest import VALIDATED
+from pipelines.assets.marts import MODELS, mart_assets
 from pipelines.partitions import year_check, years
 from pipelines.resources import Settings
 from pipelines.sensors import inbox_fingerprints, year_fingerprint
@@ -170,6 +172,55 @@ def arsrapport(context: dg.AssetExecutionContext, settings: Settings) -> dg.Mate
         "kjelder_sammendrag": dg.MetadataValue.asset(dg.AssetKey(["marts", "mart_pulje_aar"])),
         "kjelder_per_prosjekt": dg.MetadataValue.asset(dg.AssetKey(["marts", "mart_prosjekt_aar"])),
     }, check_results=[check], data_version=dg.DataVersion(info["sha256"][:16]))
+
+
+RECEIPTS = dg.AssetKey(["reports", "kvitteringar"])
+
+
+@dg.asset(
+    key=RECEIPTS,
+    group_name="reports",
+    partitions_def=years,
+    deps=[VALIDATED, MODELS],
+    owners=[OWNER],
+    kinds={"pdf"},
+    code_version=versions.documents(),
+    description=(
+        "En kvittering per mottatt fil (`kvitteringar/<filnavn uten endelse>.pdf`), samme dag som filen kommer inn: "
+        "til prosjektet på vertskommunens målform, med hva vi mottok (navn, dato, SHA-256), hva vi leste "
+        "(indikatorer, tiltak og risikoer), hver feil som må rettes med ark, rad, felt, verdien som sto der og "
+        "hva skjemaet venter, og rapporteringsfristen. En fil som ikke kan knyttes til ett prosjekt i registeret "
+        "(uleselig, ukjent prosjektnummer, flere prosjekter), får kvitteringen adressert til sekretariatet. "
+        "Kvitteringen er datert med mottaksdatoen i filnavnet. Bare filer uten kvittering, eller der fakta er "
+        "endret, får en ny; hver står i brevjournalen (`core_brevjournal`, dokument `kvittering`) og i "
+        "`kvitteringar/journal.csv`."
+    ),
+)
+def kvitteringar(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
+    year = int(context.partition_key)
+    year_dir = settings.year_dir(year)
+    folder = year_dir / receipts.FOLDER
+    with settings.connect() as con:
+        sample = bool(warehouse.scalar(con, "reports/eksempeldata", year))
+        contexts = receipts.receipt_contexts(con, year, settings.rapportdato, sample, versions.figures())
+        earlier = letter_journal.latest_by_file(letter_journal.receipts_sent(con, year))
+        new, restore = receipts.plan(contexts, earlier, folder)
+        jobs = [(receipts.TEMPLATE, c, c["form"], year_dir / c["kvittering_fil"]) for c in [*new, *restore]]
+        folder.mkdir(parents=True, exist_ok=True)
+        results = rendering.render_many(jobs, cache=settings.cache_dir / "pdf")
+        rows = [receipts.journal_row(c, r) for c, r in zip(new, results)]
+        letter_journal.record(con, rows)
+        sent = letter_journal.receipts_sent(con, year)
+    journal = letter_journal.write_receipts_csv(folder / "journal.csv", sent)
+    return dg.MaterializeResult(metadata={
+        "dagster/row_count": len(contexts), "mappe": dg.MetadataValue.path(str(folder)),
+        # a new or changed file gets a receipt; the others stand as they were sent
+        "nye_kvitteringar": len(new), "skrivne_paa_nytt": len(restore),
+        "uendra": len(contexts) - len(new) - len(restore),
+        "til_sekretariatet": sum(c["mottakar"] is None for c in contexts),
+        "nye": sporing.table(pd.DataFrame(rows, columns=["filnavn", "mottakar", "malform", "funn", "fil", "sha256"])),
+        "journal": sporing.table(journal), "journal_fil": dg.MetadataValue.path(str(folder / "journal.csv")),
+    }, data_version=sporing.fingerprint(journal))
 
 
 @dg.asset(
