@@ -7,7 +7,7 @@ from pipelines.assets.marts import mart_assets, prosjekt_aar
 from pipelines.assets.register import register_assets
 from pipelines.assets.reports import arsrapport, koeyring, kvitteringar, oppfolgingsbrev
 from pipelines.resources import Settings
-from pipelines.sensors import aarleg_koeyring, aarskoeyring, innboks_sensor
+from pipelines.sensors import aarleg_koeyring, aarskoeyring, innboks_koeyring, innboks_sensor
 
 yearly_assets = [innkomne_filer, innsendingar, validerte_innsendingar, prosjekt_aar, *mart_assets,
                  kvitteringar, arsrapport, oppfolgingsbrev, koeyring]
@@ -16,7 +16,7 @@ yearly_assets = [innkomne_filer, innsendingar, validerte_innsendingar, prosjekt_
 # and the letters are rendered in a process pool inside their asset.
 defs = dg.Definitions(
     assets=[*register_assets, *yearly_assets],
-    jobs=[aarskoeyring],
+    jobs=[aarskoeyring, innboks_koeyring],
     sensors=[innboks_sensor],
     schedules=[aarleg_koeyring],
     resources={"settings": Settings(inbox=dg.EnvVar("SAMANOM_INBOX").get_value(Settings().inbox),

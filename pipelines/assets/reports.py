@@ -4,7 +4,6 @@
 import hashlib
 import json
 from decimal import Decimal
-from pathlib import Path
 
 import dagster as dg
 import pandas as pd
@@ -15,7 +14,6 @@ from pipelines.assets.ingest import VALIDATED
 from pipelines.assets.marts import MODELS, mart_assets
 from pipelines.partitions import year_check, years
 from pipelines.resources import Settings
-from pipelines.sensors import inbox_fingerprints, year_fingerprint
 
 OWNER = "team:sekretariatet"
 MARTS = [a.key for a in mart_assets]
@@ -330,12 +328,9 @@ def koeyring(context: dg.AssetExecutionContext, settings: Settings) -> dg.Materi
     year = int(context.partition_key)
     record = run_record.summary(settings, year, context.run_id, True)
     path = run_record.write(settings, year, record)
-    # what the inbox sensor compares at its first tick: a year produced from these files is not run again
-    files = year_fingerprint(inbox_fingerprints(Path(settings.inbox), [str(year)]), str(year))
     return dg.MaterializeResult(data_version=dg.DataVersion(hashlib.sha256(path.read_bytes()).hexdigest()[:16]),
                                 metadata={
         "sti": dg.MetadataValue.path(str(path)), "dagster_kjoering": dg.MetadataValue.dagster_run(context.run_id),
-        "innboks_fingeravtrykk": files,
         **{k: v for k, v in record.items() if isinstance(v, (int, str)) and not isinstance(v, bool)},
     })
 
