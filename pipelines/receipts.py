@@ -31,7 +31,8 @@ TEMPLATE = "kvittering.html.j2"
 SECRETARIAT_FORM = "nb"  # the secretariat writes bokmål (stg_prosjekt: nynorsk only to a nynorsk municipality)
 
 # why a receipt goes to the secretariat rather than to a project
-UNREADABLE, UNKNOWN_PROJECT, SEVERAL_PROJECTS = "ulesbar", "ukjent_prosjekt", "fleire_prosjekt"
+UNREADABLE, NO_PROJECT_NUMBER, UNKNOWN_PROJECT, SEVERAL_PROJECTS = (
+    "ulesbar", "utan_prosjektnummer", "ukjent_prosjekt", "fleire_prosjekt")
 
 
 def file_names(filnavn: list[str]) -> dict[str, str]:
@@ -56,6 +57,8 @@ def recipient(subs: list[dict]) -> tuple[dict | None, str | None]:
     projects = {s["prosjektnummer"] for s in subs}
     if len(projects) > 1:
         return None, SEVERAL_PROJECTS
+    if subs[0]["prosjektnummer"] is None:
+        return None, NO_PROJECT_NUMBER
     if not subs[0]["kjent_prosjekt"]:
         return None, UNKNOWN_PROJECT
     return subs[0], None
@@ -63,8 +66,10 @@ def recipient(subs: list[dict]) -> tuple[dict | None, str | None]:
 
 def _read(s: dict) -> dict:
     """What was read from one submission, and what of it was accepted."""
+    # not whether a later report superseded it: a receipt says what the file was the day it arrived, and
+    # stands when the project sends a newer one
     return {"prosjektnummer": s["prosjektnummer"], "kjent_prosjekt": s["kjent_prosjekt"],
-            "kjelde_rad": s["kjelde_rad"], "godkjent": s["godkjent"], "gjeldande": s["gjeldande"],
+            "kjelde_rad": s["kjelde_rad"], "godkjent": s["godkjent"],
             **{k: s[k] for k in ("indikatorer_lesne", "indikatorer_godkjende", "tiltak_lesne", "tiltak_godkjende",
                                  "risiko_lesne", "risiko_godkjende")}}
 
@@ -95,8 +100,10 @@ def contexts(year: int, files: list[dict], subs: list[dict], issues: list[dict],
             **base, "aar": year, "form": form,
             # dated by the file's own received date: the same file always gives the same receipt
             "rapportdato": received or base["rapportdato"],
-            "fil": {k: f[k] for k in ("filnavn", "sha256", "mottatt_dato", "storleik_bytes", "format", "utfall",
-                                      "lesen_fil")},
+            "fil": {**{k: f[k] for k in ("filnavn", "sha256", "mottatt_dato", "storleik_bytes", "format")},
+                    # the same bytes as a file read before it (not read again); not `erstatta`, which a
+                    # later file decides
+                    "lesen_fil": f["lesen_fil"] if f["utfall"] == "duplikat" else None},
             "kvittering_fil": f"{FOLDER}/{names[f['filnavn']]}",
             "mottakar": None if project is None else {
                 "prosjektnummer": project["prosjektnummer"], "prosjektnavn": project["prosjektnavn"],

@@ -188,7 +188,7 @@ RECEIPTS = dg.AssetKey(["reports", "kvitteringar"])
         "til prosjektet på vertskommunens målform, med hva vi mottok (navn, dato, SHA-256), hva vi leste "
         "(indikatorer, tiltak og risikoer), hver feil som må rettes med ark, rad, felt, verdien som sto der og "
         "hva skjemaet venter, og rapporteringsfristen. En fil som ikke kan knyttes til ett prosjekt i registeret "
-        "(uleselig, ukjent prosjektnummer, flere prosjekter), får kvitteringen adressert til sekretariatet. "
+        "(uleselig, uten eller med ukjent prosjektnummer, flere prosjekter), får kvitteringen adressert til sekretariatet. "
         "Kvitteringen er datert med mottaksdatoen i filnavnet. Bare filer uten kvittering, eller der fakta er "
         "endret, får en ny; hver står i brevjournalen (`core_brevjournal`, dokument `kvittering`) og i "
         "`kvitteringar/journal.csv`."
@@ -313,13 +313,13 @@ def letter_findings(contexts: list[dict]) -> pd.DataFrame:
     key=["reports", "koeyring"],
     group_name="reports",
     partitions_def=years,
-    deps=[dg.AssetKey(["reports", "arsrapport"]), dg.AssetKey(["reports", "oppfolgingsbrev"])],
+    deps=[dg.AssetKey(["reports", "arsrapport"]), dg.AssetKey(["reports", "oppfolgingsbrev"]), RECEIPTS],
     owners=[OWNER],
     kinds={"json"},
     code_version=versions.documents(),
     description=(
         "Kjøringens egen oversikt, `run.json`: Dagster-kjørings-ID-en (den samme som årsrapporten trykker når "
-        "innholdet er nytt), filer etter utfall, innsendinger, avvik, aktive prosjekter og brev. Skrives av "
+        "innholdet er nytt), filer etter utfall, innsendinger, avvik, aktive prosjekter, brev og kvitteringer. Skrives av "
         "kjøringen den beskriver, enten den startet fra `samanom run`, UI-et, sensoren eller timeplanen; et steg "
         "som feiler, skriver den med `vellukka: false`."
     ),
