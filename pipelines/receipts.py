@@ -152,6 +152,21 @@ def plan(ctxs: list[dict], earlier: dict[str, dict], folder: Path) -> tuple[list
     return new, restore
 
 
+def to_journal(written: list[dict], results: list[dict], earlier: dict[str, dict]) -> list[dict]:
+    """The journal rows of the receipts just written: every new one, and a receipt written again whose bytes
+    differ from the journaled ones (a changed template): that is a new receipt, with the next løpenummer,
+    so the journal always names the receipt on disk."""
+    rows = []
+    for ctx, result in zip(written, results):
+        last = earlier.get(ctx["fil"]["filnavn"])
+        if last is not None and last["situasjon"] == ctx["situasjon"]:
+            if result["sha256"] == last["sha256"]:
+                continue
+            ctx["lopenr"] = int(last["lopenr"]) + 1
+        rows.append(journal_row(ctx, result))
+    return rows
+
+
 def journal_row(ctx: dict, result: dict) -> dict:
     """A receipt as the letter journal lists it (columns of `core_brevjournal`)."""
     m = ctx["mottakar"] or {}

@@ -181,3 +181,26 @@ def test_a_file_without_a_project_number_gets_a_receipt_to_the_secretariat(tmp_p
 ])
 def test_receipt_names_are_the_file_names_without_extension(names, expected):
     assert receipts.file_names(names) == expected
+
+
+def test_a_receipt_is_written_once_per_content_and_restored_when_its_file_is_lost(tmp_path):
+    folder = tmp_path / receipts.FOLDER
+    folder.mkdir()
+    pdf = b"%PDF- the receipt as sent"
+    (folder / "a.pdf").write_bytes(pdf)
+    sent = {"a.xlsx": {"filnavn": "a.xlsx", "lopenr": 1, "situasjon": "s1", "sha256": hashlib.sha256(pdf).hexdigest()}}
+
+    def ctx(name: str, situasjon: str) -> dict:
+        return {"fil": {"filnavn": name}, "situasjon": situasjon, "kvittering_fil": f"{receipts.FOLDER}/{name[0]}.pdf"}
+
+    # the same facts and the file as sent: nothing to do; new facts, or a new file: a new receipt
+    assert receipts.plan([ctx("a.xlsx", "s1")], sent, folder) == ([], [])
+    changed, fresh = ctx("a.xlsx", "s2"), ctx("b.xlsx", "s1")
+    assert receipts.plan([changed, fresh], sent, folder) == ([changed, fresh], [])
+    assert (changed["lopenr"], fresh["lopenr"]) == (2, 1)
+    # the file lost: written again, and journaled again only if its bytes are not the ones sent
+    (folder / "a.pdf").unlink()
+    lost = ctx("a.xlsx", "s1")
+    assert receipts.plan([lost], sent, folder) == ([], [lost]) and lost["lopenr"] == 1
+    same = {"sha256": sent["a.xlsx"]["sha256"], "pages": 1}
+    assert receipts.to_journal([lost], [same], sent) == []

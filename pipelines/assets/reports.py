@@ -203,10 +203,11 @@ def kvitteringar(context: dg.AssetExecutionContext, settings: Settings) -> dg.Ma
         contexts = receipts.receipt_contexts(con, year, settings.rapportdato, sample, versions.figures())
         earlier = letter_journal.latest_by_file(letter_journal.receipts_sent(con, year))
         new, restore = receipts.plan(contexts, earlier, folder)
-        jobs = [(receipts.TEMPLATE, c, c["form"], year_dir / c["kvittering_fil"]) for c in [*new, *restore]]
+        written = [*new, *restore]
+        jobs = [(receipts.TEMPLATE, c, c["form"], year_dir / c["kvittering_fil"]) for c in written]
         folder.mkdir(parents=True, exist_ok=True)
         results = rendering.render_many(jobs, cache=settings.cache_dir / "pdf")
-        rows = [receipts.journal_row(c, r) for c, r in zip(new, results)]
+        rows = receipts.to_journal(written, results, earlier)
         letter_journal.record(con, rows)
         sent = letter_journal.receipts_sent(con, year)
     journal = letter_journal.write_receipts_csv(folder / "journal.csv", sent)
