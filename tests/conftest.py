@@ -100,3 +100,18 @@ def bundled_run(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("bundled")
     assert main(["run", "--year", str(YEAR), "--inbox", str(DEFAULT_INBOX), "--out", str(out)]) == 0
     return out
+
+
+@pytest.fixture(scope="session")
+def all_years_run(tmp_path_factory) -> Path:
+    """The bundled inbox for every year, 2012 to 2015 in order, into one output folder, once for the session:
+    each year's documents are made with its earlier years in the warehouse, as the secretariat runs them.
+    Shared by the ledger's and the annual report's tests; read it, never write into it."""
+    from pipelines.cli import main
+    from pipelines.paths import DEFAULT_INBOX
+
+    out = tmp_path_factory.mktemp("alle_aar")
+    for year in (2012, 2013, 2014, 2015):
+        assert main(["run", "--year", str(year), "--inbox", str(DEFAULT_INBOX), "--out", str(out)]) == 0
+    return out
+

@@ -159,14 +159,9 @@ def num(text: str) -> Decimal | None:
 # ---------------------------------------------------------------- the bundled inbox, 2012–2015
 
 @pytest.fixture(scope="session")
-def ledger_run(tmp_path_factory) -> Path:
-    """The bundled inbox for every year into one output folder, each year once for the session."""
-    from pipelines.cli import main
-
-    out = tmp_path_factory.mktemp("ledger")
-    for year in YEARS:
-        assert main(["run", "--year", str(year), "--inbox", str(DEFAULT_INBOX), "--out", str(out)]) == 0
-    return out
+def ledger_run(all_years_run) -> Path:
+    """The bundled inbox for every year in one output folder (see tests/conftest.py)."""
+    return all_years_run
 
 
 @pytest.fixture(scope="session")

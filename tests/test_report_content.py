@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import csv
 import re
-import shutil
 from collections import Counter, defaultdict
 from pathlib import Path
 
-import dagster as dg
 import pytest
 
 from tests.test_report import fold, layout_text, section, sql, squash, whole
@@ -28,21 +26,10 @@ def pdf(out: Path, year: int, appendix: bool = False) -> Path:
 
 
 @pytest.fixture(scope="module")
-def all_years(bundled_run, tmp_path_factory) -> Path:
-    """The bundled run of 2013, then 2012, 2014 and 2015 into the same warehouse, and the 2013 report again
-    (now with its earlier year in the warehouse)."""
-    from pipelines.assets.reports import arsrapport
-    from pipelines.cli import main
-    from pipelines.resources import DEFAULT_INBOX, Settings
-
-    out = tmp_path_factory.mktemp("alle_aar") / "out"
-    shutil.copytree(bundled_run, out)
-    for year in (2012, 2014, 2015):
-        assert main(["run", "--year", str(year), "--inbox", str(DEFAULT_INBOX), "--out", str(out)]) == 0
-    result = dg.materialize([arsrapport], partition_key="2013", resources={
-        "settings": Settings(inbox=str(DEFAULT_INBOX), out=str(out))})
-    assert result.success
-    return out
+def all_years(all_years_run) -> Path:
+    """Every year of the bundled inbox in one warehouse, 2012 first, so the 2013 report has its earlier
+    year (see tests/conftest.py)."""
+    return all_years_run
 
 
 @pytest.fixture(scope="module")
