@@ -1,4 +1,4 @@
-"""The documents: the annual report for the programme council and a letter to every project."""
+"""The documents: the annual report for the programme council, a letter to every project, a receipt per file."""
 
 
 import hashlib
