@@ -11,6 +11,17 @@ from tools.form_writer import form_sheets, write_workbook
 
 YEAR = 2013
 
+# With `-n` (pytest-xdist, `--dist loadgroup`), each file's tests stay on one worker, so a module's fixtures
+# are built once; files that share a costly session fixture share a group, and so a worker.
+SHARED_GROUPS = {"test_ledger": "alle_aar", "test_report_content": "alle_aar"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    for item in items:
+        module = item.module.__name__.rpartition(".")[2]
+        item.add_marker(pytest.mark.xdist_group(SHARED_GROUPS.get(module, module)))
+
 
 def prosjekt_values(**over) -> dict:
     values = dict(

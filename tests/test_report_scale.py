@@ -1,9 +1,11 @@
-"""The annual report is bounded: at ten times the projects it has at most 1.3 times the pages.
+"""The annual report is bounded: at three times the projects it has at most two more pages.
 
-The same generated inbox (`samanom sample`) at scale 1 and 10, for one year, run through the real Dagster
+The same generated inbox (`samanom sample`) at scale 1 and 3, for one year, run through the real Dagster
 stages up to the annual report (the letters are left out: they are not what is measured and take the
 longest). The report summarises per pool, network and theme once a list would pass a page, so its length
-follows the networks and themes, which do not grow with the scale.
+follows the networks and themes, which do not grow with the scale, while a list of projects (the risks
+without mitigation, the repayments, the reports not received) would grow three times over. Scale 10 and 100 (at most 1.3 times the pages) are measured by `make bench`,
+as they take minutes.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ def report_pages(work: Path, scale: int) -> tuple[int, Path]:
     return len(PdfReader(path).pages), path
 
 
-def test_report_at_scale_10_has_at_most_1_3_times_the_pages_of_scale_1(tmp_path):
+def test_report_at_scale_3_has_at_most_two_more_pages_than_at_scale_1(tmp_path):
     pages_1, _ = report_pages(tmp_path, 1)
-    pages_10, path = report_pages(tmp_path, 10)
-    assert pages_10 <= 1.3 * pages_1, (pages_1, pages_10, path)
+    pages_3, path = report_pages(tmp_path, 3)
+    assert pages_3 <= pages_1 + 2, (pages_1, pages_3, path)

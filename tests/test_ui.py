@@ -103,19 +103,12 @@ def _stop(proc: subprocess.Popen, grace: float = 3) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def sample_run(tmp_path_factory) -> Path:
-    """A fresh run of 2013 (about a minute), or a copy of the output folder of an earlier
-    `samanom run --year 2013` named by SAMANOM_UI_TEST_OUT, to iterate on this test faster (a copy, since
-    the back-fill launched by the test writes to the folder and its instance)."""
-    if os.environ.get("SAMANOM_UI_TEST_OUT"):
-        out = tmp_path_factory.mktemp("ui-out") / "out"
-        shutil.copytree(os.environ["SAMANOM_UI_TEST_OUT"], out, symlinks=True)
-        return out
-    out = tmp_path_factory.mktemp("ui-out")
-    done = subprocess.run([sys.executable, "-m", "pipelines.cli", "run", "--year", YEAR, "--inbox",
-                           str(DEFAULT_INBOX), "--out", str(out)], cwd=REPO, env=_env(),
-                          capture_output=True, text=True, timeout=900)  # two shared cores
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+def sample_run(bundled_run, tmp_path_factory) -> Path:
+    """A copy of the session's run of 2013 on the bundled inbox (`samanom run --year 2013`, with its run
+    history), or of the output folder named by SAMANOM_UI_TEST_OUT, to iterate on this test faster: a copy,
+    since the back-fill launched by the test writes to the folder and its instance."""
+    out = tmp_path_factory.mktemp("ui-out") / "out"
+    shutil.copytree(os.environ.get("SAMANOM_UI_TEST_OUT") or bundled_run, out, symlinks=True)
     return out
 
 

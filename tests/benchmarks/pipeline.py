@@ -62,7 +62,7 @@ PACKAGES = ("dagster", "duckdb", "weasyprint", "pandas", "pandera", "pyarrow", "
 STAGES = ("register", "landing", "reading", "validation", "warehouse load", "marts", "annual report", "letters")
 RENDERING = ("annual report", "letters")
 TARGETS = {"reading": 5.0, "letters_pool": 1.6, "incremental": 0.20, "letter_overhead": 1.3, "scale_time": 1.3,
-           "scale_memory_mib": 2048}
+           "scale_memory_mib": 2048, "report_pages": 1.3}
 
 
 def _stage_of(key) -> str:
@@ -598,6 +598,13 @@ def ratios(result: dict, args) -> list[dict]:
         add("scale: non-rendering time per submission, 100 / 10", r, f"≤ {TARGETS['scale_time']}×",
             r <= TARGETS["scale_time"],
             f"{b['non_rendering_ms_per_submission']:.1f} vs {a['non_rendering_ms_per_submission']:.1f} ms")
+    pages = {k: next((r.get("pages") for r in s["stages"] if r["stage"] == "annual report"), None)
+             for k, s in scales.items()}
+    for big in ("10", "100"):
+        if pages.get("1") and pages.get(big):
+            r = pages[big] / pages["1"]
+            add(f"annual report pages, scale {big} / 1", r, f"≤ {TARGETS['report_pages']}×",
+                r <= TARGETS["report_pages"], f"{pages[big]} vs {pages['1']} pages (the appendix is its own PDF)")
     if "100" in scales:
         top = max(scales["100"]["stages"], key=lambda r: r["peak_mib"])
         m = top["peak_mib"]
