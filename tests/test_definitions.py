@@ -14,7 +14,12 @@ import pytest
 
 from pipelines.definitions import defs
 from pipelines.partitions import years
-from pipelines.sensors import aarleg_koeyring, aarskoeyring, innboks_koeyring, innboks_sensor
+from pipelines.sensors import (
+    aarleg_koeyring,
+    aarskoeyring,
+    innboks_koeyring,
+    innboks_sensor,
+)
 
 GROUPS = {"register", "landing", "reading", "warehouse", "marts", "reports"}
 KINDS = {"excel", "csv", "duckdb", "sql", "pdf", "json"}

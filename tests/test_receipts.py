@@ -64,8 +64,8 @@ def write_corrected_files(year_dir: Path) -> None:
         prosjektnummer="P2-01", kommunenummer="1106", kommune="Haugesund", prosjektnavn="Omdømmebygging i Haugesund",
         tema="omdømme; sykefravær", prosjektleder="Per Ås", epost="per.as@haugesund.kommune.no",
         tillitsvalgte_med="Ja", hovedfunn="Betre omdømme blant unge.", innsendt_dato=dt.date(2014, 2, 4))
-    absence = [dict(indikator="sykefravaer_pst", enhet="%", utgangspunkt=9.1, utgangsaar=2012, maal=7.5, maalaar=2015,
-                    resultat=140.0, kommentar=None)]
+    absence = [{"indikator": "sykefravaer_pst", "enhet": "%", "utgangspunkt": 9.1, "utgangsaar": 2012, "maal": 7.5,
+                "maalaar": 2015, "resultat": 140.0, "kommentar": None}]
     write_workbook(year_dir / HAUGESUND, form_sheets("nb", haugesund, absence, TILTAK, RISIKO))
 
 

@@ -8,8 +8,17 @@ from decimal import Decimal
 import dagster as dg
 import pandas as pd
 
-from pipelines import (findings, letter_journal, receipts, rendering, report_context, run_record, sporing, versions,
-                       warehouse)
+from pipelines import (
+    findings,
+    letter_journal,
+    receipts,
+    rendering,
+    report_context,
+    run_record,
+    sporing,
+    versions,
+    warehouse,
+)
 from pipelines.assets.ingest import VALIDATED
 from pipelines.assets.marts import MODELS, mart_assets
 from pipelines.partitions import year_check, years
