@@ -7,9 +7,11 @@ import os
 import signal
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 from pipelines.paths import DEFAULT_INBOX, DEFAULT_OUT
+from schemas.form import FORMS, YEARS
 
 
 def _instance_home(out: Path) -> Path:
@@ -24,16 +26,22 @@ def _instance_home(out: Path) -> Path:
     return home
 
 
+def _settings(args):
+    """The run's settings from the command's arguments (what a command does not ask for comes from the
+    environment or the defaults, as in the code location)."""
+    from pipelines.resources import settings
+
+    return settings(inbox=str(Path(args.inbox).resolve()), out=str(Path(args.out).resolve()),
+                    rapportdato=(args.date or "") if hasattr(args, "date") else None,
+                    status=getattr(args, "status", None), form=getattr(args, "form", None),
+                    tom_innboks_ok=getattr(args, "tom_innboks_ok", None))
+
+
 def _environment(args) -> dict[str, str]:
-    env = {"SAMANOM_INBOX": str(Path(args.inbox).resolve()), "SAMANOM_OUT": str(Path(args.out).resolve()),
-           "DAGSTER_HOME": str(_instance_home(Path(args.out)))}
-    if getattr(args, "date", None):
-        env["SAMANOM_RAPPORTDATO"] = args.date
-    if getattr(args, "status", None):
-        env["SAMANOM_STATUS"] = args.status
-    if getattr(args, "form", None):
-        env["SAMANOM_FORM"] = args.form
-    return env
+    """The variables that give Dagster's processes (the code location, the sensor) the same settings."""
+    from pipelines.resources import environment
+
+    return {**environment(_settings(args)), "DAGSTER_HOME": str(_instance_home(Path(args.out)))}
 
 
 def _before_run(args, out: Path) -> None:
@@ -66,24 +74,28 @@ def run(args) -> int:
     os.environ.update(_environment(args))
     import dagster as dg
 
-    from pipelines import run_record, runs
+    from pipelines import progress, run_record, runs
     from pipelines.definitions import defs
-    from pipelines.resources import Settings
 
-    settings = Settings(inbox=os.environ["SAMANOM_INBOX"], out=str(out),
-                        rapportdato=args.date or "", status=args.status, form=args.form,
-                        tom_innboks_ok=args.tom_innboks_ok)
+    settings = _settings(args)
     instance = dg.DagsterInstance.get()
     for run_id in runs.fail_abandoned_runs(instance):
         print(f"samanom: kjøringen {run_id} ble avbrutt uten å avslutte; den er nå markert som feilet.")
     # The same job the UI, the sensor and the schedule launch, so the run is one of the job's runs
     # there; the run's own last step (or its failure hook) writes run.json.
     job = defs.resolve_job_def("aarskoeyring")
+    # the event log goes to the run storage (the UI shows it); the terminal gets a line per stage
+    run_id = str(uuid.uuid4())  # known before the run starts, so the listener can follow it (as Dagster makes them)
+    shown = progress.Progress(defs.resolve_asset_graph().get_all_asset_keys())
+    instance.add_event_listener(run_id, shown)
+    print(f"samanom {args.year}: kjører årets syklus (dagster-køyring {run_id})", flush=True)
     result = job.execute_in_process(
-        instance=instance, partition_key=str(args.year), raise_on_error=False,
-        run_config={"resources": {"settings": {"config": settings.model_dump()}}},
+        instance=instance, partition_key=str(args.year), raise_on_error=False, run_id=run_id,
+        run_config={"resources": {"settings": {"config": settings.model_dump()}},
+                    "loggers": progress.VERBOSE if getattr(args, "verbose", False) else progress.QUIET},
         tags={"samanom/aar": str(args.year), "samanom/kjelde": "samanom run", runs.PROCESS_TAG: runs.this_process(),
               **_repository_tag()})
+    shown.finish()
     summary = run_record.summary(settings, args.year, result.run_id, result.success)
     _print_summary(summary, out)
     if result.success:
@@ -195,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("run", help="materialise one reporting year through Dagster")
-    p.add_argument("--year", type=int, required=True, choices=[2012, 2013, 2014, 2015])
+    p.add_argument("--year", type=int, required=True, choices=list(YEARS))
     p.add_argument("--inbox", default=str(DEFAULT_INBOX))
     p.add_argument("--out", default=str(DEFAULT_OUT))
     p.add_argument("--date", type=_iso_date,
@@ -207,8 +219,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--status", default="utkast", choices=["utkast", "endeleg"],
                    help="utkast: letters are drafts, rewritten on every run; endeleg: dispatch the batch (each "
                         "letter gets its journal number and is archived, never to be rewritten)")
-    p.add_argument("--form", default="nb", choices=["nb", "nn"],
+    p.add_argument("--form", default="nb", choices=list(FORMS),
                    help="language form of the annual report (letters follow each municipality's own choice)")
+    p.add_argument("--verbose", action="store_true",
+                   help="print Dagster's whole event log as well (it is always kept in the run history)")
     p.set_defaults(func=run)
 
     p = sub.add_parser("ui", help="start the Dagster UI over the same code and run history")
@@ -219,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("template", help="write the blank reporting form")
     p.add_argument("--year", type=int, required=True)
-    p.add_argument("--form", choices=["nb", "nn"], default="nb")
+    p.add_argument("--form", choices=list(FORMS), default="nb")
     p.add_argument("--out", required=True)
     p.set_defaults(func=template)
 

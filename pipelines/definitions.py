@@ -6,8 +6,13 @@ from pipelines.assets.ingest import innkomne_filer, innsendingar, validerte_inns
 from pipelines.assets.marts import mart_assets, prosjekt_aar
 from pipelines.assets.register import register_assets
 from pipelines.assets.reports import arsrapport, koeyring, kvitteringar, oppfolgingsbrev
-from pipelines.resources import Settings
-from pipelines.sensors import aarleg_koeyring, aarskoeyring, innboks_koeyring, innboks_sensor
+from pipelines.resources import settings
+from pipelines.sensors import (
+                 aarleg_koeyring,
+                 aarskoeyring,
+                 innboks_koeyring,
+                 innboks_sensor,
+)
 
 yearly_assets = [innkomne_filer, innsendingar, validerte_innsendingar, prosjekt_aar, *mart_assets,
                  kvitteringar, arsrapport, oppfolgingsbrev, koeyring]
@@ -19,10 +24,6 @@ defs = dg.Definitions(
     jobs=[aarskoeyring, innboks_koeyring],
     sensors=[innboks_sensor],
     schedules=[aarleg_koeyring],
-    resources={"settings": Settings(inbox=dg.EnvVar("SAMANOM_INBOX").get_value(Settings().inbox),
-                                    out=dg.EnvVar("SAMANOM_OUT").get_value(Settings().out),
-                                    rapportdato=dg.EnvVar("SAMANOM_RAPPORTDATO").get_value("") or "",
-                                    status=dg.EnvVar("SAMANOM_STATUS").get_value("utkast") or "utkast",
-                                    form=dg.EnvVar("SAMANOM_FORM").get_value("nb") or "nb")},
+    resources={"settings": settings()},
     executor=dg.in_process_executor,
 )

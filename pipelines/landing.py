@@ -36,7 +36,6 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
-WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 
 # What landing made of an inbox entry (raw_filer.mottak). Only `arkivert` files are read as reports;
 # the others are recorded, and appear with this as their outcome (core_filer.utfall).

@@ -1,6 +1,12 @@
-"""Where a run reads and writes, and the run's own parameters (never the clock)."""
+"""Where a run reads and writes, and the run's own parameters (never the clock).
 
+`settings()` is the one place they are built, from the environment (`SAMANOM_*`, which `samanom run`
+and `samanom ui` set for Dagster's processes) and from what the caller gives; the code location, the
+sensor and the command all take theirs from it, and `environment()` turns them back into variables.
+"""
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import dagster as dg
@@ -8,8 +14,11 @@ import pydantic
 
 from pipelines import warehouse
 from pipelines.paths import DEFAULT_INBOX, DEFAULT_OUT, REGISTER_DIR
+from schemas.form import FORMS
 
-FORMS = ("nb", "nn")
+#: each setting's environment variable
+ENVIRONMENT = {"inbox": "SAMANOM_INBOX", "out": "SAMANOM_OUT", "register_dir": "SAMANOM_REGISTER_DIR",
+               "rapportdato": "SAMANOM_RAPPORTDATO", "status": "SAMANOM_STATUS", "form": "SAMANOM_FORM"}
 
 
 class Settings(dg.ConfigurableResource):
@@ -79,3 +88,21 @@ class Settings(dg.ConfigurableResource):
 
     def connect(self, read_only: bool = False):
         return warehouse.connect(self.database, read_only=read_only)
+
+
+def settings(env: Mapping[str, str] | None = None, **given) -> Settings:
+    """The run's settings: what is `given` (None counts as not given), else the environment, else the defaults.
+
+    Read when called, not at import, so `samanom ui --inbox DIR` and tests can point the code elsewhere.
+    """
+    env = os.environ if env is None else env
+    values = {name: env[var] for name, var in ENVIRONMENT.items() if env.get(var)}
+    values.update({name: value for name, value in given.items() if value is not None})
+    return Settings(**values)
+
+
+def environment(s: Settings) -> dict[str, str]:
+    """The environment variables that give `settings()` in another process the same settings."""
+    paths = {"inbox", "out", "register_dir"}
+    return {var: str(Path(getattr(s, name)).resolve()) if name in paths else str(getattr(s, name))
+            for name, var in ENVIRONMENT.items()}

@@ -25,7 +25,7 @@ import dagster as dg
 from pipelines import landing
 from pipelines.assets.register import register_assets
 from pipelines.partitions import years
-from pipelines.resources import DEFAULT_INBOX
+from pipelines.resources import settings
 from pipelines.run_record import skriv_feila_koeyring
 
 YEARLY_GROUPS = ("landing", "reading", "warehouse", "marts", "reports")
@@ -58,7 +58,7 @@ innboks_koeyring = dg.define_asset_job(
 
 def _inbox() -> Path:
     """Read at evaluation time, so `samanom ui --inbox DIR` and tests can point the sensor elsewhere."""
-    return Path(os.environ.get("SAMANOM_INBOX") or DEFAULT_INBOX)
+    return Path(settings().inbox)
 
 
 def inbox_fingerprints(inbox: Path, only: list[str] | None = None) -> dict[str, str]:

@@ -119,10 +119,3 @@ def fingerprint(*frames: pd.DataFrame) -> dg.DataVersion:
         h.update(",".join(map(str, df.columns)).encode())
         h.update(pd.util.hash_pandas_object(df.astype(str), index=False).values.tobytes())
     return dg.DataVersion(h.hexdigest()[:16])
-
-
-def file_fingerprint(*paths: Path) -> dg.DataVersion:
-    h = hashlib.sha256()
-    for path in paths:
-        h.update(Path(path).read_bytes())
-    return dg.DataVersion(h.hexdigest()[:16])

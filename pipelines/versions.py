@@ -4,7 +4,7 @@ A Python module's version is a hash of its syntax tree without docstrings, and o
 this project it imports, so a comment, a docstring or a reformatting changes nothing, and a change to
 the command line (which no stage imports) re-reads and re-renders nothing. SQL files and templates
 count by their bytes. The documents' templates and phrases are not part of any version here: a PDF
-is cached by its own HTML (`rendering.cache_key`), so a changed phrase re-renders exactly the documents
+is cached by its own HTML (`documents.pdf.cache_key`), so a changed phrase re-renders exactly the documents
 that print it; the assets' versions still name them, so the UI shows a changed template.
 """
 
@@ -126,16 +126,16 @@ def mart(path: Path) -> str:
 
 def documents() -> str:
     """The code, queries, templates, phrases and stylesheet that make the documents."""
-    return version(["pipelines.report_context", "pipelines.rendering", "pipelines.letter_journal",
-                    "pipelines.receipts"],
+    return version(["pipelines.documents.report_context", "pipelines.documents.pdf",
+                    "pipelines.documents.letter_journal", "pipelines.documents.receipts"],
                    [*sql_files("reports", "journal"), *(p for p in TEMPLATES_DIR.iterdir() if p.is_file())])
 
 
 def pdf() -> str:
     """What turns a document's HTML into PDF bytes besides the HTML: the finisher code, the stylesheet
     and whatever else a template links to. Part of the PDF cache key."""
-    return version(["pipelines.rendering"], [p for p in TEMPLATES_DIR.iterdir()
-                                             if p.is_file() and p.suffix not in {".j2", ".toml"}])
+    return version(["pipelines.documents.pdf"], [p for p in TEMPLATES_DIR.iterdir()
+                                                     if p.is_file() and p.suffix not in {".j2", ".toml"}])
 
 
 def figures() -> str:

@@ -94,6 +94,8 @@ INDICATOR_BY_KEY = {i.key: i for i in STANDARD_INDICATORS}
 
 # Units as written in the `Enhet`/`Eining` column (nb / nn).
 UNIT_LABELS = {"%": ("%", "%"), "antall": ("antall", "tal"), "poeng": ("poeng", "poeng")}
+# The same units written out, as a chart's axis names them («Sykefravær (prosent)»).
+UNIT_WORDS = {**UNIT_LABELS, "%": ("prosent", "prosent")}
 # How a project may write «per cent» as the unit of its own indicator (normalised, without a final full stop):
 # such an indicator takes percentages in every written form the standard ones take.
 PERCENT_UNITS = ("%", "prosent", "pst", "prosentdel")

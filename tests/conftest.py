@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
 from pathlib import Path
 
 import pytest
@@ -95,11 +97,22 @@ def small_inbox(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def small_run(small_inbox, tmp_path_factory) -> Path:
+    """The small inbox run once through `samanom run`; what it printed is kept for small_run_terminal."""
     from pipelines.cli import main
 
     out = tmp_path_factory.mktemp("out")
-    assert main(["run", "--year", str(YEAR), "--inbox", str(small_inbox), "--out", str(out)]) == 0
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
+        code = main(["run", "--year", str(YEAR), "--inbox", str(small_inbox), "--out", str(out)])
+    (tmp_path_factory.getbasetemp() / "small_run_terminal.txt").write_text(printed.getvalue(), encoding="utf-8")
+    assert code == 0, printed.getvalue()[-3000:]
     return out
+
+
+@pytest.fixture(scope="session")
+def small_run_terminal(small_run, tmp_path_factory) -> str:
+    """What `samanom run` printed (stdout and stderr) for small_run."""
+    return (tmp_path_factory.getbasetemp() / "small_run_terminal.txt").read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="session")

@@ -21,10 +21,11 @@ import pandas as pd
 import pandera.errors
 import pytest
 
-from pipelines import findings, report_context, warehouse
+from pipelines import warehouse
+from pipelines.documents import findings, report_context
 from pipelines.assets.register import read_register
-from pipelines.rendering import format_nok, format_share
-from pipelines.rendering import text as phrase
+from pipelines.documents.formatting import format_nok, format_share
+from pipelines.documents.formatting import text as phrase
 from pipelines.resources import DEFAULT_INBOX, REGISTER_DIR
 from schemas.register import REGISTER_SCHEMAS
 

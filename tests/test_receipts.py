@@ -17,8 +17,8 @@ import dagster as dg
 import duckdb
 import pytest
 
-from pipelines import receipts, rendering
 from pipelines.definitions import defs
+from pipelines.documents import formatting, pdf, receipts
 from pipelines.resources import Settings
 from pipelines.sensors import ANNUAL_REPORT, innboks_koeyring, innboks_sensor
 from schemas import form as F
@@ -110,15 +110,15 @@ def test_a_corrected_file_gets_its_receipt_through_the_sensor_and_nothing_else_i
         path = year_dir / receipts.FOLDER / f"{Path(name).stem}.pdf"
         text = pdf_text(path)
         other = "nb" if form == "nn" else "nn"
-        assert rendering.text("k_h_rett", form) in text and rendering.text("k_h_rett", other) not in text
+        assert formatting.text("k_h_rett", form) in text and formatting.text("k_h_rett", other) not in text
         issues = issues_of(out, name)
         [defect] = [a for a in issues if a["regel"] == "verdi_utenfor_omrade"]  # the one planted
         assert f"«{column_label(defect['felt'], form)}»" in text and f"«{defect['verdi']}»" in text
         for issue in issues:  # every issue of the file, each with its place
-            assert f"«{issue['ark']}», {rendering.text('f_rad', form, rad=issue['rad'])}" in text
+            assert f"«{issue['ark']}», {formatting.text('f_rad', form, rad=issue['rad'])}" in text
         sha = hashlib.sha256((inbox / str(YEAR) / name).read_bytes()).hexdigest()
         assert name in text and sha in text.replace(" ", "")
-        assert rendering.format_dato(dt.date.fromisoformat(name[:10]), form) in text  # dated by its name
+        assert formatting.format_dato(dt.date.fromisoformat(name[:10]), form) in text  # dated by its name
         # listed in the letter journal, with the receipt's SHA-256
         rows = sql(out, "select mottatt_sha256, sha256, malform, mottakar from core_brevjournal "
                         "where aar = ? and dokument = 'kvittering' and filnavn = ?", YEAR, name)
@@ -164,11 +164,11 @@ def test_a_file_without_a_project_number_gets_a_receipt_to_the_secretariat(tmp_p
     assert ctx["form"] == "nb" and ctx["rapportdato"] == received
 
     out = tmp_path / "kvittering.pdf"
-    rendering.render_pdf(receipts.TEMPLATE, ctx, ctx["form"], out)
+    pdf.render_pdf(receipts.TEMPLATE, ctx, ctx["form"], out)
     text = pdf_text(out)
-    assert rendering.text("k_internt", "nb") in text and "Kari Li" not in text
-    assert " ".join(rendering.text("k_sekretariatet_utan_prosjektnummer", "nb").split()) in text
-    assert rendering.text("k_h_rett", "nb") in text
+    assert formatting.text("k_internt", "nb") in text and "Kari Li" not in text
+    assert " ".join(formatting.text("k_sekretariatet_utan_prosjektnummer", "nb").split()) in text
+    assert formatting.text("k_h_rett", "nb") in text
     label = next(f for f in F.PROSJEKT_FIELDS if f.key == "prosjektnummer").label("nb")
     assert f"«{label}»" in text and "«Prosjekt», rad 1" in text
     assert "15.01.2014" in text and sha in text.replace(" ", "")

@@ -2,7 +2,7 @@
 
 All contexts below are TEST DATA, made up for these tests (names, amounts and
 results are invented; `eksempeldata` is on). They follow the context contract
-in pipelines/rendering.py.
+in pipelines/documents/ (formatting, templating, pdf).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from pipelines import charts, report_rules, rendering
-from pipelines.report_context import okonomi, pool_total, report_files
+from pipelines.documents import charts, formatting, pdf, report_rules, templating
+from pipelines.documents.report_context import okonomi, pool_total, report_files
 
 D = dt.date
 NBSP = "\xa0"
@@ -257,11 +257,11 @@ def rendered(out_dir) -> dict:
     """Render each document once for the module (rendering is the slow part)."""
     results = {}
     for form in ("nb", "nn"):
-        results[("rapport", form)] = rendering.render_pdf(
+        results[("rapport", form)] = pdf.render_pdf(
             "arsrapport.html.j2", report_context(form), form, out_dir / f"rapport_{form}.pdf")
-        results[("vedlegg", form)] = rendering.render_pdf(
+        results[("vedlegg", form)] = pdf.render_pdf(
             "arsrapport_vedlegg.html.j2", appendix_context(form), form, out_dir / f"vedlegg_{form}.pdf")
-        results[("brev", form)] = rendering.render_pdf(
+        results[("brev", form)] = pdf.render_pdf(
             "brev.html.j2", letter_context(form), form, out_dir / f"brev_{form}.pdf")
     return results
 
@@ -272,65 +272,65 @@ def rendered(out_dir) -> dict:
 
 @pytest.mark.parametrize("form", ["nb", "nn"])
 def test_number_and_date_filters(form):
-    assert rendering.format_nok(1234567, form) == f"1{NBSP}234{NBSP}567{NBSP}kr"
-    assert rendering.format_nok(12.5, form) == f"12,50{NBSP}kr"
-    assert rendering.format_nok(None, form) == "–"
-    assert rendering.format_num(8.4, form) == "8,4"
-    assert rendering.format_num(8.45, form) == "8,5"  # half up, not banker's rounding
-    assert rendering.format_num(-0.45, form, 1, sign=True) == "−0,5"
-    assert rendering.format_num(0.04, form, 1, sign=True) == "0,0"
-    assert rendering.format_num(1234.5, form, 1) == f"1{NBSP}234,5"
-    assert rendering.format_pct(8.4, form) == f"8,4{NBSP}%"
-    assert rendering.format_share(0.625, form) == f"63{NBSP}%"
-    assert rendering.format_dato(D(2013, 11, 23), form) == "23.11.2013"
-    assert rendering.format_dato("2013-11-23", form) == "23.11.2013"
-    assert rendering.format_dato_lang(D(2013, 11, 23), form) == "23. november 2013"
+    assert formatting.format_nok(1234567, form) == f"1{NBSP}234{NBSP}567{NBSP}kr"
+    assert formatting.format_nok(12.5, form) == f"12,50{NBSP}kr"
+    assert formatting.format_nok(None, form) == "–"
+    assert formatting.format_num(8.4, form) == "8,4"
+    assert formatting.format_num(8.45, form) == "8,5"  # half up, not banker's rounding
+    assert formatting.format_num(-0.45, form, 1, sign=True) == "−0,5"
+    assert formatting.format_num(0.04, form, 1, sign=True) == "0,0"
+    assert formatting.format_num(1234.5, form, 1) == f"1{NBSP}234,5"
+    assert formatting.format_pct(8.4, form) == f"8,4{NBSP}%"
+    assert formatting.format_share(0.625, form) == f"63{NBSP}%"
+    assert formatting.format_dato(D(2013, 11, 23), form) == "23.11.2013"
+    assert formatting.format_dato("2013-11-23", form) == "23.11.2013"
+    assert formatting.format_dato_lang(D(2013, 11, 23), form) == "23. november 2013"
 
 
 def test_warehouse_decimals_mix_with_floats():
     from decimal import Decimal
 
-    assert rendering.format_num(rendering.difference(Decimal("7.9"), 8.4), "nn", 1, sign=True) == "−0,5"
-    assert rendering.format_share(rendering.ratio(2500000.0, Decimal(3000000)), "nb") == f"83{NBSP}%"
-    assert rendering.ratio(1, 0) is None and rendering.difference(None, 1) is None
-    total = rendering.sum_rows([{"kr": Decimal("0.1")}, {"kr": 0.2}, {"kr": None}], "kr")["kr"]
-    assert rendering.format_nok(total, "nb") == f"0,30{NBSP}kr"
+    assert formatting.format_num(formatting.difference(Decimal("7.9"), 8.4), "nn", 1, sign=True) == "−0,5"
+    assert formatting.format_share(formatting.ratio(2500000.0, Decimal(3000000)), "nb") == f"83{NBSP}%"
+    assert formatting.ratio(1, 0) is None and formatting.difference(None, 1) is None
+    total = formatting.sum_rows([{"kr": Decimal("0.1")}, {"kr": 0.2}, {"kr": None}], "kr")["kr"]
+    assert formatting.format_nok(total, "nb") == f"0,30{NBSP}kr"
 
 
 def test_phrases_have_both_forms_and_differ_where_expected():
-    tekstar = rendering.phrases()
+    tekstar = formatting.phrases()
     assert all(set(v) == {"nb", "nn"} for v in tekstar.values())
     assert "ikkje" in tekstar["b_innleiing_manglar"]["nn"] and "ikke" in tekstar["b_innleiing_manglar"]["nb"]
 
 
 def test_templates_escape_and_strict_undefined():
-    html = rendering.render_html("brev.html.j2", letter_context("nb", name=EVIL), "nb")
+    html = templating.render_html("brev.html.j2", letter_context("nb", name=EVIL), "nb")
     assert "<script>" not in html and "<img" not in html
     assert "&lt;script&gt;" in html and "&lt;img src=&#34;http://example.com/x&#34;&gt;" in html
     ctx = letter_context("nb")
     del ctx["kontakt"]
     with pytest.raises(Exception, match="kontakt"):
-        rendering.render_html("brev.html.j2", ctx, "nb")
+        templating.render_html("brev.html.j2", ctx, "nb")
 
 
 def test_missing_nested_key_is_an_error():
     ctx = letter_context("nn")
     del ctx["prosjekt"]["prosjektnavn"]
     with pytest.raises(Exception, match="prosjektnavn"):
-        rendering.render_html("brev.html.j2", ctx, "nn")
+        templating.render_html("brev.html.j2", ctx, "nn")
 
 
 def test_final_real_data_has_no_marks(out_dir):
     ctx = letter_context("nb")
     ctx.update(eksempeldata=False, status="endeleg")
-    info = rendering.render_pdf("brev.html.j2", ctx, "nb", out_dir / "endeleg.pdf")
+    info = pdf.render_pdf("brev.html.j2", ctx, "nb", out_dir / "endeleg.pdf")
     text = "\n".join(pdf_text(Path(info["path"])))
     assert "Eksempeldata" not in text and "eksempeldata" not in text and "UTKAST" not in text
 
 
 def test_form_mismatch_is_an_error():
     with pytest.raises(ValueError):
-        rendering.render_html("brev.html.j2", letter_context("nn"), "nb")
+        templating.render_html("brev.html.j2", letter_context("nn"), "nb")
 
 
 # --------------------------------------------------------------------------
@@ -424,8 +424,8 @@ def test_many_projects_are_charted_per_network():
 def test_one_rounding_rule_half_up_whatever_the_float_noise(value, text):
     from decimal import Decimal
 
-    assert rendering.format_num(value, "nb", 1, sign=True) == text
-    assert rendering.format_num(Decimal(str(round(value, 6))), "nn", 1, sign=True) == text
+    assert formatting.format_num(value, "nb", 1, sign=True) == text
+    assert formatting.format_num(Decimal(str(round(value, 6))), "nn", 1, sign=True) == text
 
 
 def test_sort_key_is_norwegian():
@@ -515,7 +515,7 @@ def test_letter_pdf(rendered, form):
 @pytest.mark.parametrize("status", ["manglar", "avvist"])
 def test_letter_reminder_and_withheld_grant(out_dir, status):
     ctx = letter_context("nn", rapportstatus=status)
-    info = rendering.render_pdf("brev.html.j2", ctx, "nn", out_dir / f"brev_{status}.pdf")
+    info = pdf.render_pdf("brev.html.j2", ctx, "nn", out_dir / f"brev_{status}.pdf")
     text = flat("\n".join(pdf_text(Path(info["path"]))))
     if status == "manglar":
         assert "Påminning" in text and "ikkje fått nokon rapport" in text and "innan 15.03.2014" in text
@@ -532,7 +532,7 @@ def test_letter_ended_project_pays_back(out_dir):
                 "ubrukt_ikkje_overfort_kr": 0},
                {"aar": 2013, "utbetalt_kr": 1234567, "overfort_inn_kr": 0, "forbruk_kr": 1100000,
                 "overfort_ut_kr": 0, "ubrukt_ikkje_overfort_kr": 134567}]
-    info = rendering.render_pdf("brev.html.j2", with_money(ctx, periode), "nb", out_dir / "brev_slutt.pdf")
+    info = pdf.render_pdf("brev.html.j2", with_money(ctx, periode), "nb", out_dir / "brev_slutt.pdf")
     text = flat("\n".join(pdf_text(Path(info["path"]))))
     assert "134 567 kr skal betales tilbake til konto 7694.05.00000 innen 15.03.2014" in text
     assert "KID 20131017" in text and "Sluttoppgjør for prosjektperioden 2012–2013" in text
@@ -541,31 +541,31 @@ def test_letter_ended_project_pays_back(out_dir):
 
 
 def test_escaping_in_pdf_and_nothing_fetched(out_dir):
-    fetcher = rendering.url_fetcher()
+    fetcher = pdf.url_fetcher()
     fetcher.requests.clear()
-    info = rendering.render_pdf("brev.html.j2", letter_context("nn", name=EVIL), "nn", out_dir / "evil.pdf")
+    info = pdf.render_pdf("brev.html.j2", letter_context("nn", name=EVIL), "nn", out_dir / "evil.pdf")
     text = flat("\n".join(pdf_text(Path(info["path"]))))
     assert nows("<script>alert(1)</script>") in nows(text)
     assert nows('<img src="http://example.com/x">') in nows(text)
     assert not any("example.com" in url for url, _ in fetcher.requests)
-    with pytest.raises(rendering.FetchRefused):
+    with pytest.raises(pdf.FetchRefused):
         fetcher.fetch("http://example.com/x")
-    with pytest.raises(rendering.FetchRefused):
+    with pytest.raises(pdf.FetchRefused):
         fetcher.fetch("file:///etc/passwd")
-    with pytest.raises(rendering.FetchRefused):
-        fetcher.fetch((rendering.TEMPLATES_DIR / ".." / "pyproject.toml").resolve().as_uri())
-    assert fetcher.fetch((rendering.TEMPLATES_DIR / "base.css").as_uri()).read()
+    with pytest.raises(pdf.FetchRefused):
+        fetcher.fetch((pdf.TEMPLATES_DIR / ".." / "pyproject.toml").resolve().as_uri())
+    assert fetcher.fetch((pdf.TEMPLATES_DIR / "base.css").as_uri()).read()
 
 
 def test_deterministic_bytes(out_dir, rendered):
     first = rendered[("brev", "nn")]
     # render something else in between (shared caches must not leak state)
-    rendering.render_pdf("brev.html.j2", letter_context("nb", name="Anna"), "nb", out_dir / "between.pdf")
-    again = rendering.render_pdf("brev.html.j2", letter_context("nn"), "nn", out_dir / "again.pdf")
+    pdf.render_pdf("brev.html.j2", letter_context("nb", name="Anna"), "nb", out_dir / "between.pdf")
+    again = pdf.render_pdf("brev.html.j2", letter_context("nn"), "nn", out_dir / "again.pdf")
     assert Path(first["path"]).read_bytes() == Path(again["path"]).read_bytes()
     assert first["sha256"] == again["sha256"]
     report = rendered[("rapport", "nb")]
-    report_again = rendering.render_pdf("arsrapport.html.j2", report_context("nb"), "nb", out_dir / "r2.pdf")
+    report_again = pdf.render_pdf("arsrapport.html.j2", report_context("nb"), "nb", out_dir / "r2.pdf")
     assert report["sha256"] == report_again["sha256"]
 
 
@@ -658,7 +658,7 @@ def test_qpdf_check(rendered):
 
 def test_no_weasyprint_errors(out_dir, caplog):
     with caplog.at_level(logging.WARNING, logger="weasyprint"):
-        rendering.render_pdf("arsrapport.html.j2", report_context("nn"), "nn", out_dir / "log.pdf")
+        pdf.render_pdf("arsrapport.html.j2", report_context("nn"), "nn", out_dir / "log.pdf")
     problems = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert not problems, problems
 
@@ -666,7 +666,7 @@ def test_no_weasyprint_errors(out_dir, caplog):
 def test_render_many_in_processes(out_dir):
     jobs = [("brev.html.j2", letter_context(form, name=f"Prosjekt {i}"), form, out_dir / f"many_{i}.pdf")
             for i, form in enumerate(["nb", "nn", "nb"])]
-    results = rendering.render_many(jobs, processes=2)
+    results = pdf.render_many(jobs, processes=2)
     assert [r["path"] for r in results] == [str(j[3]) for j in jobs]
-    single = rendering.render_pdf(*jobs[1][:3], out_dir / "single.pdf")
+    single = pdf.render_pdf(*jobs[1][:3], out_dir / "single.pdf")
     assert results[1]["sha256"] == single["sha256"], "a pool worker must give the same bytes"

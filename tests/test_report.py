@@ -368,7 +368,7 @@ def test_nynorsk_report_same_figures_other_words_same_bytes_twice(bundled_run, n
 
 def test_totals_check_names_a_difference(bundled_run):
     """The asset check compares what was printed with the warehouse, and fails on one wrong figure."""
-    from pipelines import report_context
+    from pipelines.documents import report_context
     from pipelines.assets.reports import totals_against_warehouse
     from pipelines.resources import Settings
 

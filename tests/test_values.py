@@ -343,7 +343,7 @@ def test_a_date_is_quoted_as_a_norwegian_reads_it():
 
 
 def test_whole_counts_print_without_decimals():
-    from pipelines.rendering import format_indicator_value as show
+    from pipelines.documents.formatting import format_indicator_value as show
 
     assert show(120.0, "nb", "antall") == "120" and show(1.6, "nb", "antall") == "1,6"
     assert show(8.0, "nb", "%") == "8,0" and show(4.0, "nn", "poeng") == "4,0"

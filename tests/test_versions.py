@@ -13,7 +13,8 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from pipelines import paths, rendering
+from pipelines import paths
+from pipelines.documents import formatting
 
 COPIED = ("pipelines", "schemas", "tools", "sql", "report_templates", "data/reference")
 
@@ -69,7 +70,7 @@ def _letter_only_phrase() -> str:
     """A phrase key the letter template prints and the annual report does not."""
     used = {name: set(re.findall(r"""\bt\(\s*['"]([\w.]+)['"]""", (paths.TEMPLATES_DIR / name).read_text()))
             for name in ("brev.html.j2", "arsrapport.html.j2")}
-    keys = sorted(k for k in used["brev.html.j2"] - used["arsrapport.html.j2"] if k in rendering.phrases())
+    keys = sorted(k for k in used["brev.html.j2"] - used["arsrapport.html.j2"] if k in formatting.phrases())
     assert keys, "the letter prints phrases of its own"
     return keys[0]
 
@@ -93,8 +94,8 @@ def test_a_changed_phrase_re_renders_exactly_the_documents_that_print_it(small_r
     before, cache_before = _pdfs(out), set((out / ".cache" / "pdf").rglob("*.pdf"))
     key = _letter_only_phrase()
     marker = "MERKEFRASE"
-    changed = {form: f"{marker} {text}" for form, text in rendering.phrases()[key].items()}
-    monkeypatch.setitem(rendering.phrases(), key, changed)
+    changed = {form: f"{marker} {text}" for form, text in formatting.phrases()[key].items()}
+    monkeypatch.setitem(formatting.phrases(), key, changed)
 
     assert main(["run", "--year", "2013", "--inbox", str(small_inbox), "--out", str(out)]) == 0
     after = _pdfs(out)

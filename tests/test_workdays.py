@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from pipelines import findings, report_context, workdays
+from pipelines import workdays
+from pipelines.documents import findings, report_context
 
 
 @pytest.mark.parametrize("day,working", [

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines import rendering, report_context
+from pipelines.documents import pdf, report_context
+from pipelines.paths import REGISTER_DIR
 
 REPO = Path(__file__).resolve().parents[1]
 KINDS = {
@@ -43,16 +44,16 @@ def main(argv=None) -> int:
         for year in (int(y) for y in args.years.split(",")):
             base = report_context.common(year, "nb", report_context.report_date(con, year, ""), "-", "-",
                                          "utkast", True)
-            for ctx in report_context.letters(con, year, base, ""):
+            for ctx in report_context.letters(con, year, base, "", REGISTER_DIR):
                 for kind, test in KINDS.items():
                     if kind not in found and test(ctx):
                         found[kind] = ctx
     args.img.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         for kind, ctx in found.items():
-            pdf = Path(tmp) / f"{kind}.pdf"
-            rendering.render_pdf("brev.html.j2", ctx, ctx["form"], pdf)
-            subprocess.run(["pdftoppm", "-png", "-r", "45", "-f", "1", "-l", "1", "-singlefile", str(pdf),
+            letter = Path(tmp) / f"{kind}.pdf"
+            pdf.render_pdf("brev.html.j2", ctx, ctx["form"], letter)
+            subprocess.run(["pdftoppm", "-png", "-r", "45", "-f", "1", "-l", "1", "-singlefile", str(letter),
                             str(args.img / f"brev-{kind}")], check=True)
             print(kind, ctx["aar"], ctx["prosjekt"]["prosjektnummer"], ctx["form"])
     return 0

@@ -31,8 +31,6 @@ FILES = {
     "programparametrar": "Programmets parametre, én linje hver: vesentlighetsgrensen for ubrukte midler, kontoen "
                          "for tilbakebetaling, KID-mønsteret og fristen for sluttregnskap.",
 }
-# where each row of a register table came from, so a figure traces to the register file's line
-SOURCE_COLUMNS = ("kjelde_fil", "kjelde_sha256", "kjelde_rad")
 
 
 def read_register(directory: Path, name: str) -> pd.DataFrame:

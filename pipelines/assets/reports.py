@@ -4,23 +4,22 @@
 import hashlib
 import json
 from decimal import Decimal
+from pathlib import Path
 
 import dagster as dg
 import pandas as pd
 
-from pipelines import (
-    findings,
-    letter_journal,
-    receipts,
-    rendering,
-    report_context,
-    run_record,
-    sporing,
-    versions,
-    warehouse,
-)
+from pipelines import run_record, sporing, versions, warehouse
 from pipelines.assets.ingest import VALIDATED
 from pipelines.assets.marts import MODELS, mart_assets
+from pipelines.documents import (
+    findings,
+    letter_journal,
+    pdf,
+    receipts,
+    report_context,
+    templating,
+)
 from pipelines.partitions import year_check, years
 from pipelines.resources import Settings
 
@@ -55,8 +54,8 @@ def printed_run_id(ctx: dict, settings: Settings, run_id: str, instance: dg.Dags
     The content is the HTML with the run id left out; a recorded run this instance does not know
     (another history in the same folder) is replaced by this run.
     """
-    html = rendering.render_html("arsrapport.html.j2", {**ctx, "run_id": "-"}, ctx["form"])
-    record = settings.cache_dir / "kjoering" / f"{rendering.cache_key(html)}.json"
+    html = templating.render_html("arsrapport.html.j2", {**ctx, "run_id": "-"}, ctx["form"])
+    record = settings.cache_dir / "kjoering" / f"{pdf.cache_key(html)}.json"
     try:
         first = json.loads(record.read_text(encoding="utf-8"))["dagster_run_id"]
         if instance.get_run_by_id(first) is not None:
@@ -154,7 +153,7 @@ def arsrapport(context: dg.AssetExecutionContext, settings: Settings) -> dg.Mate
     out = folder / names["rapport_fil"]
     # the report and its appendix for the auditors (run identity, every file with its SHA-256), and the
     # file list as CSV beside them
-    info, appendix_info = rendering.render_many(
+    info, appendix_info = pdf.render_many(
         [("arsrapport.html.j2", ctx, settings.form, out),
          ("arsrapport_vedlegg.html.j2", appendix, settings.form, folder / names["vedlegg_fil"])],
         processes=1, cache=settings.cache_dir / "pdf")
@@ -209,13 +208,14 @@ def kvitteringar(context: dg.AssetExecutionContext, settings: Settings) -> dg.Ma
     folder = year_dir / receipts.FOLDER
     with settings.connect() as con:
         sample = bool(warehouse.scalar(con, "reports/eksempeldata", year))
-        contexts = receipts.receipt_contexts(con, year, settings.rapportdato, sample, versions.figures())
+        contexts = receipts.receipt_contexts(con, year, settings.rapportdato, sample, versions.figures(),
+                                               Path(settings.register_dir))
         earlier = letter_journal.latest_by_file(letter_journal.receipts_sent(con, year))
         new, restore = receipts.plan(contexts, earlier, folder)
         written = [*new, *restore]
         jobs = [(receipts.TEMPLATE, c, c["form"], year_dir / c["kvittering_fil"]) for c in written]
         folder.mkdir(parents=True, exist_ok=True)
-        results = rendering.render_many(jobs, cache=settings.cache_dir / "pdf")
+        results = pdf.render_many(jobs, cache=settings.cache_dir / "pdf")
         rows = receipts.to_journal(written, results, earlier)
         letter_journal.record(con, rows)
         sent = letter_journal.receipts_sent(con, year)
@@ -258,7 +258,8 @@ def oppfolgingsbrev(context: dg.AssetExecutionContext, settings: Settings) -> dg
     letter_dir = settings.year_dir(year) / "brev"
     final = settings.status == "endeleg"
     with settings.connect() as con:
-        contexts = report_context.letters(con, year, _base(con, settings, year, "nb"), settings.rapportdato)
+        contexts = report_context.letters(con, year, _base(con, settings, year, "nb"), settings.rapportdato,
+                                           Path(settings.register_dir))
         active = warehouse.scalar(con, "reports/aktive_prosjekt", year)
         earlier = letter_journal.latest_by_project(letter_journal.dispatched(con, year))
         to_write, standing = letter_journal.plan(contexts, earlier, final)
@@ -268,7 +269,7 @@ def oppfolgingsbrev(context: dg.AssetExecutionContext, settings: Settings) -> dg
         keep = {job[3] for job in jobs} | {letter_dir / f"{pn}.pdf" for pn in standing}
         for stale in set(letter_dir.glob("*.pdf")) - keep:
             stale.unlink()  # a project no longer active in the year, or not yet due
-        results = rendering.render_many(jobs, cache=settings.cache_dir / "pdf")
+        results = pdf.render_many(jobs, cache=settings.cache_dir / "pdf")
         new_rows = []
         for c, job, r in zip(to_write, jobs, results):
             fil = f"brev/{job[3].name}"

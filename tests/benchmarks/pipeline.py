@@ -14,7 +14,7 @@ Linux it counts a child at this process's size when the child was started, so it
 The ratios, each measured side by side in the same run:
 
 - reading: `tests/benchmarks/reader.py` on the smallest scale's .xlsx files;
-- letters: the letters asset's own jobs (recorded as it hands them to `rendering.render_many`) rendered again in
+- letters: the letters asset's own jobs (recorded as it hands them to `documents.pdf.render_many`) rendered again in
   the process pool and in one process;
 - per-letter overhead: the letters stage's time per letter against WeasyPrint alone rendering the same letters'
   HTML (an evenly spaced sample), in one process;
@@ -151,7 +151,7 @@ class ChildMemory(threading.Thread):
 # --------------------------------------------------------------------------- the letters asset's renderer
 
 class LetterTap:
-    """Stands between the letters asset and `rendering.render_many`: keeps the jobs, times the rendering, and
+    """Stands between the letters asset and `documents.pdf.render_many`: keeps the jobs, times the rendering, and
     above `sample` jobs renders only an evenly spaced sample (the rest get an empty result)."""
 
     def __init__(self):
@@ -163,9 +163,9 @@ class LetterTap:
 
     @contextmanager
     def installed(self):
-        from pipelines import rendering
+        from pipelines.documents import pdf
 
-        real = rendering.render_many
+        real = pdf.render_many
 
         def render_many(jobs, *args, **kwargs):
             self.jobs = list(jobs)
@@ -181,11 +181,11 @@ class LetterTap:
             self.results = results
             return results
 
-        rendering.render_many = render_many
+        pdf.render_many = render_many
         try:
             yield self
         finally:
-            rendering.render_many = real
+            pdf.render_many = real
 
 
 def _spaced(n: int, k: int | None) -> list[int]:
@@ -326,14 +326,14 @@ def profile_letters_in_process(jobs: list, k: int, out_dir: Path) -> dict:
     """What a pool worker spends a letter on (the stage's profile sees only the parent waiting)."""
     from pyinstrument import Profiler
 
-    from pipelines import rendering
+    from pipelines.documents import pdf
 
     with tempfile.TemporaryDirectory(prefix="samanom-letters-") as pdfs:
         sample = [(t, c, f, Path(pdfs) / Path(o).name) for t, c, f, o in (jobs[i] for i in _spaced(len(jobs), k))]
         profiler = Profiler(interval=0.002)
         profiler.start()
         start = time.perf_counter()
-        rendering.render_many(sample, processes=1)
+        pdf.render_many(sample, processes=1)
         wall = time.perf_counter() - start
         session = profiler.stop()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -357,14 +357,14 @@ def reading_ratio(inbox_year: Path, repeat: int) -> dict:
 
 def pool_ratio(jobs: list, work: Path) -> dict:
     """The same letters in the pool (processes=None) and in this process (processes=1), no PDF cache."""
-    from pipelines import rendering
+    from pipelines.documents import pdf
 
     times, cores = {}, {}
     for label, processes in (("one_process", 1), ("pool", None)):
         target = work / f"letters-{label}"
         moved = [(t, c, f, target / Path(o).name) for t, c, f, o in jobs]
         cpu, start = _cpu_s(), time.perf_counter()
-        rendering.render_many(moved, processes=processes)
+        pdf.render_many(moved, processes=processes)
         times[label] = time.perf_counter() - start
         cores[label] = (_cpu_s() - cpu) / times[label]
         shutil.rmtree(target, ignore_errors=True)
@@ -378,19 +378,19 @@ def weasyprint_alone(jobs: list, k: int) -> dict:
     """WeasyPrint rendering letters' HTML to PDF/A-2a with the project's stylesheet, nothing else timed."""
     import weasyprint
 
-    from pipelines import rendering
+    from pipelines.documents import pdf, templating
 
     picked = _spaced(len(jobs), k)
-    htmls = [rendering.render_html(jobs[i][0], jobs[i][1], jobs[i][2]) for i in picked]
-    rendering.warm_up()
+    htmls = [templating.render_html(jobs[i][0], jobs[i][1], jobs[i][2]) for i in picked]
+    pdf.warm_up()
     times = []
     for html in htmls:
         start = time.perf_counter()
-        document = weasyprint.HTML(string=html, base_url=str(rendering.TEMPLATES_DIR) + os.sep,
-                                   url_fetcher=rendering.url_fetcher()).render(
-            stylesheets=[rendering.stylesheet()], font_config=rendering._font_config(),
-            pdf_variant=rendering.PDF_VARIANT, pdf_tags=True)
-        document.write_pdf(pdf_variant=rendering.PDF_VARIANT, pdf_tags=True)
+        document = weasyprint.HTML(string=html, base_url=str(pdf.TEMPLATES_DIR) + os.sep,
+                                   url_fetcher=pdf.url_fetcher()).render(
+            stylesheets=[pdf.stylesheet()], font_config=pdf._font_config(),
+            pdf_variant=pdf.PDF_VARIANT, pdf_tags=True)
+        document.write_pdf(pdf_variant=pdf.PDF_VARIANT, pdf_tags=True)
         times.append(time.perf_counter() - start)
     return {"letters": len(picked), "mean_s": statistics.mean(times), "median_s": statistics.median(times)}
 

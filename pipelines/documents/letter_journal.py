@@ -8,7 +8,7 @@ row are never changed again. A later run writes a letter only for a project whos
 last dispatched letter (a report arrived, a correction, a settlement), and that letter refers to the
 earlier one by date and number. `brev/journal.csv` lists every dispatched letter and every current draft.
 
-Receipts (`pipelines/receipts.py`) are journaled in the same table, `dokument = 'kvittering'`, when they are
+Receipts (`pipelines/documents/receipts.py`) are journaled in the same table, `dokument = 'kvittering'`, when they are
 sent (at once: a receipt is no draft), and listed in `kvitteringar/journal.csv`.
 """
 

@@ -23,7 +23,8 @@ import json
 from datetime import date
 from pathlib import Path, PurePosixPath
 
-from pipelines import findings, report_context, workdays
+from pipelines import workdays
+from pipelines.documents import findings, report_context
 
 FOLDER = "kvitteringar"
 DOCUMENT = "kvittering"
@@ -181,7 +182,8 @@ def journal_row(ctx: dict, result: dict) -> dict:
     }
 
 
-def receipt_contexts(con, year: int, given_date: str, sample: bool, code_version: str) -> list[dict]:
+def receipt_contexts(con, year: int, given_date: str, sample: bool, code_version: str,
+                     register_dir: Path) -> list[dict]:
     """The receipts' contexts for every file received as a report in the year, read from the warehouse."""
     files = report_context.report_rows(con, "kvittering_filer", year)
     subs = report_context.report_rows(con, "kvittering_innsendingar", year)
@@ -190,4 +192,4 @@ def receipt_contexts(con, year: int, given_date: str, sample: bool, code_version
     fallback = report_context.report_date(con, year, given_date)
     base = report_context.common(year, SECRETARIAT_FORM, fallback, "-", code_version, "endeleg", sample)
     return contexts(year, files, subs, report_context.issues(con, year), base, dates["rapporteringsfrist"] or fallback,
-                    report_context.secretariat())
+                    report_context.secretariat(register_dir))

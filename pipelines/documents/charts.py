@@ -26,7 +26,6 @@ Every function is pure: same input, same string.
 from __future__ import annotations
 
 import math
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -34,7 +33,8 @@ from typing import Any
 
 from markupsafe import escape
 
-from schemas.form import INDICATOR_BY_KEY
+from pipelines.documents.formatting import format_num, sort_key_nb
+from schemas.form import INDICATOR_BY_KEY, UNIT_WORDS
 
 MAX_ROWS = 30  # rows per SVG; a longer list is split into parts (an SVG cannot break across pages)
 PROJECT_ROWS_MAX = 2 * MAX_ROWS  # beyond this an indicator is charted per network, not per project
@@ -86,33 +86,11 @@ _WORDS: dict[str, tuple[str, str]] = {
     "ukjent_aar": ("år ukjent", "år ukjent"),
     "akse": ("{label} ({unit})", "{label} ({unit})"),
 }
-_UNITS = {"%": ("prosent", "prosent"), "antall": ("antall", "tal"), "poeng": ("poeng", "poeng")}
 
 
 def _w(key: str, form: str, **values: Any) -> str:
     nb, nn = _WORDS[key]
     return (nn if form == "nn" else nb).format(**values)
-
-
-# --------------------------------------------------------------------------
-# Order
-# --------------------------------------------------------------------------
-
-# Norwegian collation: æ, ø, å after z (in that order); ä sorts as æ, ö as ø, ü as y.
-# '{', '|', '}' are the three code points right after 'z'.
-_NB_LETTERS = {"æ": "{", "ä": "{", "ø": "|", "ö": "|", "å": "}", "ü": "y"}
-
-
-def sort_key_nb(name: Any) -> str:
-    """Sort key for Norwegian alphabetical order: case- and accent-insensitive, æ ø å last."""
-    out = []
-    for ch in str(name or "").casefold():
-        if ch in _NB_LETTERS:
-            out.append(_NB_LETTERS[ch])
-            continue
-        base = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
-        out.append(base)
-    return "".join(out)
 
 
 # --------------------------------------------------------------------------
@@ -337,8 +315,6 @@ def _truncate(name: str, limit: int = NAME_CHARS) -> str:
 
 
 def _fmt(value: float | None, form: str, decimals: int = 1) -> str:
-    from pipelines.rendering import format_num  # lazy: rendering imports this module
-
     return format_num(value, form, decimals)
 
 
@@ -410,7 +386,7 @@ def indicator_chart(indikator: str, projects: list[ProjectSeries], aar: int, for
     when each row is a network's medians (:func:`series_by_network`)."""
     ind = INDICATOR_BY_KEY.get(indikator)
     label = ind.label(form) if ind else str(indikator)
-    unit = _UNITS.get(ind.unit if ind else "", ("", ""))[1 if form == "nn" else 0]
+    unit = UNIT_WORDS.get(ind.unit if ind else "", ("", ""))[1 if form == "nn" else 0]
     ticks = ticks if ticks is not None else domain(indikator, projects)
     if len(ticks) < 2:  # degenerate axis (e.g. every value outside the indicator's range)
         ticks = nice_ticks(float(ticks[0]) if ticks else 0.0, (float(ticks[0]) if ticks else 0.0) + 1)

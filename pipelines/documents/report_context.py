@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 
-from pipelines import findings, rendering, report_rules, warehouse, workdays
-from pipelines.paths import REGISTER_DIR
+from pipelines import warehouse, workdays
+from pipelines.documents import findings, formatting, report_rules
 from schemas import form as F
 from schemas.form import STANDARD_INDICATORS
 
@@ -43,8 +44,9 @@ def _mart(con, name: str, year: int) -> list[dict]:
     return _records(con, f'select * from "{name}" where aar = ?', [year])
 
 
-def secretariat() -> dict:
-    return json.loads((REGISTER_DIR / "sekretariat.json").read_text(encoding="utf-8"))
+def secretariat(register_dir: Path) -> dict:
+    """The secretariat's own facts (answer deadline, contact, account), from the run's register folder."""
+    return json.loads((Path(register_dir) / "sekretariat.json").read_text(encoding="utf-8"))
 
 
 def report_date(con, year: int, given: str) -> date:
@@ -71,7 +73,7 @@ def pool_total(pools: list[dict]) -> dict:
     A municipality can take part in both pools, so adding the pools' counts
     would count it twice; the mart gives the programme's own count in every row.
     """
-    total = rendering.sum_rows(pools, *POOL_SUMS)
+    total = formatting.sum_rows(pools, *POOL_SUMS)
     distinct = {p["kommunar_alle_puljar"] for p in pools}
     if len(distinct) > 1:
         raise ValueError(f"mart_pulje_aar: the pools disagree on kommunar_alle_puljar: {sorted(distinct)}")
@@ -145,15 +147,11 @@ FILE_COLUMNS = ("filnavn", "sha256", "storleik_bytes", "mottatt_dato", "format",
 
 def file_list(filer: list[dict]) -> pd.DataFrame:
     """The appendix's file list as a table (the CSV beside the PDF), in the PDF's order."""
-    return pd.DataFrame(rendering.files_in_order(filer), columns=list(FILE_COLUMNS))
+    return pd.DataFrame(formatting.files_in_order(filer), columns=list(FILE_COLUMNS))
 
 
 def _indicator_themes() -> tuple[list[str], list[str]]:
     return [i.key for i in STANDARD_INDICATORS], [i.theme for i in STANDARD_INDICATORS]
-
-
-# what became of a file, as the letter says it (core_filer.utfall, or the submission's own state)
-FILE_OUTCOMES = ("brukt", "delvis_brukt", "erstatta", "avvist", "ulesbar", "duplikat")
 
 
 def file_outcome(f: dict) -> str:
@@ -203,13 +201,13 @@ def _issue(a: dict, form: str) -> str:
     return findings.describe_issue(a, form)
 
 
-def letters(con, year: int, base: dict, given_date: str, form: str | None = None) -> list[dict]:
+def letters(con, year: int, base: dict, given_date: str, register_dir: Path, form: str | None = None) -> list[dict]:
     """One context per active project, in its lead municipality's language form, all dated the batch's date.
 
     A project with nothing received whose deadline has not passed by that date gets no letter: a reminder
     is only sent after the deadline. `form` renders every letter in one form instead (for tests).
     """
-    sec = secretariat()
+    sec = secretariat(register_dir)
     dato = base["rapportdato"]
     avvik_rows = issues(con, year)
     avvik_by_file = _grouped(avvik_rows, "filnavn")
@@ -306,7 +304,7 @@ def okonomi(p: dict, periode: list[dict], letter: date, svarfrist: date) -> dict
     claim = p["aa_betale_tilbake_kr"] if (p["aa_betale_tilbake_kr"] or 0) > 0 else None
     return {
         "periode": periode if p["sluttoppgjer"] else [],
-        "periode_sum": rendering.sum_rows(periode, *PERIOD_SUMS) if p["sluttoppgjer"] else {},
+        "periode_sum": formatting.sum_rows(periode, *PERIOD_SUMS) if p["sluttoppgjer"] else {},
         "neste_aar": neste if continues else None,
         "neste_aar_utbetalt": paid_next,
         "vilkaar_bevilgning": continues and not budget_adopted(neste, letter),

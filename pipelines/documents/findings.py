@@ -15,11 +15,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Callable
 
-from pipelines.issues import EXPECTED, RULES as ISSUE_RULES
-from pipelines.rendering import format_dato, format_nok, format_num, indicator_label, text
+from pipelines.documents.formatting import (
+    format_dato,
+    format_nok,
+    format_num,
+    indicator_label,
+    text,
+)
+from pipelines.issues import EXPECTED
+from pipelines.issues import RULES as ISSUE_RULES
 from schemas import form as F
-
-FORMS = ("nb", "nn")
 
 
 @dataclass(frozen=True)

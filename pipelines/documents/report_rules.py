@@ -4,7 +4,7 @@ Pure functions over the rows that :mod:`pipelines.report_context` reads from the
 marts (and ``sql/reports/arsrapport_*.sql``). They decide *what* is said; the
 phrases, in bokmål and nynorsk, are in ``report_templates/tekstar.toml``
 (keys ``hb_*`` for the key messages), and numbers are formatted once, by
-:mod:`pipelines.rendering`. A message is a phrase key and its values, each
+:mod:`pipelines.documents.templating`. A message is a phrase key and its values, each
 value tagged with how it is printed (:class:`V`), so both language forms say
 the same thing with the same figures.
 
