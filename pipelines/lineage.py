@@ -21,7 +21,7 @@ from sqlglot.lineage import Node, lineage
 from sqlglot.optimizer.qualify import qualify
 
 from pipelines import versions, warehouse
-from schemas.register import REGISTER_SCHEMAS
+from schemas.register import DERIVED_COLUMNS, REGISTER_SCHEMAS
 
 DIALECT = "duckdb"
 TRACED_THROUGH = ("intermediate",)
@@ -173,7 +173,7 @@ def _schema() -> dict[str, dict[str, str]]:
                     c.name: c.args["kind"].sql(DIALECT) for c in statement.this.expressions
                     if isinstance(c, exp.ColumnDef)}
     for name, model in REGISTER_SCHEMAS.items():
-        schema[f"ref_{name}"] = {column: "VARCHAR" for column in model.columns}
+        schema[f"ref_{name}"] = {column: "VARCHAR" for column in (*model.columns, *DERIVED_COLUMNS.get(name, ()))}
     for layer in ("staging", *TRACED_THROUGH):
         for path in warehouse.sql_files(layer):
             view = qualify(sqlglot.parse_one(path.read_text(), dialect=DIALECT), schema=schema, dialect=DIALECT)

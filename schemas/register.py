@@ -28,6 +28,10 @@ def _text(**kwargs) -> pa.Column:
     return pa.Column(str, nullable=False, **kwargs)
 
 
+# Columns the register asset adds to a file's rows before it stores them: the reporting deadline as the law
+# reads it, moved to a working day by pipelines/workdays.py, so that SQL's on-time rule and the letters use one day.
+DERIVED_COLUMNS: dict[str, tuple[str, ...]] = {"tilskudd": ("rapporteringsfrist_virkedag",)}
+
 REGISTER_SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "kommuner": pa.DataFrameSchema({
         "kommunenummer": _text(checks=pa.Check.str_matches(r"^\d{4}$"), unique=True),

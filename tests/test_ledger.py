@@ -23,7 +23,7 @@ import pytest
 
 from pipelines import warehouse
 from pipelines.documents import findings, report_context
-from pipelines.assets.register import read_register
+from pipelines.assets.register import derived, read_register
 from pipelines.documents.formatting import format_nok, format_share
 from pipelines.documents.formatting import text as phrase
 from pipelines.resources import DEFAULT_INBOX, REGISTER_DIR
@@ -291,8 +291,8 @@ def model():
     for name in REGISTER_SCHEMAS:
         df = read_register(REGISTER_DIR, name)
         # as the register asset stores it: each row with its file and line
-        warehouse.replace_table(con, f"ref_{name}", df.assign(kjelde_fil=f"{name}.csv", kjelde_sha256="",
-                                                              kjelde_rad=range(2, len(df) + 2)))
+        warehouse.replace_table(con, f"ref_{name}", derived(name, df).assign(
+            kjelde_fil=f"{name}.csv", kjelde_sha256="", kjelde_rad=range(2, len(df) + 2)))
     for name in ("utbetalingar", "overforingar", "tilbakebetalingar"):
         con.execute(f"delete from ref_{name}")
     warehouse.create_views(con)
@@ -322,6 +322,23 @@ def report(con, project: str, year: int, spent: float, received: float | None = 
     con.execute("""insert into core_innsendingar (aar, innsending_id, prosjektnummer, status, tilskudd_mottatt,
                    forbruk, godkjent, gjeldande) values (?, ?, ?, ?, ?, ?, true, true)""",
                 [year, f"{project}-{year}", project, status, received, spent])
+
+
+def test_a_report_on_the_monday_after_a_saturday_deadline_is_on_time_in_the_model(model):
+    """The deadline 31.01.2015 is a Saturday: it runs to Monday 02.02.2015, and the model's report status
+    (which the marts, the annual report and the letters all read) judges by that day."""
+    project = model.execute("select prosjektnummer from stg_tilskudd where aar = 2014 "
+                            "and rapporteringsfrist = date '2015-01-31' order by 1 limit 1").fetchone()[0]
+    assert model.execute("select rapporteringsfrist_virkedag from stg_tilskudd where aar = 2014 and "
+                         "prosjektnummer = ?", [project]).fetchone()[0] == dt.date(2015, 2, 2)
+    status = {}
+    for day in (dt.date(2015, 2, 2), dt.date(2015, 2, 3)):
+        model.execute("delete from core_innsendingar")
+        report(model, project, 2014, spent=1000)
+        model.execute("update core_innsendingar set mottatt_dato = ?", [day])
+        status[day] = model.execute("select rapportstatus from int_prosjekt_aar where aar = 2014 and "
+                                    "prosjektnummer = ?", [project]).fetchone()[0]
+    assert status == {dt.date(2015, 2, 2): "i_tide", dt.date(2015, 2, 3): "for_seint"}
 
 
 def money(con, project: str, year: int) -> dict:

@@ -2,12 +2,13 @@
 
 
 import hashlib
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
 import pandas as pd
 
-from pipelines import sporing, versions, warehouse
+from pipelines import sporing, versions, warehouse, workdays
 from pipelines.resources import Settings
 from schemas.accepted import failures
 from schemas.register import REGISTER_SCHEMAS
@@ -37,6 +38,14 @@ def read_register(directory: Path, name: str) -> pd.DataFrame:
     return pd.read_csv(directory / f"{name}.csv", dtype=str, keep_default_na=False, encoding="utf-8")
 
 
+def derived(name: str, df: pd.DataFrame) -> pd.DataFrame:
+    """The rows as stored: with the columns `schemas.register.DERIVED_COLUMNS` declares."""
+    if name == "tilskudd":
+        return df.assign(rapporteringsfrist_virkedag=[
+            workdays.on_or_after(date.fromisoformat(d)).isoformat() for d in df["rapporteringsfrist"]])
+    return df
+
+
 def _register_asset(name: str, description: str) -> dg.AssetsDefinition:
     @dg.asset(
         key=["register", name],
@@ -63,7 +72,7 @@ def _register_asset(name: str, description: str) -> dg.AssetsDefinition:
             raise dg.Failure(f"Registerfilen {name}.csv følger ikke modellen sin ({len(failed)} feil); "
                              "lageret har fortsatt forrige versjon.")
         # line 1 is the header: the first row is line 2, as a spreadsheet shows it
-        stored = df.assign(kjelde_fil=path.name, kjelde_sha256=sha256, kjelde_rad=range(2, len(df) + 2))
+        stored = derived(name, df).assign(kjelde_fil=path.name, kjelde_sha256=sha256, kjelde_rad=range(2, len(df) + 2))
         with settings.connect() as con:
             rows = warehouse.replace_table(con, f"ref_{name}", stored)
         yield dg.MaterializeResult(

@@ -164,12 +164,13 @@ def file_outcome(f: dict) -> str:
     return "delvis_brukt" if f["utfall"] == "delvis_lest" else "brukt"
 
 
-def letter_variant(p: dict, files: list[dict], frist: date) -> str:
-    """Which letter the project gets: i_tide, for_seint, avvist (read, not usable), ulesbar (arrived, could not
-    be read) or manglar (nothing arrived). On time means by the deadline moved to a working day."""
+def letter_variant(p: dict, files: list[dict]) -> str:
+    """Which letter the project gets: i_tide, for_seint (the model's report status: on time means by the
+    deadline moved to a working day), avvist (read, not usable), ulesbar (arrived, could not be read) or
+    manglar (nothing arrived)."""
     status = p["rapportstatus"]
     if status in ("i_tide", "for_seint"):
-        return "for_seint" if p["mottatt_dato"] > frist else "i_tide"
+        return status
     if any(file_outcome(f) == "avvist" for f in files):
         return "avvist"
     if files:
@@ -222,8 +223,8 @@ def letters(con, year: int, base: dict, given_date: str, register_dir: Path, for
     for p in _mart(con, "mart_prosjekt_aar", year):
         files = files_by_project.get(p["prosjektnummer"], [])
         d = deadlines[p["prosjektnummer"]]
-        frist = workdays.on_or_after(d["rapporteringsfrist"])
-        variant = letter_variant(p, files, frist)
+        frist = _plain(d["frist"])
+        variant = letter_variant(p, files)
         if variant == "manglar" and dato <= frist:
             continue  # not due yet: no reminder before the deadline has passed
         lform = form or p["malform"]

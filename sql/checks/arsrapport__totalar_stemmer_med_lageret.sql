@@ -4,7 +4,7 @@
 -- report printed. The `reports/arsrapport` asset compares these rows with its rendered context.
 with prosjekt as (
     -- active in the year: the register says so and a grant letter exists for the year
-    select p.prosjektnummer, cast(p.pulje as integer) as pulje, t.innvilga_kr, t.rapporteringsfrist
+    select p.prosjektnummer, cast(p.pulje as integer) as pulje, t.innvilga_kr, t.rapporteringsfrist_virkedag
     from ref_prosjekt p
     join stg_tilskudd t on t.prosjektnummer = p.prosjektnummer and t.aar = $aar
     where $aar between cast(p.forste_aar as integer) and cast(p.siste_aar as integer)
@@ -37,7 +37,7 @@ per_prosjekt as (
             when g.prosjektnummer is null and a.prosjektnummer is not null then 'avvist'
             when g.prosjektnummer is null then 'manglar'
             -- a file without a received date was still received: it is not counted late
-            when g.mottatt_dato > p.rapporteringsfrist then 'for_seint'
+            when g.mottatt_dato > p.rapporteringsfrist_virkedag then 'for_seint'
             else 'i_tide'
         end as rapportstatus,
         -- unspent and what there was to spend only where the spending is reported

@@ -1,6 +1,6 @@
 -- int_prosjekt_aar — grain: one project in one year it is active (forste_aar..siste_aar)
 with aktive as (
-    select p.*, t.aar, t.innvilga_kr, t.rapporteringsfrist, t.eksempeldata
+    select p.*, t.aar, t.innvilga_kr, t.rapporteringsfrist, t.rapporteringsfrist_virkedag, t.eksempeldata
     from stg_prosjekt p
     join stg_tilskudd t using (prosjektnummer)
     where t.aar between p.forste_aar and p.siste_aar
@@ -24,7 +24,8 @@ final as (
         n.neste_aar_innvilga_kr,
         s.innsending_id, s.filnavn, s.sha256, s.mottatt_dato, s.format, s.skjemaform,
         case
-            when s.innsending_id is not null and s.mottatt_dato > a.rapporteringsfrist then 'for_seint'
+            -- on time means by the deadline moved to a working day, as the letters say
+            when s.innsending_id is not null and s.mottatt_dato > a.rapporteringsfrist_virkedag then 'for_seint'
             when s.innsending_id is not null then 'i_tide'
             when r.prosjektnummer is not null then 'avvist'
             else 'manglar'

@@ -4,6 +4,8 @@ select
     cast(aar as integer)               as aar,
     cast(innvilget_kr as bigint)       as innvilga_kr,
     cast(rapporteringsfrist as date)   as rapporteringsfrist,
+    -- the day it really ends: moved to a working day when loaded (pipelines/workdays.py)
+    cast(rapporteringsfrist_virkedag as date) as rapporteringsfrist_virkedag,
     vilkaar,
     eksempeldata = 'ja'                as eksempeldata
 from ref_tilskudd
