@@ -1,8 +1,8 @@
 -- What a receipt says was read — grain: one submission read from a file of the year (a workbook, or one
 -- row of a CSV export): the project it names and whether the register knows it (then the receipt goes to
 -- that project, in its lead municipality's language form), the rows read from each table and how many of
--- them were accepted, and the project's reporting deadline from its grant letter (moved to a working day
--- in Python, pipelines/workdays.py).
+-- them were accepted, and the project's reporting deadline from its grant letter, moved to a working day
+-- (as the register stores it, `rapporteringsfrist_virkedag`).
 with innsendingar as (
     select * from core_innsendingar where aar = $aar
 ),
@@ -26,7 +26,7 @@ final as (
         i.prosjektnummer, i.prosjektleder, i.epost,
         p.prosjektnummer is not null                                              as kjent_prosjekt,
         p.prosjektnavn, p.kommune, p.malform,
-        t.rapporteringsfrist,
+        t.rapporteringsfrist_virkedag                                              as rapporteringsfrist,
         coalesce((select rader from lesne l where l.innsending_id = i.innsending_id and l.tabell = 'indikatorer'), 0)
                                                                                   as indikatorer_lesne,
         coalesce((select rader from godkjende g where g.innsending_id = i.innsending_id and g.tabell = 'indikatorer'), 0)
