@@ -97,6 +97,19 @@ def display_name(raw: bytes) -> tuple[str, str | None]:
         return raw.decode("cp1252", errors="replace"), raw.hex()
 
 
+def inbox_key(raw: bytes) -> str:
+    """A file's key in the inbox sensor's cursor and in landing's record of what it landed: its path from
+    the inbox, `<year>/<name>`; a name that is not UTF-8 is kept apart by its escaped bytes."""
+    return raw.decode("utf-8", "backslashreplace")
+
+
+def landed_files(year: int | str, files: list[LandedFile]) -> dict[str, str]:
+    """`{"<year>/<file>": sha256}` for the files landed as reports: what the inbox sensor starts from."""
+    return {inbox_key(f"{year}/".encode() + (bytes.fromhex(f.filnavn_hex) if f.filnavn_hex else
+                                             f.filnavn.encode())): f.sha256
+            for f in files if f.mottak == ARCHIVED and f.sha256}
+
+
 def sniff_format(path: Path) -> str:
     """The format the bytes say, not the name: a renamed file must not fool the reader."""
     suffix = path.suffix.lower()

@@ -35,6 +35,8 @@ def summary(settings, year: int, run_id: str, success: bool, failed_step: str | 
         counts["lager"] = "kunne ikke leses etter kjøringen"
     letters = settings.year_dir(year) / "brev"
     counts["brev"] = len(list(letters.glob("*.pdf"))) if letters.is_dir() else 0
+    receipts = settings.year_dir(year) / "kvitteringar"
+    counts["kvitteringar"] = len(list(receipts.glob("*.pdf"))) if receipts.is_dir() else 0
     return counts
 
 

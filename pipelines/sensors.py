@@ -1,9 +1,16 @@
 """Operating the pipeline: a sensor on the inbox and a yearly schedule after the reporting deadline.
 
-Both start the same job as `samanom run` and the UI's «Materialize all»: the register (checked
-against its models first: a broken register stops the year), then the year's partition of every
-yearly asset (landing → reading → warehouse → marts → reports), ending with the run's record
+The schedule starts the same job as `samanom run` and the UI's «Materialize all», `aarskoeyring`: the
+register (checked against its models first: a broken register stops the year), then the year's partition
+of every yearly asset (landing → reading → warehouse → marts → reports), ending with the run's record
 `run.json`.
+
+The inbox sensor starts `innboks_koeyring`, what one new or changed file needs: landing, reading (which
+reads only the files it has not read), validation, the models and marts, the file's receipt and the
+letters (rendered again only where their HTML changed), and `run.json` — not the annual report, which is
+rendered when the year's run asks for it (`aarskoeyring`, or the secretariat from the UI). Where the
+register was never loaded, the sensor starts the whole `aarskoeyring` for the year instead. The sensor
+starts from what is materialised: with no cursor, it takes the files each year's landing last recorded.
 """
 
 from __future__ import annotations
@@ -16,11 +23,15 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines import landing
-from pipelines.run_record import skriv_feila_koeyring
+from pipelines.assets.register import register_assets
 from pipelines.partitions import years
 from pipelines.resources import settings
+from pipelines.run_record import skriv_feila_koeyring
 
 YEARLY_GROUPS = ("landing", "reading", "warehouse", "marts", "reports")
+LANDING = dg.AssetKey(["landing", "innkomne_filer"])
+ANNUAL_REPORT = dg.AssetKey(["reports", "arsrapport"])
+REGISTER = [a.key for a in register_assets]
 
 aarskoeyring = dg.define_asset_job(
     name="aarskoeyring",
@@ -30,6 +41,18 @@ aarskoeyring = dg.define_asset_job(
     description="Ett rapporteringsår gjennom hele syklusen: registeret (kontrollert mot modellene sine), så "
                 "årets partisjon av hver årlige ressurs, fra filene i innboksen til årsrapporten, brevene og "
                 "kjøringens egen oversikt (run.json).",
+)
+
+
+innboks_koeyring = dg.define_asset_job(
+    name="innboks_koeyring",
+    selection=dg.AssetSelection.groups(*YEARLY_GROUPS) - dg.AssetSelection.assets(ANNUAL_REPORT),
+    partitions_def=years,
+    hooks={skriv_feila_koeyring},
+    description="Det en ny eller endret fil i innboksen trenger, startet av innbokssensoren: årets filer tas "
+                "imot og leses (bare de som ikke er lest før), valideres, modellene og martene bygges, filen får "
+                "kvittering og brevene skrives der innholdet er endret. Ikke årsrapporten: den lages når årets "
+                "kjøring (`aarskoeyring`) ber om den, eller når sekretariatet materialiserer den i UI-et.",
 )
 
 
@@ -44,9 +67,7 @@ def inbox_fingerprints(inbox: Path, only: list[str] | None = None) -> dict[str, 
     found: dict[str, str] = {}
     for year in only or years.get_partition_keys():
         for path in landing.inbox_files(inbox / year):
-            # a name that is not UTF-8 is kept apart by its escaped bytes, never a UnicodeEncodeError
-            found[os.fsencode(path.relative_to(inbox).as_posix()).decode("utf-8", "backslashreplace")] = \
-                landing.sha256_of(path)
+            found[landing.inbox_key(os.fsencode(path.relative_to(inbox).as_posix()))] = landing.sha256_of(path)
     return found
 
 
@@ -64,16 +85,19 @@ def year_fingerprint(fingerprints: dict[str, str], year: str) -> str:
 
 @dg.sensor(
     name="innboks_sensor",
-    target=aarskoeyring,
+    jobs=[innboks_koeyring, aarskoeyring],
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.STOPPED,
     description="Watches the inbox (one folder per year). When a file arrives, changes or is removed, it "
-                "requests a run of that year's partition. The cursor holds each file's SHA-256, so the same "
-                "files never start a second run.",
+                "requests a run of `innboks_koeyring` for that year's partition: the file is read and "
+                "validated, gets its receipt, and the marts and letters follow; the annual report waits for "
+                "the year's run. The cursor holds each file's SHA-256, so the same files never start a second "
+                "run; with no cursor it starts from the files each year's landing last recorded.",
 )
 def innboks_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     now = inbox_fingerprints(_inbox())
-    before: dict[str, str] = json.loads(context.cursor) if context.cursor else _produced(context, now)
+    before: dict[str, str] = json.loads(context.cursor) if context.cursor else _landed(context)
+    job = innboks_koeyring.name if _register_loaded(context) else aarskoeyring.name
     requests = []
     for year in years.get_partition_keys():
         old, new = year_fingerprint(before, year), year_fingerprint(now, year)
@@ -85,6 +109,7 @@ def innboks_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
         # version still start a run, while evaluating the same change twice does not.
         requests.append(dg.RunRequest(
             run_key=f"{year}-{new or 'tom'}-{old or 'ny'}",
+            job_name=job,
             partition_key=year,
             tags={"samanom/aar": year, "samanom/kjelde": "innboks_sensor"},
         ))
@@ -95,24 +120,35 @@ def innboks_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     return dg.SensorResult(run_requests=requests, cursor=json.dumps(now, sort_keys=True))
 
 
-RUN_RECORD = dg.AssetKey(["reports", "koeyring"])
-
-
-def _produced(context: dg.SensorEvaluationContext, now: dict[str, str]) -> dict[str, str]:
-    """At the first tick: the files of every year whose last complete run read exactly these files, so
-    turning the sensor on does not run again the years already produced."""
+def _instance(context: dg.SensorEvaluationContext) -> dg.DagsterInstance | None:
     try:
-        instance = context.instance
-    except Exception:  # evaluated without an instance (a test): nothing is known to be produced
+        return context.instance
+    except dg.DagsterInvariantViolationError:  # evaluated without an instance (a test): nothing is known
+        return None
+
+
+def _landed(context: dg.SensorEvaluationContext) -> dict[str, str]:
+    """At the first tick: the files each year's landing last recorded (its `innboks_filer`), so turning
+    the sensor on runs again only the years whose inbox changed since."""
+    instance = _instance(context)
+    if instance is None:
         return {}
-    done: dict[str, str] = {}
+    known: dict[str, str] = {}
     for year in years.get_partition_keys():
         records = instance.fetch_materializations(
-            dg.AssetRecordsFilter(asset_key=RUN_RECORD, asset_partitions=[year]), limit=1).records
-        entry = records[0].asset_materialization.metadata.get("innboks_fingeravtrykk") if records else None
-        if entry is not None and entry.value == year_fingerprint(now, year):
-            done.update({p: h for p, h in now.items() if _year_of(p) == year})
-    return done
+            dg.AssetRecordsFilter(asset_key=LANDING, asset_partitions=[year]), limit=1).records
+        entry = records[0].asset_materialization.metadata.get("innboks_filer") if records else None
+        if entry is not None:
+            known.update(entry.value)
+    return known
+
+
+def _register_loaded(context: dg.SensorEvaluationContext) -> bool:
+    """Whether every register asset has been materialised (then a new file need not load it again)."""
+    instance = _instance(context)
+    if instance is None:
+        return True
+    return all(instance.get_latest_materialization_event(key) is not None for key in REGISTER)
 
 
 @dg.schedule(

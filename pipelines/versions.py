@@ -126,7 +126,8 @@ def mart(path: Path) -> str:
 
 def documents() -> str:
     """The code, queries, templates, phrases and stylesheet that make the documents."""
-    return version(["pipelines.documents.report_context", "pipelines.documents.pdf", "pipelines.documents.letter_journal"],
+    return version(["pipelines.documents.report_context", "pipelines.documents.pdf",
+                    "pipelines.documents.letter_journal", "pipelines.documents.receipts"],
                    [*sql_files("reports", "journal"), *(p for p in TEMPLATES_DIR.iterdir() if p.is_file())])
 
 

@@ -14,6 +14,7 @@ from tools.form_writer import form_sheets, write_workbook
 
 YEAR = 2013
 
+
 def built_once(tmp_path_factory, name: str, build) -> Path:
     """A session fixture's output folder built by one process for the whole run: with `-n` (pytest-xdist),
     the first worker to ask builds it under the run's shared temporary folder while the others wait on a
@@ -30,6 +31,52 @@ def built_once(tmp_path_factory, name: str, build) -> Path:
             build(out)
             done.touch()
     return out
+
+
+def prosjekt_values(**over) -> dict:
+    values = dict(
+        prosjektnummer="P1-01", kommunenummer="1426", kommune="Luster", rapporteringsaar=YEAR,
+        prosjektnavn="Kompetanse og rekruttering i Luster", tema="kompetanse og rekruttering",
+        status="gjennomføring", prosjektleder="Kari Li", epost="kari.li@luster.kommune.no",
+        folkevalgte_med="Ja", administrasjon_med="Ja", tillitsvalgte_med="Nei", temadag_dato=dt.date(2013, 3, 1),
+        samlinger_deltatt=2, tilskudd_mottatt=340000, forbruk=300000, egeninnsats=50000,
+        hovedfunn="Fleire lærlingar <script>alert(1)</script>", godt_eksempel="Mentorordning for nye tilsette.",
+        innsendt_dato=dt.date(2014, 1, 10), godkjent_av="Ola Rå, rådmann")
+    values.update(over)
+    return values
+
+
+INDICATORS_NN = [
+    dict(indikator="Del med fagutdanning", enhet="%", utgangspunkt=61.0, utgangsaar=2011, maal=70, maalaar=2014,
+         resultat="64,5 %", kommentar=None),
+    dict(indikator="Kvalifiserte søkjarar per stilling", enhet="tal", utgangspunkt=1.2, utgangsaar=2011, maal=2,
+         maalaar=2014, resultat=1.6, kommentar=None),
+]
+TILTAK = [dict(tiltak="Lærlingordning", status="pågår", start=dt.date(2012, 1, 1), slutt=None, kommentar=None)]
+RISIKO = [dict(risikofaktor="Manglande forankring", sannsynlighet=2, konsekvens=5, mottiltak=None),
+          dict(risikofaktor="Sjukdom i prosjektleiinga", sannsynlighet=2, konsekvens=2, mottiltak=None)]
+
+def write_csv_export(path: Path, rows: list[dict], encoding: str, delimiter: str, decimal: str) -> None:
+    from schemas import form
+
+    def cell(v):
+        if v is None:
+            return ""
+        if isinstance(v, float):
+            return str(v).replace(".", decimal)
+        if isinstance(v, dt.date):
+            return v.strftime("%d.%m.%Y")
+        return str(v)
+
+    import csv
+    import io
+
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, delimiter=delimiter)
+    writer.writerow(form.CSV_COLUMNS)
+    for row in rows:
+        writer.writerow([cell(row.get(c)) for c in form.CSV_COLUMNS])
+    path.write_bytes(buffer.getvalue().encode(encoding))
 
 
 @pytest.fixture(scope="session")
@@ -78,7 +125,7 @@ def small_run_terminal(small_run, tmp_path_factory) -> str:
 
 @pytest.fixture(scope="session")
 def bundled_run(tmp_path_factory) -> Path:
-    """The bundled sample inbox for 2013, run once for the whole session (about 30 s)."""
+    """The bundled sample inbox for 2013, run once for the whole session and every worker (about a minute)."""
     from pipelines.cli import main
     from pipelines.paths import DEFAULT_INBOX
 

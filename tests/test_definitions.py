@@ -14,7 +14,12 @@ import pytest
 
 from pipelines.definitions import defs
 from pipelines.partitions import years
-from pipelines.sensors import aarleg_koeyring, aarskoeyring, innboks_sensor
+from pipelines.sensors import (
+    aarleg_koeyring,
+    aarskoeyring,
+    innboks_koeyring,
+    innboks_sensor,
+)
 
 GROUPS = {"register", "landing", "reading", "warehouse", "marts", "reports"}
 KINDS = {"excel", "csv", "duckdb", "sql", "pdf", "json"}
@@ -64,7 +69,8 @@ SNAPSHOT = {
                                      "warehouse/prosjekt_aar"],
     "reports/arsrapport": [f"marts/{m}" for m in MARTS],
     "reports/oppfolgingsbrev": ["marts/mart_indikator_aar", "marts/mart_prosjekt_aar"],
-    "reports/koeyring": ["reports/arsrapport", "reports/oppfolgingsbrev"],
+    "reports/kvitteringar": ["reading/validerte_innsendingar", "warehouse/prosjekt_aar"],
+    "reports/koeyring": ["reports/arsrapport", "reports/kvitteringar", "reports/oppfolgingsbrev"],
 }
 # Checks that must stay beside their assets (more may be added).
 CHECKS = {
@@ -254,29 +260,44 @@ def test_sensor_without_cursor_requests_every_year_with_files(inbox):
     assert [r.partition_key for r in result.run_requests] == ["2014"]
 
 
-def test_sensor_starts_from_the_years_already_produced(inbox):
-    from pipelines.sensors import RUN_RECORD, inbox_fingerprints, year_fingerprint
+def test_sensor_starts_from_the_files_landing_recorded(inbox):
+    from pipelines.sensors import LANDING, REGISTER, inbox_fingerprints
 
     (inbox / "2013" / "a.xlsx").write_bytes(b"produced")
     (inbox / "2014" / "b.xlsx").write_bytes(b"not yet")
     with dg.instance_for_test() as instance:
-        # 2013 was produced from exactly these files (the run's record says so); 2014 never ran
-        produced = year_fingerprint(inbox_fingerprints(inbox, ["2013"]), "2013")
+        # 2013's landing took in exactly these files (its materialisation lists them); 2014 never ran, and
+        # the register was never loaded: the sensor asks for the whole year's run
+        landed = inbox_fingerprints(inbox, ["2013"])
         instance.report_runless_asset_event(dg.AssetMaterialization(
-            RUN_RECORD, partition="2013", metadata={"innboks_fingeravtrykk": produced}))
+            LANDING, partition="2013", metadata={"innboks_filer": dg.MetadataValue.json(landed)}))
         first = innboks_sensor(dg.build_sensor_context(instance=instance, cursor=None))
-        assert [(r.partition_key, r.tags["samanom/aar"]) for r in first.run_requests] == [("2014", "2014")]
-        # a new version of a 2013 file later starts 2013, named by year and by the files' version
+        assert [(r.partition_key, r.tags["samanom/aar"], r.job_name) for r in first.run_requests] == [
+            ("2014", "2014", aarskoeyring.name)]
+        # a new version of a 2013 file later starts 2013, named by year and by the files' version; with the
+        # register loaded, only what a file needs (no annual report)
+        for key in REGISTER:
+            instance.report_runless_asset_event(dg.AssetMaterialization(key))
         (inbox / "2013" / "a.xlsx").write_bytes(b"corrected")
         later = innboks_sensor(dg.build_sensor_context(instance=instance, cursor=first.cursor))
-        assert [r.partition_key for r in later.run_requests] == ["2013"]
+        assert [(r.partition_key, r.job_name) for r in later.run_requests] == [("2013", innboks_koeyring.name)]
         assert later.run_requests[0].run_key.startswith("2013-")
+
+
+def test_the_sensor_path_leaves_the_annual_report_to_the_years_run():
+    sensor_path = defs.resolve_job_def(innboks_koeyring.name).asset_layer.selected_asset_keys
+    whole = defs.resolve_job_def(aarskoeyring.name).asset_layer.selected_asset_keys
+    report = dg.AssetKey(["reports", "arsrapport"])
+    assert report in whole and report not in sensor_path
+    assert dg.AssetKey(["reports", "kvitteringar"]) in sensor_path
+    # everything else of the year is on the sensor path; the register is loaded by the year's run
+    assert whole - sensor_path == {report, *(k for k in whole if k.path[0] == "register")}
 
 
 def test_sensor_and_schedule_are_off_by_default():
     assert innboks_sensor.default_status == dg.DefaultSensorStatus.STOPPED
     assert aarleg_koeyring.default_status == dg.DefaultScheduleStatus.STOPPED
-    assert innboks_sensor.job_name == aarskoeyring.name
+    assert {j.name for j in innboks_sensor.jobs} == {innboks_koeyring.name, aarskoeyring.name}
 
 
 @pytest.mark.parametrize(("when", "year"), [(dt.datetime(2014, 2, 1, 6), "2013"),

@@ -46,7 +46,7 @@ def test_every_mart_column_is_traced(small_run):
     ("mart_prosjekt_aar", "prosjektleiar", {"stg_innsendingar.prosjektleder"}),
     ("mart_prosjekt_aar", "neste_aar_innvilga_kr", {"stg_tilskudd.innvilga_kr"}),
     ("mart_prosjekt_aar", "rapportstatus", {"stg_innsendingar.innsending_id", "stg_innsendingar.mottatt_dato",
-                                            "stg_tilskudd.rapporteringsfrist", "core_innsendingar.prosjektnummer"}),
+                                            "stg_tilskudd.rapporteringsfrist_virkedag", "core_innsendingar.prosjektnummer"}),
     ("mart_indikator_aar", "median_endring", {"stg_indikatorer.resultat", "stg_indikatorer.utgangspunkt"}),
     ("mart_indikator_serie", "verdi", {"stg_indikatorer.resultat"}),
     ("mart_indikator_serie", "maal", {"stg_indikatorer.maal", "stg_indikatorer.aar"}),  # the latest year's target

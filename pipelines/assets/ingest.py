@@ -64,6 +64,8 @@ def innkomne_filer(context: dg.AssetExecutionContext, settings: Settings) -> dg.
         "versjonar_i_historikken": len(history),
         "borte_fra_innboksen": int(history["borte"].sum()) if len(history) else 0,
         "filer": _md(df[["filnavn", "sha256", "mottatt_dato", "format", "mottak"]], rows=200),
+        # what the inbox sensor starts from when it has no cursor: the files landed, by content
+        "innboks_filer": dg.MetadataValue.json(landing.landed_files(year, landed.files)),
     })
 
 

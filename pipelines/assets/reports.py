@@ -1,4 +1,4 @@
-"""The documents: the annual report for the programme council and a letter to every project."""
+"""The documents: the annual report for the programme council, a letter to every project, a receipt per file."""
 
 
 import hashlib
@@ -10,11 +10,18 @@ import dagster as dg
 import pandas as pd
 
 from pipelines import run_record, sporing, versions, warehouse
-from pipelines.documents import findings, letter_journal, pdf, report_context, templating
-from pipelines.assets.marts import mart_assets
+from pipelines.assets.ingest import VALIDATED
+from pipelines.assets.marts import MODELS, mart_assets
+from pipelines.documents import (
+    findings,
+    letter_journal,
+    pdf,
+    receipts,
+    report_context,
+    templating,
+)
 from pipelines.partitions import year_check, years
 from pipelines.resources import Settings
-from pipelines.sensors import inbox_fingerprints, year_fingerprint
 
 OWNER = "team:sekretariatet"
 MARTS = [a.key for a in mart_assets]
@@ -173,6 +180,57 @@ def arsrapport(context: dg.AssetExecutionContext, settings: Settings) -> dg.Mate
     }, check_results=[check], data_version=dg.DataVersion(info["sha256"][:16]))
 
 
+RECEIPTS = dg.AssetKey(["reports", "kvitteringar"])
+
+
+@dg.asset(
+    key=RECEIPTS,
+    group_name="reports",
+    partitions_def=years,
+    deps=[VALIDATED, MODELS],
+    owners=[OWNER],
+    kinds={"pdf"},
+    code_version=versions.documents(),
+    description=(
+        "En kvittering per mottatt fil (`kvitteringar/<filnavn uten endelse>.pdf`), samme dag som filen kommer inn: "
+        "til prosjektet på vertskommunens målform, med hva vi mottok (navn, dato, SHA-256), hva vi leste "
+        "(indikatorer, tiltak og risikoer), hver feil som må rettes med ark, rad, felt, verdien som sto der og "
+        "hva skjemaet venter, og rapporteringsfristen. En fil som ikke kan knyttes til ett prosjekt i registeret "
+        "(uleselig, uten eller med ukjent prosjektnummer, flere prosjekter), får kvitteringen adressert til sekretariatet. "
+        "Kvitteringen er datert med mottaksdatoen i filnavnet. Bare filer uten kvittering, eller der fakta er "
+        "endret, får en ny; hver står i brevjournalen (`core_brevjournal`, dokument `kvittering`) og i "
+        "`kvitteringar/journal.csv`."
+    ),
+)
+def kvitteringar(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
+    year = int(context.partition_key)
+    year_dir = settings.year_dir(year)
+    folder = year_dir / receipts.FOLDER
+    with settings.connect() as con:
+        sample = bool(warehouse.scalar(con, "reports/eksempeldata", year))
+        contexts = receipts.receipt_contexts(con, year, settings.rapportdato, sample, versions.figures(),
+                                               Path(settings.register_dir))
+        earlier = letter_journal.latest_by_file(letter_journal.receipts_sent(con, year))
+        new, restore = receipts.plan(contexts, earlier, folder)
+        written = [*new, *restore]
+        jobs = [(receipts.TEMPLATE, c, c["form"], year_dir / c["kvittering_fil"]) for c in written]
+        folder.mkdir(parents=True, exist_ok=True)
+        results = pdf.render_many(jobs, cache=settings.cache_dir / "pdf")
+        rows = receipts.to_journal(written, results, earlier)
+        letter_journal.record(con, rows)
+        sent = letter_journal.receipts_sent(con, year)
+    journal = letter_journal.write_receipts_csv(folder / "journal.csv", sent)
+    return dg.MaterializeResult(metadata={
+        "dagster/row_count": len(contexts), "mappe": dg.MetadataValue.path(str(folder)),
+        # a new or changed file gets a receipt; the others stand as they were sent
+        "nye_kvitteringar": len(new), "skrivne_paa_nytt": len(restore),
+        "uendra": len(contexts) - len(new) - len(restore),
+        "til_sekretariatet": sum(c["mottakar"] is None for c in contexts),
+        "nye": sporing.table(pd.DataFrame(rows, columns=["filnavn", "mottakar", "malform", "funn", "fil", "sha256"])),
+        "journal": sporing.table(journal), "journal_fil": dg.MetadataValue.path(str(folder / "journal.csv")),
+    }, data_version=sporing.fingerprint(journal))
+
+
 @dg.asset(
     key=["reports", "oppfolgingsbrev"],
     group_name="reports",
@@ -266,13 +324,13 @@ def letter_findings(contexts: list[dict]) -> pd.DataFrame:
     key=["reports", "koeyring"],
     group_name="reports",
     partitions_def=years,
-    deps=[dg.AssetKey(["reports", "arsrapport"]), dg.AssetKey(["reports", "oppfolgingsbrev"])],
+    deps=[dg.AssetKey(["reports", "arsrapport"]), dg.AssetKey(["reports", "oppfolgingsbrev"]), RECEIPTS],
     owners=[OWNER],
     kinds={"json"},
     code_version=versions.documents(),
     description=(
         "Kjøringens egen oversikt, `run.json`: Dagster-kjørings-ID-en (den samme som årsrapporten trykker når "
-        "innholdet er nytt), filer etter utfall, innsendinger, avvik, aktive prosjekter og brev. Skrives av "
+        "innholdet er nytt), filer etter utfall, innsendinger, avvik, aktive prosjekter, brev og kvitteringer. Skrives av "
         "kjøringen den beskriver, enten den startet fra `samanom run`, UI-et, sensoren eller timeplanen; et steg "
         "som feiler, skriver den med `vellukka: false`."
     ),
@@ -281,12 +339,9 @@ def koeyring(context: dg.AssetExecutionContext, settings: Settings) -> dg.Materi
     year = int(context.partition_key)
     record = run_record.summary(settings, year, context.run_id, True)
     path = run_record.write(settings, year, record)
-    # what the inbox sensor compares at its first tick: a year produced from these files is not run again
-    files = year_fingerprint(inbox_fingerprints(Path(settings.inbox), [str(year)]), str(year))
     return dg.MaterializeResult(data_version=dg.DataVersion(hashlib.sha256(path.read_bytes()).hexdigest()[:16]),
                                 metadata={
         "sti": dg.MetadataValue.path(str(path)), "dagster_kjoering": dg.MetadataValue.dagster_run(context.run_id),
-        "innboks_fingeravtrykk": files,
         **{k: v for k, v in record.items() if isinstance(v, (int, str)) and not isinstance(v, bool)},
     })
 

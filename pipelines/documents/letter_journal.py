@@ -7,6 +7,9 @@ batch: each letter gets its journal number `<år>/<prosjektnummer>-<løpenummer>
 row are never changed again. A later run writes a letter only for a project whose facts changed since its
 last dispatched letter (a report arrived, a correction, a settlement), and that letter refers to the
 earlier one by date and number. `brev/journal.csv` lists every dispatched letter and every current draft.
+
+Receipts (`pipelines/documents/receipts.py`) are journaled in the same table, `dokument = 'kvittering'`, when they are
+sent (at once: a receipt is no draft), and listed in `kvitteringar/journal.csv`.
 """
 
 from __future__ import annotations
@@ -37,10 +40,28 @@ def situation(ctx: dict) -> str:
     return hashlib.sha256(json.dumps(facts, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def dispatched(con, year: int) -> list[dict]:
+def _ensure(con) -> None:
     # its own folder, not sql/core: the journal is no part of what a run makes of the inbox (nor its versions)
     con.execute((warehouse.SQL_DIR / "journal" / f"{TABLE}.sql").read_text())
+
+
+def dispatched(con, year: int) -> list[dict]:
+    """The letters dispatched for the year (not the receipts)."""
+    _ensure(con)
     return warehouse.query(con, "reports/brev_sendte", year).to_dict("records")
+
+
+def receipts_sent(con, year: int) -> list[dict]:
+    """The receipts sent for the year's files, the latest per file name last."""
+    _ensure(con)
+    return warehouse.query(con, "reports/kvitteringar_sendte", year).to_dict("records")
+
+
+def latest_by_file(rows: list[dict]) -> dict[str, dict]:
+    latest: dict[str, dict] = {}
+    for row in rows:  # ordered by løpenummer
+        latest[row["filnavn"]] = row
+    return latest
 
 
 def latest_by_project(rows: list[dict]) -> dict[str, dict]:
@@ -120,16 +141,18 @@ def row(ctx: dict, fil: str, result: dict) -> dict:
         "neste_aar_innvilga_kr": p["neste_aar_innvilga_kr"], "situasjon": ctx["situasjon"],
         "viser_til": (ctx.get("tidlegare_brev") or {}).get("journalnummer"),
         "fil": fil, "sha256": result["sha256"], "sider": result["pages"],
-        "rapportstatus": p["rapportstatus"],
+        "rapportstatus": p["rapportstatus"], "dokument": "brev", "mottakar": p["prosjektnummer"],
     }
 
 
 def record(con, rows: list[dict]) -> None:
-    """Append dispatched letters to the journal (never update or delete one)."""
+    """Append dispatched letters or sent receipts to the journal (never update or delete one)."""
     if not rows:
         return
-    columns = warehouse.query(con, "reports/brev_sendte", rows[0]["aar"]).columns
-    frame = pd.DataFrame(rows)[list(columns)]
+    _ensure(con)
+    columns = [r[0] for r in con.execute(f'describe "{TABLE}"').fetchall()]
+    # a column a document does not have (a receipt has no amounts) is null
+    frame = pd.DataFrame([{c: r.get(c) for c in columns} for r in rows], columns=columns)
     con.register("_brev", frame)
     try:
         con.execute(f'insert into "{TABLE}" by name select * from _brev')
@@ -144,6 +167,18 @@ def write_csv(path: Path, sent: list[dict], drafts: list[dict]) -> pd.DataFrame:
         for column in ("dato", "svarfrist"):
             frame[column] = frame[column].map(lambda d: _date(d).isoformat() if d is not None else "")
         frame = frame.drop(columns=["situasjon"])
+    frame.to_csv(path, index=False, encoding="utf-8")
+    return frame
+
+
+def write_receipts_csv(path: Path, sent: list[dict]) -> pd.DataFrame:
+    """kvitteringar/journal.csv: every receipt sent for the year's files, as the journal lists them."""
+    columns = ["aar", "dokument", "filnavn", "mottatt_sha256", "lopenr", "dato", "mottakar", "prosjektnummer",
+               "malform", "kommune", "svarfrist", "funn", "fil", "sha256", "sider"]
+    frame = pd.DataFrame([{c: r.get(c) for c in columns} for r in sent], columns=columns)
+    for column in ("dato", "svarfrist"):
+        frame[column] = frame[column].map(lambda d: _date(d).isoformat() if d is not None and not pd.isna(d) else "")
+    path.parent.mkdir(parents=True, exist_ok=True)
     frame.to_csv(path, index=False, encoding="utf-8")
     return frame
 

@@ -184,6 +184,20 @@ def _indicator_key(label: str | None) -> str | None:
                  if wanted in (F.normalise_label(i.nb), F.normalise_label(i.nn), i.key)), None)
 
 
+def report_rows(con, name: str, year: int) -> list[dict]:
+    """The rows of `sql/reports/<name>.sql` for a year, as plain Python values."""
+    return _rows(warehouse.query(con, f"reports/{name}", year))
+
+
+def issues(con, year: int) -> list[dict]:
+    """Every recorded issue of the year as the documents quote it (letters and receipts alike), with the
+    standard indicator it is about, if any."""
+    rows = report_rows(con, "brev_avvik", year)
+    for a in rows:
+        a["indikator_nokkel"] = _indicator_key(a["indikator_tekst"])
+    return rows
+
+
 def _issue(a: dict, form: str) -> str:
     return findings.describe_issue(a, form)
 
@@ -196,9 +210,7 @@ def letters(con, year: int, base: dict, given_date: str, register_dir: Path, for
     """
     sec = secretariat(register_dir)
     dato = base["rapportdato"]
-    avvik_rows = _rows(warehouse.query(con, "reports/brev_avvik", year))
-    for a in avvik_rows:
-        a["indikator_nokkel"] = _indicator_key(a["indikator_tekst"])
+    avvik_rows = issues(con, year)
     avvik_by_file = _grouped(avvik_rows, "filnavn")
     files_by_project = _grouped(_rows(warehouse.query(con, "reports/brev_filer", year)), "prosjektnummer")
     indikatorar = _grouped(_rows(warehouse.query(con, "reports/brev_indikatorar", year)), "innsending_id")
