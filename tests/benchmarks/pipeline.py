@@ -83,7 +83,8 @@ def _stage_of(key) -> str:
         return "marts"
     if path == ["reports", "arsrapport"]:
         return "annual report"
-    if path in (["reports", "oppfolgingsbrev"], ["reports", "koeyring"]):  # run.json, written last
+    # run.json, written last; the receipts (issue 19r), documents to the projects like the letters
+    if path in (["reports", "oppfolgingsbrev"], ["reports", "koeyring"], ["reports", "kvitteringar"]):
         return "letters"
     raise ValueError(f"asset {key.to_user_string()} belongs to no stage of the benchmark: add it to _stage_of")
 
