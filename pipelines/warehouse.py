@@ -17,7 +17,6 @@ import pandas as pd
 from pipelines.paths import SQL_DIR
 
 
-
 class WarehouseDamaged(Exception):
     """The DuckDB file cannot be read: say so, and how to get the last good one back."""
 

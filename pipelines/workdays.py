@@ -12,12 +12,12 @@ Eve are not public holidays in Norway, so they count as working days.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from functools import lru_cache
+from functools import cache
 
 import holidays
 
 
-@lru_cache(maxsize=None)
+@cache
 def _holidays(year: int) -> frozenset[date]:
     return frozenset(holidays.country_holidays("NO", years=year))
 

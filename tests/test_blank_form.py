@@ -69,7 +69,7 @@ def test_labels_are_protected_and_answers_open_and_formatted(blank):
             assert answer.alignment.wrap_text and ws.row_dimensions[r].height >= 100
     ind = wb[names["indikatorer"]]
     assert all(c.protection.locked for c in ind[1])  # the header
-    for r, indicator in enumerate(F.STANDARD_INDICATORS, start=2):
+    for r, _indicator in enumerate(F.STANDARD_INDICATORS, start=2):
         assert ind.cell(r, 1).protection.locked and ind.cell(r, 2).protection.locked  # label and unit
         for c in (3, 5, 7):
             assert not ind.cell(r, c).protection.locked

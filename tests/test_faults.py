@@ -28,8 +28,8 @@ from pathlib import Path
 import duckdb
 import pypdf
 import pytest
-
 from conftest import YEAR
+
 from pipelines import landing, runs, warehouse
 
 TESTS = Path(__file__).resolve().parent
@@ -107,14 +107,14 @@ def inbox_shas(inbox: Path) -> set[str]:
 
 def run_cli(args: list[str], patch: str = "", timeout: int = 900) -> subprocess.CompletedProcess:
     """`samanom` in a child process, with `patch` (Python) applied first: how a fault is injected."""
-    script = "import sys\nsys.path.insert(0, %r)\n%s\nfrom pipelines.cli import main\nsys.exit(main(%r))\n" % (
-        str(TESTS), textwrap.dedent(patch), args)
+    script = (f"import sys\nsys.path.insert(0, {str(TESTS)!r})\n{textwrap.dedent(patch)}\n"
+              f"from pipelines.cli import main\nsys.exit(main({args!r}))\n")
     return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO,
                           timeout=timeout)
 
 
 def run_python(code: str, timeout: int = 600) -> subprocess.CompletedProcess:
-    script = "import sys\nsys.path.insert(0, %r)\n%s\n" % (str(TESTS), textwrap.dedent(code))
+    script = f"import sys\nsys.path.insert(0, {str(TESTS)!r})\n{textwrap.dedent(code)}\n"
     return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO,
                           timeout=timeout)
 
@@ -335,8 +335,9 @@ def test_a_missing_inbox_or_year_folder_is_an_error_and_an_empty_year_needs_the_
     assert main(["run", "--year", str(YEAR), "--inbox", str(tmp_path / "inbox"), "--out", str(out)]) == 2
     assert "--tom-innboks-ok" in capsys.readouterr().err
     assert (out / "samanom.duckdb").read_bytes() == before
-    from pipelines.cli import main as _main  # noqa: F401  (the flag is a real option of `samanom run`)
     import argparse
+
+    from pipelines.cli import main as _main  # noqa: F401  (the flag is a real option of `samanom run`)
 
     args = argparse.Namespace(year=YEAR, inbox=str(tmp_path / "inbox"), out=str(out), tom_innboks_ok=True)
     _before_run(args, out.resolve())  # passes: the flag says the year is to be emptied

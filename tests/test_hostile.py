@@ -19,10 +19,10 @@ import pandas as pd
 import pytest
 
 from pipelines import landing, reading, validation
-from tools.form_writer import form_sheets, render_workbook, write_workbook
 from pipelines.issues import REJECT_FILE, RULES, Issue
 from schemas import form
 from tests import conftest
+from tools.form_writer import form_sheets, render_workbook, write_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 YEAR = 2013
@@ -140,7 +140,7 @@ def test_binary_csv_without_nul(tmp_path):
 
 def test_xlsx_that_is_really_csv(tmp_path):
     p = tmp_path / "2014-01-10_P1-01_arsrapport.xlsx"
-    p.write_bytes("prosjektnummer;rapporteringsaar\nP1-01;2013\n".encode())
+    p.write_bytes(b"prosjektnummer;rapporteringsaar\nP1-01;2013\n")
     assert landing.sniff_format(p) == "ukjent"
     issue = assert_rejected(read(p), "fil_ulesbar")
     assert issue.verdi == ".xlsx" and issue.expected("nb").startswith("et regneark")

@@ -22,11 +22,11 @@ import pandera.errors
 import pytest
 
 from pipelines import warehouse
-from pipelines.documents import findings, report_context
 from pipelines.assets.register import derived, read_register
+from pipelines.documents import findings, report_context
 from pipelines.documents.formatting import format_nok, format_share
 from pipelines.documents.formatting import text as phrase
-from pipelines.resources import DEFAULT_INBOX, REGISTER_DIR
+from pipelines.resources import REGISTER_DIR
 from schemas.register import REGISTER_SCHEMAS
 
 YEARS = (2012, 2013, 2014, 2015)
@@ -193,7 +193,7 @@ def test_every_letter_prints_the_ledger_amounts(ledger_run, expected, year):
         assert ("tilbakebetaling" in codes) == bool(e["krav"]), project
         assert ("tilskot_avvik" in codes) == e["avvik"], project
         assert ("sluttrekneskap" in codes) == (e["slutt"] and e["etter_perioden"]), project
-        next_grant = re.compile(r"(tilskudd|tilskuddet|tilskot|tilskotet) (for|i) (neste år|%d)" % (year + 1),
+        next_grant = re.compile(rf"(tilskudd|tilskuddet|tilskot|tilskotet) (for|i) (neste år|{year + 1})",
                                 re.IGNORECASE)
         if e["slutt"]:
             kinds["sluttoppgjør"] += 1
@@ -221,7 +221,7 @@ def test_every_letter_prints_the_ledger_amounts(ledger_run, expected, year):
                 assert f"KID {j['kid']}" in text and j["kid"], project
                 assert j["pengevedtak"] == "True", project
             if e["etter_perioden"]:
-                assert "31.12.%d" % year in text and dt.date.fromisoformat(PARAMS["sluttrekneskap_frist"]) \
+                assert f"31.12.{year}" in text and dt.date.fromisoformat(PARAMS["sluttrekneskap_frist"]) \
                     .strftime("%d.%m.%Y") in text, project
                 assert num(j["tilbakebetaling_kr"]) == 0, project
         else:

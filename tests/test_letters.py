@@ -12,13 +12,12 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-import pytest
 from babel.numbers import format_decimal
 
 from pipelines.cli import main
-from tools.form_writer import form_sheets, write_workbook
 from pipelines.paths import DEFAULT_INBOX
 from tests.conftest import INDICATORS_NN, RISIKO, TILTAK, YEAR, prosjekt_values
+from tools.form_writer import form_sheets, write_workbook
 
 
 def journal(out, year: int = YEAR) -> dict[str, dict]:
@@ -191,7 +190,7 @@ def test_letters_of_a_batch_share_one_working_day_and_give_the_next_deadline(bun
     assert workdays.is_working_day(dt.date.fromisoformat(day))
     assert all(workdays.is_working_day(dt.date.fromisoformat(r["svarfrist"])) for r in rows.values())
     ends = {p["prosjektnummer"]: int(p["siste_aar"]) for p in register("prosjekt")}
-    for project, row in rows.items():
+    for project, _row in rows.items():
         text = letter_text(bundled_run, project)
         if ends[project] > YEAR:  # the 2014 report is due 31.01.2015, a Saturday: it runs to Monday
             assert "02.02.2015" in text, project

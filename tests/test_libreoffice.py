@@ -183,10 +183,10 @@ def assert_as_typed(v: validation.Validated, expected: dict, n: int, *, measures
         for key, want in expected["indikatorer"].items():
             assert got[key] == pytest.approx(want), (key, got[key])
     if measures:
-        for sid, rows in v.tiltak.groupby("innsending_id"):
+        for _sid, rows in v.tiltak.groupby("innsending_id"):
             assert [tuple(_value(getattr(r, c)) for c in ("tiltak", "status", "start", "slutt"))
                     for r in rows.itertuples()] == expected["tiltak"]
-        for sid, rows in v.risiko.groupby("innsending_id"):
+        for _sid, rows in v.risiko.groupby("innsending_id"):
             assert [tuple(_value(getattr(r, c)) for c in ("risikofaktor", "sannsynlighet", "konsekvens",
                                                          "mottiltak")) for r in rows.itertuples()] == expected["risiko"]
 

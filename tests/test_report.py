@@ -310,7 +310,7 @@ def test_indicator_charts_list_projects_alphabetically_not_by_result(bundled_run
     for indikator, printed in charts.items():
         wanted = sorted(series[indikator], key=lambda r: (norwegian_order(r[0]), r[1]))
         assert len(printed) == len(wanted), indikator
-        for (name, base, now), (navn, nummer, utgangspunkt, resultat) in zip(printed, wanted):
+        for (name, base, now), (navn, _nummer, utgangspunkt, resultat) in zip(printed, wanted):
             assert name == navn, (indikator, name, navn)  # a municipality's name is never cut
             assert (base, now) == (one_decimal(utgangspunkt), one_decimal(resultat)), (indikator, navn)
         # the data could tell a ranking apart from the alphabet: neither results nor changes give this order
@@ -368,8 +368,8 @@ def test_nynorsk_report_same_figures_other_words_same_bytes_twice(bundled_run, n
 
 def test_totals_check_names_a_difference(bundled_run):
     """The asset check compares what was printed with the warehouse, and fails on one wrong figure."""
-    from pipelines.documents import report_context
     from pipelines.assets.reports import totals_against_warehouse
+    from pipelines.documents import report_context
     from pipelines.resources import Settings
 
     settings = Settings(out=str(bundled_run))

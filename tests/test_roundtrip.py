@@ -21,8 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipelines import landing, reading, validation
-from tools.form_writer import form_sheets, write_workbook
 from schemas import form
+from tools.form_writer import form_sheets, write_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 YEAR = 2013

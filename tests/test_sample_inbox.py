@@ -19,9 +19,9 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
+from schemas import form as F
 from tools.form_writer import GUIDANCE_SHEET, form_sheets, render_workbook, write_blank_form
 from tools.sample_inbox import DEFECT_RULES, UNKNOWN_PROJECT, generate_inbox, load_register
-from schemas import form as F
 
 YEARS = (2012, 2013)
 REGISTER = Path(__file__).resolve().parents[1] / "data" / "reference"
@@ -126,7 +126,7 @@ def test_workbooks_open_with_calamine_except_the_broken_one(inbox, manifest):
             continue
         path = out / e["file"]
         if "fil_ulesbar" in e["defects"]:
-            with pytest.raises(Exception):
+            with pytest.raises(Exception):  # noqa: B017 - whatever calamine raises for a file that is no workbook
                 CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
             continue
         wb = CalamineWorkbook.from_path(str(path))

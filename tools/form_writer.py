@@ -965,7 +965,7 @@ def _ods_bytes(sheets: Mapping[str, Sequence[Sequence[Cell]]], pct: frozenset, l
     styles = ('<?xml version="1.0" encoding="UTF-8"?>\n'
               f'<office:document-styles {_ODS_NS} office:version="1.2"><office:styles>'
               '<style:style style:name="Default" style:family="table-cell"/>'
-              "</office:styles></office:document-styles>").encode("utf-8")
+              "</office:styles></office:document-styles>").encode()
     stamp = ts.strftime("%Y-%m-%dT%H:%M:%S")
     meta = ('<?xml version="1.0" encoding="UTF-8"?>\n'
             f'<office:document-meta {_ODS_NS} office:version="1.2"><office:meta>'
@@ -982,7 +982,7 @@ def _ods_bytes(sheets: Mapping[str, Sequence[Sequence[Cell]]], pct: frozenset, l
                 '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
                 '<manifest:file-entry manifest:full-path="styles.xml" manifest:media-type="text/xml"/>'
                 '<manifest:file-entry manifest:full-path="meta.xml" manifest:media-type="text/xml"/>'
-                "</manifest:manifest>").encode("utf-8")
+                "</manifest:manifest>").encode()
     D = zipfile.ZIP_DEFLATED
     return _zip_bytes([("mimetype", _ODS_MIME, zipfile.ZIP_STORED), ("META-INF/manifest.xml", manifest, D),
                        ("content.xml", content, D), ("styles.xml", styles, D), ("meta.xml", meta, D)], ts)

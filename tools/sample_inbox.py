@@ -982,7 +982,7 @@ def _generate_year(out: Path, year: int, seed: int, projects: Sequence[Project],
         return name
 
     file_of: dict[int, str] = {}
-    for idx, sub in enumerate(subs):
+    for _idx, sub in enumerate(subs):
         frng = random.Random(f"{seed}|{year}|{sub.plan.project.prosjektnummer}|file")
         name = place(sub, _file_stem(sub, frng))
         file_of[id(sub)] = name

@@ -11,9 +11,9 @@ letter's language form, never by an internal key.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Callable
 
 from pipelines.documents.formatting import (
     format_dato,

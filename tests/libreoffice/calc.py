@@ -69,7 +69,7 @@ def start_office(profile: Path, locale: str):
         except NoConnectException:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
-                raise RuntimeError("LibreOffice did not start")
+                raise RuntimeError("LibreOffice did not start") from None
             time.sleep(0.3)
     return proc, ctx
 
