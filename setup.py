@@ -20,8 +20,9 @@ class BuildWithData(build_py):
             return
         target = Path(self.build_lib) / "pipelines" / "_data"
         for folder in DATA_FOLDERS:
-            shutil.copytree(folder, target / folder, dirs_exist_ok=True,
-                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            shutil.copytree(
+                folder, target / folder, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+            )
 
 
 setup(cmdclass={"build_py": BuildWithData})

@@ -21,8 +21,9 @@ def _instance_home(out: Path) -> Path:
     config = home / "dagster.yaml"
     if not config.exists():
         # DuckDB allows one writer: runs that the sensor or a back-fill starts wait for each other
-        config.write_text("telemetry:\n  enabled: false\nconcurrency:\n  runs:\n    max_concurrent_runs: 1\n",
-                          encoding="utf-8")
+        config.write_text(
+            "telemetry:\n  enabled: false\nconcurrency:\n  runs:\n    max_concurrent_runs: 1\n", encoding="utf-8"
+        )
     return home
 
 
@@ -31,10 +32,14 @@ def _settings(args):
     environment or the defaults, as in the code location)."""
     from pipelines.resources import settings
 
-    return settings(inbox=str(Path(args.inbox).resolve()), out=str(Path(args.out).resolve()),
-                    rapportdato=(args.date or "") if hasattr(args, "date") else None,
-                    status=getattr(args, "status", None), form=getattr(args, "form", None),
-                    tom_innboks_ok=getattr(args, "tom_innboks_ok", None))
+    return settings(
+        inbox=str(Path(args.inbox).resolve()),
+        out=str(Path(args.out).resolve()),
+        rapportdato=(args.date or "") if hasattr(args, "date") else None,
+        status=getattr(args, "status", None),
+        form=getattr(args, "form", None),
+        tom_innboks_ok=getattr(args, "tom_innboks_ok", None),
+    )
 
 
 def _environment(args) -> dict[str, str]:
@@ -60,8 +65,9 @@ def _before_run(args, out: Path) -> None:
     had = 0
     if database.exists():
         with warehouse.connect(database, read_only=True) as con:
-            if con.execute("select count(*) from information_schema.tables where table_name = 'raw_filer'"
-                           ).fetchone()[0]:
+            if con.execute("select count(*) from information_schema.tables where table_name = 'raw_filer'").fetchone()[
+                0
+            ]:
                 had = con.execute("select count(*) from raw_filer where aar = ?", [args.year]).fetchone()[0]
     problem = landing.inbox_problem(year_dir, had, args.tom_innboks_ok)
     if problem:
@@ -90,11 +96,21 @@ def run(args) -> int:
     instance.add_event_listener(run_id, shown)
     print(f"samanom {args.year}: kjører årets syklus (dagster-køyring {run_id})", flush=True)
     result = job.execute_in_process(
-        instance=instance, partition_key=str(args.year), raise_on_error=False, run_id=run_id,
-        run_config={"resources": {"settings": {"config": settings.model_dump()}},
-                    "loggers": progress.VERBOSE if getattr(args, "verbose", False) else progress.QUIET},
-        tags={"samanom/aar": str(args.year), "samanom/kjelde": "samanom run", runs.PROCESS_TAG: runs.this_process(),
-              **_repository_tag()})
+        instance=instance,
+        partition_key=str(args.year),
+        raise_on_error=False,
+        run_id=run_id,
+        run_config={
+            "resources": {"settings": {"config": settings.model_dump()}},
+            "loggers": progress.VERBOSE if getattr(args, "verbose", False) else progress.QUIET,
+        },
+        tags={
+            "samanom/aar": str(args.year),
+            "samanom/kjelde": "samanom run",
+            runs.PROCESS_TAG: runs.this_process(),
+            **_repository_tag(),
+        },
+    )
     shown.finish()
     summary = run_record.summary(settings, args.year, result.run_id, result.success)
     _print_summary(summary, out)
@@ -121,8 +137,15 @@ def _print_summary(s: dict, out: Path) -> None:
     year = s["aar"]
     print(f"samanom {year}: {'ferdig' if s['vellukka'] else 'FEILA — sjå Dagster-loggen (samanom ui)'}")
     print(f"  dagster-køyring          {s['dagster_run_id']}")
-    for key in ("filer", "innsendingar_lesne", "innsendingar_godkjende", "innsendingar_avviste", "avvik",
-                "aktive_prosjekt", "brev"):
+    for key in (
+        "filer",
+        "innsendingar_lesne",
+        "innsendingar_godkjende",
+        "innsendingar_avviste",
+        "avvik",
+        "aktive_prosjekt",
+        "brev",
+    ):
         if key in s:
             print(f"  {key:<24} {s[key]}")
     if s.get("filer_utfall"):
@@ -135,8 +158,18 @@ def _print_summary(s: dict, out: Path) -> None:
 
 def ui(args) -> int:
     env = {**os.environ, **_environment(args)}
-    cmd = [sys.executable, "-m", "dagster", "dev", "-m", "pipelines.definitions", "-h", "127.0.0.1",
-           "-p", str(args.port)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "dagster",
+        "dev",
+        "-m",
+        "pipelines.definitions",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(args.port),
+    ]
     print(f"Dagster UI: http://127.0.0.1:{args.port}  (run history in {env['DAGSTER_HOME']})")
     # `dagster dev` does not end its children on SIGTERM: it runs in its own process group, and a
     # SIGTERM or Ctrl-C to `samanom ui` ends that whole group
@@ -184,8 +217,10 @@ def sample(args) -> int:
     first, _, last = args.years.partition("-")
     years = range(int(first), int(last or first) + 1)
     manifest = generate_inbox(Path(args.out), years, seed=args.seed, scale=args.scale)
-    print(f"Eksempelinnboks i {args.out}: {len(manifest['submissions'])} innsendingar, "
-          f"{len(manifest['defects'])} planta feil, {len(manifest['missing'])} manglande rapportar")
+    print(
+        f"Eksempelinnboks i {args.out}: {len(manifest['submissions'])} innsendingar, "
+        f"{len(manifest['defects'])} planta feil, {len(manifest['missing'])} manglande rapportar"
+    )
     return 0
 
 
@@ -195,8 +230,9 @@ def _iso_date(text: str) -> str:
     try:
         dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"«{text}» er ikke en gyldig dato; skriv den som ÅÅÅÅ-MM-DD, "
-                                         "for eksempel 2014-03-01") from None
+        raise argparse.ArgumentTypeError(
+            f"«{text}» er ikke en gyldig dato; skriv den som ÅÅÅÅ-MM-DD, for eksempel 2014-03-01"
+        ) from None
     if len(text) != 10:
         raise argparse.ArgumentTypeError(f"«{text}»: skriv datoen som ÅÅÅÅ-MM-DD, for eksempel 2014-03-01")
     return text
@@ -210,19 +246,36 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--year", type=int, required=True, choices=list(YEARS))
     p.add_argument("--inbox", default=str(DEFAULT_INBOX))
     p.add_argument("--out", default=str(DEFAULT_OUT))
-    p.add_argument("--date", type=_iso_date,
-                   help="the one date of the year's documents (YYYY-MM-DD, a working day); default: the "
-                        "first working day after the later of the reporting deadline and the last file "
-                        "received for the year")
-    p.add_argument("--tom-innboks-ok", action="store_true",
-                   help="allow an empty year folder to replace a year that had files (it empties the year)")
-    p.add_argument("--status", default="utkast", choices=["utkast", "endeleg"],
-                   help="utkast: letters are drafts, rewritten on every run; endeleg: dispatch the batch (each "
-                        "letter gets its journal number and is archived, never to be rewritten)")
-    p.add_argument("--form", default="nb", choices=list(FORMS),
-                   help="language form of the annual report (letters follow each municipality's own choice)")
-    p.add_argument("--verbose", action="store_true",
-                   help="print Dagster's whole event log as well (it is always kept in the run history)")
+    p.add_argument(
+        "--date",
+        type=_iso_date,
+        help="the one date of the year's documents (YYYY-MM-DD, a working day); default: the "
+        "first working day after the later of the reporting deadline and the last file "
+        "received for the year",
+    )
+    p.add_argument(
+        "--tom-innboks-ok",
+        action="store_true",
+        help="allow an empty year folder to replace a year that had files (it empties the year)",
+    )
+    p.add_argument(
+        "--status",
+        default="utkast",
+        choices=["utkast", "endeleg"],
+        help="utkast: letters are drafts, rewritten on every run; endeleg: dispatch the batch (each "
+        "letter gets its journal number and is archived, never to be rewritten)",
+    )
+    p.add_argument(
+        "--form",
+        default="nb",
+        choices=list(FORMS),
+        help="language form of the annual report (letters follow each municipality's own choice)",
+    )
+    p.add_argument(
+        "--verbose",
+        action="store_true",
+        help="print Dagster's whole event log as well (it is always kept in the run history)",
+    )
     p.set_defaults(func=run)
 
     p = sub.add_parser("ui", help="start the Dagster UI over the same code and run history")
@@ -266,16 +319,23 @@ def _clear_errors(args) -> int:
         return 5
     except Exception as exc:
         if warehouse.is_lock_error(exc):
-            print(f"samanom: Lageret i {out} er i bruk av en annen prosess (for eksempel en kjøring fra samanom ui).\n"
-                  "Vent til den er ferdig, og prøv igjen.", file=sys.stderr)
+            print(
+                f"samanom: Lageret i {out} er i bruk av en annen prosess (for eksempel en kjøring fra samanom ui).\n"
+                "Vent til den er ferdig, og prøv igjen.",
+                file=sys.stderr,
+            )
             return 3
-        if any(t in str(exc) for t in ("disk I/O error", "disk is full", "No space left")):  # sqlite (run history) on a full disk
+        if any(
+            t in str(exc) for t in ("disk I/O error", "disk is full", "No space left")
+        ):  # sqlite (run history) on a full disk
             import errno as _errno
             import shutil
 
             if shutil.disk_usage(out if out.exists() else out.parent).free < 16 * 1024 * 1024:
-                print(f"samanom: {runs.explain_os_error(OSError(_errno.ENOSPC, 'No space left on device'), out)}",
-                      file=sys.stderr)
+                print(
+                    f"samanom: {runs.explain_os_error(OSError(_errno.ENOSPC, 'No space left on device'), out)}",
+                    file=sys.stderr,
+                )
                 return 5
         raise
     finally:

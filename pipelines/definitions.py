@@ -8,14 +8,23 @@ from pipelines.assets.register import register_assets
 from pipelines.assets.reports import arsrapport, koeyring, kvitteringar, oppfolgingsbrev
 from pipelines.resources import settings
 from pipelines.sensors import (
-                 aarleg_koeyring,
-                 aarskoeyring,
-                 innboks_koeyring,
-                 innboks_sensor,
+    aarleg_koeyring,
+    aarskoeyring,
+    innboks_koeyring,
+    innboks_sensor,
 )
 
-yearly_assets = [innkomne_filer, innsendingar, validerte_innsendingar, prosjekt_aar, *mart_assets,
-                 kvitteringar, arsrapport, oppfolgingsbrev, koeyring]
+yearly_assets = [
+    innkomne_filer,
+    innsendingar,
+    validerte_innsendingar,
+    prosjekt_aar,
+    *mart_assets,
+    kvitteringar,
+    arsrapport,
+    oppfolgingsbrev,
+    koeyring,
+]
 
 # One run writes the DuckDB file at a time (DuckDB allows one writer): steps run in one process,
 # and the letters are rendered in a process pool inside their asset.

@@ -19,48 +19,94 @@ FINDING = "merknad"  # kept, but the letter asks the project to correct it
 
 # rule code -> (severity, what is wrong in bokmål, in nynorsk)
 RULES: dict[str, tuple[str, str, str]] = {
-    "fil_ulesbar": (REJECT_FILE, "fila kan ikke leses som regneark eller CSV",
-                    "fila kan ikkje lesast som rekneark eller CSV"),
+    "fil_ulesbar": (
+        REJECT_FILE,
+        "fila kan ikke leses som regneark eller CSV",
+        "fila kan ikkje lesast som rekneark eller CSV",
+    ),
     "fil_tom": (REJECT_FILE, "fila er tom", "fila er tom"),
     "fil_for_stor": (REJECT_FILE, "fila er større enn det vi tar imot", "fila er større enn det vi tek imot"),
-    "fil_feil_type": (REJECT_FILE, "filtypen stemmer ikke med innholdet eller er ikke en av dem skjemaet tillater",
-                      "filtypen stemmer ikkje med innhaldet eller er ikkje ein av dei skjemaet tillèt"),
-    "for_mange_rader": (REJECT_FILE, "arket har langt flere rader enn skjemaet har plass til",
-                        "arket har langt fleire rader enn skjemaet har plass til"),
-    "prosjektark_mangler": (REJECT_FILE, "arket «Prosjekt» mangler, så rapporten kan ikke leses",
-                            "arket «Prosjekt» manglar, så rapporten kan ikkje lesast"),
-    "csv_feil_kolonnetal": (REJECT_FILE, "raden har et annet antall felt enn overskriftsraden (sett tekst med "
-                                         "skilletegn i anførselstegn)",
-                            "rada har eit anna tal felt enn overskriftsrada (set tekst med skiljeteikn i "
-                            "hermeteikn)"),
+    "fil_feil_type": (
+        REJECT_FILE,
+        "filtypen stemmer ikke med innholdet eller er ikke en av dem skjemaet tillater",
+        "filtypen stemmer ikkje med innhaldet eller er ikkje ein av dei skjemaet tillèt",
+    ),
+    "for_mange_rader": (
+        REJECT_FILE,
+        "arket har langt flere rader enn skjemaet har plass til",
+        "arket har langt fleire rader enn skjemaet har plass til",
+    ),
+    "prosjektark_mangler": (
+        REJECT_FILE,
+        "arket «Prosjekt» mangler, så rapporten kan ikke leses",
+        "arket «Prosjekt» manglar, så rapporten kan ikkje lesast",
+    ),
+    "csv_feil_kolonnetal": (
+        REJECT_FILE,
+        "raden har et annet antall felt enn overskriftsraden (sett tekst med skilletegn i anførselstegn)",
+        "rada har eit anna tal felt enn overskriftsrada (set tekst med skiljeteikn i hermeteikn)",
+    ),
     "ark_mangler": (FINDING, "arket mangler i rapporten", "arket manglar i rapporten"),
-    "kolonne_mangler": (REJECT_ROW, "kolonnen mangler, så radene under kan ikke leses",
-                        "kolonnen manglar, så radene under kan ikkje lesast"),
+    "kolonne_mangler": (
+        REJECT_ROW,
+        "kolonnen mangler, så radene under kan ikke leses",
+        "kolonnen manglar, så radene under kan ikkje lesast",
+    ),
     "felt_mangler": (FINDING, "feltet er påkrevd, men står tomt", "feltet er påkravd, men står tomt"),
     "ugyldig_verdi": (FINDING, "verdien kan ikke leses", "verdien kan ikkje lesast"),
     "tall_tvetydig": (FINDING, "tallet kan leses på to måter", "talet kan lesast på to måtar"),
-    "verdi_utenfor_omrade": (REJECT_ROW, "verdien er utenfor det tillatte området",
-                             "verdien er utanfor det tillatne området"),
+    "verdi_utenfor_omrade": (
+        REJECT_ROW,
+        "verdien er utenfor det tillatte området",
+        "verdien er utanfor det tillatne området",
+    ),
     "tekst_for_lang": (FINDING, "teksten er for lang og er kortet ned", "teksten er for lang og er korta ned"),
-    "ukjent_felt": (FINDING, "feltet finnes ikke i skjemaet og er ikke lest",
-                    "feltet finst ikkje i skjemaet og er ikkje lese"),
-    "indikator_duplikat": (REJECT_ROW, "indikatoren står to ganger; bare den første raden er brukt",
-                           "indikatoren står to gonger; berre den første rada er brukt"),
+    "ukjent_felt": (
+        FINDING,
+        "feltet finnes ikke i skjemaet og er ikke lest",
+        "feltet finst ikkje i skjemaet og er ikkje lese",
+    ),
+    "indikator_duplikat": (
+        REJECT_ROW,
+        "indikatoren står to ganger; bare den første raden er brukt",
+        "indikatoren står to gonger; berre den første rada er brukt",
+    ),
     "risiko_uten_mottiltak": (FINDING, "risikoen krever et mottiltak", "risikoen krev eit mottiltak"),
-    "prosjekt_ukjent": (REJECT_FILE, "prosjektnummeret finnes ikke i programmets register",
-                        "prosjektnummeret finst ikkje i registeret til programmet"),
-    "kommune_ikke_leder": (REJECT_FILE, "kommunen er ikke søkerkommune for prosjektet",
-                           "kommunen er ikkje søkjarkommune for prosjektet"),
-    "kommunenavn_feil": (FINDING, "kommunenavnet stemmer ikke med kommunenummeret",
-                         "kommunenamnet stemmer ikkje med kommunenummeret"),
-    "aar_feil": (REJECT_FILE, "rapporteringsåret er ikke året rapporten gjelder",
-                 "rapporteringsåret er ikkje året rapporten gjeld"),
-    "aar_utenfor_prosjekt": (REJECT_FILE, "prosjektet er ikke aktivt dette året",
-                             "prosjektet er ikkje aktivt dette året"),
-    "tema_ikke_i_prosjekt": (FINDING, "temaet er ikke ett av prosjektets temaer",
-                             "temaet er ikkje eitt av tema for prosjektet"),
-    "mottaksdato_mangler": (FINDING, "filnavnet har ingen mottaksdato (ÅÅÅÅ-MM-DD først i navnet)",
-                            "filnamnet har ingen mottaksdato (ÅÅÅÅ-MM-DD først i namnet)"),
+    "prosjekt_ukjent": (
+        REJECT_FILE,
+        "prosjektnummeret finnes ikke i programmets register",
+        "prosjektnummeret finst ikkje i registeret til programmet",
+    ),
+    "kommune_ikke_leder": (
+        REJECT_FILE,
+        "kommunen er ikke søkerkommune for prosjektet",
+        "kommunen er ikkje søkjarkommune for prosjektet",
+    ),
+    "kommunenavn_feil": (
+        FINDING,
+        "kommunenavnet stemmer ikke med kommunenummeret",
+        "kommunenamnet stemmer ikkje med kommunenummeret",
+    ),
+    "aar_feil": (
+        REJECT_FILE,
+        "rapporteringsåret er ikke året rapporten gjelder",
+        "rapporteringsåret er ikkje året rapporten gjeld",
+    ),
+    "aar_utenfor_prosjekt": (
+        REJECT_FILE,
+        "prosjektet er ikke aktivt dette året",
+        "prosjektet er ikkje aktivt dette året",
+    ),
+    "tema_ikke_i_prosjekt": (
+        FINDING,
+        "temaet er ikke ett av prosjektets temaer",
+        "temaet er ikkje eitt av tema for prosjektet",
+    ),
+    "mottaksdato_mangler": (
+        FINDING,
+        "filnavnet har ingen mottaksdato (ÅÅÅÅ-MM-DD først i navnet)",
+        "filnamnet har ingen mottaksdato (ÅÅÅÅ-MM-DD først i namnet)",
+    ),
 }
 
 
@@ -74,16 +120,20 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "tal": ("et tall, for eksempel 8,4", "eit tal, til dømes 8,4"),
     "tal_utan_prosent": ("et tall uten prosenttegn", "eit tal utan prosentteikn"),
     "eitt_desimalteikn": ("ett desimaltegn (komma eller punktum)", "eitt desimalteikn (komma eller punktum)"),
-    "belop_utan_skilje": ("et beløp uten skilletegn, for eksempel 1234 eller 1 234",
-                          "eit beløp utan skiljeteikn, til dømes 1234 eller 1 234"),
+    "belop_utan_skilje": (
+        "et beløp uten skilletegn, for eksempel 1234 eller 1 234",
+        "eit beløp utan skiljeteikn, til dømes 1234 eller 1 234",
+    ),
     "heilt_tal": ("et helt tall", "eit heilt tal"),
     "aarstal": ("et årstall med fire sifre", "eit årstal med fire siffer"),
     "dato": ("en dato som 23.11.2013", "ein dato som 23.11.2013"),
     "ja_nei": ("Ja eller Nei", "Ja eller Nei"),
     "kommunenummer": ("fire sifre, for eksempel 0301", "fire siffer, til dømes 0301"),
     "prosjektnummer": ("et prosjektnummer som P1-07", "eit prosjektnummer som P1-07"),
-    "tema": ("ett eller flere av sykefravær, heltid/deltid, kompetanse og rekruttering, omdømme, innovasjon",
-             "eitt eller fleire av sjukefråvær, heiltid/deltid, kompetanse og rekruttering, omdøme, innovasjon"),
+    "tema": (
+        "ett eller flere av sykefravær, heltid/deltid, kompetanse og rekruttering, omdømme, innovasjon",
+        "eitt eller fleire av sjukefråvær, heiltid/deltid, kompetanse og rekruttering, omdøme, innovasjon",
+    ),
     # the lists the form offers (its drop-downs), so that a help text never names a term the reader rejects
     "status": _one_of(reporting_form.STATUS_LABELS),
     "tiltaksstatus": _one_of(reporting_form.TILTAK_STATUS_LABELS),
@@ -95,8 +145,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "skala_1_5": ("et helt tall fra 1 til 5", "eit heilt tal frå 1 til 5"),
     "skala_1_6": ("et tall fra 1 til 6", "eit tal frå 1 til 6"),
     "poeng_0_100": ("et tall fra 0 til 100", "eit tal frå 0 til 100"),
-    "mottiltak": ("et mottiltak når S × K er minst 9 eller K er 5",
-                  "eit mottiltak når S × K er minst 9 eller K er 5"),
+    "mottiltak": ("et mottiltak når S × K er minst 9 eller K er 5", "eit mottiltak når S × K er minst 9 eller K er 5"),
     "maks_4000": ("høyst 4 000 tegn", "høgst 4 000 teikn"),
     "ein_gong": ("hver indikator én gang", "kvar indikator éin gong"),
     "rapporteringsaaret": ("året rapporten gjelder", "året rapporten gjeld"),
@@ -141,7 +190,7 @@ class Issue:
         expected = self.expected(form)
         if self.verdi not in (None, ""):
             found = _short(shown_value(self.verdi, form))
-            text += (f" (fann «{found}»" if nynorsk else f" (fant «{found}»")
+            text += f" (fann «{found}»" if nynorsk else f" (fant «{found}»"
             text += (f", venta {expected})" if nynorsk else f", ventet {expected})") if expected else ")"
         elif expected:
             text += f" ({'venta' if nynorsk else 'ventet'} {expected})"
@@ -151,8 +200,12 @@ class Issue:
     def record(self) -> dict:
         record = asdict(self)
         record.pop("alvor")
-        return {**record, "alvorsgrad": self.alvorsgrad,
-                "melding_nb": self.message("nb"), "melding_nn": self.message("nn")}
+        return {
+            **record,
+            "alvorsgrad": self.alvorsgrad,
+            "melding_nb": self.message("nb"),
+            "melding_nn": self.message("nn"),
+        }
 
 
 def field_label(key: str, form: str) -> str:
@@ -163,8 +216,12 @@ def field_label(key: str, form: str) -> str:
     if "__" in key:
         indicator, part = key.rsplit("__", 1)
         return f"{indicator_label(indicator, form)}, {field_label(part, form)}"
-    for item in (*reporting_form.PROSJEKT_FIELDS, *reporting_form.INDIKATOR_COLUMNS, *reporting_form.TILTAK_COLUMNS,
-                 *reporting_form.RISIKO_COLUMNS):
+    for item in (
+        *reporting_form.PROSJEKT_FIELDS,
+        *reporting_form.INDIKATOR_COLUMNS,
+        *reporting_form.TILTAK_COLUMNS,
+        *reporting_form.RISIKO_COLUMNS,
+    ):
         if item.key == key:
             return item.label(form)
     return key

@@ -40,10 +40,10 @@ ZIP_MAGIC = b"PK\x03\x04"
 # What landing made of an inbox entry (raw_filer.mottak). Only `arkivert` files are read as reports;
 # the others are recorded, and appear with this as their outcome (core_filer.utfall).
 ARCHIVED = "arkivert"
-LINK = "lenke_avvist"            # a symbolic link: never followed, whatever it points to
-HIDDEN = "skjult_fil"            # a name (or folder) starting with '.': archived, not read
-LOCK = "laasefil"                # an office lock file (`~$…`, `.~lock…#`): archived, not read
-NOT_A_FILE = "ikke_vanlig_fil"   # a pipe, socket or device: never opened
+LINK = "lenke_avvist"  # a symbolic link: never followed, whatever it points to
+HIDDEN = "skjult_fil"  # a name (or folder) starting with '.': archived, not read
+LOCK = "laasefil"  # an office lock file (`~$…`, `.~lock…#`): archived, not read
+NOT_A_FILE = "ikke_vanlig_fil"  # a pipe, socket or device: never opened
 UNSTABLE = "endret_under_kopiering"  # changed every time it was copied: not archived, try again
 UNREADABLE = "kunne_ikke_leses"  # the operating system refused to open it (permissions)
 NOT_READ = {LINK, HIDDEN, LOCK, NOT_A_FILE, UNSTABLE, UNREADABLE}
@@ -105,9 +105,13 @@ def inbox_key(raw: bytes) -> str:
 
 def landed_files(year: int | str, files: list[LandedFile]) -> dict[str, str]:
     """`{"<year>/<file>": sha256}` for the files landed as reports: what the inbox sensor starts from."""
-    return {inbox_key(f"{year}/".encode() + (bytes.fromhex(f.filnavn_hex) if f.filnavn_hex else
-                                             f.filnavn.encode())): f.sha256
-            for f in files if f.mottak == ARCHIVED and f.sha256}
+    return {
+        inbox_key(
+            f"{year}/".encode() + (bytes.fromhex(f.filnavn_hex) if f.filnavn_hex else f.filnavn.encode())
+        ): f.sha256
+        for f in files
+        if f.mottak == ARCHIVED and f.sha256
+    }
 
 
 def sniff_format(path: Path) -> str:
@@ -120,7 +124,8 @@ def sniff_format(path: Path) -> str:
             with zipfile.ZipFile(path) as zf:
                 names = set(zf.namelist())
                 if "mimetype" in names and zf.read("mimetype").startswith(
-                        b"application/vnd.oasis.opendocument.spreadsheet"):
+                    b"application/vnd.oasis.opendocument.spreadsheet"
+                ):
                     return "ods"
                 if "xl/workbook.xml" in names:
                     return "xlsm" if suffix == ".xlsm" else "xlsx"
@@ -210,10 +215,18 @@ def land(year_dir: Path, archive_dir: Path, out_dir: Path) -> Landing:
         digest, target, repaired = archived
         if repaired:
             result.repaired.add(digest)
-        result.files.append(LandedFile(
-            filnavn=name, sha256=digest, storleik_bytes=target.stat().st_size, mottatt_dato=received,
-            format=sniff_format(target), arkivsti=target.relative_to(out_dir).as_posix(), mottak=kind,
-            filnavn_hex=name_hex))
+        result.files.append(
+            LandedFile(
+                filnavn=name,
+                sha256=digest,
+                storleik_bytes=target.stat().st_size,
+                mottatt_dato=received,
+                format=sniff_format(target),
+                arkivsti=target.relative_to(out_dir).as_posix(),
+                mottak=kind,
+                filnavn_hex=name_hex,
+            )
+        )
     _fsync_dir(archive_dir)  # the renames are on disk before the warehouse records them
     return result
 
@@ -277,12 +290,25 @@ def _fsync_dir(folder: Path) -> None:
 def verify(path: Path, sha256: str) -> None:
     """Reading reads only bytes that still are what was received."""
     if sha256_of(path) != sha256:
-        raise ArchiveError(f"arkivfila {path.name} har endret seg siden den ble arkivert; kjør samanom på nytt, "
-                           "så blir den reparert fra innboksen")
+        raise ArchiveError(
+            f"arkivfila {path.name} har endret seg siden den ble arkivert; kjør samanom på nytt, "
+            "så blir den reparert fra innboksen"
+        )
 
 
-HISTORY_COLUMNS = ["filnavn", "filnavn_hex", "versjon", "sha256", "storleik_bytes", "mottatt_dato", "format",
-                   "arkivsti", "mottak", "erstatta_av", "borte"]
+HISTORY_COLUMNS = [
+    "filnavn",
+    "filnavn_hex",
+    "versjon",
+    "sha256",
+    "storleik_bytes",
+    "mottatt_dato",
+    "format",
+    "arkivsti",
+    "mottak",
+    "erstatta_av",
+    "borte",
+]
 
 
 def history(earlier: list[dict], current: list[LandedFile]) -> list[dict]:
@@ -301,9 +327,18 @@ def history(earlier: list[dict], current: list[LandedFile]) -> list[dict]:
         key = (f.filnavn, f.filnavn_hex)
         seen.add(key)
         mine = versions.setdefault(key, [])
-        now = {"filnavn": f.filnavn, "filnavn_hex": f.filnavn_hex, "sha256": f.sha256,
-               "storleik_bytes": f.storleik_bytes, "mottatt_dato": f.mottatt_dato, "format": f.format,
-               "arkivsti": f.arkivsti, "mottak": f.mottak, "erstatta_av": None, "borte": False}
+        now = {
+            "filnavn": f.filnavn,
+            "filnavn_hex": f.filnavn_hex,
+            "sha256": f.sha256,
+            "storleik_bytes": f.storleik_bytes,
+            "mottatt_dato": f.mottatt_dato,
+            "format": f.format,
+            "arkivsti": f.arkivsti,
+            "mottak": f.mottak,
+            "erstatta_av": None,
+            "borte": False,
+        }
         if mine and (mine[-1]["sha256"], mine[-1]["mottak"]) == (f.sha256, f.mottak):
             mine[-1].update(now, versjon=mine[-1]["versjon"])
             continue
@@ -314,8 +349,11 @@ def history(earlier: list[dict], current: list[LandedFile]) -> list[dict]:
     for key, mine in versions.items():
         if key not in seen:
             mine[-1]["borte"] = True
-    return [{c: row.get(c) for c in HISTORY_COLUMNS} for key in sorted(versions, key=lambda k: (k[0], k[1] or ""))
-            for row in versions[key]]
+    return [
+        {c: row.get(c) for c in HISTORY_COLUMNS}
+        for key in sorted(versions, key=lambda k: (k[0], k[1] or ""))
+        for row in versions[key]
+    ]
 
 
 def inbox_problem(year_dir: Path, had_files: int, empty_ok: bool) -> str | None:
@@ -326,12 +364,18 @@ def inbox_problem(year_dir: Path, had_files: int, empty_ok: bool) -> str | None:
     """
     inbox = year_dir.parent
     if not inbox.is_dir():
-        return (f"Innboksen {inbox} finnes ikke. Sjekk --inbox (mappen skal ha én undermappe per år, "
-                f"for eksempel {inbox / year_dir.name}).")
+        return (
+            f"Innboksen {inbox} finnes ikke. Sjekk --inbox (mappen skal ha én undermappe per år, "
+            f"for eksempel {inbox / year_dir.name})."
+        )
     if not year_dir.is_dir():
-        return (f"Årsmappen {year_dir} finnes ikke i innboksen. Legg filene for {year_dir.name} der, "
-                "eller sjekk --inbox og --year.")
+        return (
+            f"Årsmappen {year_dir} finnes ikke i innboksen. Legg filene for {year_dir.name} der, "
+            "eller sjekk --inbox og --year."
+        )
     if had_files and not empty_ok and not has_entries(year_dir):
-        return (f"Årsmappen {year_dir} er tom, men lageret har {had_files} filer for {year_dir.name}. "
-                "Kjør med --tom-innboks-ok hvis året virkelig skal tømmes.")
+        return (
+            f"Årsmappen {year_dir} er tom, men lageret har {had_files} filer for {year_dir.name}. "
+            "Kjør med --tom-innboks-ok hvis året virkelig skal tømmes."
+        )
     return None

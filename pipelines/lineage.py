@@ -64,8 +64,9 @@ def mart_lineage(mart: str, cache_dir: Path | None = None) -> dict[str, tuple[So
     traced = _traced_mart(mart)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps([[c, [[s.table, s.column] for s in sources]] for c, sources in traced.items()]),
-                   encoding="utf-8")
+    tmp.write_text(
+        json.dumps([[c, [[s.table, s.column] for s in sources]] for c, sources in traced.items()]), encoding="utf-8"
+    )
     os.replace(tmp, path)
     return traced
 
@@ -99,8 +100,7 @@ def _sources(name: str, column: str, node: Node) -> tuple[Source, ...]:
         elif not _is_literal(n.expression):
             untraced.append(n.expression.sql(DIALECT))
     if untraced:
-        raise LineageError(f"{name}: column {column}: cannot trace {'; '.join(untraced)} to a table or "
-                           "view column")
+        raise LineageError(f"{name}: column {column}: cannot trace {'; '.join(untraced)} to a table or view column")
     return tuple(sorted(found))
 
 
@@ -108,8 +108,10 @@ def _is_literal(expression: exp.Expr) -> bool:
     value = expression.unalias() if isinstance(expression, exp.Alias) else expression
     # `$aar` (a named placeholder) is one year within a run, as constant as a literal; sqlglot
     # leaves a nameless placeholder where it could not resolve a column
-    return not any(isinstance(e, (exp.Column, exp.Star, exp.AggFunc))
-                   or (isinstance(e, exp.Placeholder) and not e.name) for e in value.walk())
+    return not any(
+        isinstance(e, (exp.Column, exp.Star, exp.AggFunc)) or (isinstance(e, exp.Placeholder) and not e.name)
+        for e in value.walk()
+    )
 
 
 def _count_by_deciding_columns(tree: exp.Expr) -> exp.Expr:
@@ -170,8 +172,10 @@ def _schema() -> dict[str, dict[str, str]]:
         for statement in sqlglot.parse(path.read_text(), dialect=DIALECT):
             if isinstance(statement, exp.Create) and isinstance(statement.this, exp.Schema):
                 schema[statement.this.this.name] = {
-                    c.name: c.args["kind"].sql(DIALECT) for c in statement.this.expressions
-                    if isinstance(c, exp.ColumnDef)}
+                    c.name: c.args["kind"].sql(DIALECT)
+                    for c in statement.this.expressions
+                    if isinstance(c, exp.ColumnDef)
+                }
     for name, model in REGISTER_SCHEMAS.items():
         schema[f"ref_{name}"] = {column: "VARCHAR" for column in (*model.columns, *DERIVED_COLUMNS.get(name, ()))}
     for layer in ("staging", *TRACED_THROUGH):
@@ -207,10 +211,12 @@ def row_key(values) -> str:
 
 # --- which tables a query reads: the asset graph follows the SQL -------------------------------------
 
+
 @cache
 def _view_sql() -> dict[str, str]:
-    return {p.stem: p.read_text() for layer in ("staging", "intermediate", "lineage")
-            for p in warehouse.sql_files(layer)}
+    return {
+        p.stem: p.read_text() for layer in ("staging", "intermediate", "lineage") for p in warehouse.sql_files(layer)
+    }
 
 
 def tables_read(sql: str) -> set[str]:

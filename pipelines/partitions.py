@@ -14,5 +14,4 @@ def year_check(name: str, asset, description: str, blocking: bool = True) -> dg.
     the people running the pipeline, so it is not shown."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", dg.PreviewWarning)
-        return dg.AssetCheckSpec(name, asset=asset, blocking=blocking, description=description,
-                                 partitions_def=years)
+        return dg.AssetCheckSpec(name, asset=asset, blocking=blocking, description=description, partitions_def=years)

@@ -30,5 +30,7 @@ DEFAULT_OUT = CHECKOUT / "output"
 
 _missing = [str(ROOT / f) for f in DATA_FOLDERS if not (ROOT / f).is_dir()]
 if _missing or not any((SQL_DIR / "marts").glob("*.sql")):
-    raise ImportError(f"samanom cannot find its data folders ({', '.join(_missing) or 'sql/marts/*.sql'}); "
-                      f"reinstall the package or run from a source checkout")
+    raise ImportError(
+        f"samanom cannot find its data folders ({', '.join(_missing) or 'sql/marts/*.sql'}); "
+        f"reinstall the package or run from a source checkout"
+    )

@@ -62,8 +62,10 @@ class Progress:
         if not keys:
             self.done.append(stage)
             n = self.total[stage]
-            self._print(f"  {STAGES[stage]:<22} ferdig   {n} {'ressurs' if n == 1 else 'ressurser'}, "
-                        f"{_seconds(time.monotonic() - self.start)} etter start")
+            self._print(
+                f"  {STAGES[stage]:<22} ferdig   {n} {'ressurs' if n == 1 else 'ressurser'}, "
+                f"{_seconds(time.monotonic() - self.start)} etter start"
+            )
 
     def finish(self) -> None:
         """Name the stages the run did not complete, in the cycle's order."""

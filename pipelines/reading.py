@@ -39,7 +39,9 @@ class RawSubmission:
 
     kjelde_rad: int | None  # CSV line (header = 1); None for a workbook
     skjemaform: str | None  # nb | nn as the labels say; None for CSV
-    fields: dict[str, tuple[str | None, str | None, int | None]] = field(default_factory=dict)  # key -> (value, ark, rad)
+    fields: dict[str, tuple[str | None, str | None, int | None]] = field(
+        default_factory=dict
+    )  # key -> (value, ark, rad)
     indikatorer: list[dict] = field(default_factory=list)  # column key -> text, plus ark, rad
     tiltak: list[dict] = field(default_factory=list)
     risiko: list[dict] = field(default_factory=list)
@@ -63,16 +65,26 @@ def read_file(path: Path, fmt: str) -> ReadResult:
         if size == 0:
             return ReadResult(issues=[Issue("fil_tom")])
         if size > MAX_FILE_BYTES:
-            return ReadResult(issues=[Issue("fil_for_stor", verdi=f"{size / 1024 / 1024:.0f} MB",
-                                            forventa=f"under {MAX_FILE_BYTES // (1024 * 1024)} MB")])
+            return ReadResult(
+                issues=[
+                    Issue(
+                        "fil_for_stor",
+                        verdi=f"{size / 1024 / 1024:.0f} MB",
+                        forventa=f"under {MAX_FILE_BYTES // (1024 * 1024)} MB",
+                    )
+                ]
+            )
         if fmt == "csv":
             return read_csv_export(path)
         if fmt in {"xlsx", "xlsm", "xls", "ods"}:
             return read_workbook(path, fmt)
         if path.suffix.lower() in {".xlsx", ".xlsm", ".xls", ".ods"}:
             return ReadResult(issues=[Issue("fil_ulesbar", verdi=path.suffix, forventa="rekneark")])
-        return ReadResult(issues=[Issue("fil_feil_type", verdi=path.suffix or path.name,
-                                        forventa=".xlsx, .xls, .ods, .xlsm eller .csv")])
+        return ReadResult(
+            issues=[
+                Issue("fil_feil_type", verdi=path.suffix or path.name, forventa=".xlsx, .xls, .ods, .xlsm eller .csv")
+            ]
+        )
     except BaseException as exc:  # a broken file must end as a rejection, never as a crashed run
         if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
             raise
@@ -95,28 +107,50 @@ def raw_frames(read: Iterable[tuple[object, ReadResult]]) -> dict[str, pd.DataFr
     tables: dict[str, list[dict]] = {t: [] for t in RAW_TABLES}
 
     def problem(f, sid, issue: Issue) -> dict:
-        return {"sha256": f.sha256, "filnavn": f.filnavn, "innsending_id": sid, "regel": issue.regel,
-                "alvor": issue.alvor, "ark": issue.ark, "rad": issue.rad, "felt": issue.felt,
-                "verdi": issue.verdi, "forventa": issue.forventa}
+        return {
+            "sha256": f.sha256,
+            "filnavn": f.filnavn,
+            "innsending_id": sid,
+            "regel": issue.regel,
+            "alvor": issue.alvor,
+            "ark": issue.ark,
+            "rad": issue.rad,
+            "felt": issue.felt,
+            "verdi": issue.verdi,
+            "forventa": issue.forventa,
+        }
 
     for f, result in read:
         problems += [problem(f, None, issue) for issue in result.issues]
         for sub in result.submissions:
             sid = submission_id(f.sha256, sub.kjelde_rad)
-            subs.append({"innsending_id": sid, "sha256": f.sha256, "filnavn": f.filnavn,
-                         "kjelde_rad": sub.kjelde_rad, "skjemaform": sub.skjemaform, "format": f.format,
-                         "mottatt_dato": f.mottatt_dato})
-            felt += [{"innsending_id": sid, "felt": k, "verdi": v, "ark": ark, "rad": rad}
-                     for k, (v, ark, rad) in sub.fields.items()]
+            subs.append(
+                {
+                    "innsending_id": sid,
+                    "sha256": f.sha256,
+                    "filnavn": f.filnavn,
+                    "kjelde_rad": sub.kjelde_rad,
+                    "skjemaform": sub.skjemaform,
+                    "format": f.format,
+                    "mottatt_dato": f.mottatt_dato,
+                }
+            )
+            felt += [
+                {"innsending_id": sid, "felt": k, "verdi": v, "ark": ark, "rad": rad}
+                for k, (v, ark, rad) in sub.fields.items()
+            ]
             for name in RAW_TABLES:
                 tables[name] += [{"innsending_id": sid, **row} for row in getattr(sub, name)]
             problems += [problem(f, sid, issue) for issue in sub.issues]
     frames = {
-        "innsendingar": pd.DataFrame(subs, columns=["innsending_id", "sha256", "filnavn", "kjelde_rad",
-                                                    "skjemaform", "format", "mottatt_dato"]),
+        "innsendingar": pd.DataFrame(
+            subs, columns=["innsending_id", "sha256", "filnavn", "kjelde_rad", "skjemaform", "format", "mottatt_dato"]
+        ),
         "felt": pd.DataFrame(felt, columns=["innsending_id", "felt", "verdi", "ark", "rad"]),
-        "lesefeil": pd.DataFrame(problems, columns=["sha256", "filnavn", "innsending_id", "regel", "alvor",
-                                                    "ark", "rad", "felt", "verdi", "forventa"]),
+        "lesefeil": pd.DataFrame(
+            problems,
+            columns=["sha256", "filnavn", "innsending_id", "regel", "alvor", "ark", "rad", "felt", "verdi", "forventa"],
+        ),
     }
     for name, columns in RAW_TABLES.items():
         frames[name] = pd.DataFrame(tables[name], columns=["innsending_id", "ark", "rad"] + [c.key for c in columns])
@@ -134,6 +168,7 @@ def raw_rows_of_files(frames: dict[str, pd.DataFrame], shas: set[str]) -> dict[s
 
 
 # --- cell values -------------------------------------------------------------
+
 
 def cell_text(value: object) -> str | None:
     """The text a person would read in the cell (decimal point, ISO dates)."""
@@ -166,6 +201,7 @@ def percent_text(value: object) -> str | None:
 
 
 # --- workbooks -----------------------------------------------------------------
+
 
 def _check_zip(path: Path) -> None:
     with zipfile.ZipFile(path) as zf:
@@ -201,7 +237,9 @@ def read_workbook(path: Path, fmt: str) -> ReadResult:
 
     rows = _rows(wb, prosjekt_sheet)
     if rows is None:
-        return ReadResult(issues=[Issue("for_mange_rader", ark=prosjekt_sheet, forventa=f"under {MAX_TABLE_ROWS} rader")])
+        return ReadResult(
+            issues=[Issue("for_mange_rader", ark=prosjekt_sheet, forventa=f"under {MAX_TABLE_ROWS} rader")]
+        )
     labels = _label_index(form.PROSJEKT_FIELDS)
     for r, row in enumerate(rows, start=1):
         label = cell_text(row[0]) if row else None
@@ -224,8 +262,10 @@ def read_workbook(path: Path, fmt: str) -> ReadResult:
         sub.indikatorer = _table(wb, path, fmt, ind_sheet, form.INDIKATOR_COLUMNS, sub.issues, percent_aware=True)
     else:
         sub.issues.append(Issue("ark_mangler", ark=form.SHEET_INDIKATORER[0]))
-    for names, columns, target in ((form.SHEET_TILTAK, form.TILTAK_COLUMNS, "tiltak"),
-                                   (form.SHEET_RISIKO, form.RISIKO_COLUMNS, "risiko")):
+    for names, columns, target in (
+        (form.SHEET_TILTAK, form.TILTAK_COLUMNS, "tiltak"),
+        (form.SHEET_RISIKO, form.RISIKO_COLUMNS, "risiko"),
+    ):
         name = find(names)
         if name is None:
             sub.issues.append(Issue("ark_mangler", ark=names[0]))
@@ -235,8 +275,9 @@ def read_workbook(path: Path, fmt: str) -> ReadResult:
     # a missing sheet is named as the form of the rest of the workbook names it
     fi = form.FORMS.index(sub.skjemaform)
     names = {n[0]: n[fi] for n in (form.SHEET_INDIKATORER, form.SHEET_TILTAK, form.SHEET_RISIKO)}
-    sub.issues = [dataclasses.replace(i, ark=names.get(i.ark, i.ark)) if i.regel == "ark_mangler" else i
-                  for i in sub.issues]
+    sub.issues = [
+        dataclasses.replace(i, ark=names.get(i.ark, i.ark)) if i.regel == "ark_mangler" else i for i in sub.issues
+    ]
     return ReadResult(submissions=[sub])
 
 
@@ -260,8 +301,9 @@ def _label_index(items) -> dict[str, tuple[str, str]]:
     return index
 
 
-def _table(wb, path: Path, fmt: str, sheet_name: str, columns, issues: list[Issue],
-           percent_aware: bool = False) -> list[dict]:
+def _table(
+    wb, path: Path, fmt: str, sheet_name: str, columns, issues: list[Issue], percent_aware: bool = False
+) -> list[dict]:
     rows = _rows(wb, sheet_name)
     if rows is None:
         issues.append(Issue("for_mange_rader", ark=sheet_name, forventa=f"under {MAX_TABLE_ROWS} rader"))
@@ -291,7 +333,7 @@ def _table(wb, path: Path, fmt: str, sheet_name: str, columns, issues: list[Issu
     elif percent_aware and fmt == "xls":
         percent_cells = _xls_percent_cells(path, sheet_name)
     out = []
-    body = rows[header_at + 1:]
+    body = rows[header_at + 1 :]
     if len([r for r in body if any(cell_text(c) for c in r)]) > MAX_TABLE_ROWS:
         issues.append(Issue("for_mange_rader", ark=sheet_name, forventa=f"under {MAX_TABLE_ROWS} rader"))
         return []
@@ -315,14 +357,22 @@ def _percent_cells(path: Path, sheet_name: str) -> set[tuple[int, int]]:
     calamine gives values without formats, so the styles are read here from
     the package's XML (defusedxml: no entity expansion, no external fetch).
     """
-    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-          "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
-          "p": "http://schemas.openxmlformats.org/package/2006/relationships"}
+    ns = {
+        "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+        "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+        "p": "http://schemas.openxmlformats.org/package/2006/relationships",
+    }
     try:
         with zipfile.ZipFile(path) as zf:
             wbx = SafeET.fromstring(zf.read("xl/workbook.xml"))
-            rid = next((s.get(f"{{{ns['r']}}}id") for s in wbx.iterfind("m:sheets/m:sheet", ns)
-                        if s.get("name") == sheet_name), None)
+            rid = next(
+                (
+                    s.get(f"{{{ns['r']}}}id")
+                    for s in wbx.iterfind("m:sheets/m:sheet", ns)
+                    if s.get("name") == sheet_name
+                ),
+                None,
+            )
             rels = SafeET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
             target = next((r.get("Target") for r in rels.iterfind("p:Relationship", ns) if r.get("Id") == rid), None)
             if target is None or "xl/styles.xml" not in zf.namelist():
@@ -330,8 +380,9 @@ def _percent_cells(path: Path, sheet_name: str) -> set[tuple[int, int]]:
             target = target.lstrip("/")
             target = target if target.startswith("xl/") else f"xl/{target}"
             styles = SafeET.fromstring(zf.read("xl/styles.xml"))
-            custom = {int(n.get("numFmtId")): n.get("formatCode", "")
-                      for n in styles.iterfind("m:numFmts/m:numFmt", ns)}
+            custom = {
+                int(n.get("numFmtId")): n.get("formatCode", "") for n in styles.iterfind("m:numFmts/m:numFmt", ns)
+            }
             percent_styles = set()
             for i, xf in enumerate(styles.iterfind("m:cellXfs/m:xf", ns)):
                 fid = int(xf.get("numFmtId", "0"))
@@ -361,11 +412,18 @@ def _xls_percent_cells(path: Path, sheet_name: str) -> set[tuple[int, int]]:
         book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True)
         try:
             sheet = book.sheet_by_name(sheet_name)
-            percent_xf = {i for i, xf in enumerate(book.xf_list)
-                          if "%" in _unquoted(book.format_map.get(xf.format_key).format_str
-                                              if xf.format_key in book.format_map else "")}
-            return {(r, c) for r in range(sheet.nrows) for c in range(sheet.ncols)
-                    if sheet.cell_type(r, c) == xlrd.XL_CELL_NUMBER and sheet.cell_xf_index(r, c) in percent_xf}
+            percent_xf = {
+                i
+                for i, xf in enumerate(book.xf_list)
+                if "%"
+                in _unquoted(book.format_map.get(xf.format_key).format_str if xf.format_key in book.format_map else "")
+            }
+            return {
+                (r, c)
+                for r in range(sheet.nrows)
+                for c in range(sheet.ncols)
+                if sheet.cell_type(r, c) == xlrd.XL_CELL_NUMBER and sheet.cell_xf_index(r, c) in percent_xf
+            }
         finally:
             book.release_resources()
     except Exception:  # the values are still read by calamine; only the percent reading is lost
@@ -416,6 +474,7 @@ def _ref_to_index(ref: str) -> tuple[int, int]:
 
 # --- CSV exports ---------------------------------------------------------------
 
+
 def decode_csv(data: bytes) -> tuple[str, str]:
     """UTF-8 (a BOM is dropped) when the bytes are valid UTF-8, else Windows-1252."""
     if data.startswith(b"\xef\xbb\xbf"):
@@ -447,8 +506,9 @@ def read_csv_export(path: Path) -> ReadResult:
         if required not in keys:
             result.issues.append(Issue("kolonne_mangler", rad=1, felt=required))
     if result.issues:  # without these columns no row can be placed
-        result.issues = [Issue(i.regel, rad=1, felt=i.felt, forventa=i.forventa, alvor="avvis_fil")
-                         for i in result.issues]
+        result.issues = [
+            Issue(i.regel, rad=1, felt=i.felt, forventa=i.forventa, alvor="avvis_fil") for i in result.issues
+        ]
         return result
     for c, key in enumerate(keys):
         if key and key not in known:
@@ -463,15 +523,15 @@ def read_csv_export(path: Path) -> ReadResult:
             return result
         sub = RawSubmission(kjelde_rad=line, skjemaform=None)
         if len(row) != len(keys):  # a delimiter inside an unquoted value shifts every later column
-            sub.issues.append(Issue("csv_feil_kolonnetal", rad=line, verdi=str(len(row)),
-                                    forventa=f"{len(keys)}"))
+            sub.issues.append(Issue("csv_feil_kolonnetal", rad=line, verdi=str(len(row)), forventa=f"{len(keys)}"))
         values = {key: (row[c].strip() or None) if c < len(row) else None for c, key in enumerate(keys)}
         for f in form.PROSJEKT_FIELDS:
             sub.fields[f.key] = (values.get(f.key), None, line)
         for ind in form.STANDARD_INDICATORS:
             parts = {p: values.get(f"{ind.key}__{p}") for p in form.CSV_INDICATOR_PARTS}
             if any(v is not None for v in parts.values()):
-                sub.indikatorer.append({"ark": None, "rad": line, "indikator": ind.key,
-                                        "enhet": ind.unit, **parts, "kommentar": None})
+                sub.indikatorer.append(
+                    {"ark": None, "rad": line, "indikator": ind.key, "enhet": ind.unit, **parts, "kommentar": None}
+                )
         result.submissions.append(sub)
     return result

@@ -17,8 +17,14 @@ from pipelines.paths import DEFAULT_INBOX, DEFAULT_OUT, REGISTER_DIR
 from schemas.form import FORMS
 
 #: each setting's environment variable
-ENVIRONMENT = {"inbox": "SAMANOM_INBOX", "out": "SAMANOM_OUT", "register_dir": "SAMANOM_REGISTER_DIR",
-               "rapportdato": "SAMANOM_RAPPORTDATO", "status": "SAMANOM_STATUS", "form": "SAMANOM_FORM"}
+ENVIRONMENT = {
+    "inbox": "SAMANOM_INBOX",
+    "out": "SAMANOM_OUT",
+    "register_dir": "SAMANOM_REGISTER_DIR",
+    "rapportdato": "SAMANOM_RAPPORTDATO",
+    "status": "SAMANOM_STATUS",
+    "form": "SAMANOM_FORM",
+}
 
 
 class Settings(dg.ConfigurableResource):
@@ -104,5 +110,7 @@ def settings(env: Mapping[str, str] | None = None, **given) -> Settings:
 def environment(s: Settings) -> dict[str, str]:
     """The environment variables that give `settings()` in another process the same settings."""
     paths = {"inbox", "out", "register_dir"}
-    return {var: str(Path(getattr(s, name)).resolve()) if name in paths else str(getattr(s, name))
-            for name, var in ENVIRONMENT.items()}
+    return {
+        var: str(Path(getattr(s, name)).resolve()) if name in paths else str(getattr(s, name))
+        for name, var in ENVIRONMENT.items()
+    }

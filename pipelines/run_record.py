@@ -27,8 +27,9 @@ def summary(settings, year: int, run_id: str, success: bool, failed_step: str | 
     try:
         with warehouse.connect(settings.database, read_only=True) as con:
             counts.update({k: int(v) for k, v in warehouse.query(con, "reports/koeyring_tal", year).iloc[0].items()})
-            counts["filer_utfall"] = {r.utfall: int(r.filer) for r in
-                                      warehouse.query(con, "reports/filer_etter_utfall", year).itertuples()}
+            counts["filer_utfall"] = {
+                r.utfall: int(r.filer) for r in warehouse.query(con, "reports/filer_etter_utfall", year).itertuples()
+            }
     except (duckdb.CatalogException, duckdb.IOException):  # a table a failed run never wrote; a busy file
         pass
     except (duckdb.Error, warehouse.WarehouseDamaged):  # held by another process (the UI), or damaged

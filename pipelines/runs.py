@@ -65,8 +65,11 @@ def take_lock(out: Path) -> None:
     except BlockingIOError:
         holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "ukjent"
         os.close(fd)
-        raise Stop(f"En annen samanom-kjøring (pid {holder}) skriver allerede til {out}.\n"
-                   "Vent til den er ferdig, og prøv igjen (eller bruk en annen --out).", code=3) from None
+        raise Stop(
+            f"En annen samanom-kjøring (pid {holder}) skriver allerede til {out}.\n"
+            "Vent til den er ferdig, og prøv igjen (eller bruk en annen --out).",
+            code=3,
+        ) from None
     os.ftruncate(fd, 0)
     os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
     _held[path] = fd
@@ -116,8 +119,11 @@ def fail_abandoned_runs(instance) -> list[str]:
     for run in instance.get_runs(filters=dg.RunsFilter(statuses=statuses)):
         identity = run.tags.get(PROCESS_TAG)
         if identity and not process_alive(identity):
-            instance.report_run_failed(run, message="Prosessen som kjørte denne kjøringen, finnes ikke lenger "
-                                                    "(avbrutt eller drept); markert som feilet av samanom.")
+            instance.report_run_failed(
+                run,
+                message="Prosessen som kjørte denne kjøringen, finnes ikke lenger "
+                "(avbrutt eller drept); markert som feilet av samanom.",
+            )
             failed.append(run.run_id)
     return failed
 
@@ -136,11 +142,15 @@ def check_writable(out: Path) -> None:
 def explain_os_error(exc: OSError, out: Path) -> str:
     where = exc.filename or out
     if exc.errno == errno.ENOSPC:
-        return (f"Disken er full (No space left on device) ved skriving til {where}.\n"
-                "Frigjør plass og kjør på nytt; det som ble skrevet halvveis, blir rettet av neste kjøring.")
+        return (
+            f"Disken er full (No space left on device) ved skriving til {where}.\n"
+            "Frigjør plass og kjør på nytt; det som ble skrevet halvveis, blir rettet av neste kjøring."
+        )
     if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-        return (f"Kan ikke skrive til {where} ({os.strerror(exc.errno)}).\n"
-                "Velg en mappe du kan skrive til med --out, eller rett tilgangen til mappen.")
+        return (
+            f"Kan ikke skrive til {where} ({os.strerror(exc.errno)}).\n"
+            "Velg en mappe du kan skrive til med --out, eller rett tilgangen til mappen."
+        )
     return f"{os.strerror(exc.errno) if exc.errno else exc} ({where})."
 
 

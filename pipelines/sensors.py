@@ -39,8 +39,8 @@ aarskoeyring = dg.define_asset_job(
     partitions_def=years,
     hooks={skriv_feila_koeyring},
     description="Ett rapporteringsår gjennom hele syklusen: registeret (kontrollert mot modellene sine), så "
-                "årets partisjon av hver årlige ressurs, fra filene i innboksen til årsrapporten, brevene og "
-                "kjøringens egen oversikt (run.json).",
+    "årets partisjon av hver årlige ressurs, fra filene i innboksen til årsrapporten, brevene og "
+    "kjøringens egen oversikt (run.json).",
 )
 
 
@@ -50,9 +50,9 @@ innboks_koeyring = dg.define_asset_job(
     partitions_def=years,
     hooks={skriv_feila_koeyring},
     description="Det en ny eller endret fil i innboksen trenger, startet av innbokssensoren: årets filer tas "
-                "imot og leses (bare de som ikke er lest før), valideres, modellene og martene bygges, filen får "
-                "kvittering og brevene skrives der innholdet er endret. Ikke årsrapporten: den lages når årets "
-                "kjøring (`aarskoeyring`) ber om den, eller når sekretariatet materialiserer den i UI-et.",
+    "imot og leses (bare de som ikke er lest før), valideres, modellene og martene bygges, filen får "
+    "kvittering og brevene skrives der innholdet er endret. Ikke årsrapporten: den lages når årets "
+    "kjøring (`aarskoeyring`) ber om den, eller når sekretariatet materialiserer den i UI-et.",
 )
 
 
@@ -89,10 +89,10 @@ def year_fingerprint(fingerprints: dict[str, str], year: str) -> str:
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.STOPPED,
     description="Watches the inbox (one folder per year). When a file arrives, changes or is removed, it "
-                "requests a run of `innboks_koeyring` for that year's partition: the file is read and "
-                "validated, gets its receipt, and the marts and letters follow; the annual report waits for "
-                "the year's run. The cursor holds each file's SHA-256, so the same files never start a second "
-                "run; with no cursor it starts from the files each year's landing last recorded.",
+    "requests a run of `innboks_koeyring` for that year's partition: the file is read and "
+    "validated, gets its receipt, and the marts and letters follow; the annual report waits for "
+    "the year's run. The cursor holds each file's SHA-256, so the same files never start a second "
+    "run; with no cursor it starts from the files each year's landing last recorded.",
 )
 def innboks_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     now = inbox_fingerprints(_inbox())
@@ -103,20 +103,23 @@ def innboks_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
         old, new = year_fingerprint(before, year), year_fingerprint(now, year)
         if old == new:
             continue
-        changed = sorted(p for p in set(before) | set(now)
-                         if _year_of(p) == year and before.get(p) != now.get(p))
+        changed = sorted(p for p in set(before) | set(now) if _year_of(p) == year and before.get(p) != now.get(p))
         # The key names the year's files now *and* what they replace: files reverted to an earlier
         # version still start a run, while evaluating the same change twice does not.
-        requests.append(dg.RunRequest(
-            run_key=f"{year}-{new or 'tom'}-{old or 'ny'}",
-            job_name=job,
-            partition_key=year,
-            tags={"samanom/aar": year, "samanom/kjelde": "innboks_sensor"},
-        ))
+        requests.append(
+            dg.RunRequest(
+                run_key=f"{year}-{new or 'tom'}-{old or 'ny'}",
+                job_name=job,
+                partition_key=year,
+                tags={"samanom/aar": year, "samanom/kjelde": "innboks_sensor"},
+            )
+        )
         context.log.info(f"{year}: {len(changed)} nye, endra eller fjerna filer: {', '.join(changed[:20])}")
     if not requests:
-        return dg.SensorResult(skip_reason=dg.SkipReason("Ingen nye eller endra filer i innboksen."),
-                               cursor=json.dumps(now, sort_keys=True))
+        return dg.SensorResult(
+            skip_reason=dg.SkipReason("Ingen nye eller endra filer i innboksen."),
+            cursor=json.dumps(now, sort_keys=True),
+        )
     return dg.SensorResult(run_requests=requests, cursor=json.dumps(now, sort_keys=True))
 
 
@@ -136,7 +139,8 @@ def _landed(context: dg.SensorEvaluationContext) -> dict[str, str]:
     known: dict[str, str] = {}
     for year in years.get_partition_keys():
         records = instance.fetch_materializations(
-            dg.AssetRecordsFilter(asset_key=LANDING, asset_partitions=[year]), limit=1).records
+            dg.AssetRecordsFilter(asset_key=LANDING, asset_partitions=[year]), limit=1
+        ).records
         entry = records[0].asset_materialization.metadata.get("innboks_filer") if records else None
         if entry is not None:
             known.update(entry.value)
@@ -158,11 +162,12 @@ def _register_loaded(context: dg.SensorEvaluationContext) -> bool:
     execution_timezone="Europe/Oslo",
     default_status=dg.DefaultScheduleStatus.STOPPED,
     description="On 1 February, the day after the reporting deadline (31 January), runs the year just "
-                "reported. Off by default: the secretariat turns it on in the UI.",
+    "reported. Off by default: the secretariat turns it on in the UI.",
 )
 def aarleg_koeyring(context: dg.ScheduleEvaluationContext):
     year = str(context.scheduled_execution_time.year - 1)
     if year not in years.get_partition_keys():
         return dg.SkipReason(f"{year} is not a reporting year of the programme.")
-    return dg.RunRequest(run_key=f"frist-{year}", partition_key=year,
-                         tags={"samanom/aar": year, "samanom/kjelde": "aarleg_koeyring"})
+    return dg.RunRequest(
+        run_key=f"frist-{year}", partition_key=year, tags={"samanom/aar": year, "samanom/kjelde": "aarleg_koeyring"}
+    )

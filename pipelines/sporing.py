@@ -79,9 +79,15 @@ def schema(df: pd.DataFrame, texts: dict[str, str] | None = None) -> dg.TableSch
 def table(df: pd.DataFrame, texts: dict[str, str] | None = None, limit: int = SHOWN) -> dg.MetadataValue:
     shown = df.head(limit)
     integer = {c for c in shown.columns if _kind(shown[c]) == "int"}
-    records = [dg.TableRecord({c: (int(v) if c in integer and not pd.isna(v) else cell(v)) if v is not None
-                               else None for c, v in row.items()})
-               for row in shown.astype(object).where(shown.notna(), None).to_dict("records")]
+    records = [
+        dg.TableRecord(
+            {
+                c: (int(v) if c in integer and not pd.isna(v) else cell(v)) if v is not None else None
+                for c, v in row.items()
+            }
+        )
+        for row in shown.astype(object).where(shown.notna(), None).to_dict("records")
+    ]
     return dg.MetadataValue.table(records=records, schema=schema(df, texts))
 
 
@@ -99,16 +105,13 @@ def write_csv(df: pd.DataFrame, path: Path) -> Path:
     return path
 
 
-def traced(name: str, df: pd.DataFrame, path: Path, texts: dict[str, str] | None = None,
-           limit: int = SHOWN) -> dict:
+def traced(name: str, df: pd.DataFrame, path: Path, texts: dict[str, str] | None = None, limit: int = SHOWN) -> dict:
     """Metadata entries for one table: the table itself (whole, or its first `limit` rows), the CSV
     file `path` holding all of it, and how many rows there are."""
     write_csv(df, path)
-    entries = {name: table(df, texts, limit), f"{name}_fil": dg.MetadataValue.path(str(path)),
-               f"{name}_rader": len(df)}
+    entries = {name: table(df, texts, limit), f"{name}_fil": dg.MetadataValue.path(str(path)), f"{name}_rader": len(df)}
     if len(df) > limit:
-        entries[f"{name}_merknad"] = (f"Tabellen viser de første {limit} av {len(df)} radene; "
-                                      f"alle står i {path.name}.")
+        entries[f"{name}_merknad"] = f"Tabellen viser de første {limit} av {len(df)} radene; alle står i {path.name}."
     return entries
 
 

@@ -38,8 +38,12 @@ class Validated:
     checks: dict[str, int]  # pandera model -> number of failures, for the asset checks
 
 
-def validate_year(year: int, raw: dict[str, pd.DataFrame], register: dict[str, pd.DataFrame],
-                  rejected_when_read: set[str] = frozenset()) -> Validated:
+def validate_year(
+    year: int,
+    raw: dict[str, pd.DataFrame],
+    register: dict[str, pd.DataFrame],
+    rejected_when_read: set[str] = frozenset(),
+) -> Validated:
     issues: list[tuple[str, Issue]] = []
     subs = raw["innsendingar"].copy()
     prosjekt = _type_prosjekt(subs, raw["felt"], issues)
@@ -62,8 +66,11 @@ def validate_year(year: int, raw: dict[str, pd.DataFrame], register: dict[str, p
     for name in TABLES:
         t = tables[name]
         keep = t["innsending_id"].isin(prosjekt.loc[prosjekt["godkjent"], "innsending_id"])
-        keep &= ~pd.Series([(a, b, c) in rejected_rows for a, b, c in zip(t["innsending_id"], t["ark"], t["rad"])],
-                           index=t.index, dtype=bool)
+        keep &= ~pd.Series(
+            [(a, b, c) in rejected_rows for a, b, c in zip(t["innsending_id"], t["ark"], t["rad"])],
+            index=t.index,
+            dtype=bool,
+        )
         tables[name] = t[keep].drop(columns=[c for c in _HELPER_COLUMNS if c in t.columns]).reset_index(drop=True)
     prosjekt = _supersede(prosjekt)
     return Validated(prosjekt, tables["indikatorer"], tables["tiltak"], tables["risiko"], issues, checks)
@@ -74,10 +81,12 @@ def rejected_when_read(lesefeil: pd.DataFrame, innsendingar: pd.DataFrame) -> se
     rejecting = (lesefeil["alvor"] == REJECT_FILE) | lesefeil["regel"].map(lambda r: RULES[r][0] == REJECT_FILE)
     rejected_files = set(lesefeil.loc[rejecting & lesefeil["innsending_id"].isna(), "sha256"])
     return set(lesefeil.loc[rejecting, "innsending_id"].dropna()) | set(
-        innsendingar.loc[innsendingar["sha256"].isin(rejected_files), "innsending_id"])
+        innsendingar.loc[innsendingar["sha256"].isin(rejected_files), "innsending_id"]
+    )
 
 
 # --- typing --------------------------------------------------------------------
+
 
 def _parse(text, parser, sid, ark, rad, felt, issues, **kwargs):
     if text is None or (isinstance(text, float) and pd.isna(text)) or str(text).strip() == "":
@@ -85,9 +94,19 @@ def _parse(text, parser, sid, ark, rad, felt, issues, **kwargs):
     try:
         return parser(str(text), **kwargs)
     except ValueError as exc:
-        issues.append((sid, Issue("ugyldig_verdi", ark=None if _isna(ark) else ark, rad=_int(rad), felt=felt,
-                                  verdi=str(text),
-                                  forventa=exc.args[0] if exc.args else None)))
+        issues.append(
+            (
+                sid,
+                Issue(
+                    "ugyldig_verdi",
+                    ark=None if _isna(ark) else ark,
+                    rad=_int(rad),
+                    felt=felt,
+                    verdi=str(text),
+                    forventa=exc.args[0] if exc.args else None,
+                ),
+            )
+        )
         return None
 
 
@@ -120,12 +139,27 @@ def _type_prosjekt(subs: pd.DataFrame, felt: pd.DataFrame, issues) -> pd.DataFra
             for key in ("hovedfunn", "godt_eksempel"):
                 if record[key] and len(record[key]) > form.LONGTEXT_MAX:
                     ark, rad = record[f"_plass_{key}"]
-                    issues.append((sub.innsending_id, Issue("tekst_for_lang", ark=ark, rad=rad, felt=key,
-                                                            verdi=record[key][:60], forventa="maks_4000")))
+                    issues.append(
+                        (
+                            sub.innsending_id,
+                            Issue(
+                                "tekst_for_lang",
+                                ark=ark,
+                                rad=rad,
+                                felt=key,
+                                verdi=record[key][:60],
+                                forventa="maks_4000",
+                            ),
+                        )
+                    )
                     record[key] = record[key][: form.LONGTEXT_MAX]
         rows.append(record)
-    return pd.DataFrame(rows, columns=["innsending_id", "ark", "rad"] + list(form.PROSJEKT_KEYS)
-                        + [f"_plass_{k}" for k in form.PROSJEKT_KEYS])
+    return pd.DataFrame(
+        rows,
+        columns=["innsending_id", "ark", "rad"]
+        + list(form.PROSJEKT_KEYS)
+        + [f"_plass_{k}" for k in form.PROSJEKT_KEYS],
+    )
 
 
 def _type_indikatorer(raw: pd.DataFrame, issues) -> pd.DataFrame:
@@ -143,55 +177,97 @@ def _type_indikatorer(raw: pd.DataFrame, issues) -> pd.DataFrame:
             # a CSV row holds every indicator on one line: name the column, whose label names the indicator
             return part if not _isna(ark) else f"{key or label}__{part}"
 
-        rows.append({
-            "innsending_id": sid, "ark": ark, "rad": rad,
-            "indikator": key or label, "standard": ind is not None, "enhet": unit,
-            **{part: _parse(getattr(r, part), values.parse_number, sid, ark, rad, felt(part), issues,
-                            percent=percent)
-               for part in ("utgangspunkt", "maal", "resultat")},
-            **{part: _parse(getattr(r, part), values.parse_year, sid, ark, rad, felt(part), issues)
-               for part in ("utgangsaar", "maalaar")},
-            "kommentar": _clean(r.kommentar),
-            "min": ind.low if ind else None, "maks": ind.high if ind else None,
-            "_prosent": percent, "_tekst": {"indikator": label, **{p: _clean(getattr(r, p)) for p in VALUE_PARTS}},
-        })
-    return pd.DataFrame(rows, columns=["innsending_id", "ark", "rad", "indikator", "standard", "enhet",
-                                       "utgangspunkt", "maal", "resultat", "utgangsaar", "maalaar", "kommentar",
-                                       "min", "maks", "_prosent", "_tekst"])
+        rows.append(
+            {
+                "innsending_id": sid,
+                "ark": ark,
+                "rad": rad,
+                "indikator": key or label,
+                "standard": ind is not None,
+                "enhet": unit,
+                **{
+                    part: _parse(
+                        getattr(r, part), values.parse_number, sid, ark, rad, felt(part), issues, percent=percent
+                    )
+                    for part in ("utgangspunkt", "maal", "resultat")
+                },
+                **{
+                    part: _parse(getattr(r, part), values.parse_year, sid, ark, rad, felt(part), issues)
+                    for part in ("utgangsaar", "maalaar")
+                },
+                "kommentar": _clean(r.kommentar),
+                "min": ind.low if ind else None,
+                "maks": ind.high if ind else None,
+                "_prosent": percent,
+                "_tekst": {"indikator": label, **{p: _clean(getattr(r, p)) for p in VALUE_PARTS}},
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "innsending_id",
+            "ark",
+            "rad",
+            "indikator",
+            "standard",
+            "enhet",
+            "utgangspunkt",
+            "maal",
+            "resultat",
+            "utgangsaar",
+            "maalaar",
+            "kommentar",
+            "min",
+            "maks",
+            "_prosent",
+            "_tekst",
+        ],
+    )
 
 
 def _type_tiltak(raw: pd.DataFrame, issues) -> pd.DataFrame:
     rows = []
     for r in raw.itertuples(index=False):
         sid, ark, rad = r.innsending_id, r.ark, r.rad
-        rows.append({
-            "innsending_id": sid, "ark": ark, "rad": rad,
-            "tiltak": _clean(r.tiltak),
-            "status": _parse(r.status, values.parse_measure_status, sid, ark, rad, "status", issues),
-            "start": _parse(r.start, values.parse_date, sid, ark, rad, "start", issues),
-            "slutt": _parse(r.slutt, values.parse_date, sid, ark, rad, "slutt", issues),
-            "kommentar": _clean(r.kommentar),
-        })
-    return pd.DataFrame(rows, columns=["innsending_id", "ark", "rad", "tiltak", "status", "start", "slutt",
-                                       "kommentar"])
+        rows.append(
+            {
+                "innsending_id": sid,
+                "ark": ark,
+                "rad": rad,
+                "tiltak": _clean(r.tiltak),
+                "status": _parse(r.status, values.parse_measure_status, sid, ark, rad, "status", issues),
+                "start": _parse(r.start, values.parse_date, sid, ark, rad, "start", issues),
+                "slutt": _parse(r.slutt, values.parse_date, sid, ark, rad, "slutt", issues),
+                "kommentar": _clean(r.kommentar),
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["innsending_id", "ark", "rad", "tiltak", "status", "start", "slutt", "kommentar"]
+    )
 
 
 def _type_risiko(raw: pd.DataFrame, issues) -> pd.DataFrame:
     rows = []
     for r in raw.itertuples(index=False):
         sid, ark, rad = r.innsending_id, r.ark, r.rad
-        rows.append({
-            "innsending_id": sid, "ark": ark, "rad": rad,
-            "risikofaktor": _clean(r.risikofaktor),
-            "sannsynlighet": _parse(r.sannsynlighet, values.parse_int, sid, ark, rad, "sannsynlighet", issues),
-            "konsekvens": _parse(r.konsekvens, values.parse_int, sid, ark, rad, "konsekvens", issues),
-            "mottiltak": _clean(r.mottiltak),
-        })
-    return pd.DataFrame(rows, columns=["innsending_id", "ark", "rad", "risikofaktor", "sannsynlighet",
-                                       "konsekvens", "mottiltak"])
+        rows.append(
+            {
+                "innsending_id": sid,
+                "ark": ark,
+                "rad": rad,
+                "risikofaktor": _clean(r.risikofaktor),
+                "sannsynlighet": _parse(r.sannsynlighet, values.parse_int, sid, ark, rad, "sannsynlighet", issues),
+                "konsekvens": _parse(r.konsekvens, values.parse_int, sid, ark, rad, "konsekvens", issues),
+                "mottiltak": _clean(r.mottiltak),
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["innsending_id", "ark", "rad", "risikofaktor", "sannsynlighet", "konsekvens", "mottiltak"]
+    )
 
 
 # --- pandera ---------------------------------------------------------------------
+
 
 def _run_schema(name: str, df: pd.DataFrame, issues) -> tuple[pd.DataFrame, int]:
     schema = SCHEMAS[name]()
@@ -224,8 +300,12 @@ def _run_schema(name: str, df: pd.DataFrame, issues) -> tuple[pd.DataFrame, int]
         alvor = REJECT_FILE if name == "prosjekt" and felt in IDENTITY_FIELDS else None
         if name == "indikatorer" and _isna(row["ark"]) and felt in VALUE_PARTS:
             felt = f"{row['indikator']}__{felt}"  # a CSV line: the column names the indicator
-        issues.append((row["innsending_id"], Issue(regel, ark=ark, rad=rad, felt=felt, verdi=shown,
-                                                   forventa=expected, alvor=alvor)))
+        issues.append(
+            (
+                row["innsending_id"],
+                Issue(regel, ark=ark, rad=rad, felt=felt, verdi=shown, forventa=expected, alvor=alvor),
+            )
+        )
         if regel in VALUE_REJECTING:
             validated.loc[int(idx), felt.rsplit("__", 1)[-1]] = pd.NA
     return validated, len(seen)
@@ -256,6 +336,7 @@ def _place(row: pd.Series, felt: str) -> tuple[str | None, int | None]:
 
 # --- register ------------------------------------------------------------------
 
+
 def _cross_check(year: int, prosjekt: pd.DataFrame, register: dict[str, pd.DataFrame], issues) -> None:
     projects = register["prosjekt"].set_index("prosjektnummer")
     names = dict(zip(register["kommuner"]["kommunenummer"], register["kommuner"]["kommune"]))
@@ -264,8 +345,7 @@ def _cross_check(year: int, prosjekt: pd.DataFrame, register: dict[str, pd.DataF
 
         def issue(regel, felt, verdi, forventa, alvor=None):
             ark, rad = row[f"_plass_{felt}"] if f"_plass_{felt}" in row else (None, None)
-            issues.append((sid, Issue(regel, ark=ark, rad=rad, felt=felt, verdi=verdi, forventa=forventa,
-                                      alvor=alvor)))
+            issues.append((sid, Issue(regel, ark=ark, rad=rad, felt=felt, verdi=verdi, forventa=forventa, alvor=alvor)))
 
         pnr, knr, aar = row["prosjektnummer"], row["kommunenummer"], row["rapporteringsaar"]
         if aar is not None and not _isna(aar) and int(aar) != year:
@@ -277,10 +357,18 @@ def _cross_check(year: int, prosjekt: pd.DataFrame, register: dict[str, pd.DataF
             continue
         p = projects.loc[pnr]
         if knr and knr != p["kommunenummer"]:
-            issue("kommune_ikke_leder", "kommunenummer", knr,
-                  f"{p['kommunenummer']} ({names.get(p['kommunenummer'], '')})")
-        elif knr and row["kommune"] and names.get(knr) and \
-                form.normalise_label(row["kommune"]) != form.normalise_label(names[knr]):
+            issue(
+                "kommune_ikke_leder",
+                "kommunenummer",
+                knr,
+                f"{p['kommunenummer']} ({names.get(p['kommunenummer'], '')})",
+            )
+        elif (
+            knr
+            and row["kommune"]
+            and names.get(knr)
+            and form.normalise_label(row["kommune"]) != form.normalise_label(names[knr])
+        ):
             issue("kommunenavn_feil", "kommune", row["kommune"], names[knr])
         if not int(p["forste_aar"]) <= year <= int(p["siste_aar"]):
             issue("aar_utenfor_prosjekt", "rapporteringsaar", str(year), f"{p['forste_aar']}–{p['siste_aar']}")
@@ -297,7 +385,8 @@ def _supersede(prosjekt: pd.DataFrame) -> pd.DataFrame:
     prosjekt = prosjekt.drop(columns=[c for c in prosjekt.columns if c.startswith("_plass_")])
     prosjekt["erstatta_av"] = None
     ok = prosjekt[prosjekt["godkjent"]].sort_values(
-        ["prosjektnummer", "mottatt_dato", "innsendt_dato", "filnavn", "kjelde_rad"], na_position="first")
+        ["prosjektnummer", "mottatt_dato", "innsendt_dato", "filnavn", "kjelde_rad"], na_position="first"
+    )
     for _pnr, group in ok.groupby("prosjektnummer", sort=False):
         ids = list(group["innsending_id"])
         for earlier in ids[:-1]:

@@ -25,8 +25,7 @@ _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)  # no n
 
 def clean_text(text: str) -> str:
     """Drop control (C0, DEL, C1; not newline or tab) and format/bidirectional characters; keep the words."""
-    return "".join(ch for ch in text
-                   if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf")).strip()
+    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf")).strip()
 
 
 def parse_number(text: str, *, percent: bool = False, money: bool = False) -> float:
@@ -144,8 +143,9 @@ def is_percent_unit(unit: object) -> bool:
     return form.normalise_label(unit).rstrip(".") in form.PERCENT_UNITS
 
 
-_INDICATOR_INDEX = {form.normalise_label(label): ind.key
-                    for ind in form.STANDARD_INDICATORS for label in (ind.nb, ind.nn, ind.key)}
+_INDICATOR_INDEX = {
+    form.normalise_label(label): ind.key for ind in form.STANDARD_INDICATORS for label in (ind.nb, ind.nn, ind.key)
+}
 
 
 def indicator_key(label: str) -> str | None:
@@ -155,9 +155,16 @@ def indicator_key(label: str) -> str | None:
 
 PARSERS = {
     # text of nothing but marks or control characters is empty, so a required field is reported missing
-    "text": lambda t: clean_text(t) or None, "longtext": lambda t: clean_text(t) or None,
+    "text": lambda t: clean_text(t) or None,
+    "longtext": lambda t: clean_text(t) or None,
     "prosjektnummer": lambda t: clean_text(t).upper(),
-    "kommunenummer": parse_kommunenummer, "year": parse_year, "themes": parse_themes,
-    "status": parse_status, "email": parse_email, "yesno": parse_yesno, "date": parse_date,
-    "int03": parse_int, "nok": lambda t: parse_number(t, money=True),
+    "kommunenummer": parse_kommunenummer,
+    "year": parse_year,
+    "themes": parse_themes,
+    "status": parse_status,
+    "email": parse_email,
+    "yesno": parse_yesno,
+    "date": parse_date,
+    "int03": parse_int,
+    "nok": lambda t: parse_number(t, money=True),
 }

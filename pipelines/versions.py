@@ -42,8 +42,12 @@ def _without_docstrings(tree: ast.AST) -> ast.AST:
     for node in ast.walk(tree):
         if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
             body = node.body
-            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
-                    and isinstance(body[0].value.value, str):
+            if (
+                body
+                and isinstance(body[0], ast.Expr)
+                and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)
+            ):
                 node.body = body[1:] or [ast.Pass()]
     return tree
 
@@ -57,7 +61,7 @@ def _imports(tree: ast.AST, module: str) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:  # relative: resolve against the importing module's package
-                base = ".".join(module.split(".")[:-node.level] + ([base] if base else []))
+                base = ".".join(module.split(".")[: -node.level] + ([base] if base else []))
             found.add(base)
             found.update(f"{base}.{a.name}" for a in node.names)
     return {m for m in found if m.split(".")[0] in LOCAL_PACKAGES and _source_file(m)}
@@ -86,8 +90,7 @@ def version(modules: Iterable[str] = (), files: Iterable[Path] = ()) -> str:
     """The version of what `modules` (with the project modules they import) and `files` define."""
     names = sorted(set().union(*(_module_closure(m) for m in modules))) if modules else []
     paths = sorted(set(files))
-    return _digest([*(_module_tree(n) for n in names),
-                    *(f"{p.name}\n".encode() + p.read_bytes() for p in paths)])
+    return _digest([*(_module_tree(n) for n in names), *(f"{p.name}\n".encode() + p.read_bytes() for p in paths)])
 
 
 def sql_files(*layers: str) -> list[Path]:
@@ -95,6 +98,7 @@ def sql_files(*layers: str) -> list[Path]:
 
 
 # --- the concerns of the yearly cycle -------------------------------------------------------------
+
 
 def register() -> str:
     return version(["pipelines.assets.register"])
@@ -120,25 +124,36 @@ def models() -> str:
 
 def mart(path: Path) -> str:
     checks = [p for p in sql_files("checks") if p.stem.startswith(f"{path.stem}__")]
-    return version(["pipelines.warehouse", "pipelines.lineage"], [path, *checks, *sql_files(
-        "core", "staging", "intermediate", "lineage")])
+    return version(
+        ["pipelines.warehouse", "pipelines.lineage"],
+        [path, *checks, *sql_files("core", "staging", "intermediate", "lineage")],
+    )
 
 
 def documents() -> str:
     """The code, queries, templates, phrases and stylesheet that make the documents."""
-    return version(["pipelines.documents.report_context", "pipelines.documents.pdf",
-                    "pipelines.documents.letter_journal", "pipelines.documents.receipts"],
-                   [*sql_files("reports", "journal"), *(p for p in TEMPLATES_DIR.iterdir() if p.is_file())])
+    return version(
+        [
+            "pipelines.documents.report_context",
+            "pipelines.documents.pdf",
+            "pipelines.documents.letter_journal",
+            "pipelines.documents.receipts",
+        ],
+        [*sql_files("reports", "journal"), *(p for p in TEMPLATES_DIR.iterdir() if p.is_file())],
+    )
 
 
 def pdf() -> str:
     """What turns a document's HTML into PDF bytes besides the HTML: the finisher code, the stylesheet
     and whatever else a template links to. Part of the PDF cache key."""
-    return version(["pipelines.documents.pdf"], [p for p in TEMPLATES_DIR.iterdir()
-                                                     if p.is_file() and p.suffix not in {".j2", ".toml"}])
+    return version(
+        ["pipelines.documents.pdf"],
+        [p for p in TEMPLATES_DIR.iterdir() if p.is_file() and p.suffix not in {".j2", ".toml"}],
+    )
 
 
 def figures() -> str:
     """What produced the figures a document prints: printed on the report beside its inputs."""
-    return _digest([v.encode() for v in (landing(), reading(), validation(), models(),
-                                         *(mart(p) for p in sql_files("marts")))])
+    return _digest(
+        [v.encode() for v in (landing(), reading(), validation(), models(), *(mart(p) for p in sql_files("marts")))]
+    )

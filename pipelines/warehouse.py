@@ -30,8 +30,10 @@ def damaged_message(path: Path, exc: Exception) -> str:
     cause = str(exc).strip().splitlines()[0][:160]
     backup = backup_path(path)
     if backup.exists():
-        how = (f"Hent den siste gode kopien: cp {backup} {path}  (og kjør årene som er kjørt etter den, på nytt), "
-               f"eller slett {path} og kjør alle årene på nytt.")
+        how = (
+            f"Hent den siste gode kopien: cp {backup} {path}  (og kjør årene som er kjørt etter den, på nytt), "
+            f"eller slett {path} og kjør alle årene på nytt."
+        )
     else:
         how = f"Slett {path} og kjør alle årene på nytt; arkivet og innboksen har alt som trengs."
     return f"Lageret {path} er skadet og kan ikke leses ({cause}).\n{how}"
@@ -65,8 +67,12 @@ def check_integrity(path: Path) -> None:
     try:
         con = duckdb.connect(str(path), read_only=True)
         try:
-            tables = [r[0] for r in con.execute(
-                "select table_name from information_schema.tables where table_type = 'BASE TABLE'").fetchall()]
+            tables = [
+                r[0]
+                for r in con.execute(
+                    "select table_name from information_schema.tables where table_type = 'BASE TABLE'"
+                ).fetchall()
+            ]
             for table in tables:
                 con.execute(f'select count(hash(t)) from "{table}" as t').fetchone()
         finally:
@@ -98,8 +104,9 @@ def backup(path: Path) -> Path:
 
 
 def _exists(con, table: str) -> bool:
-    return bool(con.execute(
-        "select count(*) from information_schema.tables where table_name = ?", [table]).fetchone()[0])
+    return bool(
+        con.execute("select count(*) from information_schema.tables where table_name = ?", [table]).fetchone()[0]
+    )
 
 
 def replace_table(con, table: str, df: pd.DataFrame) -> int:
@@ -158,9 +165,12 @@ def _replace(con, table: str, year: int, df: pd.DataFrame) -> int:
 
 
 def _columns(con, table: str) -> list[str]:
-    return [r[0] for r in con.execute(
-        "select column_name from information_schema.columns where table_name = ? order by ordinal_position",
-        [table]).fetchall()]
+    return [
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns where table_name = ? order by ordinal_position", [table]
+        ).fetchall()
+    ]
 
 
 def _reshape(con, table: str, df: pd.DataFrame) -> None:
@@ -170,8 +180,15 @@ def _reshape(con, table: str, df: pd.DataFrame) -> None:
     new shape adds are empty for them until their year is run again.
     """
     shared = [c for c in _columns(con, table) if c in df.columns]
-    _create_like_frame(con, "_reshaped", dict(con.execute(
-        "select column_name, data_type from information_schema.columns where table_name = ?", [table]).fetchall()))
+    _create_like_frame(
+        con,
+        "_reshaped",
+        dict(
+            con.execute(
+                "select column_name, data_type from information_schema.columns where table_name = ?", [table]
+            ).fetchall()
+        ),
+    )
     if shared:
         names = ", ".join(f'"{c}"' for c in shared)
         con.execute(f'insert into "_reshaped" ({names}) select {names} from "{table}"')
@@ -182,9 +199,13 @@ def _reshape(con, table: str, df: pd.DataFrame) -> None:
 def register_fingerprint(con) -> str:
     """A fingerprint of every register table (`ref_*`), row order aside: what the reports read besides files."""
     h = hashlib.sha256()
-    tables = [r[0] for r in con.execute(
-        "select table_name from information_schema.tables where table_name like 'ref\\_%' escape '\\' "
-        "order by table_name").fetchall()]
+    tables = [
+        r[0]
+        for r in con.execute(
+            "select table_name from information_schema.tables where table_name like 'ref\\_%' escape '\\' "
+            "order by table_name"
+        ).fetchall()
+    ]
     for table in tables:
         h.update(table.encode())
         for row in sorted(repr(r) for r in con.execute(f'select * from "{table}"').fetchall()):

@@ -60,8 +60,10 @@ def dispatch_date(given: str | date | None, reporting_deadline: date | None, las
         d = given if isinstance(given, date) else date.fromisoformat(given)
         if not is_working_day(d):
             why = holiday_name(d) or ("laurdag" if d.weekday() == 5 else "søndag")
-            raise ValueError(f"Datoen {d.isoformat()} er ikkje ein arbeidsdag ({why}); "
-                             f"neste arbeidsdag er {on_or_after(d).isoformat()}.")
+            raise ValueError(
+                f"Datoen {d.isoformat()} er ikkje ein arbeidsdag ({why}); "
+                f"neste arbeidsdag er {on_or_after(d).isoformat()}."
+            )
         return d
     known = [x for x in (reporting_deadline, last_receipt) if x is not None]
     if not known:

@@ -25,13 +25,18 @@ OUTCOMES = ["lest", "delvis_lest", "avvist", "erstatta", "duplikat", "eldre_vers
 
 def _from_accepted(subs: pd.DataFrame) -> pa.Check:
     accepted = set(subs.loc[subs["godkjent"].fillna(False).astype(bool), "innsending_id"])
-    return pa.Check(lambda s: s.isin(accepted), name="fraa_godkjend_innsending",
-                    error="the row belongs to a submission that was not accepted")
+    return pa.Check(
+        lambda s: s.isin(accepted),
+        name="fraa_godkjend_innsending",
+        error="the row belongs to a submission that was not accepted",
+    )
 
 
 def _traceable() -> dict[str, pa.Column]:
-    return {"innsending_id": pa.Column(ID, nullable=False),
-            "rad": pa.Column("Int64", nullable=False, coerce=True, checks=pa.Check.ge(1))}
+    return {
+        "innsending_id": pa.Column(ID, nullable=False),
+        "rad": pa.Column("Int64", nullable=False, coerce=True, checks=pa.Check.ge(1)),
+    }
 
 
 def innsendingar(subs: pd.DataFrame) -> pa.DataFrameSchema:
@@ -39,74 +44,125 @@ def innsendingar(subs: pd.DataFrame) -> pa.DataFrameSchema:
         current = df["gjeldande"].fillna(False).astype(bool)
         return ~(df["prosjektnummer"].where(current).duplicated(keep=False) & current)
 
-    return pa.DataFrameSchema({
-        "innsending_id": pa.Column(ID, unique=True, nullable=False),
-        "sha256": pa.Column(str, pa.Check.str_matches(r"^[0-9a-f]{64}$"), nullable=False),
-        "filnavn": pa.Column(str, nullable=False),
-    }, checks=[
-        pa.Check(lambda df: ~df["gjeldande"].fillna(False).astype(bool) | df["godkjent"].fillna(False).astype(bool),
-                 name="gjeldande_er_godkjend", error="a current submission must be accepted"),
-        pa.Check(lambda df: ~df["gjeldande"].fillna(False).astype(bool) | df["prosjektnummer"].notna(),
-                 name="gjeldande_har_prosjekt", error="a current submission must name its project"),
-        pa.Check(one_current_per_project, name="ein_gjeldande_per_prosjekt",
-                 error="a project has one current report in a year"),
-    ], name="core_innsendingar")
+    return pa.DataFrameSchema(
+        {
+            "innsending_id": pa.Column(ID, unique=True, nullable=False),
+            "sha256": pa.Column(str, pa.Check.str_matches(r"^[0-9a-f]{64}$"), nullable=False),
+            "filnavn": pa.Column(str, nullable=False),
+        },
+        checks=[
+            pa.Check(
+                lambda df: ~df["gjeldande"].fillna(False).astype(bool) | df["godkjent"].fillna(False).astype(bool),
+                name="gjeldande_er_godkjend",
+                error="a current submission must be accepted",
+            ),
+            pa.Check(
+                lambda df: ~df["gjeldande"].fillna(False).astype(bool) | df["prosjektnummer"].notna(),
+                name="gjeldande_har_prosjekt",
+                error="a current submission must name its project",
+            ),
+            pa.Check(
+                one_current_per_project,
+                name="ein_gjeldande_per_prosjekt",
+                error="a project has one current report in a year",
+            ),
+        ],
+        name="core_innsendingar",
+    )
 
 
 def indikatorer(subs: pd.DataFrame) -> pa.DataFrameSchema:
-    return pa.DataFrameSchema({
-        **_traceable(),
-        "innsending_id": pa.Column(ID, _from_accepted(subs), nullable=False),
-        "indikator": pa.Column(str, nullable=False),
-        **{c: pa.Column(float, pa.Check(lambda s: ~s.isin([float("inf"), float("-inf")]), name="endeleg_tal"),
-                        nullable=True, coerce=True) for c in ("utgangspunkt", "maal", "resultat")},
-    }, unique=["innsending_id", "indikator"], name="core_indikatorer")
+    return pa.DataFrameSchema(
+        {
+            **_traceable(),
+            "innsending_id": pa.Column(ID, _from_accepted(subs), nullable=False),
+            "indikator": pa.Column(str, nullable=False),
+            **{
+                c: pa.Column(
+                    float,
+                    pa.Check(lambda s: ~s.isin([float("inf"), float("-inf")]), name="endeleg_tal"),
+                    nullable=True,
+                    coerce=True,
+                )
+                for c in ("utgangspunkt", "maal", "resultat")
+            },
+        },
+        unique=["innsending_id", "indikator"],
+        name="core_indikatorer",
+    )
 
 
 def tiltak(subs: pd.DataFrame) -> pa.DataFrameSchema:
-    return pa.DataFrameSchema({
-        **_traceable(),
-        "innsending_id": pa.Column(ID, _from_accepted(subs), nullable=False),
-    }, name="core_tiltak")
+    return pa.DataFrameSchema(
+        {
+            **_traceable(),
+            "innsending_id": pa.Column(ID, _from_accepted(subs), nullable=False),
+        },
+        name="core_tiltak",
+    )
 
 
 def risiko(subs: pd.DataFrame) -> pa.DataFrameSchema:
     scale = pa.Check.in_range(1, 5)
-    return pa.DataFrameSchema({
-        **_traceable(),
-        "innsending_id": pa.Column(ID, _from_accepted(subs), nullable=False),
-        "sannsynlighet": pa.Column("Int64", scale, nullable=True, coerce=True),
-        "konsekvens": pa.Column("Int64", scale, nullable=True, coerce=True),
-    }, name="core_risiko")
+    return pa.DataFrameSchema(
+        {
+            **_traceable(),
+            "innsending_id": pa.Column(ID, _from_accepted(subs), nullable=False),
+            "sannsynlighet": pa.Column("Int64", scale, nullable=True, coerce=True),
+            "konsekvens": pa.Column("Int64", scale, nullable=True, coerce=True),
+        },
+        name="core_risiko",
+    )
 
 
 def avvik(subs: pd.DataFrame) -> pa.DataFrameSchema:
     text = pa.Column(str, pa.Check.str_length(min_value=1), nullable=False)
-    return pa.DataFrameSchema({
-        "filnavn": text, "sha256": text, "regel": text, "melding_nb": text, "melding_nn": text,
-        "alvorsgrad": pa.Column(str, pa.Check.isin(SEVERITIES), nullable=False),
-    }, name="core_avvik")
+    return pa.DataFrameSchema(
+        {
+            "filnavn": text,
+            "sha256": text,
+            "regel": text,
+            "melding_nb": text,
+            "melding_nn": text,
+            "alvorsgrad": pa.Column(str, pa.Check.isin(SEVERITIES), nullable=False),
+        },
+        name="core_avvik",
+    )
 
 
 def filer(history: pd.DataFrame, avvik_df: pd.DataFrame) -> pa.DataFrameSchema:
     """Every version of every file that came in (raw_filhistorikk) has one outcome, and every rejected
     file a recorded reason."""
+
     def versions(df: pd.DataFrame) -> list[tuple]:
-        return sorted((r.filnavn, "" if pd.isna(r.filnavn_hex) else str(r.filnavn_hex), int(r.versjon))
-                      for r in df.itertuples(index=False))
+        return sorted(
+            (r.filnavn, "" if pd.isna(r.filnavn_hex) else str(r.filnavn_hex), int(r.versjon))
+            for r in df.itertuples(index=False)
+        )
 
     received = versions(history)
     with_reason = set(avvik_df["sha256"])
 
-    return pa.DataFrameSchema({
-        "filnavn": pa.Column(str, nullable=False),
-        "utfall": pa.Column(str, pa.Check.isin(OUTCOMES), nullable=False),
-    }, checks=[
-        pa.Check(lambda df: versions(df) == received, element_wise=False,
-                 name="kvar_fil_som_kom_inn", error="every version of every file received has exactly one row"),
-        pa.Check(lambda df: (df["utfall"] != "avvist") | df["sha256"].isin(with_reason),
-                 name="avvist_fil_har_grunn", error="a rejected file has a recorded reason"),
-    ], name="core_filer")
+    return pa.DataFrameSchema(
+        {
+            "filnavn": pa.Column(str, nullable=False),
+            "utfall": pa.Column(str, pa.Check.isin(OUTCOMES), nullable=False),
+        },
+        checks=[
+            pa.Check(
+                lambda df: versions(df) == received,
+                element_wise=False,
+                name="kvar_fil_som_kom_inn",
+                error="every version of every file received has exactly one row",
+            ),
+            pa.Check(
+                lambda df: (df["utfall"] != "avvist") | df["sha256"].isin(with_reason),
+                name="avvist_fil_har_grunn",
+                error="a rejected file has a recorded reason",
+            ),
+        ],
+        name="core_filer",
+    )
 
 
 def failures(schema: pa.DataFrameSchema, df: pd.DataFrame) -> pd.DataFrame:

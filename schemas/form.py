@@ -76,19 +76,60 @@ class Indicator:
 
 STANDARD_INDICATORS: tuple[Indicator, ...] = (
     Indicator("sykefravaer_pst", "Sykefravær", "Sjukefråvær", "%", 0, 100, "lower", "sykefravaer"),
-    Indicator("stillingsstorrelse_pst", "Gjennomsnittlig stillingsstørrelse",
-              "Gjennomsnittleg stillingsstorleik", "%", 0, 100, "higher", "heltid_deltid"),
-    Indicator("heltid_andel_pst", "Andel heltidsansatte", "Del heiltidstilsette", "%", 0, 100, "higher",
-              "heltid_deltid"),
-    Indicator("ufrivillig_deltid_pst", "Andel ufrivillig deltid", "Del ufrivillig deltid", "%", 0, 100,
-              "lower", "heltid_deltid"),
-    Indicator("kvalifiserte_sokere", "Kvalifiserte søkere per stilling", "Kvalifiserte søkjarar per stilling",
-              "antall", 0, None, "higher", "kompetanse_rekruttering"),
-    Indicator("fagutdanning_andel_pst", "Andel med fagutdanning", "Del med fagutdanning", "%", 0, 100,
-              "higher", "kompetanse_rekruttering"),
+    Indicator(
+        "stillingsstorrelse_pst",
+        "Gjennomsnittlig stillingsstørrelse",
+        "Gjennomsnittleg stillingsstorleik",
+        "%",
+        0,
+        100,
+        "higher",
+        "heltid_deltid",
+    ),
+    Indicator(
+        "heltid_andel_pst", "Andel heltidsansatte", "Del heiltidstilsette", "%", 0, 100, "higher", "heltid_deltid"
+    ),
+    Indicator(
+        "ufrivillig_deltid_pst",
+        "Andel ufrivillig deltid",
+        "Del ufrivillig deltid",
+        "%",
+        0,
+        100,
+        "lower",
+        "heltid_deltid",
+    ),
+    Indicator(
+        "kvalifiserte_sokere",
+        "Kvalifiserte søkere per stilling",
+        "Kvalifiserte søkjarar per stilling",
+        "antall",
+        0,
+        None,
+        "higher",
+        "kompetanse_rekruttering",
+    ),
+    Indicator(
+        "fagutdanning_andel_pst",
+        "Andel med fagutdanning",
+        "Del med fagutdanning",
+        "%",
+        0,
+        100,
+        "higher",
+        "kompetanse_rekruttering",
+    ),
     Indicator("omdomme_skar", "Omdømmeskår", "Omdømeskår", "poeng", 0, 100, "higher", "omdomme"),
-    Indicator("medarbeidertilfredshet", "Medarbeidertilfredshet", "Medarbeidartilfredsheit", "poeng", 1, 6,
-              "higher", "omdomme"),
+    Indicator(
+        "medarbeidertilfredshet",
+        "Medarbeidertilfredshet",
+        "Medarbeidartilfredsheit",
+        "poeng",
+        1,
+        6,
+        "higher",
+        "omdomme",
+    ),
 )
 INDICATOR_BY_KEY = {i.key: i for i in STANDARD_INDICATORS}
 
@@ -116,8 +157,12 @@ STATUSES: dict[str, tuple[str, ...]] = {
     "avsluttet": ("avsluttet", "avslutta"),
     "drift": ("drift",),
 }
-STATUS_LABELS = {"oppstart": ("oppstart", "oppstart"), "gjennomforing": ("gjennomføring", "gjennomføring"),
-                 "avsluttet": ("avsluttet", "avslutta"), "drift": ("drift", "drift")}
+STATUS_LABELS = {
+    "oppstart": ("oppstart", "oppstart"),
+    "gjennomforing": ("gjennomføring", "gjennomføring"),
+    "avsluttet": ("avsluttet", "avslutta"),
+    "drift": ("drift", "drift"),
+}
 
 # Sheet names (nb, nn).
 SHEET_PROSJEKT = ("Prosjekt", "Prosjekt")
@@ -167,14 +212,16 @@ TILTAK_STATUSES: dict[str, tuple[str, ...]] = {
     "fullfort": ("fullført",),
     "avbrutt": ("avbrutt", "avbrote"),
 }
-TILTAK_STATUS_LABELS = {"planlagt": ("planlagt", "planlagt"), "pagar": ("pågår", "i gang"),
-                        "fullfort": ("fullført", "fullført"), "avbrutt": ("avbrutt", "avbrote")}
+TILTAK_STATUS_LABELS = {
+    "planlagt": ("planlagt", "planlagt"),
+    "pagar": ("pågår", "i gang"),
+    "fullfort": ("fullført", "fullført"),
+    "avbrutt": ("avbrutt", "avbrote"),
+}
 
 # CSV export: canonical Prosjekt keys, then five columns per standard indicator.
 CSV_INDICATOR_PARTS = ("utgangspunkt", "utgangsaar", "maal", "maalaar", "resultat")
-CSV_COLUMNS = PROSJEKT_KEYS + tuple(
-    f"{ind.key}__{part}" for ind in STANDARD_INDICATORS for part in CSV_INDICATOR_PARTS
-)
+CSV_COLUMNS = PROSJEKT_KEYS + tuple(f"{ind.key}__{part}" for ind in STANDARD_INDICATORS for part in CSV_INDICATOR_PARTS)
 
 YES = ("ja",)
 NO = ("nei",)

@@ -36,8 +36,14 @@ def _range(lo: float | None, hi: float | None, expected: str) -> pa.Check:
     return pa.Check(check, name=f"verdi_utenfor_omrade:{expected}")
 
 
-_KIND_DTYPE = {"year": "Int64", "int03": "Int64", "nok": "Float64", "yesno": "boolean", "date": object,
-               "themes": object}
+_KIND_DTYPE = {
+    "year": "Int64",
+    "int03": "Int64",
+    "nok": "Float64",
+    "yesno": "boolean",
+    "date": object,
+    "themes": object,
+}
 _KIND_CHECKS = {
     "int03": [_range(0, 3, "samlingar")],
     "nok": [_range(0, None, "ikkje_negativ")],
@@ -86,8 +92,12 @@ def indikator_schema() -> pa.DataFrameSchema:
             "maks": pa.Column("Float64", nullable=True),
         },
         checks=[_indicator_range(p) for p in ("utgangspunkt", "maal", "resultat")]
-        + [pa.Check(lambda df: ~df.duplicated(["innsending_id", "indikator"], keep="first"),
-                    name="indikator_duplikat:ein_gong:indikator")],
+        + [
+            pa.Check(
+                lambda df: ~df.duplicated(["innsending_id", "indikator"], keep="first"),
+                name="indikator_duplikat:ein_gong:indikator",
+            )
+        ],
         name="indikatorer",
     )
 
@@ -117,8 +127,9 @@ def risiko_schema() -> pa.DataFrameSchema:
         {
             **_PLACE,
             "risikofaktor": pa.Column(str, checks=[_required("risikofaktor")], nullable=True),
-            "sannsynlighet": pa.Column("Int64", checks=[_required("sannsynlighet"), *scale], nullable=True,
-                                       coerce=True),
+            "sannsynlighet": pa.Column(
+                "Int64", checks=[_required("sannsynlighet"), *scale], nullable=True, coerce=True
+            ),
             "konsekvens": pa.Column("Int64", checks=[_required("konsekvens"), *scale], nullable=True, coerce=True),
             "mottiltak": pa.Column(str, nullable=True),
         },
@@ -127,5 +138,9 @@ def risiko_schema() -> pa.DataFrameSchema:
     )
 
 
-SCHEMAS = {"prosjekt": prosjekt_schema, "indikatorer": indikator_schema, "tiltak": tiltak_schema,
-           "risiko": risiko_schema}
+SCHEMAS = {
+    "prosjekt": prosjekt_schema,
+    "indikatorer": indikator_schema,
+    "tiltak": tiltak_schema,
+    "risiko": risiko_schema,
+}

@@ -35,26 +35,60 @@ def built_once(tmp_path_factory, name: str, build) -> Path:
 
 def prosjekt_values(**over) -> dict:
     values = dict(
-        prosjektnummer="P1-01", kommunenummer="1426", kommune="Luster", rapporteringsaar=YEAR,
-        prosjektnavn="Kompetanse og rekruttering i Luster", tema="kompetanse og rekruttering",
-        status="gjennomføring", prosjektleder="Kari Li", epost="kari.li@luster.kommune.no",
-        folkevalgte_med="Ja", administrasjon_med="Ja", tillitsvalgte_med="Nei", temadag_dato=dt.date(2013, 3, 1),
-        samlinger_deltatt=2, tilskudd_mottatt=340000, forbruk=300000, egeninnsats=50000,
-        hovedfunn="Fleire lærlingar <script>alert(1)</script>", godt_eksempel="Mentorordning for nye tilsette.",
-        innsendt_dato=dt.date(2014, 1, 10), godkjent_av="Ola Rå, rådmann")
+        prosjektnummer="P1-01",
+        kommunenummer="1426",
+        kommune="Luster",
+        rapporteringsaar=YEAR,
+        prosjektnavn="Kompetanse og rekruttering i Luster",
+        tema="kompetanse og rekruttering",
+        status="gjennomføring",
+        prosjektleder="Kari Li",
+        epost="kari.li@luster.kommune.no",
+        folkevalgte_med="Ja",
+        administrasjon_med="Ja",
+        tillitsvalgte_med="Nei",
+        temadag_dato=dt.date(2013, 3, 1),
+        samlinger_deltatt=2,
+        tilskudd_mottatt=340000,
+        forbruk=300000,
+        egeninnsats=50000,
+        hovedfunn="Fleire lærlingar <script>alert(1)</script>",
+        godt_eksempel="Mentorordning for nye tilsette.",
+        innsendt_dato=dt.date(2014, 1, 10),
+        godkjent_av="Ola Rå, rådmann",
+    )
     values.update(over)
     return values
 
 
 INDICATORS_NN = [
-    dict(indikator="Del med fagutdanning", enhet="%", utgangspunkt=61.0, utgangsaar=2011, maal=70, maalaar=2014,
-         resultat="64,5 %", kommentar=None),
-    dict(indikator="Kvalifiserte søkjarar per stilling", enhet="tal", utgangspunkt=1.2, utgangsaar=2011, maal=2,
-         maalaar=2014, resultat=1.6, kommentar=None),
+    dict(
+        indikator="Del med fagutdanning",
+        enhet="%",
+        utgangspunkt=61.0,
+        utgangsaar=2011,
+        maal=70,
+        maalaar=2014,
+        resultat="64,5 %",
+        kommentar=None,
+    ),
+    dict(
+        indikator="Kvalifiserte søkjarar per stilling",
+        enhet="tal",
+        utgangspunkt=1.2,
+        utgangsaar=2011,
+        maal=2,
+        maalaar=2014,
+        resultat=1.6,
+        kommentar=None,
+    ),
 ]
 TILTAK = [dict(tiltak="Lærlingordning", status="pågår", start=dt.date(2012, 1, 1), slutt=None, kommentar=None)]
-RISIKO = [dict(risikofaktor="Manglande forankring", sannsynlighet=2, konsekvens=5, mottiltak=None),
-          dict(risikofaktor="Sjukdom i prosjektleiinga", sannsynlighet=2, konsekvens=2, mottiltak=None)]
+RISIKO = [
+    dict(risikofaktor="Manglande forankring", sannsynlighet=2, konsekvens=5, mottiltak=None),
+    dict(risikofaktor="Sjukdom i prosjektleiinga", sannsynlighet=2, konsekvens=2, mottiltak=None),
+]
+
 
 def write_csv_export(path: Path, rows: list[dict], encoding: str, delimiter: str, decimal: str) -> None:
     from schemas import form
@@ -91,15 +125,33 @@ def small_inbox(tmp_path_factory) -> Path:
     write_workbook(year_dir / "2014-01-20_P1-01_arsrapport_kopi.xlsx", sheets)
     (year_dir / "2014-01-13_P1-02_arsrapport.xlsx").write_bytes(b"PK\x03\x04 this is not a workbook")
     haugesund = prosjekt_values(
-        prosjektnummer="P2-01", kommunenummer="1106", kommune="Haugesund", prosjektnavn="Omdømmebygging i Haugesund",
-        tema="omdømme; sykefravær", prosjektleder="Per Ås", epost="per.as@haugesund.kommune.no",
-        tillitsvalgte_med="Ja", tilskudd_mottatt=300000.0, forbruk=300000.0, innsendt_dato=dt.date(2014, 2, 10),
-        godt_eksempel="", hovedfunn="Betre omdømme blant unge.",
-        sykefravaer_pst__utgangspunkt=9.1, sykefravaer_pst__utgangsaar=2012, sykefravaer_pst__maal=7.5,
-        sykefravaer_pst__maalaar=2015, sykefravaer_pst__resultat=8.4)
+        prosjektnummer="P2-01",
+        kommunenummer="1106",
+        kommune="Haugesund",
+        prosjektnavn="Omdømmebygging i Haugesund",
+        tema="omdømme; sykefravær",
+        prosjektleder="Per Ås",
+        epost="per.as@haugesund.kommune.no",
+        tillitsvalgte_med="Ja",
+        tilskudd_mottatt=300000.0,
+        forbruk=300000.0,
+        innsendt_dato=dt.date(2014, 2, 10),
+        godt_eksempel="",
+        hovedfunn="Betre omdømme blant unge.",
+        sykefravaer_pst__utgangspunkt=9.1,
+        sykefravaer_pst__utgangsaar=2012,
+        sykefravaer_pst__maal=7.5,
+        sykefravaer_pst__maalaar=2015,
+        sykefravaer_pst__resultat=8.4,
+    )
     unknown = prosjekt_values(prosjektnummer="P9-99", kommunenummer="1106", kommune="Haugesund")
-    write_csv_export(year_dir / "2014-02-14_sporjeskjema_eksport.csv", [haugesund, unknown],
-                     encoding="cp1252", delimiter=";", decimal=",")
+    write_csv_export(
+        year_dir / "2014-02-14_sporjeskjema_eksport.csv",
+        [haugesund, unknown],
+        encoding="cp1252",
+        delimiter=";",
+        decimal=",",
+    )
     return inbox
 
 
@@ -131,6 +183,7 @@ def bundled_run(tmp_path_factory) -> Path:
 
     def build(out):
         assert main(["run", "--year", str(YEAR), "--inbox", str(DEFAULT_INBOX), "--out", str(out)]) == 0
+
     return built_once(tmp_path_factory, "bundled", build)
 
 
@@ -145,5 +198,5 @@ def all_years_run(tmp_path_factory) -> Path:
     def build(out):
         for year in (2012, 2013, 2014, 2015):
             assert main(["run", "--year", str(year), "--inbox", str(DEFAULT_INBOX), "--out", str(out)]) == 0
-    return built_once(tmp_path_factory, "alle_aar", build)
 
+    return built_once(tmp_path_factory, "alle_aar", build)

@@ -33,8 +33,18 @@ def test_plain_document_has_the_letter_s_words_as_tagged_pdfa(tmp_path):
     # what the letter adds is its running header, «Side N av M» on each page and its list bullets
     assert plain and not plain - letter
     extra = letter - plain
-    assert set(extra) <= {"Oppfølgingsbrev", "2013", "–", "P1-01", "UTKAST", "Eksempeldata", "Side", "av", "•",
-                          *map(str, range(1, 10))}, extra
+    assert set(extra) <= {
+        "Oppfølgingsbrev",
+        "2013",
+        "–",
+        "P1-01",
+        "UTKAST",
+        "Eksempeldata",
+        "Side",
+        "av",
+        "•",
+        *map(str, range(1, 10)),
+    }, extra
     path = tmp_path / "plain.pdf"
     path.write_bytes(plain_pdf)
     reader = PdfReader(path)

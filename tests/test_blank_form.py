@@ -93,8 +93,15 @@ def test_every_answer_cell_has_help_and_every_check_an_error_text(blank):
         assert dv.showInputMessage and dv.prompt and dv.promptTitle, f.key
         if dv.type is not None:
             assert dv.showErrorMessage and dv.error and dv.errorTitle, f.key
-        expected = {"yesno": "list", "status": "list", "int03": "whole", "year": "whole", "date": "date",
-                    "nok": "decimal", "longtext": "textLength"}.get(f.kind)
+        expected = {
+            "yesno": "list",
+            "status": "list",
+            "int03": "whole",
+            "year": "whole",
+            "date": "date",
+            "nok": "decimal",
+            "longtext": "textLength",
+        }.get(f.kind)
         assert dv.type == expected, f.key
         if f.kind == "status":
             assert dv.formula1 == '"' + ",".join(dict.fromkeys(v[i] for v in F.STATUS_LABELS.values())) + '"'
@@ -116,8 +123,10 @@ def test_every_answer_cell_has_help_and_every_check_an_error_text(blank):
     statuses = dict.fromkeys(v[i] for v in F.TILTAK_STATUS_LABELS.values())
     assert validation_at(tiltak, "B2").formula1 == '"' + ",".join(statuses) + '"'
     assert validation_at(tiltak, "C150").type == "date"
-    assert (validation_at(wb[names["risiko"]], "C2").formula1, validation_at(wb[names["risiko"]], "C2").formula2) \
-        == ("1", "5")
+    assert (validation_at(wb[names["risiko"]], "C2").formula1, validation_at(wb[names["risiko"]], "C2").formula2) == (
+        "1",
+        "5",
+    )
 
 
 def test_every_term_the_form_offers_is_read(blank):
@@ -126,8 +135,10 @@ def test_every_term_the_form_offers_is_read(blank):
 
     form, _path, wb = blank
     names = sheet_names(form)
-    offered = {"status": validation_at(wb[names["prosjekt"]], "B7").formula1,
-               "tiltak": validation_at(wb[names["tiltak"]], "B2").formula1}
+    offered = {
+        "status": validation_at(wb[names["prosjekt"]], "B7").formula1,
+        "tiltak": validation_at(wb[names["tiltak"]], "B2").formula1,
+    }
     for term in offered["status"].strip('"').split(","):
         values.parse_status(term)
     for term in offered["tiltak"].strip('"').split(","):

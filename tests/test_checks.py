@@ -20,19 +20,35 @@ from pipelines.resources import REGISTER_DIR, Settings
 from tests.conftest import YEAR
 
 ASSETS = list(defs.assets)
-UP_TO_VALIDATION = [dg.AssetKey(["register", n]) for n in ("kommuner", "nettverk", "prosjekt", "prosjekt_kommuner",
-                                                           "tilskudd", "utbetalingar", "overforingar",
-                                                           "tilbakebetalingar", "programparametrar")] + [
-    dg.AssetKey(["landing", "innkomne_filer"]), dg.AssetKey(["reading", "innsendingar"]),
-    dg.AssetKey(["reading", "validerte_innsendingar"]), dg.AssetKey(["reading", "indikatorer"]),
-    dg.AssetKey(["reading", "tiltak"]), dg.AssetKey(["reading", "risiko"]),
-    dg.AssetKey(["warehouse", "prosjekt_aar"])]
+UP_TO_VALIDATION = [
+    dg.AssetKey(["register", n])
+    for n in (
+        "kommuner",
+        "nettverk",
+        "prosjekt",
+        "prosjekt_kommuner",
+        "tilskudd",
+        "utbetalingar",
+        "overforingar",
+        "tilbakebetalingar",
+        "programparametrar",
+    )
+] + [
+    dg.AssetKey(["landing", "innkomne_filer"]),
+    dg.AssetKey(["reading", "innsendingar"]),
+    dg.AssetKey(["reading", "validerte_innsendingar"]),
+    dg.AssetKey(["reading", "indikatorer"]),
+    dg.AssetKey(["reading", "tiltak"]),
+    dg.AssetKey(["reading", "risiko"]),
+    dg.AssetKey(["warehouse", "prosjekt_aar"]),
+]
 
 
 def _run(inbox: Path, out: Path, selection, register_dir: Path = REGISTER_DIR) -> dg.ExecuteInProcessResult:
     settings = Settings(inbox=str(inbox), out=str(out), register_dir=str(register_dir))
-    return dg.materialize(ASSETS, selection=selection, partition_key=str(YEAR), resources={"settings": settings},
-                          raise_on_error=False)
+    return dg.materialize(
+        ASSETS, selection=selection, partition_key=str(YEAR), resources={"settings": settings}, raise_on_error=False
+    )
 
 
 def _checks(result) -> dict[tuple[str, str], bool]:
@@ -40,8 +56,11 @@ def _checks(result) -> dict[tuple[str, str], bool]:
 
 
 def _materialised(result) -> set[str]:
-    return {e.event_specific_data.materialization.asset_key.to_user_string()
-            for e in result.all_events if e.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION}
+    return {
+        e.event_specific_data.materialization.asset_key.to_user_string()
+        for e in result.all_events
+        if e.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION
+    }
 
 
 def _year_rows(out: Path, table: str) -> int:
@@ -56,10 +75,15 @@ def test_a_healthy_run_passes_every_check(small_run):
     with dg.DagsterInstance.from_config(str(small_run / ".dagster")) as instance:
         (run,) = instance.get_runs(limit=1)
         evaluations = instance.get_records_for_run(
-            run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION).records
-    results = {(e.event_log_entry.dagster_event.event_specific_data.asset_key.to_user_string(),
-                e.event_log_entry.dagster_event.event_specific_data.check_name):
-               e.event_log_entry.dagster_event.event_specific_data for e in evaluations}
+            run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+        ).records
+    results = {
+        (
+            e.event_log_entry.dagster_event.event_specific_data.asset_key.to_user_string(),
+            e.event_log_entry.dagster_event.event_specific_data.check_name,
+        ): e.event_log_entry.dagster_event.event_specific_data
+        for e in evaluations
+    }
     graph = defs.resolve_asset_graph()
     assert set(results) == {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys}
     for (asset, name), evaluation in results.items():
@@ -97,15 +121,19 @@ def _row_from_rejected(table: str):
         frame = getattr(result, table)
         setattr(result, table, pd.concat([frame, frame.head(1).assign(innsending_id=rejected)], ignore_index=True))
         return result
+
     return fault
 
 
-@pytest.mark.parametrize(("check", "fault"), [
-    (("reading/validerte_innsendingar", "pandera_prosjekt"), _second_current_report),
-    (("reading/indikatorer", "pandera_indikatorer"), _row_from_rejected("indikatorer")),
-    (("reading/tiltak", "pandera_tiltak"), _row_from_rejected("tiltak")),
-    (("reading/risiko", "pandera_risiko"), _row_from_rejected("risiko")),
-])
+@pytest.mark.parametrize(
+    ("check", "fault"),
+    [
+        (("reading/validerte_innsendingar", "pandera_prosjekt"), _second_current_report),
+        (("reading/indikatorer", "pandera_indikatorer"), _row_from_rejected("indikatorer")),
+        (("reading/tiltak", "pandera_tiltak"), _row_from_rejected("tiltak")),
+        (("reading/risiko", "pandera_risiko"), _row_from_rejected("risiko")),
+    ],
+)
 def test_validation_that_would_publish_wrong_rows_blocks(small_inbox, tmp_path, monkeypatch, check, fault):
     from pipelines.assets import ingest
 
@@ -120,10 +148,13 @@ def test_validation_that_would_publish_wrong_rows_blocks(small_inbox, tmp_path, 
     assert _year_rows(tmp_path / "out", "core_innsendingar") == 0  # nothing of the year was written
 
 
-@pytest.mark.parametrize(("check", "target", "fault"), [
-    ("alle_filer_gjort_greie_for", "_outcomes", lambda df: df.iloc[:-1]),  # a file without an outcome
-    ("pandera_avvik", "_issue_frame", lambda df: df.assign(melding_nn=None)),  # issues without a message
-])
+@pytest.mark.parametrize(
+    ("check", "target", "fault"),
+    [
+        ("alle_filer_gjort_greie_for", "_outcomes", lambda df: df.iloc[:-1]),  # a file without an outcome
+        ("pandera_avvik", "_issue_frame", lambda df: df.assign(melding_nn=None)),  # issues without a message
+    ],
+)
 def test_files_and_issues_unaccounted_for_block(small_inbox, tmp_path, monkeypatch, check, target, fault):
     from pipelines.assets import ingest
 

@@ -23,17 +23,25 @@ from pipelines.sensors import (
 
 GROUPS = {"register", "landing", "reading", "warehouse", "marts", "reports"}
 KINDS = {"excel", "csv", "duckdb", "sql", "pdf", "json"}
-MARTS = ["mart_avvik_regel_aar", "mart_hoge_risikoar", "mart_indikator_aar", "mart_indikator_serie",
-         "mart_kjeldefiler_aar", "mart_nettverk_aar", "mart_prosjekt_aar", "mart_pulje_aar", "mart_tema_aar",
-         "mart_tiltak_risiko_aar"]
+MARTS = [
+    "mart_avvik_regel_aar",
+    "mart_hoge_risikoar",
+    "mart_indikator_aar",
+    "mart_indikator_serie",
+    "mart_kjeldefiler_aar",
+    "mart_nettverk_aar",
+    "mart_prosjekt_aar",
+    "mart_pulje_aar",
+    "mart_tema_aar",
+    "mart_tiltak_risiko_aar",
+]
 
 # asset key -> its direct upstream keys. Update on purpose when the graph changes. A mart depends on the
 # assets that write the tables its SQL reads (through the views), and on the models, whose lineage views
 # list its source rows.
 PROJECT = ["register/kommuner", "register/nettverk", "register/prosjekt", "register/prosjekt_kommuner"]
 # the secretariat's ledger and the programme's parameters: read by the money model behind int_prosjekt_aar
-LEDGER = ["register/overforingar", "register/programparametrar", "register/tilbakebetalingar",
-          "register/utbetalingar"]
+LEDGER = ["register/overforingar", "register/programparametrar", "register/tilbakebetalingar", "register/utbetalingar"]
 PROJECT_YEAR = ["reading/validerte_innsendingar", *PROJECT, *LEDGER, "register/tilskudd", "warehouse/prosjekt_aar"]
 SNAPSHOT = {
     "register/kommuner": [],
@@ -47,26 +55,50 @@ SNAPSHOT = {
     "register/programparametrar": [],
     "landing/innkomne_filer": [],
     "reading/innsendingar": ["landing/innkomne_filer"],
-    "reading/validerte_innsendingar": ["reading/innsendingar", "register/kommuner", "register/prosjekt",
-                                       "register/tilskudd"],
+    "reading/validerte_innsendingar": [
+        "reading/innsendingar",
+        "register/kommuner",
+        "register/prosjekt",
+        "register/tilskudd",
+    ],
     "reading/indikatorer": ["reading/innsendingar"],
     "reading/tiltak": ["reading/innsendingar"],
     "reading/risiko": ["reading/innsendingar"],
-    "warehouse/prosjekt_aar": ["reading/indikatorer", "reading/innsendingar", "reading/risiko", "reading/tiltak",
-                               "reading/validerte_innsendingar", *PROJECT, *LEDGER, "register/tilskudd"],
+    "warehouse/prosjekt_aar": [
+        "reading/indikatorer",
+        "reading/innsendingar",
+        "reading/risiko",
+        "reading/tiltak",
+        "reading/validerte_innsendingar",
+        *PROJECT,
+        *LEDGER,
+        "register/tilskudd",
+    ],
     "marts/mart_avvik_regel_aar": ["reading/validerte_innsendingar", "warehouse/prosjekt_aar"],
     "marts/mart_kjeldefiler_aar": ["reading/validerte_innsendingar", "warehouse/prosjekt_aar"],
-    "marts/mart_hoge_risikoar": ["reading/risiko", "reading/validerte_innsendingar", *PROJECT,
-                                 "warehouse/prosjekt_aar"],
+    "marts/mart_hoge_risikoar": [
+        "reading/risiko",
+        "reading/validerte_innsendingar",
+        *PROJECT,
+        "warehouse/prosjekt_aar",
+    ],
     "marts/mart_indikator_aar": ["reading/indikatorer", "reading/validerte_innsendingar", "warehouse/prosjekt_aar"],
-    "marts/mart_indikator_serie": ["reading/indikatorer", "reading/validerte_innsendingar", *PROJECT,
-                                   "warehouse/prosjekt_aar"],
+    "marts/mart_indikator_serie": [
+        "reading/indikatorer",
+        "reading/validerte_innsendingar",
+        *PROJECT,
+        "warehouse/prosjekt_aar",
+    ],
     "marts/mart_nettverk_aar": PROJECT_YEAR,
     "marts/mart_pulje_aar": PROJECT_YEAR,
     "marts/mart_tema_aar": PROJECT_YEAR,
     "marts/mart_prosjekt_aar": ["reading/risiko", "reading/tiltak", *PROJECT_YEAR],
-    "marts/mart_tiltak_risiko_aar": ["reading/risiko", "reading/tiltak", "reading/validerte_innsendingar",
-                                     "warehouse/prosjekt_aar"],
+    "marts/mart_tiltak_risiko_aar": [
+        "reading/risiko",
+        "reading/tiltak",
+        "reading/validerte_innsendingar",
+        "warehouse/prosjekt_aar",
+    ],
     "reports/arsrapport": [f"marts/{m}" for m in MARTS],
     "reports/oppfolgingsbrev": ["marts/mart_indikator_aar", "marts/mart_prosjekt_aar"],
     "reports/kvitteringar": ["reading/validerte_innsendingar", "warehouse/prosjekt_aar"],
@@ -74,15 +106,22 @@ SNAPSHOT = {
 }
 # Checks that must stay beside their assets (more may be added).
 CHECKS = {
-    ("register/kommuner", "pandera_modell"), ("register/prosjekt", "pandera_modell"),
-    ("register/tilskudd", "pandera_modell"), ("register/nettverk", "pandera_modell"),
+    ("register/kommuner", "pandera_modell"),
+    ("register/prosjekt", "pandera_modell"),
+    ("register/tilskudd", "pandera_modell"),
+    ("register/nettverk", "pandera_modell"),
     ("register/prosjekt_kommuner", "pandera_modell"),
-    ("register/utbetalingar", "pandera_modell"), ("register/overforingar", "pandera_modell"),
-    ("register/tilbakebetalingar", "pandera_modell"), ("register/programparametrar", "pandera_modell"),
+    ("register/utbetalingar", "pandera_modell"),
+    ("register/overforingar", "pandera_modell"),
+    ("register/tilbakebetalingar", "pandera_modell"),
+    ("register/programparametrar", "pandera_modell"),
     ("reading/validerte_innsendingar", "alle_filer_gjort_greie_for"),
-    ("reading/validerte_innsendingar", "pandera_prosjekt"), ("reading/validerte_innsendingar", "pandera_avvik"),
-    ("reading/indikatorer", "pandera_indikatorer"), ("reading/tiltak", "pandera_tiltak"),
-    ("reading/risiko", "pandera_risiko"), ("marts/mart_pulje_aar", "totalar_stemmer"),
+    ("reading/validerte_innsendingar", "pandera_prosjekt"),
+    ("reading/validerte_innsendingar", "pandera_avvik"),
+    ("reading/indikatorer", "pandera_indikatorer"),
+    ("reading/tiltak", "pandera_tiltak"),
+    ("reading/risiko", "pandera_risiko"),
+    ("marts/mart_pulje_aar", "totalar_stemmer"),
     ("reports/oppfolgingsbrev", "brev_til_alle_aktive_prosjekt"),
     ("reports/arsrapport", "totalar_stemmer_med_lageret"),
 }
@@ -156,8 +195,11 @@ def test_checks_sit_beside_their_assets(graph):
 
 def test_report_totals_check_shows_but_does_not_block():
     # the report is the last step: a difference is for the secretariat to see, there is nothing to stop
-    (spec,) = [s for s in defs.resolve_assets_def(dg.AssetKey(["reports", "arsrapport"])).check_specs
-               if s.name == "totalar_stemmer_med_lageret"]
+    (spec,) = [
+        s
+        for s in defs.resolve_assets_def(dg.AssetKey(["reports", "arsrapport"])).check_specs
+        if s.name == "totalar_stemmer_med_lageret"
+    ]
     assert not spec.blocking and spec.description
 
 
@@ -185,15 +227,18 @@ def test_the_series_depends_on_earlier_years():
     upstream = dg.AssetKey(["reading", "indikatorer"])
     mapping = graph.get_partition_mapping(serie.key, upstream)
     upstream_keys = mapping.get_upstream_mapped_partitions_result_for_partitions(
-        years.subset_with_partition_keys(["2014"]), years, years).partitions_subset.get_partition_keys()
+        years.subset_with_partition_keys(["2014"]), years, years
+    ).partitions_subset.get_partition_keys()
     assert sorted(upstream_keys) == ["2012", "2013", "2014"]
     # re-running 2012 makes every later year of the series stale
     later = mapping.get_downstream_partitions_for_partitions(
-        years.subset_with_partition_keys(["2012"]), years, years).get_partition_keys()
+        years.subset_with_partition_keys(["2012"]), years, years
+    ).get_partition_keys()
     assert sorted(later) == ["2012", "2013", "2014", "2015"]
 
 
 # --- the inbox sensor --------------------------------------------------------------------------------
+
 
 def _evaluate(cursor: str | None) -> dg.SensorResult:
     result = innboks_sensor(dg.build_sensor_context(cursor=cursor))
@@ -241,8 +286,7 @@ def test_sensor_requests_a_run_per_changed_year(inbox):
     (inbox / "2013" / "2014-01-12_P1-01_arsrapport.xlsx").write_bytes(b"first version")
     reverted = _evaluate(changed.cursor)
     assert [r.partition_key for r in reverted.run_requests] == ["2013"]
-    assert reverted.run_requests[0].run_key not in {new.run_requests[0].run_key,
-                                                    changed.run_requests[0].run_key}
+    assert reverted.run_requests[0].run_key not in {new.run_requests[0].run_key, changed.run_requests[0].run_key}
 
     # Files for two years at once: one request each; evaluating again from the same cursor gives the
     # same run keys (Dagster then launches nothing twice).
@@ -269,11 +313,15 @@ def test_sensor_starts_from_the_files_landing_recorded(inbox):
         # 2013's landing took in exactly these files (its materialisation lists them); 2014 never ran, and
         # the register was never loaded: the sensor asks for the whole year's run
         landed = inbox_fingerprints(inbox, ["2013"])
-        instance.report_runless_asset_event(dg.AssetMaterialization(
-            LANDING, partition="2013", metadata={"innboks_filer": dg.MetadataValue.json(landed)}))
+        instance.report_runless_asset_event(
+            dg.AssetMaterialization(
+                LANDING, partition="2013", metadata={"innboks_filer": dg.MetadataValue.json(landed)}
+            )
+        )
         first = innboks_sensor(dg.build_sensor_context(instance=instance, cursor=None))
         assert [(r.partition_key, r.tags["samanom/aar"], r.job_name) for r in first.run_requests] == [
-            ("2014", "2014", aarskoeyring.name)]
+            ("2014", "2014", aarskoeyring.name)
+        ]
         # a new version of a 2013 file later starts 2013, named by year and by the files' version; with the
         # register loaded, only what a file needs (no annual report)
         for key in REGISTER:
@@ -300,9 +348,10 @@ def test_sensor_and_schedule_are_off_by_default():
     assert {j.name for j in innboks_sensor.jobs} == {innboks_koeyring.name, aarskoeyring.name}
 
 
-@pytest.mark.parametrize(("when", "year"), [(dt.datetime(2014, 2, 1, 6), "2013"),
-                                            (dt.datetime(2016, 2, 1, 6), "2015"),
-                                            (dt.datetime(2013, 2, 1, 6), "2012")])
+@pytest.mark.parametrize(
+    ("when", "year"),
+    [(dt.datetime(2014, 2, 1, 6), "2013"), (dt.datetime(2016, 2, 1, 6), "2015"), (dt.datetime(2013, 2, 1, 6), "2012")],
+)
 def test_schedule_runs_the_year_just_reported(when, year):
     result = aarleg_koeyring(dg.build_schedule_context(scheduled_execution_time=when))
     assert isinstance(result, dg.RunRequest)

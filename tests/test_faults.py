@@ -38,6 +38,7 @@ REPO = TESTS.parent
 
 # --- helpers ---------------------------------------------------------------------------------------
 
+
 def copy_inbox(src: Path, dst: Path) -> Path:
     shutil.copytree(src, dst, symlinks=True)
     return dst
@@ -58,18 +59,23 @@ def ingest(inbox: Path, out: Path, **settings) -> None:
     from pipelines.assets.ingest import validerte_innsendingar
 
     # validation is one step that writes the accepted tables together: all its assets are selected
-    yearly = [dg.AssetKey(["landing", "innkomne_filer"]), dg.AssetKey(["reading", "innsendingar"]),
-              *validerte_innsendingar.keys]
-    assert dg.materialize(assets, selection=yearly, partition_key=str(YEAR), instance=instance,
-                          resources=res).success
+    yearly = [
+        dg.AssetKey(["landing", "innkomne_filer"]),
+        dg.AssetKey(["reading", "innsendingar"]),
+        *validerte_innsendingar.keys,
+    ]
+    assert dg.materialize(assets, selection=yearly, partition_key=str(YEAR), instance=instance, resources=res).success
 
 
 def tables(db: Path) -> dict[str, list]:
     """Every table of the warehouse, rows sorted: what two runs must agree on."""
     with warehouse.connect(db, read_only=True) as con:
-        names = [r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_type = 'BASE TABLE' "
-            "order by table_name").fetchall()]
+        names = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_type = 'BASE TABLE' order by table_name"
+            ).fetchall()
+        ]
         return {n: sorted(map(repr, con.execute(f'select * from "{n}"').fetchall())) for n in names}
 
 
@@ -107,16 +113,16 @@ def inbox_shas(inbox: Path) -> set[str]:
 
 def run_cli(args: list[str], patch: str = "", timeout: int = 900) -> subprocess.CompletedProcess:
     """`samanom` in a child process, with `patch` (Python) applied first: how a fault is injected."""
-    script = (f"import sys\nsys.path.insert(0, {str(TESTS)!r})\n{textwrap.dedent(patch)}\n"
-              f"from pipelines.cli import main\nsys.exit(main({args!r}))\n")
-    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO,
-                          timeout=timeout)
+    script = (
+        f"import sys\nsys.path.insert(0, {str(TESTS)!r})\n{textwrap.dedent(patch)}\n"
+        f"from pipelines.cli import main\nsys.exit(main({args!r}))\n"
+    )
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, timeout=timeout)
 
 
 def run_python(code: str, timeout: int = 600) -> subprocess.CompletedProcess:
     script = f"import sys\nsys.path.insert(0, {str(TESTS)!r})\n{textwrap.dedent(code)}\n"
-    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO,
-                          timeout=timeout)
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, timeout=timeout)
 
 
 KILL_IN_COPY = """
@@ -138,8 +144,10 @@ def clean_ingest(small_inbox, tmp_path_factory) -> Path:
 
 # --- 1. landing that cannot lose or corrupt a file ------------------------------------------------
 
+
 def test_kill_during_archive_copy_leaves_nothing_wrong_and_the_next_run_equals_a_clean_one(
-        small_inbox, small_run, tmp_path):
+    small_inbox, small_run, tmp_path
+):
     out = tmp_path / "out"
     args = ["run", "--year", str(YEAR), "--inbox", str(small_inbox), "--out", str(out)]
     killed = run_cli(args, patch=KILL_IN_COPY)
@@ -165,8 +173,9 @@ def test_kill_during_archive_copy_leaves_nothing_wrong_and_the_next_run_equals_a
     assert dg.DagsterRunStatus.FAILURE in statuses
 
 
-def test_a_wrong_archive_entry_is_repaired_and_what_was_read_from_it_read_again(small_inbox, clean_ingest,
-                                                                                 tmp_path, monkeypatch):
+def test_a_wrong_archive_entry_is_repaired_and_what_was_read_from_it_read_again(
+    small_inbox, clean_ingest, tmp_path, monkeypatch
+):
     """The old landing trusted an archive file that existed: after a crash an empty copy stood for a
     real report («Fila er tom»), and reading, which skips what it has read, kept that verdict."""
     out = tmp_path / "out"
@@ -187,8 +196,9 @@ def test_a_wrong_archive_entry_is_repaired_and_what_was_read_from_it_read_again(
         m.setattr(landing, "verify", lambda path, sha256: None)
         ingest(small_inbox, out)
     with warehouse.connect(out / "samanom.duckdb", read_only=True) as con:
-        wrong = con.execute("select utfall from core_filer where sha256 = ? and mottak = 'arkivert' "
-                            "order by filnavn limit 1", [sha]).fetchone()[0]
+        wrong = con.execute(
+            "select utfall from core_filer where sha256 = ? and mottak = 'arkivert' order by filnavn limit 1", [sha]
+        ).fetchone()[0]
     assert wrong == "avvist"  # the wrong verdict, as the issue saw it
 
     ingest(small_inbox, out)
@@ -239,6 +249,7 @@ def test_a_file_that_changes_while_it_is_copied_is_archived_as_it_is_once_it_sta
 
 # --- 2. every version a name had, and files gone from the inbox -------------------------------------
 
+
 def test_a_correction_under_the_same_name_and_a_removed_file_stay_in_the_warehouse(small_inbox, tmp_path):
     inbox = copy_inbox(small_inbox, tmp_path / "inbox")
     out = tmp_path / "out"
@@ -254,10 +265,15 @@ def test_a_correction_under_the_same_name_and_a_removed_file_stay_in_the_warehou
     ingest(inbox, out)
     ingest(inbox, out)  # the same inbox again changes nothing
     with warehouse.connect(out / "samanom.duckdb", read_only=True) as con:
-        hist = con.execute("select filnavn, versjon, sha256, erstatta_av, borte from raw_filhistorikk "
-                           "where aar = ? order by filnavn, versjon", [YEAR]).fetchall()
-        utfall = dict(((r[0], r[1]), r[2]) for r in con.execute(
-            "select sha256, versjon, utfall from core_filer where aar = ?", [YEAR]).fetchall())
+        hist = con.execute(
+            "select filnavn, versjon, sha256, erstatta_av, borte from raw_filhistorikk "
+            "where aar = ? order by filnavn, versjon",
+            [YEAR],
+        ).fetchall()
+        utfall = dict(
+            ((r[0], r[1]), r[2])
+            for r in con.execute("select sha256, versjon, utfall from core_filer where aar = ?", [YEAR]).fetchall()
+        )
         current = {r[0] for r in con.execute("select sha256 from raw_filer where aar = ?", [YEAR]).fetchall()}
     assert (csv.name, 1, first, second, False) in hist
     assert (csv.name, 2, second, None, False) in hist
@@ -269,6 +285,7 @@ def test_a_correction_under_the_same_name_and_a_removed_file_stay_in_the_warehou
 
 
 # --- 3. the inbox as it really is ------------------------------------------------------------------
+
 
 def test_odd_names_links_hidden_and_lock_files(small_inbox, small_run, tmp_path):
     inbox = copy_inbox(small_inbox, tmp_path / "inbox")
@@ -290,13 +307,16 @@ def test_odd_names_links_hidden_and_lock_files(small_inbox, small_run, tmp_path)
 
     assert main(["run", "--year", str(YEAR), "--inbox", str(inbox), "--out", str(out)]) == 0
     with warehouse.connect(out / "samanom.duckdb", read_only=True) as con:
-        got = {(r[0], r[1]): r[2] for r in con.execute(
-            "select filnavn, filnavn_hex, utfall from core_filer where aar = ?", [YEAR]).fetchall()}
+        got = {
+            (r[0], r[1]): r[2]
+            for r in con.execute("select filnavn, filnavn_hex, utfall from core_filer where aar = ?", [YEAR]).fetchall()
+        }
         clean = duckdb.connect(str(small_run / "samanom.duckdb"), read_only=True)
         # hidden and lock files are never counted as reports, received or rejected
         for mart in ("mart_prosjekt_aar", "mart_pulje_aar", "mart_indikator_aar"):
-            assert (sorted(map(repr, con.execute(f"select * from {mart}").fetchall()))
-                    == sorted(map(repr, clean.execute(f"select * from {mart}").fetchall()))), mart
+            assert sorted(map(repr, con.execute(f"select * from {mart}").fetchall())) == sorted(
+                map(repr, clean.execute(f"select * from {mart}").fetchall())
+            ), mart
         clean.close()
     readable = "2014-01-21_årsrapport_kopi.txt"
     assert got[(readable, latin1.rsplit(b"/", 1)[1].hex())] == "avvist"
@@ -309,8 +329,12 @@ def test_odd_names_links_hidden_and_lock_files(small_inbox, small_run, tmp_path)
     assert secret.read_bytes() not in archived  # links are never followed
     assert report + b"\0" in archived  # the hidden report is kept, byte for byte
     archive_is_sound(out)
-    text = subprocess.run(["pdftotext", str(out / str(YEAR) / f"arsrapport-{YEAR}-vedlegg.pdf"), "-"],
-                          capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", str(out / str(YEAR) / f"arsrapport-{YEAR}-vedlegg.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert readable in text and ".2014-01-23_P1-16_arsrapport.xlsx" in text
     summary = json.loads((out / str(YEAR) / "run.json").read_text(encoding="utf-8"))
     assert summary["vellukka"] and summary["filer_utfall"]["laasefil"] == 2
@@ -356,6 +380,7 @@ def test_a_bad_date_stops_before_anything_is_written(small_inbox, tmp_path, caps
 
 
 # --- 4. one transaction per year's write, and a damaged warehouse -----------------------------------
+
 
 def test_a_kill_inside_the_validation_write_leaves_the_year_as_it_was(small_inbox, clean_ingest, tmp_path):
     inbox = copy_inbox(small_inbox, tmp_path / "inbox")
@@ -412,7 +437,8 @@ def test_a_kill_while_the_marts_are_built_and_the_next_run_equals_a_clean_one(sm
 
 
 def test_a_damaged_warehouse_stops_the_run_before_anything_is_written_and_names_the_backup(
-        small_inbox, small_run, tmp_path, capsys):
+    small_inbox, small_run, tmp_path, capsys
+):
     from pipelines.cli import main
 
     out = tmp_path / "out"
@@ -424,11 +450,12 @@ def test_a_damaged_warehouse_stops_the_run_before_anything_is_written_and_names_
     # picked by position may be spare room): the start of the first block of the file table
     with duckdb.connect(str(db), read_only=True) as con:
         size = con.execute("select block_size from pragma_database_size()").fetchone()[0]
-        block = con.execute("select min(block_id) from pragma_storage_info('core_filer') where block_id >= 0"
-                            ).fetchone()[0]
+        block = con.execute(
+            "select min(block_id) from pragma_storage_info('core_filer') where block_id >= 0"
+        ).fetchone()[0]
     start = 3 * 4096 + block * size + 8  # after the file's three headers and the block's own checksum
     damaged = bytearray(db.read_bytes())
-    damaged[start:start + 4096] = b"\xff" * 4096
+    damaged[start : start + 4096] = b"\xff" * 4096
     db.write_bytes(bytes(damaged))
     runs_before = sorted((out / ".dagster").rglob("*"))
     args = ["run", "--year", str(YEAR), "--inbox", str(small_inbox), "--out", str(out)]
@@ -437,7 +464,8 @@ def test_a_damaged_warehouse_stops_the_run_before_anything_is_written_and_names_
     assert len(err) == 2 and "er skadet" in err[0] and f"cp {backup} {db}" in err[1]
     assert db.read_bytes() == bytes(damaged)  # nothing written into it
     assert json.loads((out / str(YEAR) / "run.json").read_text(encoding="utf-8")) == json.loads(
-        (small_run / str(YEAR) / "run.json").read_text(encoding="utf-8"))
+        (small_run / str(YEAR) / "run.json").read_text(encoding="utf-8")
+    )
     assert sorted((out / ".dagster").rglob("*")) == runs_before
     # the way the message says
     shutil.copyfile(backup, db)
@@ -448,22 +476,31 @@ def test_a_damaged_warehouse_stops_the_run_before_anything_is_written_and_names_
 
 # --- 5. runs that meet each other --------------------------------------------------------------------
 
-def test_a_second_run_on_the_same_folder_stops_with_one_line_and_leaves_the_other_alone(
-        small_inbox, tmp_path, capsys):
+
+def test_a_second_run_on_the_same_folder_stops_with_one_line_and_leaves_the_other_alone(small_inbox, tmp_path, capsys):
     from pipelines.cli import main
 
     out = tmp_path / "out"
     (out / str(YEAR)).mkdir(parents=True)
     theirs = '{"vellukka": true, "dagster_run_id": "den andre"}\n'
     (out / str(YEAR) / "run.json").write_text(theirs, encoding="utf-8")
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
         import sys, time
         from pathlib import Path
         from pipelines import runs
         runs.take_lock(Path({str(out)!r}))
         print("held", flush=True)
         time.sleep(120)
-    """)], cwd=REPO, stdout=subprocess.PIPE, text=True)
+    """),
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         assert main(["run", "--year", str(YEAR), "--inbox", str(small_inbox), "--out", str(out)]) == 3
@@ -488,8 +525,14 @@ def test_an_abandoned_run_is_told_from_a_live_one():
     dead.wait()
     alive, gone = runs.this_process(), f"{os.uname().nodename}:{dead.pid}:1"
     for run_id, identity in (("levande", alive), ("forlaten", gone)):
-        instance.add_run(DagsterRun(job_name="aarskoeyring", run_id=run_id, status=dg.DagsterRunStatus.STARTED,
-                                    tags={runs.PROCESS_TAG: identity}))
+        instance.add_run(
+            DagsterRun(
+                job_name="aarskoeyring",
+                run_id=run_id,
+                status=dg.DagsterRunStatus.STARTED,
+                tags={runs.PROCESS_TAG: identity},
+            )
+        )
     assert runs.fail_abandoned_runs(instance) == ["forlaten"]
     assert instance.get_run_by_id("forlaten").status == dg.DagsterRunStatus.FAILURE
     assert instance.get_run_by_id("levande").status == dg.DagsterRunStatus.STARTED
@@ -498,12 +541,14 @@ def test_an_abandoned_run_is_told_from_a_live_one():
 
 # --- 6. clear errors ---------------------------------------------------------------------------------
 
+
 def _mount_tmpfs(path: Path, options: str) -> bool:
     path.mkdir(parents=True, exist_ok=True)
     if os.geteuid() != 0 or not shutil.which("mount"):
         return False
-    return subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)],
-                          capture_output=True).returncode == 0
+    return (
+        subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)], capture_output=True).returncode == 0
+    )
 
 
 def test_a_read_only_output_folder_gives_one_clear_line(small_inbox, tmp_path, capsys):
@@ -546,8 +591,12 @@ def test_ui_on_sigterm_ends_dagster_dev(tmp_path):
     with _socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    ui = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "ui", "--port", str(port), "--out",
-                           str(tmp_path / "out")], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ui = subprocess.Popen(
+        [sys.executable, "-m", "pipelines.cli", "ui", "--port", str(port), "--out", str(tmp_path / "out")],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         group = None
         for _ in range(120):
@@ -592,6 +641,7 @@ def _pgid(pid: int) -> int | None:
 
 # --- 7. reports from their inputs ---------------------------------------------------------------------
 
+
 def test_the_run_key_covers_every_year_the_report_reads(small_run, tmp_path):
     from pipelines.assets.reports import run_key
 
@@ -600,13 +650,21 @@ def test_the_run_key_covers_every_year_the_report_reads(small_run, tmp_path):
     with warehouse.connect(db) as con:
         key = run_key(con, YEAR)
         assert run_key(con, YEAR) == key  # the same inputs, the same key
-        con.execute("insert into raw_filhistorikk (aar, filnavn, versjon, sha256, mottak, borte) "
-                    "values (?, 'a.xlsx', 1, 'ab', 'arkivert', false)", [YEAR - 1])
+        con.execute(
+            "insert into raw_filhistorikk (aar, filnavn, versjon, sha256, mottak, borte) "
+            "values (?, 'a.xlsx', 1, 'ab', 'arkivert', false)",
+            [YEAR - 1],
+        )
         assert run_key(con, YEAR) != key  # another earlier year: the series mart reads it
         later = run_key(con, YEAR)
-        con.execute("insert into raw_filhistorikk (aar, filnavn, versjon, sha256, mottak, borte) "
-                    "values (?, 'a.xlsx', 1, 'ab', 'arkivert', false)", [YEAR + 1])
+        con.execute(
+            "insert into raw_filhistorikk (aar, filnavn, versjon, sha256, mottak, borte) "
+            "values (?, 'a.xlsx', 1, 'ab', 'arkivert', false)",
+            [YEAR + 1],
+        )
         assert run_key(con, YEAR) == later  # a later year is not the report's input
-        con.execute("update ref_prosjekt set prosjektnavn = prosjektnavn || ' ' where prosjektnummer = "
-                    "(select min(prosjektnummer) from ref_prosjekt)")
+        con.execute(
+            "update ref_prosjekt set prosjektnavn = prosjektnavn || ' ' where prosjektnummer = "
+            "(select min(prosjektnummer) from ref_prosjekt)"
+        )
         assert run_key(con, YEAR) != later  # the register is an input too

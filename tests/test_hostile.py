@@ -29,8 +29,18 @@ YEAR = 2013
 
 # --- guard: nothing in a read may open a socket or start a process ----------------------------------
 
-_FORBIDDEN_EVENTS = ("socket.connect", "socket.getaddrinfo", "socket.gethostbyname", "subprocess.Popen",
-                     "os.system", "os.exec", "os.spawn", "os.posix_spawn", "webbrowser.open", "urllib.Request")
+_FORBIDDEN_EVENTS = (
+    "socket.connect",
+    "socket.getaddrinfo",
+    "socket.gethostbyname",
+    "subprocess.Popen",
+    "os.system",
+    "os.exec",
+    "os.spawn",
+    "os.posix_spawn",
+    "webbrowser.open",
+    "urllib.Request",
+)
 _guard = {"on": False, "seen": []}
 
 
@@ -77,8 +87,9 @@ def prosjekt_values(**over) -> dict:
     return conftest.prosjekt_values(**{"hovedfunn": "Fleire lærlingar.", **over})
 
 
-INDICATORS = [dict(indikator="fagutdanning_andel_pst", utgangspunkt=61.0, utgangsaar=2011, maal=70, maalaar=2014,
-                   resultat=64.5)]
+INDICATORS = [
+    dict(indikator="fagutdanning_andel_pst", utgangspunkt=61.0, utgangsaar=2011, maal=70, maalaar=2014, resultat=64.5)
+]
 TILTAK = [dict(tiltak="Lærlingordning", status="pagar", start=dt.date(2012, 1, 1))]
 RISIKO = [dict(risikofaktor="Manglande forankring", sannsynlighet=2, konsekvens=5, mottiltak="Forankring i AMU")]
 
@@ -242,8 +253,18 @@ def test_file_just_under_size_limit_is_read(tmp_path):
 
 
 def test_ten_thousand_indicator_rows(tmp_path):
-    rows = [dict(indikator=f"Eigen indikator {n}", enhet="tal", utgangspunkt=n, utgangsaar=2011, maal=n + 1,
-                 maalaar=2014, resultat=n) for n in range(10_000)]
+    rows = [
+        dict(
+            indikator=f"Eigen indikator {n}",
+            enhet="tal",
+            utgangspunkt=n,
+            utgangsaar=2011,
+            maal=n + 1,
+            maalaar=2014,
+            resultat=n,
+        )
+        for n in range(10_000)
+    ]
     p = tmp_path / "mange.xlsx"
     write_workbook(p, form_sheets("nn", prosjekt_values(), rows, TILTAK, RISIKO))
     result = read(p)
@@ -303,36 +324,61 @@ def hostile_formula_workbook(tmp_path: Path, suffix: str = ".xlsx") -> Path:
     secret.write_text("SECRET", encoding="utf-8")
     sheet = part(data, "xl/worksheets/sheet1.xml")
     # a formula with its cached value: the value is read, the formula is not evaluated
-    sheet = set_cell(sheet, f"B{row_of('hovedfunn')}",
-                     f'<c r="B{row_of("hovedfunn")}" t="str"><f>HYPERLINK("http://example.com")</f>'
-                     "<v>http://example.com</v></c>")
+    sheet = set_cell(
+        sheet,
+        f"B{row_of('hovedfunn')}",
+        f'<c r="B{row_of("hovedfunn")}" t="str"><f>HYPERLINK("http://example.com")</f><v>http://example.com</v></c>',
+    )
     # DDE without a cached value: nothing to read, nothing run
-    sheet = set_cell(sheet, f"B{row_of('godt_eksempel')}",
-                     f"<c r=\"B{row_of('godt_eksempel')}\"><f>cmd|' /C calc'!A0</f></c>")
+    sheet = set_cell(
+        sheet, f"B{row_of('godt_eksempel')}", f"<c r=\"B{row_of('godt_eksempel')}\"><f>cmd|' /C calc'!A0</f></c>"
+    )
     # a reference into the external workbook, with its cached value
-    sheet = set_cell(sheet, f"B{row_of('godkjent_av')}",
-                     f'<c r="B{row_of("godkjent_av")}" t="str"><f>[1]Ark1!A1</f><v>fra lenka</v></c>')
+    sheet = set_cell(
+        sheet,
+        f"B{row_of('godkjent_av')}",
+        f'<c r="B{row_of("godkjent_av")}" t="str"><f>[1]Ark1!A1</f><v>fra lenka</v></c>',
+    )
     # WEBSERVICE and a file reference without cached values
-    sheet = set_cell(sheet, f"B{row_of('prosjektleder')}",
-                     f'<c r="B{row_of("prosjektleder")}" t="str"><f>WEBSERVICE("http://example.com/x")</f></c>')
-    sheet = set_cell(sheet, f"B{row_of('kommune')}",
-                     f"<c r=\"B{row_of('kommune')}\" t=\"str\"><f>'file:///{secret}'#$A$1</f><v>Luster</v></c>")
+    sheet = set_cell(
+        sheet,
+        f"B{row_of('prosjektleder')}",
+        f'<c r="B{row_of("prosjektleder")}" t="str"><f>WEBSERVICE("http://example.com/x")</f></c>',
+    )
+    sheet = set_cell(
+        sheet,
+        f"B{row_of('kommune')}",
+        f'<c r="B{row_of("kommune")}" t="str"><f>\'file:///{secret}\'#$A$1</f><v>Luster</v></c>',
+    )
     wb = part(data, "xl/workbook.xml").replace(
-        "</sheets>", '</sheets><externalReferences><externalReference r:id="rId99"/></externalReferences>')
+        "</sheets>", '</sheets><externalReferences><externalReference r:id="rId99"/></externalReferences>'
+    )
     rels = part(data, "xl/_rels/workbook.xml.rels").replace(
         "</Relationships>",
         '<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-        'externalLink" Target="externalLinks/externalLink1.xml"/></Relationships>')
+        'externalLink" Target="externalLinks/externalLink1.xml"/></Relationships>',
+    )
     ct = part(data, "[Content_Types].xml").replace(
-        "</Types>", '<Override PartName="/xl/externalLinks/externalLink1.xml" ContentType="application/'
-                    'vnd.openxmlformats-officedocument.spreadsheetml.externalLink+xml"/></Types>')
-    hostile = rezip(data,
-                    replace={"xl/worksheets/sheet1.xml": sheet.encode(), "xl/workbook.xml": wb.encode(),
-                             "xl/_rels/workbook.xml.rels": rels.encode(), "[Content_Types].xml": ct.encode()},
-                    add={"xl/externalLinks/externalLink1.xml": EXTERNAL_LINK.encode(),
-                         "xl/externalLinks/_rels/externalLink1.xml.rels":
-                             EXTERNAL_LINK_RELS.format(target=f"file:///{secret}").encode(),
-                         "xl/vbaProject.bin": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512})
+        "</Types>",
+        '<Override PartName="/xl/externalLinks/externalLink1.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.spreadsheetml.externalLink+xml"/></Types>',
+    )
+    hostile = rezip(
+        data,
+        replace={
+            "xl/worksheets/sheet1.xml": sheet.encode(),
+            "xl/workbook.xml": wb.encode(),
+            "xl/_rels/workbook.xml.rels": rels.encode(),
+            "[Content_Types].xml": ct.encode(),
+        },
+        add={
+            "xl/externalLinks/externalLink1.xml": EXTERNAL_LINK.encode(),
+            "xl/externalLinks/_rels/externalLink1.xml.rels": EXTERNAL_LINK_RELS.format(
+                target=f"file:///{secret}"
+            ).encode(),
+            "xl/vbaProject.bin": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512,
+        },
+    )
     p = tmp_path / f"formlar{suffix}"
     p.write_bytes(hostile)
     return p
@@ -361,20 +407,31 @@ def test_formulas_validate_to_findings_not_crashes(tmp_path):
     assert ("felt_mangler", "prosjektleder") in rules  # the empty formula cell is a finding, not a value
 
 
-LOL = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-       '<!DOCTYPE lolz [<!ENTITY lol "lol">'
-       + "".join(f'<!ENTITY lol{n} "{("&lol" + (str(n - 1) if n > 1 else "") + ";") * 10}">' for n in range(1, 10))
-       + ']>\n')
-XXE = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-       '<!DOCTYPE foo [<!ENTITY xxe SYSTEM "file://{secret}">]>\n')
+LOL = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + "".join(f'<!ENTITY lol{n} "{("&lol" + (str(n - 1) if n > 1 else "") + ";") * 10}">' for n in range(1, 10))
+    + "]>\n"
+)
+XXE = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<!DOCTYPE foo [<!ENTITY xxe SYSTEM "file://{secret}">]>\n'
+)
 
 
 def _with_doctype(xml: str, doctype: str) -> str:
     return doctype + xml.split("?>", 1)[1].lstrip()
 
 
-@pytest.mark.parametrize("target", ["xl/sharedStrings.xml", "xl/worksheets/sheet1.xml", "xl/styles.xml",
-                                    "xl/workbook.xml", "xl/worksheets/sheet2.xml"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "xl/sharedStrings.xml",
+        "xl/worksheets/sheet1.xml",
+        "xl/styles.xml",
+        "xl/workbook.xml",
+        "xl/worksheets/sheet2.xml",
+    ],
+)
 def test_billion_laughs(tmp_path, target):
     """Entities declared in a DOCTYPE are never expanded, in any part of the package."""
     data = good_workbook_bytes()
@@ -404,8 +461,9 @@ def test_external_entity_is_not_fetched(tmp_path):
 
 def test_percent_styles_with_entities_are_not_expanded(tmp_path):
     """The one place the reader parses XML itself (percentage styles) goes through defusedxml."""
-    data = render_workbook(".xlsx", form_sheets("nb", prosjekt_values(), INDICATORS, TILTAK, RISIKO),
-                           [("Indikatorer", 1, 6)])
+    data = render_workbook(
+        ".xlsx", form_sheets("nb", prosjekt_values(), INDICATORS, TILTAK, RISIKO), [("Indikatorer", 1, 6)]
+    )
     styles = _with_doctype(part(data, "xl/styles.xml"), LOL)
     p = tmp_path / "pct.xlsx"
     p.write_bytes(rezip(data, replace={"xl/styles.xml": styles.encode()}))
@@ -421,8 +479,16 @@ HOSTILE_TEXT = "Fleire lærlingar <script>alert('x')</script> \u202eslutt\u200f 
 
 def test_script_and_bidi_in_workbook_text_kept_then_cleaned(tmp_path):
     p = tmp_path / "tekst.xlsx"
-    write_workbook(p, form_sheets("nn", prosjekt_values(hovedfunn=HOSTILE_TEXT, prosjektleder="Kari\u200f Li\u202e"),
-                                  INDICATORS, TILTAK, RISIKO))
+    write_workbook(
+        p,
+        form_sheets(
+            "nn",
+            prosjekt_values(hovedfunn=HOSTILE_TEXT, prosjektleder="Kari\u200f Li\u202e"),
+            INDICATORS,
+            TILTAK,
+            RISIKO,
+        ),
+    )
     result = read(p)
     raw = field(result, "hovedfunn")
     assert "<script>alert('x')</script>" in raw  # read as text, exactly
@@ -436,9 +502,15 @@ def test_script_and_bidi_in_workbook_text_kept_then_cleaned(tmp_path):
 def test_control_characters_in_csv_text_cleaned(tmp_path):
     header = list(form.CSV_COLUMNS)
     values = {k: "" for k in header}
-    values.update(prosjektnummer="P1-01", kommunenummer="1426", kommune="Luster", rapporteringsaar="2013",
-                  prosjektnavn="Luster\x01\x0b prosjekt", hovedfunn=HOSTILE_TEXT + "\x7f\x85",
-                  godkjent_av="\u202bOla Rå\u202c")
+    values.update(
+        prosjektnummer="P1-01",
+        kommunenummer="1426",
+        kommune="Luster",
+        rapporteringsaar="2013",
+        prosjektnavn="Luster\x01\x0b prosjekt",
+        hovedfunn=HOSTILE_TEXT + "\x7f\x85",
+        godkjent_av="\u202bOla Rå\u202c",
+    )
     buf = io.StringIO(newline="")
     import csv
 
@@ -458,8 +530,7 @@ def test_control_characters_in_csv_text_cleaned(tmp_path):
 
 def test_text_only_of_marks_is_empty(tmp_path):
     p = tmp_path / "tekst.xlsx"
-    write_workbook(p, form_sheets("nb", prosjekt_values(godkjent_av="\u200f\u202e\u200b"), INDICATORS, TILTAK,
-                                  RISIKO))
+    write_workbook(p, form_sheets("nb", prosjekt_values(godkjent_av="\u200f\u202e\u200b"), INDICATORS, TILTAK, RISIKO))
     v = validate([("m", read(p))])
     assert pd.isna(v.innsendingar.iloc[0]["godkjent_av"])
     assert ("felt_mangler", "godkjent_av") in {(i.regel, i.felt) for _sid, i in v.issues}
@@ -475,13 +546,23 @@ def test_very_long_text_is_cut_with_a_finding(tmp_path):
 
 # --- validation helper: the raw frames as the reading asset builds them -------------------------------
 
+
 def register() -> dict[str, pd.DataFrame]:
     ref = ROOT / "data" / "reference"
-    return {"prosjekt": pd.read_csv(ref / "prosjekt.csv", dtype=str),
-            "kommuner": pd.read_csv(ref / "kommuner.csv", dtype=str)}
+    return {
+        "prosjekt": pd.read_csv(ref / "prosjekt.csv", dtype=str),
+        "kommuner": pd.read_csv(ref / "kommuner.csv", dtype=str),
+    }
 
 
 def validate(results: list[tuple[str, reading.ReadResult]], year: int = YEAR) -> validation.Validated:
-    read = [(landing.LandedFile(filnavn=sha, sha256=sha, storleik_bytes=0, mottatt_dato=dt.date(2014, 1, 15),
-                                format="x", arkivsti=sha), result) for sha, result in results]
+    read = [
+        (
+            landing.LandedFile(
+                filnavn=sha, sha256=sha, storleik_bytes=0, mottatt_dato=dt.date(2014, 1, 15), format="x", arkivsti=sha
+            ),
+            result,
+        )
+        for sha, result in results
+    ]
     return validation.validate_year(year, reading.raw_frames(read), register())

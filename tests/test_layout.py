@@ -77,7 +77,7 @@ def imports_of(module: str, source: str, known: set[str], is_package: bool = Fal
             base = node.module or ""
             if node.level:
                 package = module.split(".") if is_package else module.split(".")[:-1]
-                base = ".".join(package[:len(package) - node.level + 1] + ([base] if base else []))
+                base = ".".join(package[: len(package) - node.level + 1] + ([base] if base else []))
             for alias in node.names:
                 if f"{base}.{alias.name}" in known:
                     found.add(f"{base}.{alias.name}")
@@ -88,8 +88,9 @@ def imports_of(module: str, source: str, known: set[str], is_package: bool = Fal
 
 def import_graph(root: Path = ROOT) -> dict[str, set[str]]:
     files = module_files(root)
-    return {m: imports_of(m, p.read_text(encoding="utf-8"), set(files), p.name == "__init__.py")
-            for m, p in files.items()}
+    return {
+        m: imports_of(m, p.read_text(encoding="utf-8"), set(files), p.name == "__init__.py") for m, p in files.items()
+    }
 
 
 def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
@@ -102,7 +103,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
         path.append(node)
         for nxt in sorted(graph.get(node, ())):
             if state.get(nxt) == 1:
-                return path[path.index(nxt):] + [nxt]
+                return path[path.index(nxt) :] + [nxt]
             if nxt not in state:
                 cycle = visit(nxt)
                 if cycle:
@@ -143,6 +144,7 @@ def backward_imports(graph: dict[str, set[str]]) -> list[str]:
 
 # --- the detectors, on graphs made to fail ----------------------------------------------------------
 
+
 def test_cycle_detector_finds_a_planted_cycle_and_passes_a_clean_graph():
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b", "c"}, "b": {"c"}, "c": set()}) is None
@@ -150,13 +152,17 @@ def test_cycle_detector_finds_a_planted_cycle_and_passes_a_clean_graph():
 
 
 def test_import_reader_sees_lazy_and_relative_imports(tmp_path):
-    known = {"pipelines", "pipelines.landing", "pipelines.documents", "pipelines.documents.charts",
-             "pipelines.documents.pdf"}
-    source = ("from pipelines import landing\n"
-              "def f():\n    from .pdf import render_many\n"
-              "import pipelines.documents.pdf\n")
-    assert imports_of("pipelines.documents.charts", source, known) == {
-        "pipelines.landing", "pipelines.documents.pdf"}
+    known = {
+        "pipelines",
+        "pipelines.landing",
+        "pipelines.documents",
+        "pipelines.documents.charts",
+        "pipelines.documents.pdf",
+    }
+    source = (
+        "from pipelines import landing\ndef f():\n    from .pdf import render_many\nimport pipelines.documents.pdf\n"
+    )
+    assert imports_of("pipelines.documents.charts", source, known) == {"pipelines.landing", "pipelines.documents.pdf"}
 
 
 def test_planted_cycle_in_a_copy_of_the_tree_is_found(tmp_path):
@@ -168,19 +174,23 @@ def test_planted_cycle_in_a_copy_of_the_tree_is_found(tmp_path):
             target.write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
     assert find_cycle(import_graph(tmp_path)) is None
     planted = tmp_path / "pipelines" / "documents" / "formatting.py"
-    planted.write_text(planted.read_text(encoding="utf-8")
-                       + "\n\ndef _late():\n    from pipelines.documents import pdf  # noqa\n", encoding="utf-8")
+    planted.write_text(
+        planted.read_text(encoding="utf-8") + "\n\ndef _late():\n    from pipelines.documents import pdf  # noqa\n",
+        encoding="utf-8",
+    )
     graph = import_graph(tmp_path)
     cycle = find_cycle(graph)
     assert cycle and "pipelines.documents.formatting" in cycle and "pipelines.documents.pdf" in cycle
     # and an import of the top from a stage is named as going the wrong way
     landing = tmp_path / "pipelines" / "landing.py"
-    landing.write_text(landing.read_text(encoding="utf-8") + "\nfrom pipelines.resources import Settings  # noqa\n",
-                       encoding="utf-8")
+    landing.write_text(
+        landing.read_text(encoding="utf-8") + "\nfrom pipelines.resources import Settings  # noqa\n", encoding="utf-8"
+    )
     assert "pipelines.landing (landing) → pipelines.resources (top)" in backward_imports(import_graph(tmp_path))
 
 
 # --- the real house ------------------------------------------------------------------------------------
+
 
 def test_every_module_has_a_stage():
     unplaced = [m for m in module_files() if stage_of(m) is None]
@@ -201,6 +211,10 @@ def test_no_stage_imports_a_later_one():
 
 def test_documents_are_one_package_without_the_old_rendering_module():
     modules = module_files()
-    assert {"pipelines.documents.formatting", "pipelines.documents.templating", "pipelines.documents.pdf",
-            "pipelines.documents.charts"} <= set(modules)
+    assert {
+        "pipelines.documents.formatting",
+        "pipelines.documents.templating",
+        "pipelines.documents.pdf",
+        "pipelines.documents.charts",
+    } <= set(modules)
     assert "pipelines.rendering" not in modules

@@ -35,13 +35,13 @@ AMOUNT = r"(−?-?\d{1,3}(?:[  ]\d{3})*(?:,\d{2})?) kr"
 
 # ---------------------------------------------------------------- helpers
 
+
 def kr(text: str) -> Decimal:
     return Decimal(re.sub(r"[  ]", "", text).replace(",", ".").replace("−", "-"))
 
 
 def pdf_lines(path: Path) -> list[str]:
-    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True,
-                          text=True).stdout
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True).stdout
     return [re.sub(r"[  ]", " ", line) for line in text.splitlines()]
 
 
@@ -133,14 +133,20 @@ def expected_money(con) -> dict[tuple[str, int], dict]:
         years = history.setdefault(r["prosjektnummer"], []) + [r]
         history[r["prosjektnummer"]] = years
         r["slutt"] = r["aar"] == r["siste"] or r["status"] == "avsluttet"
-        r["etter_perioden"] = r["frist"].date() <= dt.date(r["aar"], 12, 31) if hasattr(r["frist"], "date") \
+        r["etter_perioden"] = (
+            r["frist"].date() <= dt.date(r["aar"], 12, 31)
+            if hasattr(r["frist"], "date")
             else r["frist"] <= dt.date(r["aar"], 12, 31)
+        )
         r["periode_rest"] = sum(y["rest"] or 0 for y in years)
         r["periode_betalt"] = sum(y["betalt"] for y in years)
         r["periode_attende"] = sum(y["attende"] for y in years)
         complete = all(y["forbruk"] is not None for y in years)
-        r["krav"] = (max(r["periode_rest"] - r["periode_attende"], 0)
-                     if r["slutt"] and not r["etter_perioden"] and complete else None)
+        r["krav"] = (
+            max(r["periode_rest"] - r["periode_attende"], 0)
+            if r["slutt"] and not r["etter_perioden"] and complete
+            else None
+        )
         r["forklare"] = not r["slutt"] and r["rest"] is not None and r["rest"] >= threshold
         r["avvik"] = r["tilskudd_mottatt"] is not None and r["tilskudd_mottatt"] != r["betalt"]
         r["periode"] = list(years)
@@ -158,6 +164,7 @@ def num(text: str) -> Decimal | None:
 
 
 # ---------------------------------------------------------------- the bundled inbox, 2012–2015
+
 
 @pytest.fixture(scope="session")
 def ledger_run(all_years_run) -> Path:
@@ -186,28 +193,40 @@ def test_every_letter_prints_the_ledger_amounts(ledger_run, expected, year):
         assert num(j["utbetalt_kr"]) == e["betalt"], project
         assert (num(j["forbruk_kr"]), num(j["ubrukt_kr"])) == (
             None if e["forbruk"] is None else Decimal(str(e["forbruk"])),
-            None if e["ubrukt"] is None else Decimal(str(e["ubrukt"]))), project
+            None if e["ubrukt"] is None else Decimal(str(e["ubrukt"])),
+        ), project
         assert num(j["tilbakebetaling_kr"]) == (e["krav"] or 0), project
         codes = set(j["funn"].split(";")) - {""}
         assert ("ubrukt_tilskot" in codes) == e["forklare"], project
         assert ("tilbakebetaling" in codes) == bool(e["krav"]), project
         assert ("tilskot_avvik" in codes) == e["avvik"], project
         assert ("sluttrekneskap" in codes) == (e["slutt"] and e["etter_perioden"]), project
-        next_grant = re.compile(rf"(tilskudd|tilskuddet|tilskot|tilskotet) (for|i) (neste år|{year + 1})",
-                                re.IGNORECASE)
+        next_grant = re.compile(
+            rf"(tilskudd|tilskuddet|tilskot|tilskotet) (for|i) (neste år|{year + 1})", re.IGNORECASE
+        )
         if e["slutt"]:
             kinds["sluttoppgjør"] += 1
             # the whole period: one row per year with the ledger's payment and the report's spending
-            table = lines[next(i for i, line in enumerate(lines) if "for prosjektperioden" in line
-                               and line.strip().startswith("Sluttoppgj")):]
+            table = lines[
+                next(
+                    i
+                    for i, line in enumerate(lines)
+                    if "for prosjektperioden" in line and line.strip().startswith("Sluttoppgj")
+                ) :
+            ]
             for y in e["periode"]:
                 row = next(line for line in table if re.match(rf"\s*{y['aar']}\s+.*kr", line))
                 figures = [kr(a) for a in re.findall(AMOUNT, row)]
                 if y["forbruk"] is None:  # spending not reported: «–», and unspent unknown
                     assert figures == [y["betalt"], y["inn"], y["ut"]], (project, y["aar"], row)
                 else:
-                    assert figures == [y["betalt"], y["inn"], Decimal(str(y["forbruk"])), y["ut"],
-                                       Decimal(str(y["rest"]))], (project, y["aar"], row)
+                    assert figures == [
+                        y["betalt"],
+                        y["inn"],
+                        Decimal(str(y["forbruk"])),
+                        y["ut"],
+                        Decimal(str(y["rest"])),
+                    ], (project, y["aar"], row)
             total = next(line for line in table if line.strip().startswith("Totalt") and "kr" in line)
             assert kr(re.findall(AMOUNT, total)[0]) == e["periode_betalt"], project
             # no next year's grant is promised or withheld, and the project period is settled
@@ -221,8 +240,10 @@ def test_every_letter_prints_the_ledger_amounts(ledger_run, expected, year):
                 assert f"KID {j['kid']}" in text and j["kid"], project
                 assert j["pengevedtak"] == "True", project
             if e["etter_perioden"]:
-                assert f"31.12.{year}" in text and dt.date.fromisoformat(PARAMS["sluttrekneskap_frist"]) \
-                    .strftime("%d.%m.%Y") in text, project
+                assert (
+                    f"31.12.{year}" in text
+                    and dt.date.fromisoformat(PARAMS["sluttrekneskap_frist"]).strftime("%d.%m.%Y") in text
+                ), project
                 assert num(j["tilbakebetaling_kr"]) == 0, project
         else:
             kinds["løpende"] += 1
@@ -239,7 +260,9 @@ def test_every_letter_prints_the_ledger_amounts(ledger_run, expected, year):
             said = format_nok(e["tilskudd_mottatt"], j["malform"]).replace("\xa0", " ").replace("\u202f", " ")
             assert said in text, project
             if e["betalt"]:
-                assert format_nok(e["betalt"], j["malform"]).replace("\xa0", " ").replace("\u202f", " ") in text, project
+                assert format_nok(e["betalt"], j["malform"]).replace("\xa0", " ").replace("\u202f", " ") in text, (
+                    project
+                )
         kinds["forklare"] += e["forklare"]
     assert kinds["løpende"] + kinds["sluttoppgjør"] == len(rows)
     if year in (2014, 2015):
@@ -253,14 +276,25 @@ def test_report_money_table(ledger_run, expected):
     for year in YEARS:
         lines = pdf_lines(ledger_run / str(year) / f"arsrapport-{year}.pdf")
         start = next(i for i, line in enumerate(lines) if line.strip() in ("Tilskudd og forbruk",))
-        rows = [line for line in lines[start:start + 20] if re.match(r"\s*(Pulje \d|Totalt)\s", line) and "kr" in line]
+        rows = [
+            line for line in lines[start : start + 20] if re.match(r"\s*(Pulje \d|Totalt)\s", line) and "kr" in line
+        ]
         sums: dict[str, dict] = {}
         for (project, y), e in expected.items():
             if y != year:
                 continue
             for key in (f"Pulje {pools[project]}", "Totalt"):
-                s = sums.setdefault(key, {"innvilga": 0, "betalt": 0, "inn": 0, "forbruk": Decimal(0),
-                                          "ubrukt": Decimal(0), "grunnlag": Decimal(0)})
+                s = sums.setdefault(
+                    key,
+                    {
+                        "innvilga": 0,
+                        "betalt": 0,
+                        "inn": 0,
+                        "forbruk": Decimal(0),
+                        "ubrukt": Decimal(0),
+                        "grunnlag": Decimal(0),
+                    },
+                )
                 s["innvilga"] += e["innvilga"]
                 s["betalt"] += e["betalt"]
                 s["inn"] += e["inn"]
@@ -282,6 +316,7 @@ def test_report_money_table(ledger_run, expected):
 
 # ---------------------------------------------------------------- each rule on its own
 
+
 @pytest.fixture()
 def model():
     """The warehouse's own views over the real register in memory, with submissions and ledger rows
@@ -291,8 +326,11 @@ def model():
     for name in REGISTER_SCHEMAS:
         df = read_register(REGISTER_DIR, name)
         # as the register asset stores it: each row with its file and line
-        warehouse.replace_table(con, f"ref_{name}", derived(name, df).assign(
-            kjelde_fil=f"{name}.csv", kjelde_sha256="", kjelde_rad=range(2, len(df) + 2)))
+        warehouse.replace_table(
+            con,
+            f"ref_{name}",
+            derived(name, df).assign(kjelde_fil=f"{name}.csv", kjelde_sha256="", kjelde_rad=range(2, len(df) + 2)),
+        )
     for name in ("utbetalingar", "overforingar", "tilbakebetalingar"):
         con.execute(f"delete from ref_{name}")
     warehouse.create_views(con)
@@ -301,66 +339,89 @@ def model():
 
 
 def pay(con, project: str, year: int, amount: int, day: str | None = None) -> None:
-    con.execute("insert into ref_utbetalingar (bilag, dato, prosjektnummer, aar, beloep_kr, kapittel_post, tekst, "
-                "eksempeldata) values (?, ?, ?, ?, ?, '0500.60', 'test', 'ja')",
-                [f"U-{project}-{year}-{amount}", day or f"{year}-02-15", project, str(year), str(amount)])
+    con.execute(
+        "insert into ref_utbetalingar (bilag, dato, prosjektnummer, aar, beloep_kr, kapittel_post, tekst, "
+        "eksempeldata) values (?, ?, ?, ?, ?, '0500.60', 'test', 'ja')",
+        [f"U-{project}-{year}-{amount}", day or f"{year}-02-15", project, str(year), str(amount)],
+    )
 
 
 def transfer(con, project: str, year: int, amount: int) -> None:
-    con.execute("insert into ref_overforingar (vedtak, dato, prosjektnummer, fra_aar, til_aar, beloep_kr, tekst, "
-                "eksempeldata) values (?, ?, ?, ?, ?, ?, 'test', 'ja')",
-                [f"O-{project}-{year}", f"{year + 1}-02-20", project, str(year), str(year + 1), str(amount)])
+    con.execute(
+        "insert into ref_overforingar (vedtak, dato, prosjektnummer, fra_aar, til_aar, beloep_kr, tekst, "
+        "eksempeldata) values (?, ?, ?, ?, ?, ?, 'test', 'ja')",
+        [f"O-{project}-{year}", f"{year + 1}-02-20", project, str(year), str(year + 1), str(amount)],
+    )
 
 
 def repaid(con, project: str, year: int, amount: int) -> None:
-    con.execute("insert into ref_tilbakebetalingar (bilag, dato, prosjektnummer, aar, beloep_kr, kid, tekst, "
-                "eksempeldata) values (?, ?, ?, ?, ?, '', 'test', 'ja')",
-                [f"T-{project}-{year}", f"{year + 1}-02-20", project, str(year), str(amount)])
+    con.execute(
+        "insert into ref_tilbakebetalingar (bilag, dato, prosjektnummer, aar, beloep_kr, kid, tekst, "
+        "eksempeldata) values (?, ?, ?, ?, ?, '', 'test', 'ja')",
+        [f"T-{project}-{year}", f"{year + 1}-02-20", project, str(year), str(amount)],
+    )
 
 
 def report(con, project: str, year: int, spent: float, received: float | None = None, status: str = "gjennomføring"):
-    con.execute("""insert into core_innsendingar (aar, innsending_id, prosjektnummer, status, tilskudd_mottatt,
+    con.execute(
+        """insert into core_innsendingar (aar, innsending_id, prosjektnummer, status, tilskudd_mottatt,
                    forbruk, godkjent, gjeldande) values (?, ?, ?, ?, ?, ?, true, true)""",
-                [year, f"{project}-{year}", project, status, received, spent])
+        [year, f"{project}-{year}", project, status, received, spent],
+    )
 
 
 def test_a_report_on_the_monday_after_a_saturday_deadline_is_on_time_in_the_model(model):
     """The deadline 31.01.2015 is a Saturday: it runs to Monday 02.02.2015, and the model's report status
     (which the marts, the annual report and the letters all read) judges by that day."""
-    project = model.execute("select prosjektnummer from stg_tilskudd where aar = 2014 "
-                            "and rapporteringsfrist = date '2015-01-31' order by 1 limit 1").fetchone()[0]
-    assert model.execute("select rapporteringsfrist_virkedag from stg_tilskudd where aar = 2014 and "
-                         "prosjektnummer = ?", [project]).fetchone()[0] == dt.date(2015, 2, 2)
+    project = model.execute(
+        "select prosjektnummer from stg_tilskudd where aar = 2014 "
+        "and rapporteringsfrist = date '2015-01-31' order by 1 limit 1"
+    ).fetchone()[0]
+    assert model.execute(
+        "select rapporteringsfrist_virkedag from stg_tilskudd where aar = 2014 and prosjektnummer = ?", [project]
+    ).fetchone()[0] == dt.date(2015, 2, 2)
     status = {}
     for day in (dt.date(2015, 2, 2), dt.date(2015, 2, 3)):
         model.execute("delete from core_innsendingar")
         report(model, project, 2014, spent=1000)
         model.execute("update core_innsendingar set mottatt_dato = ?", [day])
-        status[day] = model.execute("select rapportstatus from int_prosjekt_aar where aar = 2014 and "
-                                    "prosjektnummer = ?", [project]).fetchone()[0]
+        status[day] = model.execute(
+            "select rapportstatus from int_prosjekt_aar where aar = 2014 and prosjektnummer = ?", [project]
+        ).fetchone()[0]
     assert status == {dt.date(2015, 2, 2): "i_tide", dt.date(2015, 2, 3): "for_seint"}
 
 
 def money(con, project: str, year: int) -> dict:
-    row = con.execute("select * from int_okonomi_prosjekt_aar where prosjektnummer = ? and aar = ?",
-                      [project, year]).df().to_dict("records")[0]
+    row = (
+        con.execute("select * from int_okonomi_prosjekt_aar where prosjektnummer = ? and aar = ?", [project, year])
+        .df()
+        .to_dict("records")[0]
+    )
+
     def plain(v):
         if isinstance(v, (list, tuple)) or hasattr(v, "tolist") and not isinstance(v, (str, pd.Timestamp)):
             return list(v)
         if v is None or pd.isna(v):
             return None
         return v.date() if isinstance(v, pd.Timestamp) else v
+
     return {k: plain(v) for k, v in row.items()}
 
 
 def grant(project: str, year: int) -> int:
-    return next(int(t["innvilget_kr"]) for t in register_csv("tilskudd")
-                if t["prosjektnummer"] == project and int(t["aar"]) == year)
+    return next(
+        int(t["innvilget_kr"])
+        for t in register_csv("tilskudd")
+        if t["prosjektnummer"] == project and int(t["aar"]) == year
+    )
 
 
 def project_ending(last: int, first: int | None = None) -> tuple[str, int]:
-    p = next(p for p in register_csv("prosjekt") if int(p["siste_aar"]) == last
-             and (first is None or int(p["forste_aar"]) == first))
+    p = next(
+        p
+        for p in register_csv("prosjekt")
+        if int(p["siste_aar"]) == last and (first is None or int(p["forste_aar"]) == first)
+    )
     return p["prosjektnummer"], int(p["forste_aar"])
 
 
@@ -387,8 +448,9 @@ def test_materiality_threshold_is_one_register_line(model):
     assert not money(model, pnr, 2012)["forklare_ubrukt"]
     model.execute("update core_innsendingar set forbruk = forbruk - 1")
     assert money(model, pnr, 2012)["forklare_ubrukt"]
-    model.execute("update ref_programparametrar set verdi = ? where parameter = 'terskel_ubrukt_kr'",
-                  [str(threshold + 1)])
+    model.execute(
+        "update ref_programparametrar set verdi = ? where parameter = 'terskel_ubrukt_kr'", [str(threshold + 1)]
+    )
     assert not money(model, pnr, 2012)["forklare_ubrukt"]
 
 
@@ -446,8 +508,13 @@ def test_an_ended_project_s_report_ends_it_whatever_the_register_says(model):
 
 
 def test_received_differs_finding_quotes_both_amounts():
-    p = {"aar": 2013, "mottatt_avvik": True, "rapportert_mottatt_kr": 170000, "utbetalt_kr": 340000,
-         "utbetalt_dato": dt.date(2013, 2, 15)}
+    p = {
+        "aar": 2013,
+        "mottatt_avvik": True,
+        "rapportert_mottatt_kr": 170000,
+        "utbetalt_kr": 340000,
+        "utbetalt_dato": dt.date(2013, 2, 15),
+    }
     (f,) = findings.received_differs(findings.ProjectFacts(prosjekt=p))
     for text, form in ((f.nb, "nb"), (f.nn, "nn")):
         assert format_nok(170000, form) in text and format_nok(340000, form) in text and "15.02.2013" in text
@@ -459,20 +526,32 @@ def test_appropriation_condition_only_before_the_budget_is_adopted():
     # the Storting adopts year N's budget in December N−1: from 1 January N it is adopted
     assert not report_context.budget_adopted(2014, dt.date(2013, 12, 31))
     assert report_context.budget_adopted(2014, dt.date(2014, 1, 1))
-    p = {"aar": 2013, "sluttoppgjer": False, "neste_aar_innvilga_kr": 400000, "rapportstatus": "i_tide",
-         "neste_aar_utbetalt_kr": None, "neste_aar_utbetalt_dato": None, "aa_betale_tilbake_kr": None, "kid": "1",
-         "konto_tilbakebetaling": "x", "sluttrekneskap_frist": None}
+    p = {
+        "aar": 2013,
+        "sluttoppgjer": False,
+        "neste_aar_innvilga_kr": 400000,
+        "rapportstatus": "i_tide",
+        "neste_aar_utbetalt_kr": None,
+        "neste_aar_utbetalt_dato": None,
+        "aa_betale_tilbake_kr": None,
+        "kid": "1",
+        "konto_tilbakebetaling": "x",
+        "sluttrekneskap_frist": None,
+    }
     assert report_context.okonomi(p, [], dt.date(2013, 12, 20), dt.date(2014, 1, 17))["vilkaar_bevilgning"]
     assert not report_context.okonomi(p, [], dt.date(2014, 1, 31), dt.date(2014, 2, 28))["vilkaar_bevilgning"]
     # withheld only while the report is missing or rejected, and never for an ended project
-    assert report_context.okonomi({**p, "rapportstatus": "manglar"}, [], dt.date(2014, 1, 31),
-                                  dt.date(2014, 2, 28))["held_tilbake"]
-    ended = report_context.okonomi({**p, "rapportstatus": "manglar", "sluttoppgjer": True}, [],
-                                   dt.date(2014, 1, 31), dt.date(2014, 2, 28))
+    assert report_context.okonomi({**p, "rapportstatus": "manglar"}, [], dt.date(2014, 1, 31), dt.date(2014, 2, 28))[
+        "held_tilbake"
+    ]
+    ended = report_context.okonomi(
+        {**p, "rapportstatus": "manglar", "sluttoppgjer": True}, [], dt.date(2014, 1, 31), dt.date(2014, 2, 28)
+    )
     assert not ended["held_tilbake"] and ended["neste_aar"] is None
 
 
 # ---------------------------------------------------------------- the ledger files
+
 
 def _generator():
     spec = importlib.util.spec_from_file_location("make_rekneskap", REGISTER_DIR / "make_rekneskap.py")
@@ -506,17 +585,25 @@ def test_sample_ledger_is_consistent_and_marked(model):
     gen = _generator()
     for r in register_csv("tilbakebetalingar"):
         assert r["kid"] == gen.kid(int(r["aar"]), r["prosjektnummer"])
-        assert model.execute("select kid from int_okonomi_prosjekt_aar where prosjektnummer = ? and aar = ?",
-                             [r["prosjektnummer"], int(r["aar"])]).fetchone()[0] == r["kid"]
+        assert (
+            model.execute(
+                "select kid from int_okonomi_prosjekt_aar where prosjektnummer = ? and aar = ?",
+                [r["prosjektnummer"], int(r["aar"])],
+            ).fetchone()[0]
+            == r["kid"]
+        )
 
 
-@pytest.mark.parametrize("name, column, bad", [
-    ("utbetalingar", "beloep_kr", "-5000"),
-    ("utbetalingar", "dato", "15.02.2013"),
-    ("overforingar", "til_aar", "2016"),
-    ("tilbakebetalingar", "beloep_kr", "0"),
-    ("programparametrar", "verdi", "tjue tusen"),
-])
+@pytest.mark.parametrize(
+    "name, column, bad",
+    [
+        ("utbetalingar", "beloep_kr", "-5000"),
+        ("utbetalingar", "dato", "15.02.2013"),
+        ("overforingar", "til_aar", "2016"),
+        ("tilbakebetalingar", "beloep_kr", "0"),
+        ("programparametrar", "verdi", "tjue tusen"),
+    ],
+)
 def test_ledger_schemas_reject_a_bad_posting(name, column, bad):
     df = read_register(REGISTER_DIR, name)
     REGISTER_SCHEMAS[name].validate(df, lazy=True)

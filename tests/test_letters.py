@@ -27,8 +27,9 @@ def journal(out, year: int = YEAR) -> dict[str, dict]:
 
 def letter_text(out, project: str, year: int = YEAR) -> str:
     path = out / str(year) / "brev" / f"{project}.pdf"
-    return " ".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
-                                   check=True).stdout.split())
+    return " ".join(
+        subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout.split()
+    )
 
 
 def latest_metadata(out, *key: str) -> dict:
@@ -41,11 +42,17 @@ def warehouse_rows(out) -> dict[str, list[tuple]]:
     """Every raw and core table of the year, rows sorted: what a run leaves in the warehouse."""
     with duckdb.connect(str(out / "samanom.duckdb"), read_only=True) as con:
         # the letter journal is not what a run makes of the inbox: it is what the secretariat dispatched
-        tables = [r[0] for r in con.execute("select table_name from information_schema.tables where "
-                                            "(table_name like 'raw_%' or table_name like 'core_%') "
-                                            "and table_name <> 'core_brevjournal'").fetchall()]
-        return {t: sorted(con.execute(f'select * from "{t}" where aar = ?', [YEAR]).fetchall(), key=repr)
-                for t in tables}
+        tables = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where "
+                "(table_name like 'raw_%' or table_name like 'core_%') "
+                "and table_name <> 'core_brevjournal'"
+            ).fetchall()
+        ]
+        return {
+            t: sorted(con.execute(f'select * from "{t}" where aar = ?', [YEAR]).fetchall(), key=repr) for t in tables
+        }
 
 
 def sent_letters(out, year: int = YEAR) -> dict[str, bytes]:
@@ -70,8 +77,11 @@ def test_dispatched_letters_are_never_rewritten_and_a_change_makes_one_new_lette
     assert {r["journalnummer"] for r in rows} == {f"{YEAR}/{p}-1" for p in journal(out)}
     assert "2013/P1-01-1" in letter_text(out, "P1-01") and "UTKAST" not in letter_text(out, "P1-01")
     with duckdb.connect(str(out / "samanom.duckdb"), read_only=True) as con:
-        stored = dict(con.execute("select journalnummer, sha256 from core_brevjournal where aar = ? "
-                                  "and dokument = 'brev'", [YEAR]).fetchall())
+        stored = dict(
+            con.execute(
+                "select journalnummer, sha256 from core_brevjournal where aar = ? and dokument = 'brev'", [YEAR]
+            ).fetchall()
+        )
     assert stored == {r["journalnummer"]: r["sha256"] for r in rows}
 
     # a re-run with nothing new writes no letter
@@ -79,8 +89,9 @@ def test_dispatched_letters_are_never_rewritten_and_a_change_makes_one_new_lette
     assert sent_letters(out) == first and {r["status"] for r in journal_rows(out)} == {"sendt"}
 
     # Luster sends a corrected report after the deadline: all the grant spent
-    corrected = form_sheets("nn", prosjekt_values(forbruk=340000, innsendt_dato=dt.date(2014, 2, 19)),
-                            INDICATORS_NN, TILTAK, RISIKO)
+    corrected = form_sheets(
+        "nn", prosjekt_values(forbruk=340000, innsendt_dato=dt.date(2014, 2, 19)), INDICATORS_NN, TILTAK, RISIKO
+    )
     write_workbook(inbox / str(YEAR) / "2014-02-20_P1-01_arsrapport_retta.xlsx", corrected)
     assert main(run) == 0
     assert sent_letters(out) == first  # every dispatched letter byte for byte
@@ -108,16 +119,20 @@ def test_dispatched_letters_are_never_rewritten_and_a_change_makes_one_new_lette
     assert {k: v for k, v in second.items() if k in first} == first
     assert set(second) - set(first) == {f"{YEAR}-P1-01-2.pdf"}
     last = journal(out)["P1-01"]
-    assert (last["journalnummer"], last["viser_til"], last["dato"]) == (f"{YEAR}/P1-01-2", f"{YEAR}/P1-01-1",
-                                                                        "2014-02-24")
+    assert (last["journalnummer"], last["viser_til"], last["dato"]) == (
+        f"{YEAR}/P1-01-2",
+        f"{YEAR}/P1-01-1",
+        "2014-02-24",
+    )
 
 
 def test_a_given_date_must_be_a_working_day(small_run, small_inbox, tmp_path):
     out = tmp_path / "out"
     shutil.copytree(small_run, out)
     # 25.12.2014 is Christmas Day: the run refuses it rather than date a batch on a holiday
-    assert main(["run", "--year", str(YEAR), "--inbox", str(small_inbox), "--out", str(out),
-                 "--date", "2014-12-25"]) == 1
+    assert (
+        main(["run", "--year", str(YEAR), "--inbox", str(small_inbox), "--out", str(out), "--date", "2014-12-25"]) == 1
+    )
 
 
 def journal_rows(out, year: int = YEAR) -> list[dict]:
@@ -200,8 +215,11 @@ def test_letters_of_a_batch_share_one_working_day_and_give_the_next_deadline(bun
 
 def test_planted_defects_are_quoted_in_the_project_s_letter(bundled_run):
     rows = journal(bundled_run)
-    planted = [d for d in MANIFEST["defects"] if d["year"] == YEAR and d["planted_in"] == "normal_submission"
-               and d["rule"] != "fil_ulesbar"]
+    planted = [
+        d
+        for d in MANIFEST["defects"]
+        if d["year"] == YEAR and d["planted_in"] == "normal_submission" and d["rule"] != "fil_ulesbar"
+    ]
     assert planted
     for defect in planted:
         row = rows[defect["prosjektnummer"]]

@@ -41,8 +41,10 @@ TIME_LIMIT = 240  # seconds for one Calc session
 @cache
 def register() -> dict[str, pd.DataFrame]:
     ref = ROOT / "data" / "reference"
-    return {"prosjekt": pd.read_csv(ref / "prosjekt.csv", dtype=str),
-            "kommuner": pd.read_csv(ref / "kommuner.csv", dtype=str)}
+    return {
+        "prosjekt": pd.read_csv(ref / "prosjekt.csv", dtype=str),
+        "kommuner": pd.read_csv(ref / "kommuner.csv", dtype=str),
+    }
 
 
 def project() -> dict:
@@ -53,8 +55,12 @@ def project() -> dict:
     p = p[(p["forste_aar"].astype(int) <= YEAR) & (p["siste_aar"].astype(int) >= YEAR)]
     p = p.sort_values("kommunenummer")
     row = next(p.itertuples())
-    return {"prosjektnummer": row.prosjektnummer, "kommunenummer": row.kommunenummer,
-            "kommune": names[row.kommunenummer], "tema": row.tema.split(";")}
+    return {
+        "prosjektnummer": row.prosjektnummer,
+        "kommunenummer": row.kommunenummer,
+        "kommune": names[row.kommunenummer],
+        "tema": row.tema.split(";"),
+    }
 
 
 def calc(job: dict, tmp: Path) -> list[dict]:
@@ -65,8 +71,14 @@ def calc(job: dict, tmp: Path) -> list[dict]:
     path = tmp / "job.json"
     path.write_text(json.dumps(job, ensure_ascii=False, default=str), encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
-    proc = subprocess.Popen([SYSTEM_PYTHON, str(DRIVER), str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=env, start_new_session=True)
+    proc = subprocess.Popen(
+        [SYSTEM_PYTHON, str(DRIVER), str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
     try:
         out, err = proc.communicate(timeout=TIME_LIMIT)
     except subprocess.TimeoutExpired:
@@ -79,6 +91,7 @@ def calc(job: dict, tmp: Path) -> list[dict]:
 
 # --- what a project leader types ------------------------------------------------------------------
 
+
 def typed_submission(form: str) -> dict:
     """Sheet -> [(cell, text typed)], and what each value means, for the blank form in `form`."""
     i = F.FORMS.index(form)
@@ -86,59 +99,91 @@ def typed_submission(form: str) -> dict:
     names = sheet_names(form)
     nn = form == "nn"
     prosjekt = {
-        "prosjektnummer": p["prosjektnummer"], "kommunenummer": p["kommunenummer"], "kommune": p["kommune"],
+        "prosjektnummer": p["prosjektnummer"],
+        "kommunenummer": p["kommunenummer"],
+        "kommune": p["kommune"],
         "prosjektnavn": "Heiltid i pleie og omsorg" if nn else "Heltid i pleie og omsorg",
         "tema": "; ".join(F.THEMES[t][i] for t in p["tema"]),
-        "status": "gjennomføring", "prosjektleder": "Kari Nordmann", "epost": "kari.nordmann@kommune.no",
-        "folkevalgte_med": "Ja", "administrasjon_med": "Ja", "tillitsvalgte_med": "Nei",
-        "temadag_dato": "01.03.2013", "samlinger_deltatt": "2", "tilskudd_mottatt": "350 000",
-        "forbruk": "300000", "egeninnsats": "50 000",
-        "hovedfunn": "Færre langtidssjukmelde etter nye rutinar & «tett oppfølging» <frå leiarane>." if nn
+        "status": "gjennomføring",
+        "prosjektleder": "Kari Nordmann",
+        "epost": "kari.nordmann@kommune.no",
+        "folkevalgte_med": "Ja",
+        "administrasjon_med": "Ja",
+        "tillitsvalgte_med": "Nei",
+        "temadag_dato": "01.03.2013",
+        "samlinger_deltatt": "2",
+        "tilskudd_mottatt": "350 000",
+        "forbruk": "300000",
+        "egeninnsats": "50 000",
+        "hovedfunn": "Færre langtidssjukmelde etter nye rutinar & «tett oppfølging» <frå leiarane>."
+        if nn
         else "Færre langtidssykmeldte etter nye rutiner & «tett oppfølging» <fra lederne>.",
         "godt_eksempel": "Fadderordning for nytilsette." if nn else "Fadderordning for nyansatte.",
-        "innsendt_dato": "17.01.2014", "godkjent_av": "Ola Rå, rådmann",
+        "innsendt_dato": "17.01.2014",
+        "godkjent_av": "Ola Rå, rådmann",
     }
     row_of = {f.key: r for r, f in enumerate(F.PROSJEKT_FIELDS, start=1)}
     typing = [(names["prosjekt"], f"B{row_of[k]}", text) for k, text in prosjekt.items()]
     std_row = {ind.key: r for r, ind in enumerate(F.STANDARD_INDICATORS, start=2)}
     # standard indicators: a percentage cell, a decimal comma, a whole number
-    indicators = {"sykefravaer_pst": ("8,4 %", "2011", "7,5", "2015", "8,1"),
-                  "kvalifiserte_sokere": ("1,2", "2011", "2", "2015", "1,6"),
-                  "heltid_andel_pst": ("31 %", "2012", "40 %", "2015", "35,5 %")}
+    indicators = {
+        "sykefravaer_pst": ("8,4 %", "2011", "7,5", "2015", "8,1"),
+        "kvalifiserte_sokere": ("1,2", "2011", "2", "2015", "1,6"),
+        "heltid_andel_pst": ("31 %", "2012", "40 %", "2015", "35,5 %"),
+    }
     for key, vals in indicators.items():
         typing += [(names["indikatorer"], f"{col}{std_row[key]}", v) for col, v in zip("CDEFG", vals)]
-    own = [("Del lærlingar" if nn else "Andel lærlinger", "%", "35 %", "2012", "40", "2015", "37,5 %"),
-           ("Tal lærlingar" if nn else "Antall lærlinger", "antall", "12", "2012", "20", "2015", "120"),
-           ("Del heiltid i pleie" if nn else "Andel heltid i pleie", "prosent", "42,5", "2012", "50 %", "2015", "44 %")]
+    own = [
+        ("Del lærlingar" if nn else "Andel lærlinger", "%", "35 %", "2012", "40", "2015", "37,5 %"),
+        ("Tal lærlingar" if nn else "Antall lærlinger", "antall", "12", "2012", "20", "2015", "120"),
+        ("Del heiltid i pleie" if nn else "Andel heltid i pleie", "prosent", "42,5", "2012", "50 %", "2015", "44 %"),
+    ]
     first_own = len(F.STANDARD_INDICATORS) + 2
     for r, vals in enumerate(own, start=first_own):
         typing += [(names["indikatorer"], f"{col}{r}", v) for col, v in zip("ABCDEFG", vals)]
-    tiltak = [("Kurs for leiarar" if nn else "Kurs for ledere", "i gang" if nn else "pågår", "01.02.2013",
-               "31.12.2014"),
-              ("Ny turnus", "planlagt", "2014-01-01", None),
-              ("Heiltidsprosjekt" if nn else "Heltidsprosjekt", "avbrote" if nn else "avbrutt", "15.08.2012",
-               "30.06.2013")]
+    tiltak = [
+        ("Kurs for leiarar" if nn else "Kurs for ledere", "i gang" if nn else "pågår", "01.02.2013", "31.12.2014"),
+        ("Ny turnus", "planlagt", "2014-01-01", None),
+        ("Heiltidsprosjekt" if nn else "Heltidsprosjekt", "avbrote" if nn else "avbrutt", "15.08.2012", "30.06.2013"),
+    ]
     for r, vals in enumerate(tiltak, start=2):
         typing += [(names["tiltak"], f"{col}{r}", v) for col, v in zip("ABCD", vals) if v]
-    risiko = [("Nøkkelpersonar sluttar" if nn else "Nøkkelpersoner slutter", "3", "4", "Fadderordning"),
-              ("Låg oppslutnad" if nn else "Lav oppslutning", "2", "2", None)]
+    risiko = [
+        ("Nøkkelpersonar sluttar" if nn else "Nøkkelpersoner slutter", "3", "4", "Fadderordning"),
+        ("Låg oppslutnad" if nn else "Lav oppslutning", "2", "2", None),
+    ]
     for r, vals in enumerate(risiko, start=2):
         typing += [(names["risiko"], f"{col}{r}", v) for col, v in zip("ABCD", vals) if v]
     expected = {
-        "prosjekt": {**{k: v for k, v in prosjekt.items()}, "kommunenummer": p["kommunenummer"],
-                     "tema": sorted(p["tema"]), "status": "gjennomforing", "folkevalgte_med": True,
-                     "administrasjon_med": True, "tillitsvalgte_med": False,
-                     "temadag_dato": dt.date(2013, 3, 1), "samlinger_deltatt": 2, "tilskudd_mottatt": 350000,
-                     "forbruk": 300000, "egeninnsats": 50000, "innsendt_dato": dt.date(2014, 1, 17),
-                     "rapporteringsaar": YEAR},
+        "prosjekt": {
+            **{k: v for k, v in prosjekt.items()},
+            "kommunenummer": p["kommunenummer"],
+            "tema": sorted(p["tema"]),
+            "status": "gjennomforing",
+            "folkevalgte_med": True,
+            "administrasjon_med": True,
+            "tillitsvalgte_med": False,
+            "temadag_dato": dt.date(2013, 3, 1),
+            "samlinger_deltatt": 2,
+            "tilskudd_mottatt": 350000,
+            "forbruk": 300000,
+            "egeninnsats": 50000,
+            "innsendt_dato": dt.date(2014, 1, 17),
+            "rapporteringsaar": YEAR,
+        },
         "indikatorer": {
-            "sykefravaer_pst": (8.4, 2011, 7.5, 2015, 8.1), "kvalifiserte_sokere": (1.2, 2011, 2.0, 2015, 1.6),
+            "sykefravaer_pst": (8.4, 2011, 7.5, 2015, 8.1),
+            "kvalifiserte_sokere": (1.2, 2011, 2.0, 2015, 1.6),
             "heltid_andel_pst": (31.0, 2012, 40.0, 2015, 35.5),
-            own[0][0]: (35.0, 2012, 40.0, 2015, 37.5), own[1][0]: (12.0, 2012, 20.0, 2015, 120.0),
-            own[2][0]: (42.5, 2012, 50.0, 2015, 44.0)},
-        "tiltak": [(tiltak[0][0], "pagar", dt.date(2013, 2, 1), dt.date(2014, 12, 31)),
-                   ("Ny turnus", "planlagt", dt.date(2014, 1, 1), None),
-                   (tiltak[2][0], "avbrutt", dt.date(2012, 8, 15), dt.date(2013, 6, 30))],
+            own[0][0]: (35.0, 2012, 40.0, 2015, 37.5),
+            own[1][0]: (12.0, 2012, 20.0, 2015, 120.0),
+            own[2][0]: (42.5, 2012, 50.0, 2015, 44.0),
+        },
+        "tiltak": [
+            (tiltak[0][0], "pagar", dt.date(2013, 2, 1), dt.date(2014, 12, 31)),
+            ("Ny turnus", "planlagt", dt.date(2014, 1, 1), None),
+            (tiltak[2][0], "avbrutt", dt.date(2012, 8, 15), dt.date(2013, 6, 30)),
+        ],
         "risiko": [(risiko[0][0], 3, 4, "Fadderordning"), (risiko[1][0], 2, 2, None)],
     }
     return {"typing": typing, "expected": expected}
@@ -149,9 +194,19 @@ def read_and_validate(paths: list[Path]) -> validation.Validated:
     for path in paths:
         fmt = landing.sniff_format(path)
         sha = hashlib.sha256(path.read_bytes()).hexdigest()
-        read.append((landing.LandedFile(filnavn=path.name, sha256=sha, storleik_bytes=0,
-                                        mottatt_dato=dt.date(2014, 1, 20), format=fmt, arkivsti=path.name),
-                     reading.read_file(path, fmt)))
+        read.append(
+            (
+                landing.LandedFile(
+                    filnavn=path.name,
+                    sha256=sha,
+                    storleik_bytes=0,
+                    mottatt_dato=dt.date(2014, 1, 20),
+                    format=fmt,
+                    arkivsti=path.name,
+                ),
+                reading.read_file(path, fmt),
+            )
+        )
     for _f, result in read:
         assert not result.issues, [i.message("nb") for i in result.issues]
     return validation.validate_year(YEAR, reading.raw_frames(read), register())
@@ -176,31 +231,41 @@ def assert_as_typed(v: validation.Validated, expected: dict, n: int, *, measures
             else:
                 assert got == want, (key, got, want)
     for sid, rows in v.indikatorer.groupby("innsending_id"):
-        got = {r.indikator: tuple(_value(getattr(r, c)) for c in ("utgangspunkt", "utgangsaar", "maal", "maalaar",
-                                                                 "resultat"))
-               for r in rows.itertuples()}
+        got = {
+            r.indikator: tuple(
+                _value(getattr(r, c)) for c in ("utgangspunkt", "utgangsaar", "maal", "maalaar", "resultat")
+            )
+            for r in rows.itertuples()
+        }
         assert set(got) == set(expected["indikatorer"]), sid
         for key, want in expected["indikatorer"].items():
             assert got[key] == pytest.approx(want), (key, got[key])
     if measures:
         for _sid, rows in v.tiltak.groupby("innsending_id"):
-            assert [tuple(_value(getattr(r, c)) for c in ("tiltak", "status", "start", "slutt"))
-                    for r in rows.itertuples()] == expected["tiltak"]
+            assert [
+                tuple(_value(getattr(r, c)) for c in ("tiltak", "status", "start", "slutt")) for r in rows.itertuples()
+            ] == expected["tiltak"]
         for _sid, rows in v.risiko.groupby("innsending_id"):
-            assert [tuple(_value(getattr(r, c)) for c in ("risikofaktor", "sannsynlighet", "konsekvens",
-                                                         "mottiltak")) for r in rows.itertuples()] == expected["risiko"]
+            assert [
+                tuple(_value(getattr(r, c)) for c in ("risikofaktor", "sannsynlighet", "konsekvens", "mottiltak"))
+                for r in rows.itertuples()
+            ] == expected["risiko"]
 
 
 # --- the tests -------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("form", F.FORMS)
 def test_form_filled_in_calc_reads_back_as_typed_in_every_format(tmp_path, form):
     blank = write_blank_form(YEAR, form, tmp_path / f"skjema-{form}.xlsx")
     sub = typed_submission(form)
-    targets = [(tmp_path / f"2014-01-17_utfylt.{ext}", name) for ext, name in
-               (("xlsx", "Calc MS Excel 2007 XML"), ("xls", "MS Excel 97"), ("ods", "calc8"))]
-    cells = calc({"open": str(blank), "typing": sub["typing"],
-                  "save": [(str(p), name, "") for p, name in targets]}, tmp_path)
+    targets = [
+        (tmp_path / f"2014-01-17_utfylt.{ext}", name)
+        for ext, name in (("xlsx", "Calc MS Excel 2007 XML"), ("xls", "MS Excel 97"), ("ods", "calc8"))
+    ]
+    cells = calc(
+        {"open": str(blank), "typing": sub["typing"], "save": [(str(p), name, "") for p, name in targets]}, tmp_path
+    )
     # Calc decided as it does for a person: percentages, dates and text where the form asks for them
     by_text = {c["typed"]: c for c in cells}
     assert "%" in by_text["8,4 %"]["format"] and by_text["8,4 %"]["value"] == pytest.approx(0.084)
@@ -231,7 +296,8 @@ def test_what_calc_makes_of_a_typing_mistake_is_an_issue_not_a_value(tmp_path):
     sub_row = v.innsendingar.iloc[0]
     assert pd.isna(sub_row["egeninnsats"])  # rejected: empty in the typed table, kept in raw_felt
     assert v.indikatorer.set_index("indikator").loc["sykefravaer_pst", "resultat"] is pd.NA or pd.isna(
-        v.indikatorer.set_index("indikator").loc["sykefravaer_pst", "resultat"])
+        v.indikatorer.set_index("indikator").loc["sykefravaer_pst", "resultat"]
+    )
 
 
 CSV_EXPORTS = {  # Calc's CSV filter options: field separator, text delimiter, character set (1 = Windows-1252,
@@ -244,21 +310,30 @@ CSV_EXPORTS = {  # Calc's CSV filter options: field separator, text delimiter, c
 def test_csv_exported_by_calc_reads_back_as_typed(tmp_path):
     sub = typed_submission("nb")
     expected = sub["expected"]
-    prosjekt = {f.key: text for (sheet, ref, text) in sub["typing"] for f, r in
-                zip(F.PROSJEKT_FIELDS, range(1, 99)) if sheet == "Prosjekt" and ref == f"B{r}"}
+    prosjekt = {
+        f.key: text
+        for (sheet, ref, text) in sub["typing"]
+        for f, r in zip(F.PROSJEKT_FIELDS, range(1, 99))
+        if sheet == "Prosjekt" and ref == f"B{r}"
+    }
     prosjekt["rapporteringsaar"] = str(YEAR)
     columns = list(F.CSV_COLUMNS)
-    values = {**prosjekt,
-              **dict(zip([f"sykefravaer_pst__{p}" for p in F.CSV_INDICATOR_PARTS], ("8,4 %", "2011", "7,5", "2015",
-                                                                                   "8,1"))),
-              **dict(zip([f"kvalifiserte_sokere__{p}" for p in F.CSV_INDICATOR_PARTS], ("1,2", "2011", "2", "2015",
-                                                                                       "1,6")))}
+    values = {
+        **prosjekt,
+        **dict(zip([f"sykefravaer_pst__{p}" for p in F.CSV_INDICATOR_PARTS], ("8,4 %", "2011", "7,5", "2015", "8,1"))),
+        **dict(zip([f"kvalifiserte_sokere__{p}" for p in F.CSV_INDICATOR_PARTS], ("1,2", "2011", "2", "2015", "1,6"))),
+    }
     typing = [("*", f"{_col(c)}1", key) for c, key in enumerate(columns)]
     typing += [("*", f"{_col(c)}2", values[key]) for c, key in enumerate(columns) if values.get(key)]
     targets = {name: tmp_path / f"2014-02-14_eksport_{name}.csv" for name in CSV_EXPORTS}
-    calc({"open": None, "typing": typing,
-          "save": [(str(targets[n]), "Text - txt - csv (StarCalc)", opts) for n, (opts, _enc) in CSV_EXPORTS.items()]},
-         tmp_path)
+    calc(
+        {
+            "open": None,
+            "typing": typing,
+            "save": [(str(targets[n]), "Text - txt - csv (StarCalc)", opts) for n, (opts, _enc) in CSV_EXPORTS.items()],
+        },
+        tmp_path,
+    )
     for name, (_opts, encoding) in CSV_EXPORTS.items():
         data = targets[name].read_bytes()
         assert "Rå, rådmann".encode(encoding) in data
@@ -266,8 +341,10 @@ def test_csv_exported_by_calc_reads_back_as_typed(tmp_path):
             with pytest.raises(UnicodeDecodeError):
                 data.decode("utf-8")
     v = read_and_validate(list(targets.values()))
-    csv_expected = {**expected, "indikatorer": {k: expected["indikatorer"][k]
-                                                for k in ("sykefravaer_pst", "kvalifiserte_sokere")}}
+    csv_expected = {
+        **expected,
+        "indikatorer": {k: expected["indikatorer"][k] for k in ("sykefravaer_pst", "kvalifiserte_sokere")},
+    }
     assert_as_typed(v, csv_expected, len(targets), measures=False)
 
 

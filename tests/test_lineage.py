@@ -17,8 +17,13 @@ MODELS = dg.AssetKey(["warehouse", "prosjekt_aar"])
 
 def _table_columns(out, table: str) -> list[str]:
     with duckdb.connect(str(out / "samanom.duckdb"), read_only=True) as con:
-        return [r[0] for r in con.execute("select column_name from information_schema.columns "
-                                          "where table_name = ? order by ordinal_position", [table]).fetchall()]
+        return [
+            r[0]
+            for r in con.execute(
+                "select column_name from information_schema.columns where table_name = ? order by ordinal_position",
+                [table],
+            ).fetchall()
+        ]
 
 
 def test_every_mart_column_is_traced(small_run):
@@ -35,28 +40,42 @@ def test_every_mart_column_is_traced(small_run):
             assert all(s.table.startswith(("stg_", "core_", "ref_")) for s in sources), f"{mart}.{column}"
 
 
-@pytest.mark.parametrize("mart, column, expected", [
-    ("mart_pulje_aar", "innvilga_kr", {"stg_tilskudd.innvilga_kr"}),
-    # unspent is the ledger's payments and transfers against the accepted report's spending, never
-    # what the municipality says it received
-    ("mart_pulje_aar", "ubrukt_kr", {"stg_utbetalingar.beloep_kr", "stg_overforingar.beloep_kr",
-                                     "stg_innsendingar.forbruk"}),
-    ("mart_pulje_aar", "utbetalt_kr", {"stg_utbetalingar.beloep_kr"}),
-    ("mart_tema_aar", "forbruk_kr", {"stg_innsendingar.forbruk"}),
-    ("mart_prosjekt_aar", "prosjektleiar", {"stg_innsendingar.prosjektleder"}),
-    ("mart_prosjekt_aar", "neste_aar_innvilga_kr", {"stg_tilskudd.innvilga_kr"}),
-    ("mart_prosjekt_aar", "rapportstatus", {"stg_innsendingar.innsending_id", "stg_innsendingar.mottatt_dato",
-                                            "stg_tilskudd.rapporteringsfrist_virkedag", "core_innsendingar.prosjektnummer"}),
-    ("mart_indikator_aar", "median_endring", {"stg_indikatorer.resultat", "stg_indikatorer.utgangspunkt"}),
-    ("mart_indikator_serie", "verdi", {"stg_indikatorer.resultat"}),
-    ("mart_indikator_serie", "maal", {"stg_indikatorer.maal", "stg_indikatorer.aar"}),  # the latest year's target
-    ("mart_nettverk_aar", "nettverksleiar", {"ref_nettverk.nettverksleder"}),
-    ("mart_kjeldefiler_aar", "sha256", {"core_filer.sha256"}),
-    # a row count comes from the columns that decide which rows it counts
-    ("mart_prosjekt_aar", "tiltak", {"stg_tiltak.aar", "stg_tiltak.prosjektnummer"}),
-    ("mart_avvik_regel_aar", "tal", {"core_avvik.aar", "core_avvik.regel", "core_avvik.alvorsgrad"}),
-    ("mart_tema_aar", "prosjekt", {"stg_prosjekt.tema"}),
-])
+@pytest.mark.parametrize(
+    "mart, column, expected",
+    [
+        ("mart_pulje_aar", "innvilga_kr", {"stg_tilskudd.innvilga_kr"}),
+        # unspent is the ledger's payments and transfers against the accepted report's spending, never
+        # what the municipality says it received
+        (
+            "mart_pulje_aar",
+            "ubrukt_kr",
+            {"stg_utbetalingar.beloep_kr", "stg_overforingar.beloep_kr", "stg_innsendingar.forbruk"},
+        ),
+        ("mart_pulje_aar", "utbetalt_kr", {"stg_utbetalingar.beloep_kr"}),
+        ("mart_tema_aar", "forbruk_kr", {"stg_innsendingar.forbruk"}),
+        ("mart_prosjekt_aar", "prosjektleiar", {"stg_innsendingar.prosjektleder"}),
+        ("mart_prosjekt_aar", "neste_aar_innvilga_kr", {"stg_tilskudd.innvilga_kr"}),
+        (
+            "mart_prosjekt_aar",
+            "rapportstatus",
+            {
+                "stg_innsendingar.innsending_id",
+                "stg_innsendingar.mottatt_dato",
+                "stg_tilskudd.rapporteringsfrist_virkedag",
+                "core_innsendingar.prosjektnummer",
+            },
+        ),
+        ("mart_indikator_aar", "median_endring", {"stg_indikatorer.resultat", "stg_indikatorer.utgangspunkt"}),
+        ("mart_indikator_serie", "verdi", {"stg_indikatorer.resultat"}),
+        ("mart_indikator_serie", "maal", {"stg_indikatorer.maal", "stg_indikatorer.aar"}),  # the latest year's target
+        ("mart_nettverk_aar", "nettverksleiar", {"ref_nettverk.nettverksleder"}),
+        ("mart_kjeldefiler_aar", "sha256", {"core_filer.sha256"}),
+        # a row count comes from the columns that decide which rows it counts
+        ("mart_prosjekt_aar", "tiltak", {"stg_tiltak.aar", "stg_tiltak.prosjektnummer"}),
+        ("mart_avvik_regel_aar", "tal", {"core_avvik.aar", "core_avvik.regel", "core_avvik.alvorsgrad"}),
+        ("mart_tema_aar", "prosjekt", {"stg_prosjekt.tema"}),
+    ],
+)
 def test_lineage_by_hand(mart, column, expected):
     assert {str(s) for s in lineage.mart_lineage(mart)[column]} == expected
 
@@ -64,15 +83,21 @@ def test_lineage_by_hand(mart, column, expected):
 def test_constants_and_counts_are_told_apart():
     traced = lineage.trace("select 'tiltak' as kategori, $aar as aar, count(*) as tal from core_avvik group by regel")
     assert {c: [str(s) for s in sources] for c, sources in traced.items()} == {
-        "kategori": [], "aar": [], "tal": ["core_avvik.regel"]}
+        "kategori": [],
+        "aar": [],
+        "tal": ["core_avvik.regel"],
+    }
 
 
-@pytest.mark.parametrize("sql", [
-    "select count(*) as tal from core_avvik",  # nothing decides which rows: no source to name
-    "select nope from stg_tiltak",  # sqlglot alone would place it in stg_tiltak
-    "select t.nope from stg_tiltak t",
-    "select * from nowhere",
-])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "select count(*) as tal from core_avvik",  # nothing decides which rows: no source to name
+        "select nope from stg_tiltak",  # sqlglot alone would place it in stg_tiltak
+        "select t.nope from stg_tiltak t",
+        "select * from nowhere",
+    ],
+)
 def test_an_untraceable_column_is_a_clear_error(sql):
     with pytest.raises(LineageError, match="query"):
         lineage.trace(sql)
@@ -84,7 +109,8 @@ def test_mart_materialisations_carry_column_lineage(small_run):
         for mart in lineage.mart_names():
             key = dg.AssetKey(["marts", mart])
             records = instance.fetch_materializations(
-                dg.AssetRecordsFilter(asset_key=key, asset_partitions=[str(YEAR)]), limit=1).records
+                dg.AssetRecordsFilter(asset_key=key, asset_partitions=[str(YEAR)]), limit=1
+            ).records
             assert records, mart
             metadata = records[0].asset_materialization.metadata
             deps = metadata["dagster/column_lineage"].value.deps_by_column
@@ -96,8 +122,10 @@ def test_mart_materialisations_carry_column_lineage(small_run):
             if mart == "mart_pulje_aar":
                 assert deps["innvilga_kr"] == [dg.TableColumnDep(MODELS, "stg_tilskudd.innvilga_kr")]
                 assert deps["aar"] == []
-                assert "| innvilga_kr | `warehouse/prosjekt_aar` stg_tilskudd.innvilga_kr |" in \
-                    metadata["kolonneopphav"].value
+                assert (
+                    "| innvilga_kr | `warehouse/prosjekt_aar` stg_tilskudd.innvilga_kr |"
+                    in metadata["kolonneopphav"].value
+                )
             if mart == "mart_nettverk_aar":  # one table per register asset: the column is not qualified
                 assert deps["nettverksleiar"] == [dg.TableColumnDep(["register", "nettverk"], "nettverksleder")]
             if mart == "mart_avvik_regel_aar":
@@ -110,11 +138,12 @@ def test_lineage_kept_on_disk_is_the_lineage_traced(tmp_path):
     assert lineage.mart_lineage("mart_pulje_aar", tmp_path) == traced
     (stored,) = tmp_path.glob("*/mart_pulje_aar.json")
     assert lineage.mart_lineage("mart_pulje_aar", tmp_path) == traced
-    stored.write_text("[[\"innvilga_kr\", [[\"stg_x\"]]]]", encoding="utf-8")  # damaged: traced again
+    stored.write_text('[["innvilga_kr", [["stg_x"]]]]', encoding="utf-8")  # damaged: traced again
     assert lineage.mart_lineage("mart_pulje_aar", tmp_path) == traced
 
 
 # --- row lineage: the source rows behind every row of every mart ---------------------------------------
+
 
 def _rows(out, query, *params):
     with duckdb.connect(str(out / "samanom.duckdb"), read_only=True) as con:
@@ -126,24 +155,33 @@ def test_every_mart_file_has_row_lineage_for_every_row(small_run):
     assert sorted(lineage.MART_KEYS) == marts, "a key for every file in sql/marts/"
     for mart in marts:
         keys = lineage.MART_KEYS[mart]
-        rows = {lineage.row_key(r) for r in _rows(small_run, f"select {', '.join(keys)} from {mart} where aar = ?",
-                                                   YEAR)}
-        traced = {r[0] for r in _rows(small_run, "select distinct nokkel from lin_mart_kjelder "
-                                                 "where mart = ? and aar = ?", mart, YEAR)}
+        rows = {
+            lineage.row_key(r) for r in _rows(small_run, f"select {', '.join(keys)} from {mart} where aar = ?", YEAR)
+        }
+        traced = {
+            r[0]
+            for r in _rows(
+                small_run, "select distinct nokkel from lin_mart_kjelder where mart = ? and aar = ?", mart, YEAR
+            )
+        }
         assert rows, f"{mart}: the small inbox gives it rows, so its lineage is tested"
         assert rows <= traced, f"{mart}: rows without source rows: {sorted(rows - traced)[:5]}"
         assert traced <= rows, f"{mart}: source rows under keys the mart does not have: {sorted(traced - rows)[:5]}"
         # every source row names its file and fingerprint, and the file is one the year received or
         # a register file
-        for filnavn, sha256 in _rows(small_run, "select distinct filnavn, sha256 from lin_mart_kjelder "
-                                                "where mart = ? and aar = ?", mart, YEAR):
+        for filnavn, sha256 in _rows(
+            small_run, "select distinct filnavn, sha256 from lin_mart_kjelder where mart = ? and aar = ?", mart, YEAR
+        ):
             assert filnavn and sha256 and len(sha256) == 64, (mart, filnavn)
 
 
 def test_lineage_columns_are_named_not_positional(small_run):
     # a field goes to `felt`, an indicator key never lands in it (the old union by position did that)
-    rows = _rows(small_run, "select felt, verdi, tabell from lin_mart_kjelder where mart = 'mart_avvik_regel_aar' "
-                            "and aar = ?", YEAR)
+    rows = _rows(
+        small_run,
+        "select felt, verdi, tabell from lin_mart_kjelder where mart = 'mart_avvik_regel_aar' and aar = ?",
+        YEAR,
+    )
     felt_of_issues = {r[0] for r in _rows(small_run, "select felt from core_avvik where aar = ?", YEAR)}
     assert {r[0] for r in rows} <= felt_of_issues and {r[2] for r in rows} == {"avvik"}
 
@@ -160,9 +198,13 @@ def test_pool_grants_trace_to_the_register_lines(small_run):
         lines = {i: row for i, row in enumerate(csv.DictReader(f), start=2)}  # line 1 is the header
     sha = hashlib.sha256(path.read_bytes()).hexdigest()
     for pulje, innvilga in _rows(small_run, "select pulje, innvilga_kr from mart_pulje_aar where aar = ?", YEAR):
-        grants = _rows(small_run, "select prosjektnummer, filnavn, sha256, rad, felt, verdi from lin_mart_kjelder "
-                                  "where mart = 'mart_pulje_aar' and aar = ? and nokkel = ? and kolonne = 'innvilga_kr'",
-                       YEAR, str(pulje))
+        grants = _rows(
+            small_run,
+            "select prosjektnummer, filnavn, sha256, rad, felt, verdi from lin_mart_kjelder "
+            "where mart = 'mart_pulje_aar' and aar = ? and nokkel = ? and kolonne = 'innvilga_kr'",
+            YEAR,
+            str(pulje),
+        )
         assert grants
         for prosjekt, filnavn, sha256, rad, felt, verdi in grants:
             assert (filnavn, sha256, felt) == ("tilskudd.csv", sha, "innvilget_kr")
@@ -175,14 +217,29 @@ def test_mart_materialisations_carry_their_source_rows(small_run):
     with dg.DagsterInstance.from_config(str(small_run / ".dagster")) as instance:
         for mart in lineage.mart_names():
             (record,) = instance.fetch_materializations(
-                dg.AssetRecordsFilter(asset_key=dg.AssetKey(["marts", mart]), asset_partitions=[str(YEAR)]),
-                limit=1).records
+                dg.AssetRecordsFilter(asset_key=dg.AssetKey(["marts", mart]), asset_partitions=[str(YEAR)]), limit=1
+            ).records
             metadata = record.asset_materialization.metadata
             table = metadata["kjelderader"].value
-            expected = _rows(small_run, "select nokkel, filnavn, sha256, ark, rad, felt, verdi from lin_mart_kjelder "
-                                        "where mart = ? and aar = ?", mart, YEAR)
-            shown = [(r.data["nokkel"], r.data["filnavn"], r.data["sha256"], r.data["ark"], r.data["rad"],
-                      r.data["felt"], r.data["verdi"]) for r in table.records]
+            expected = _rows(
+                small_run,
+                "select nokkel, filnavn, sha256, ark, rad, felt, verdi from lin_mart_kjelder "
+                "where mart = ? and aar = ?",
+                mart,
+                YEAR,
+            )
+            shown = [
+                (
+                    r.data["nokkel"],
+                    r.data["filnavn"],
+                    r.data["sha256"],
+                    r.data["ark"],
+                    r.data["rad"],
+                    r.data["felt"],
+                    r.data["verdi"],
+                )
+                for r in table.records
+            ]
             assert sorted(shown, key=repr) == sorted(expected, key=repr), mart  # whole, at this size
             assert metadata["kjelderader_rader"].value == len(expected)
             path = metadata["kjelderader_fil"].value
@@ -191,8 +248,11 @@ def test_mart_materialisations_carry_their_source_rows(small_run):
                 assert sum(1 for _ in f) == len(expected) + 1
             # every column described for the reader, and in the UI's table schema
             assert all(c.description for c in table.schema.columns), mart
-            assert all(c.description for c in metadata["dagster/column_schema"].value.columns
-                       if c.name in ("innvilga_kr", "pulje")), mart
+            assert all(
+                c.description
+                for c in metadata["dagster/column_schema"].value.columns
+                if c.name in ("innvilga_kr", "pulje")
+            ), mart
             # a preview a person reads: no Python lists, `nan` or exponent notation
             for row in metadata["innhald"].value.records:
                 for value in row.data.values():
@@ -208,9 +268,12 @@ def test_every_letter_finding_that_quotes_an_issue_carries_the_issues_place(smal
     found = pd.read_csv(small_run / str(YEAR) / "sporing" / "brevfunn.csv", dtype=str, keep_default_na=False)
     quoted = found[found["funn"].str.startswith("avvik_")]
     assert len(quoted), "the small inbox has reports with issues"
-    issues = {(p, f"avvik_{regel}", fil, "" if rad is None else str(rad), verdi or "") for p, regel, fil, rad, verdi
-              in _rows(small_run, "select prosjektnummer, regel, filnavn, rad, verdi from core_avvik where aar = ?",
-                       YEAR)}
+    issues = {
+        (p, f"avvik_{regel}", fil, "" if rad is None else str(rad), verdi or "")
+        for p, regel, fil, rad, verdi in _rows(
+            small_run, "select prosjektnummer, regel, filnavn, rad, verdi from core_avvik where aar = ?", YEAR
+        )
+    }
     places = set(quoted[["prosjektnummer", "funn", "filnavn", "rad", "verdi"]].itertuples(index=False, name=None))
     assert all(quoted["filnavn"] != "") and all(quoted["sha256"].str.len() == 64)
     assert places <= issues

@@ -15,8 +15,17 @@ import pytest
 
 from pipelines import paths
 
-SOURCES = ("pyproject.toml", "setup.py", "README.md", "pipelines", "schemas", "tools", "sql", "report_templates",
-           "data/reference")
+SOURCES = (
+    "pyproject.toml",
+    "setup.py",
+    "README.md",
+    "pipelines",
+    "schemas",
+    "tools",
+    "sql",
+    "report_templates",
+    "data/reference",
+)
 
 CHECK = """
 import json, pipelines, pipelines.paths as p
@@ -40,23 +49,45 @@ def installed(tmp_path_factory) -> tuple[Path, Path]:
         else:
             dst.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, dst)
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                    "--wheel-dir", str(where), str(source)], check=True, cwd=where, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--wheel-dir",
+            str(where),
+            str(source),
+        ],
+        check=True,
+        cwd=where,
+        capture_output=True,
+    )
     wheel = next(where.glob("samanom-*.whl"))
     env_dir = where / "venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)
     python = env_dir / "bin" / "python"
-    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", str(wheel)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", str(wheel)],
+        check=True,
+        capture_output=True,
+    )
     return python, where
 
 
 def _run(python: Path, cwd: Path, code: str) -> subprocess.CompletedProcess:
     # the dependencies come from this environment's site-packages, read as a plain path entry, so that
     # the editable install of the checkout (a .pth hook there) is not applied
-    return subprocess.run([str(python), "-c", code], cwd=cwd, capture_output=True, text=True,
-                          env={"PYTHONPATH": sysconfig.get_paths()["purelib"], "PATH": str(python.parent),
-                               "DAGSTER_HOME": str(cwd)})
+    return subprocess.run(
+        [str(python), "-c", code],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": sysconfig.get_paths()["purelib"], "PATH": str(python.parent), "DAGSTER_HOME": str(cwd)},
+    )
 
 
 def test_the_installed_wheel_loads_every_mart(installed):

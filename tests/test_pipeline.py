@@ -18,8 +18,9 @@ def sql(out, query, *params):
 
 
 def pdf_text(path, layout: bool = True) -> str:
-    return subprocess.run(["pdftotext", *(["-layout"] if layout else []), str(path), "-"], check=True,
-                          capture_output=True, text=True).stdout
+    return subprocess.run(
+        ["pdftotext", *(["-layout"] if layout else []), str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
 
 
 def test_every_file_has_an_outcome(small_run):
@@ -45,8 +46,12 @@ def test_files_are_archived_byte_for_byte(small_run, small_inbox):
 
 
 def test_rejections_say_what_and_where(small_run):
-    rows = sql(small_run, "select filnavn, regel, alvorsgrad, felt, verdi, rad, melding_nb from core_avvik "
-                          "where aar = ? order by filnavn, regel", YEAR)
+    rows = sql(
+        small_run,
+        "select filnavn, regel, alvorsgrad, felt, verdi, rad, melding_nb from core_avvik "
+        "where aar = ? order by filnavn, regel",
+        YEAR,
+    )
     by_rule = {(r[0], r[1]): r for r in rows}
     broken = by_rule[("2014-01-13_P1-02_arsrapport.xlsx", "fil_ulesbar")]
     assert broken[2] == "avvis_fil"
@@ -59,9 +64,12 @@ def test_rejections_say_what_and_where(small_run):
 
 
 def test_values_are_read_as_written(small_run):
-    (nn_row,) = sql(small_run, "select skjemaform, kommunenummer, tema, tilskudd_mottatt, temadag_dato, "
-                               "tillitsvalgte_med from core_innsendingar where prosjektnummer = 'P1-01' "
-                               "and gjeldande")
+    (nn_row,) = sql(
+        small_run,
+        "select skjemaform, kommunenummer, tema, tilskudd_mottatt, temadag_dato, "
+        "tillitsvalgte_med from core_innsendingar where prosjektnummer = 'P1-01' "
+        "and gjeldande",
+    )
     assert nn_row[0] == "nn" and nn_row[1] == "1426" and nn_row[2] == ["kompetanse_rekruttering"]
     assert nn_row[3] == 340000 and str(nn_row[4]) == "2013-03-01" and nn_row[5] is False
     indicators = dict(sql(small_run, "select indikator, resultat from stg_indikatorer where aar = ?", YEAR))
@@ -82,8 +90,9 @@ def test_report_status_per_project(small_run):
 def test_annual_report_totals_match_the_warehouse(small_run):
     text = pdf_text(small_run / str(YEAR) / f"arsrapport-{YEAR}.pdf", layout=False)
     flat = "".join(text.split()).replace("-", "")  # pdftotext joins words broken at a hyphen
-    projects, received = sql(small_run, "select count(*), count(innsending_id) from mart_prosjekt_aar "
-                                        "where aar = ?", YEAR)[0]
+    projects, received = sql(
+        small_run, "select count(*), count(innsending_id) from mart_prosjekt_aar where aar = ?", YEAR
+    )[0]
     assert str(projects) in text and "Eksempeldata" in text
     for network in (r[0] for r in sql(small_run, "select nettverk from ref_nettverk")):
         assert "".join(network.split()).replace("-", "") in flat
@@ -137,14 +146,32 @@ def test_bundled_inbox_run_accounts_for_every_file(bundled_run):
 
 
 def test_every_mart_figure_traces_to_files_and_rows(small_run):
-    (projects,) = sql(small_run, "select prosjekt_med_indikator from mart_indikator_aar "
-                                 "where aar = ? and indikator = 'sykefravaer_pst'", YEAR)[0]
-    sources = sql(small_run, "select distinct prosjektnummer, filnavn, ark, rad from lin_mart_kjelder "
-                             "where mart = 'mart_indikator_aar' and aar = ? and nokkel = 'sykefravaer_pst'", YEAR)
+    (projects,) = sql(
+        small_run,
+        "select prosjekt_med_indikator from mart_indikator_aar where aar = ? and indikator = 'sykefravaer_pst'",
+        YEAR,
+    )[0]
+    sources = sql(
+        small_run,
+        "select distinct prosjektnummer, filnavn, ark, rad from lin_mart_kjelder "
+        "where mart = 'mart_indikator_aar' and aar = ? and nokkel = 'sykefravaer_pst'",
+        YEAR,
+    )
     assert len({s[0] for s in sources}) == projects == 1
     assert sources == [("P2-01", "2014-02-14_sporjeskjema_eksport.csv", None, 2)]  # CSV line 2
-    per_pool = dict(sql(small_run, "select nokkel, count(distinct innsending_id) from lin_mart_kjelder "
-                                   "where mart = 'mart_pulje_aar' and aar = ? group by nokkel", YEAR))
-    accepted = dict(sql(small_run, "select cast(pulje as varchar), rapportar_i_tide + rapportar_for_seint "
-                                   "from mart_pulje_aar where aar = ?", YEAR))
+    per_pool = dict(
+        sql(
+            small_run,
+            "select nokkel, count(distinct innsending_id) from lin_mart_kjelder "
+            "where mart = 'mart_pulje_aar' and aar = ? group by nokkel",
+            YEAR,
+        )
+    )
+    accepted = dict(
+        sql(
+            small_run,
+            "select cast(pulje as varchar), rapportar_i_tide + rapportar_for_seint from mart_pulje_aar where aar = ?",
+            YEAR,
+        )
+    )
     assert per_pool == accepted == {"1": 1, "2": 1}

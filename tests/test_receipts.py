@@ -27,8 +27,9 @@ from tools.form_writer import form_sheets, write_workbook
 
 
 def pdf_text(path: Path) -> str:
-    return " ".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
-                                   check=True).stdout.split())
+    return " ".join(
+        subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout.split()
+    )
 
 
 def sql(out: Path, query: str, *params):
@@ -61,16 +62,35 @@ def write_corrected_files(year_dir: Path) -> None:
     bad_share = [{**INDICATORS_NN[0], "resultat": 108.0}, INDICATORS_NN[1]]
     write_workbook(year_dir / LUSTER, form_sheets("nn", prosjekt_values(), bad_share, TILTAK, RISIKO))
     haugesund = prosjekt_values(
-        prosjektnummer="P2-01", kommunenummer="1106", kommune="Haugesund", prosjektnavn="Omdømmebygging i Haugesund",
-        tema="omdømme; sykefravær", prosjektleder="Per Ås", epost="per.as@haugesund.kommune.no",
-        tillitsvalgte_med="Ja", hovedfunn="Betre omdømme blant unge.", innsendt_dato=dt.date(2014, 2, 4))
-    absence = [{"indikator": "sykefravaer_pst", "enhet": "%", "utgangspunkt": 9.1, "utgangsaar": 2012, "maal": 7.5,
-                "maalaar": 2015, "resultat": 140.0, "kommentar": None}]
+        prosjektnummer="P2-01",
+        kommunenummer="1106",
+        kommune="Haugesund",
+        prosjektnavn="Omdømmebygging i Haugesund",
+        tema="omdømme; sykefravær",
+        prosjektleder="Per Ås",
+        epost="per.as@haugesund.kommune.no",
+        tillitsvalgte_med="Ja",
+        hovedfunn="Betre omdømme blant unge.",
+        innsendt_dato=dt.date(2014, 2, 4),
+    )
+    absence = [
+        {
+            "indikator": "sykefravaer_pst",
+            "enhet": "%",
+            "utgangspunkt": 9.1,
+            "utgangsaar": 2012,
+            "maal": 7.5,
+            "maalaar": 2015,
+            "resultat": 140.0,
+            "kommentar": None,
+        }
+    ]
     write_workbook(year_dir / HAUGESUND, form_sheets("nb", haugesund, absence, TILTAK, RISIKO))
 
 
 def test_a_corrected_file_gets_its_receipt_through_the_sensor_and_nothing_else_is_redone(
-        small_run, small_inbox, tmp_path, monkeypatch):
+    small_run, small_inbox, tmp_path, monkeypatch
+):
     inbox, out = tmp_path / "inbox", tmp_path / "out"
     shutil.copytree(small_inbox, inbox)
     shutil.copytree(small_run, out)
@@ -95,9 +115,12 @@ def test_a_corrected_file_gets_its_receipt_through_the_sensor_and_nothing_else_i
         request = tick.run_requests[0]
         settings = Settings(inbox=str(inbox), out=str(out))
         result = defs.resolve_job_def(request.job_name).execute_in_process(
-            instance=instance, partition_key=request.partition_key, tags=request.tags,
+            instance=instance,
+            partition_key=request.partition_key,
+            tags=request.tags,
             asset_selection=request.asset_selection,
-            run_config={"resources": {"settings": {"config": settings.model_dump()}}})
+            run_config={"resources": {"settings": {"config": settings.model_dump()}}},
+        )
         assert result.success
         materialised = {e.asset_key for e in result.get_asset_materialization_events()}
         assert dg.AssetKey(["reports", "kvitteringar"]) in materialised and ANNUAL_REPORT not in materialised
@@ -120,8 +143,13 @@ def test_a_corrected_file_gets_its_receipt_through_the_sensor_and_nothing_else_i
         assert name in text and sha in text.replace(" ", "")
         assert formatting.format_dato(dt.date.fromisoformat(name[:10]), form) in text  # dated by its name
         # listed in the letter journal, with the receipt's SHA-256
-        rows = sql(out, "select mottatt_sha256, sha256, malform, mottakar from core_brevjournal "
-                        "where aar = ? and dokument = 'kvittering' and filnavn = ?", YEAR, name)
+        rows = sql(
+            out,
+            "select mottatt_sha256, sha256, malform, mottakar from core_brevjournal "
+            "where aar = ? and dokument = 'kvittering' and filnavn = ?",
+            YEAR,
+            name,
+        )
         assert rows == [(sha, hashlib.sha256(path.read_bytes()).hexdigest(), form, name[11:16])]
         assert name in (year_dir / receipts.FOLDER / "journal.csv").read_text(encoding="utf-8")
 
@@ -142,23 +170,75 @@ def test_a_file_without_a_project_number_gets_a_receipt_to_the_secretariat(tmp_p
     the issue with its place and value."""
     received = dt.date(2014, 1, 15)
     sha = "ab" * 32
-    files = [{"filnavn": "2014-01-15_arsrapport.xlsx", "sha256": sha, "mottatt_dato": received, "storleik_bytes": 1,
-              "format": "xlsx", "utfall": "avvist", "lesen_fil": "2014-01-15_arsrapport.xlsx"}]
-    subs = [{"sha256": sha, "innsending_id": sha[:16], "kjelde_rad": None, "skjemaform": "nn", "godkjent": False,
-             "gjeldande": False, "prosjektnummer": None, "prosjektleder": "Kari Li", "epost": "kari@example.no",
-             "kjent_prosjekt": False, "prosjektnavn": None, "kommune": None, "malform": None,
-             "rapporteringsfrist": None, **{f"{t}_{s}": 0 for t in ("indikatorer", "tiltak", "risiko")
-                                             for s in ("lesne", "godkjende")}}]
-    issue = {"sha256": sha, "filnavn": files[0]["filnavn"], "innsending_id": sha[:16], "ark": "Prosjekt", "rad": 1,
-             "felt": "prosjektnummer", "verdi": None, "regel": "felt_mangler", "alvorsgrad": "avvis_fil",
-             "forventa": "prosjektnummer", "melding_nb": "Feltet mangler", "melding_nn": "Feltet manglar",
-             "indikator_tekst": None, "indikator_nokkel": None, "risikofaktor": None, "sannsynlighet": None,
-             "konsekvens": None}
-    secretariat = {"kontakt": {"namn": "Kari Nordmann", "epost": "s@example.no", "telefon": "22 24 90 90"},
-                   "avsendar_adresse": {"departement": "Departementet", "avdeling": "Avdelinga", "eining": "Sekretariatet",
-                                        "postadresse": "Postboks 1", "postnummer_stad": "0032 Oslo", "eksempel": True}}
-    base = {"aar": YEAR, "form": "nb", "rapportdato": dt.date(2014, 2, 3), "run_id": "-", "kodeversjon": "-",
-            "eksempeldata": True, "status": "endeleg"}
+    files = [
+        {
+            "filnavn": "2014-01-15_arsrapport.xlsx",
+            "sha256": sha,
+            "mottatt_dato": received,
+            "storleik_bytes": 1,
+            "format": "xlsx",
+            "utfall": "avvist",
+            "lesen_fil": "2014-01-15_arsrapport.xlsx",
+        }
+    ]
+    subs = [
+        {
+            "sha256": sha,
+            "innsending_id": sha[:16],
+            "kjelde_rad": None,
+            "skjemaform": "nn",
+            "godkjent": False,
+            "gjeldande": False,
+            "prosjektnummer": None,
+            "prosjektleder": "Kari Li",
+            "epost": "kari@example.no",
+            "kjent_prosjekt": False,
+            "prosjektnavn": None,
+            "kommune": None,
+            "malform": None,
+            "rapporteringsfrist": None,
+            **{f"{t}_{s}": 0 for t in ("indikatorer", "tiltak", "risiko") for s in ("lesne", "godkjende")},
+        }
+    ]
+    issue = {
+        "sha256": sha,
+        "filnavn": files[0]["filnavn"],
+        "innsending_id": sha[:16],
+        "ark": "Prosjekt",
+        "rad": 1,
+        "felt": "prosjektnummer",
+        "verdi": None,
+        "regel": "felt_mangler",
+        "alvorsgrad": "avvis_fil",
+        "forventa": "prosjektnummer",
+        "melding_nb": "Feltet mangler",
+        "melding_nn": "Feltet manglar",
+        "indikator_tekst": None,
+        "indikator_nokkel": None,
+        "risikofaktor": None,
+        "sannsynlighet": None,
+        "konsekvens": None,
+    }
+    secretariat = {
+        "kontakt": {"namn": "Kari Nordmann", "epost": "s@example.no", "telefon": "22 24 90 90"},
+        "avsendar_adresse": {
+            "departement": "Departementet",
+            "avdeling": "Avdelinga",
+            "eining": "Sekretariatet",
+            "postadresse": "Postboks 1",
+            "postnummer_stad": "0032 Oslo",
+            "eksempel": True,
+        },
+    }
+    base = {
+        "aar": YEAR,
+        "form": "nb",
+        "rapportdato": dt.date(2014, 2, 3),
+        "run_id": "-",
+        "kodeversjon": "-",
+        "eksempeldata": True,
+        "status": "endeleg",
+    }
     [ctx] = receipts.contexts(YEAR, files, subs, [issue], base, dt.date(2014, 1, 31), secretariat)
     assert ctx["mottakar"] is None and ctx["til_sekretariatet"] == receipts.NO_PROJECT_NUMBER
     assert ctx["form"] == "nb" and ctx["rapportdato"] == received
@@ -174,11 +254,14 @@ def test_a_file_without_a_project_number_gets_a_receipt_to_the_secretariat(tmp_p
     assert "15.01.2014" in text and sha in text.replace(" ", "")
 
 
-@pytest.mark.parametrize(("names", "expected"), [
-    (["a.xlsx", "b.csv"], {"a.xlsx": "a.pdf", "b.csv": "b.pdf"}),
-    (["a.xlsx", "a.csv"], {"a.xlsx": "a.xlsx.pdf", "a.csv": "a.csv.pdf"}),
-    (["sub/a.xlsx"], {"sub/a.xlsx": "sub_a.pdf"}),
-])
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [
+        (["a.xlsx", "b.csv"], {"a.xlsx": "a.pdf", "b.csv": "b.pdf"}),
+        (["a.xlsx", "a.csv"], {"a.xlsx": "a.xlsx.pdf", "a.csv": "a.csv.pdf"}),
+        (["sub/a.xlsx"], {"sub/a.xlsx": "sub_a.pdf"}),
+    ],
+)
 def test_receipt_names_are_the_file_names_without_extension(names, expected):
     assert receipts.file_names(names) == expected
 

@@ -38,30 +38,56 @@ GRUNNLAG = {"direkte", "utleidd", "usikker"}
 # --- copied from the booklet, «Vedlegg 2», «Nettverk pulje 1/2» (municipality text and leader verbatim)
 BOOKLET_NETWORKS = [
     (1, "Kompetanse Vest og Øst", "Luster, Gloppen, Lom, Lunner, Bø, Hobøl og Finnøy & Rennesøy", "Marit Tovsen"),
-    (1, "Kompetanse Nord",
-     "Saltdal, Brønnøy, Dyrøy, Vesterålen Regionråd (Andøy, Hadsel, Sortland, Bø, Lødingen og Øksnes)",
-     "Geir Johan Hansen"),
+    (
+        1,
+        "Kompetanse Nord",
+        "Saltdal, Brønnøy, Dyrøy, Vesterålen Regionråd (Andøy, Hadsel, Sortland, Bø, Lødingen og Øksnes)",
+        "Geir Johan Hansen",
+    ),
     (1, "Omdømme", "Ørland, Gamvik, Meland, Karmøy, Strand og Bjugn", "Asbjørn Stavem"),
     (1, "Heltid/deltid Nord og Sør", "Sortland, Meråker, Songdalen, Time, Kvinesdal og Lillesand", "Geir Johan Hansen"),
     (1, "Heltid/deltid Øst", "Våler, Elverum, Løten, Eidsvoll, Drammen og Fredrikstad", "Marit Tovsen"),
     (1, "Sykefravær Nord og Vest", "Vefsn, Steinkjer, Jondal, Sund og Bømlo", "Geir Johan Hansen"),
     (1, "Sykefravær Sør", "Arendal, Songdalen, Sola, Vegårshei, Stavanger og Mandal", "Dorrit Svenning"),
     (1, "Sykefravær Øst", "Molde, Nord-Aurdal, Kongsberg, Nedre Eiker, Skiptvet, Horten og Tinn", "Geir Johan Hansen"),
-    (2, "Omdømme med øvrige tema",
-     "Haugesund, Innherred Samkommune, Oppdal, Sel, Ringerike, Rissa, Austrheim, Åfjord, Vågå", "Asbjørn Stavem"),
-    (2, "Omdømme (rekr., frivillig sektor, folkehelse)",
-     "Høylandet, Os (og Tolga), Sogndal, Stordal, Sørreisa, Ørsta, Åsnes, Øvre Eiker", "Marit Tovsen"),
-    (2, "Heltidskultur/ Kompetanse-rekruttering/ sykefravær",
-     "Båtsfjord, Fræna, Inderøy, Kvæfjord, Midtre-Gauldal, Skånland, Rælingen", "Ine Charlotte Haustreis"),
-    (2, "Kompetanse-rekruttering",
-     "Etne, Ibestad, Lofotsamarbeid (Røst, Værøy, Flakstad, Moskenes), Nordre Land, Salangen, Sørum",
-     "Geir Johan Hansen"),
+    (
+        2,
+        "Omdømme med øvrige tema",
+        "Haugesund, Innherred Samkommune, Oppdal, Sel, Ringerike, Rissa, Austrheim, Åfjord, Vågå",
+        "Asbjørn Stavem",
+    ),
+    (
+        2,
+        "Omdømme (rekr., frivillig sektor, folkehelse)",
+        "Høylandet, Os (og Tolga), Sogndal, Stordal, Sørreisa, Ørsta, Åsnes, Øvre Eiker",
+        "Marit Tovsen",
+    ),
+    (
+        2,
+        "Heltidskultur/ Kompetanse-rekruttering/ sykefravær",
+        "Båtsfjord, Fræna, Inderøy, Kvæfjord, Midtre-Gauldal, Skånland, Rælingen",
+        "Ine Charlotte Haustreis",
+    ),
+    (
+        2,
+        "Kompetanse-rekruttering",
+        "Etne, Ibestad, Lofotsamarbeid (Røst, Værøy, Flakstad, Moskenes), Nordre Land, Salangen, Sørum",
+        "Geir Johan Hansen",
+    ),
     (2, "Sykefravær", "Andebu, Høyanger, Lenvik, Stord, Østre Toten, Porsgrunn", "Ine Charlotte Haustreis"),
-    (2, "Innovasjon", "Frøya, Grong, Hamar, Kristiansund, Nøtterøy, Sarpsborg",
-     "Riche Vestby og Gustav Weiberg-Aurdal"),
+    (
+        2,
+        "Innovasjon",
+        "Frøya, Grong, Hamar, Kristiansund, Nøtterøy, Sarpsborg",
+        "Riche Vestby og Gustav Weiberg-Aurdal",
+    ),
     (2, "Innovasjon: Listerregionen", "Sirdal, Flekkefjord, Hægebosta, Kvinesdal, Lyngdal, Farsund", "Dorrit Svenning"),
-    (2, "Heltidskultur", "Andøy, Dønna, Eigersund, Oppegård, Spydeberg, Sunndal, Surnadal, Vaksdal",
-     "Geir Johan Hansen"),
+    (
+        2,
+        "Heltidskultur",
+        "Andøy, Dønna, Eigersund, Oppegård, Spydeberg, Sunndal, Surnadal, Vaksdal",
+        "Geir Johan Hansen",
+    ),
 ]
 # the whole network is one project (a regional project, not six)
 ONE_PROJECT_NETWORKS = {"Innovasjon: Listerregionen"}
@@ -81,19 +107,121 @@ POOL_TABLE_TEXT = (
     "Lunner Midtre Gauldal Østre Toten Luster Moskenes Øvre Eiker Nordre Land Åfjord Nøtterøy Åsnes Oppdal"
 )
 POOL_LISTS = {
-    1: ["Andøy", "Arendal", "Bjugn", "Brønnøy", "Bø i Nordland", "Bø i Telemark", "Bømlo", "Drammen", "Dyrøy",
-        "Eidsvoll", "Elverum", "Finnøy", "Fredrikstad", "Gamvik", "Gloppen", "Hadsel", "Hobøl", "Horten", "Jondal",
-        "Karmøy", "Kongsberg", "KS Agder (Verdiprosjektet)", "Kvinesdal", "Lillesand", "Lom", "Lunner", "Luster",
-        "Lødingen", "Løten", "Mandal", "Meland", "Meråker", "Molde", "Nedre Eiker", "Nord-Aurdal", "Rennesøy",
-        "Saltdal", "Skiptvet", "Sola", "Songdalen", "Sortland", "Stavanger", "Steinkjer", "Strand", "Sund", "Time",
-        "Tinn", "Vefsn", "Vegårshei", "Våler", "Øksnes", "Ørland"],
-    2: ["Andebu", "Andøy", "Arendal", "Austrheim", "Båtsfjord", "Dønna", "Eigersund", "Etne", "Flakstad",
-        "Flekkefjord", "Fræna", "Frøya", "Grong", "Hamar", "Haugesund", "Hægebostad", "Høyanger", "Høylandet",
-        "Ibestad", "Inderøy", "Innherred Sam kommune (Levanger og Verdal)", "Kristiansund", "Kvæfjord", "Lenvik",
-        "Lyngdal", "Midtre Gauldal", "Moskenes", "Nordre Land", "Nøtterøy", "Oppdal", "Oppegård", "Os", "Porsgrunn",
-        "Ringerike", "Rissa", "Rælingen", "Røst", "Salangen", "Sarpsborg", "Sel", "Sirdal", "Skånland", "Sogndal",
-        "Spydeberg", "Stord", "Stordal", "Sunndal", "Surnadal", "Sørreisa", "Sørum", "Tolga", "Vaksdal", "Værøy",
-        "Vågå", "Ørsta", "Østre Toten", "Øvre Eiker", "Åfjord", "Åsnes"],
+    1: [
+        "Andøy",
+        "Arendal",
+        "Bjugn",
+        "Brønnøy",
+        "Bø i Nordland",
+        "Bø i Telemark",
+        "Bømlo",
+        "Drammen",
+        "Dyrøy",
+        "Eidsvoll",
+        "Elverum",
+        "Finnøy",
+        "Fredrikstad",
+        "Gamvik",
+        "Gloppen",
+        "Hadsel",
+        "Hobøl",
+        "Horten",
+        "Jondal",
+        "Karmøy",
+        "Kongsberg",
+        "KS Agder (Verdiprosjektet)",
+        "Kvinesdal",
+        "Lillesand",
+        "Lom",
+        "Lunner",
+        "Luster",
+        "Lødingen",
+        "Løten",
+        "Mandal",
+        "Meland",
+        "Meråker",
+        "Molde",
+        "Nedre Eiker",
+        "Nord-Aurdal",
+        "Rennesøy",
+        "Saltdal",
+        "Skiptvet",
+        "Sola",
+        "Songdalen",
+        "Sortland",
+        "Stavanger",
+        "Steinkjer",
+        "Strand",
+        "Sund",
+        "Time",
+        "Tinn",
+        "Vefsn",
+        "Vegårshei",
+        "Våler",
+        "Øksnes",
+        "Ørland",
+    ],
+    2: [
+        "Andebu",
+        "Andøy",
+        "Arendal",
+        "Austrheim",
+        "Båtsfjord",
+        "Dønna",
+        "Eigersund",
+        "Etne",
+        "Flakstad",
+        "Flekkefjord",
+        "Fræna",
+        "Frøya",
+        "Grong",
+        "Hamar",
+        "Haugesund",
+        "Hægebostad",
+        "Høyanger",
+        "Høylandet",
+        "Ibestad",
+        "Inderøy",
+        "Innherred Sam kommune (Levanger og Verdal)",
+        "Kristiansund",
+        "Kvæfjord",
+        "Lenvik",
+        "Lyngdal",
+        "Midtre Gauldal",
+        "Moskenes",
+        "Nordre Land",
+        "Nøtterøy",
+        "Oppdal",
+        "Oppegård",
+        "Os",
+        "Porsgrunn",
+        "Ringerike",
+        "Rissa",
+        "Rælingen",
+        "Røst",
+        "Salangen",
+        "Sarpsborg",
+        "Sel",
+        "Sirdal",
+        "Skånland",
+        "Sogndal",
+        "Spydeberg",
+        "Stord",
+        "Stordal",
+        "Sunndal",
+        "Surnadal",
+        "Sørreisa",
+        "Sørum",
+        "Tolga",
+        "Vaksdal",
+        "Værøy",
+        "Vågå",
+        "Ørsta",
+        "Østre Toten",
+        "Øvre Eiker",
+        "Åfjord",
+        "Åsnes",
+    ],
 }
 # the seeds' own counts (slides 003 and DOMAIN.md)
 STATED = {1: (48, 51), 2: (51, 59)}  # pool: (projects, municipalities)
@@ -117,8 +245,12 @@ GROUPS = {  # entries that stand for several municipalities without listing them
 }
 # not a municipality: KS Agder's project in the pool-1 list, in no network
 KS_AGDER = "KS Agder (Verdiprosjektet)"
-DISAMBIGUATED_NUMBERS = {"Bø (Telemark)": "0821", "Bø (Nordland)": "1867", "Os (Hedmark)": "0441",
-                         "Våler (Hedmark)": "0426"}
+DISAMBIGUATED_NUMBERS = {
+    "Bø (Telemark)": "0821",
+    "Bø (Nordland)": "1867",
+    "Os (Hedmark)": "0441",
+    "Våler (Hedmark)": "0426",
+}
 
 
 # ---------------------------------------------------------------- parsing the literals
@@ -137,7 +269,7 @@ def split_top(text: str) -> list[str]:
     for i, ch in enumerate(last):
         depth += (ch == "(") - (ch == ")")
         if depth == 0 and last.startswith(" og ", i):
-            parts[-1:] = [last[:i].strip(), last[i + 4:].strip()]
+            parts[-1:] = [last[:i].strip(), last[i + 4 :].strip()]
             break
     return parts
 
@@ -189,8 +321,16 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 COLUMNS = {
     "kommuner": ["kommunenummer", "kommune", "fylkesnummer", "fylke", "malform", "malform_grunnlag", "merknad"],
     "nettverk": ["nettverk_id", "pulje", "nettverk", "tema", "nettverksleder"],
-    "prosjekt": ["prosjektnummer", "pulje", "nettverk_id", "prosjektnavn", "tema", "kommunenummer", "forste_aar",
-                 "siste_aar"],
+    "prosjekt": [
+        "prosjektnummer",
+        "pulje",
+        "nettverk_id",
+        "prosjektnavn",
+        "tema",
+        "kommunenummer",
+        "forste_aar",
+        "siste_aar",
+    ],
     "prosjekt_kommuner": ["prosjektnummer", "kommunenummer", "rolle"],
     "tilskudd": ["prosjektnummer", "aar", "innvilget_kr", "rapporteringsfrist", "vilkaar", "eksempeldata"],
 }
@@ -202,8 +342,10 @@ def reg() -> dict[str, list[dict[str, str]]]:
 
 
 def ssb() -> dict[str, dict[str, dict[str, str]]]:
-    return {y: {r["kommunenummer"]: r for r in read_csv(SHARED / "reference" / f"kommuner_{y}.csv")}
-            for y in ("2012", "2013")}
+    return {
+        y: {r["kommunenummer"]: r for r in read_csv(SHARED / "reference" / f"kommuner_{y}.csv")}
+        for y in ("2012", "2013")
+    }
 
 
 # ---------------------------------------------------------------- checks (return problems)
@@ -313,8 +455,9 @@ def expected_frist(aar: int) -> str:
 
 def check_tilskudd(reg):
     probs = []
-    want = {(p["prosjektnummer"], a) for p in reg["prosjekt"]
-            for a in range(int(p["forste_aar"]), int(p["siste_aar"]) + 1)}
+    want = {
+        (p["prosjektnummer"], a) for p in reg["prosjekt"] for a in range(int(p["forste_aar"]), int(p["siste_aar"]) + 1)
+    }
     got = Counter((t["prosjektnummer"], int(t["aar"])) for t in reg["tilskudd"])
     if set(got) != want:
         probs.append(f"tilskudd missing {sorted(want - set(got))[:5]}, extra {sorted(set(got) - want)[:5]}")
@@ -368,8 +511,15 @@ def check_malform(reg):
     return probs
 
 
-ALL_CHECKS = (check_columns, check_networks, check_projects, check_membership, check_tilskudd,
-              check_against_booklet, check_malform)
+ALL_CHECKS = (
+    check_columns,
+    check_networks,
+    check_projects,
+    check_membership,
+    check_tilskudd,
+    check_against_booklet,
+    check_malform,
+)
 
 
 # ---------------------------------------------------------------- tests on the register
@@ -408,8 +558,9 @@ def test_counts_per_pool_against_seeds(reg):
     # pool 2: 51 network entries, as stated; plus Arendal, in the pool-2 list but in no network
     assert sum(e[0] == 2 for e in entries) == STATED[2][0]
     assert sum(p["pulje"] == "2" and p["nettverk_id"] != "" for p in reg["prosjekt"]) == STATED[2][0]
-    networkless = sorted((p["pulje"], p["prosjektnavn"], p["kommunenummer"])
-                         for p in reg["prosjekt"] if not p["nettverk_id"])
+    networkless = sorted(
+        (p["pulje"], p["prosjektnavn"], p["kommunenummer"]) for p in reg["prosjekt"] if not p["nettverk_id"]
+    )
     assert networkless == [("1", "Verdiprosjektet (KS Agder)", "0906"), ("2", "Nærvær i Arendal (pulje 2)", "0906")]
     # 59 = the pool-2 list without Arendal = the pool-2 networks without Kvinesdal and Farsund
     assert len(set(pool_list_names(2)) - {"Arendal"}) == STATED[2][1]
@@ -448,8 +599,11 @@ def test_multi_municipality_projects(reg):
     for r in reg["prosjekt_kommuner"]:
         members[r["prosjektnummer"]][r["kommunenummer"]] = r["rolle"]
     name = {k["kommunenummer"]: k["kommune"] for k in reg["kommuner"]}
-    groups = {frozenset(name[n] for n in m): next(n for n, r in m.items() if r == "leiar")
-              for m in members.values() if len(m) > 1}
+    groups = {
+        frozenset(name[n] for n in m): next(n for n, r in m.items() if r == "leiar")
+        for m in members.values()
+        if len(m) > 1
+    }
     assert {frozenset(g): name[lead] for g, lead in groups.items()} == {
         frozenset({"Andøy", "Hadsel", "Sortland", "Bø (Nordland)", "Lødingen", "Øksnes"}): "Sortland",
         frozenset({"Levanger", "Verdal"}): "Levanger",
@@ -468,15 +622,40 @@ def test_repeated_municipalities_keep_each_project(reg):
 
 def test_malform_evidence(reg):
     k = {r["kommune"]: r for r in reg["kommuner"]}
-    direct = {"Eigersund": "nb", "Haugesund": "nb", "Time": "nn", "Strand": "noytral", "Karmøy": "noytral",
-              "Finnøy": "nn", "Rennesøy": "noytral", "Jondal": "nn"}
+    direct = {
+        "Eigersund": "nb",
+        "Haugesund": "nb",
+        "Time": "nn",
+        "Strand": "noytral",
+        "Karmøy": "noytral",
+        "Finnøy": "nn",
+        "Rennesøy": "noytral",
+        "Jondal": "nn",
+    }
     for name, form in direct.items():
         assert (k[name]["malform"], k[name]["malform_grunnlag"]) == (form, "direkte"), name
     for name in ("Fræna", "Bø (Telemark)", "Midtre Gauldal"):
         assert k[name]["malform_grunnlag"] == "usikker", name
     assert {r["kommune"] for r in reg["kommuner"] if r["malform_grunnlag"] == "direkte"} == set(direct)
-    inferred_nn = ["Luster", "Gloppen", "Høyanger", "Sogndal", "Bømlo", "Austrheim", "Etne", "Stord", "Vaksdal",
-                   "Lom", "Vågå", "Ørsta", "Surnadal", "Hægebostad", "Stordal", "Sund", "Meland"]
+    inferred_nn = [
+        "Luster",
+        "Gloppen",
+        "Høyanger",
+        "Sogndal",
+        "Bømlo",
+        "Austrheim",
+        "Etne",
+        "Stord",
+        "Vaksdal",
+        "Lom",
+        "Vågå",
+        "Ørsta",
+        "Surnadal",
+        "Hægebostad",
+        "Stordal",
+        "Sund",
+        "Meland",
+    ]
     inferred_neutral = ["Sel", "Nord-Aurdal", "Os (Hedmark)", "Tolga", "Tinn", "Sunndal", "Sirdal", "Kvinesdal"]
     for name in inferred_nn:
         assert (k[name]["malform"], k[name]["malform_grunnlag"]) == ("nn", "utleidd"), name
@@ -511,8 +690,9 @@ def test_theme_keys_match_form():
 def test_literals_are_in_the_booklet():
     text = BOOKLET.read_text(encoding="utf-8")
     for _p, net, munis, leader in BOOKLET_NETWORKS:
-        pattern = (re.escape(net) + r"(?: Kommuner:|:)? " + re.escape(munis) + r"\.? Nettverksleder: "
-                   + re.escape(leader))
+        pattern = (
+            re.escape(net) + r"(?: Kommuner:|:)? " + re.escape(munis) + r"\.? Nettverksleder: " + re.escape(leader)
+        )
         assert re.search(pattern, text), net
     assert "Kommuner i pulje 1 Kommuner i pulje 2 " + POOL_TABLE_TEXT + " " in text
 
@@ -525,8 +705,7 @@ def test_numbers_and_names_against_ssb(reg):
         assert re.fullmatch(r"\d{4}", nr), nr
         assert nr in s["2012"] or nr in s["2013"], nr
         row = s["2013"].get(nr) or s["2012"][nr]
-        assert (k["kommune"], k["fylkesnummer"], k["fylke"]) == (row["kommune"], row["fylkesnummer"],
-                                                                 row["fylke"]), nr
+        assert (k["kommune"], k["fylkesnummer"], k["fylke"]) == (row["kommune"], row["fylkesnummer"], row["fylke"]), nr
         assert k["fylkesnummer"] == nr[:2]
         if nr in s["2012"] and nr not in s["2013"]:
             assert "2013" in k["merknad"], f"{nr} changed number in 2013 but merknad says nothing"
@@ -547,12 +726,14 @@ def test_checks_catch_wrong_deadline_and_flag(reg):
     def mutate(t):
         t[0]["rapporteringsfrist"] = "2013-02-01"
         t[1]["eksempeldata"] = "nei"
+
     assert len(check_tilskudd(broken(reg, "tilskudd", mutate))) == 2
 
 
 def test_checks_catch_second_leader(reg):
     def mutate(t):
         t.append({"prosjektnummer": "P1-01", "kommunenummer": "1445", "rolle": "leiar"})
+
     assert check_membership(broken(reg, "prosjekt_kommuner", mutate))
 
 
@@ -560,6 +741,7 @@ def test_checks_catch_bad_theme_and_theme_outside_network(reg):
     def mutate(t):
         t[0]["tema"] = "sykefravær"
         t[1]["tema"] = "innovasjon"
+
     probs = check_projects(broken(reg, "prosjekt", mutate))
     assert "P1-01 bad themes 'sykefravær'" in probs
     assert any(p.startswith("P1-02 themes innovasjon not within") for p in probs)
@@ -568,6 +750,7 @@ def test_checks_catch_bad_theme_and_theme_outside_network(reg):
 def test_checks_catch_dropped_member(reg):
     def mutate(t):
         t[:] = [r for r in t if not (r["kommunenummer"] == "1721")]  # Verdal leaves Innherred
+
     r = broken(reg, "prosjekt_kommuner", mutate)
     assert check_against_booklet(r) and check_membership(r)
 
@@ -575,6 +758,7 @@ def test_checks_catch_dropped_member(reg):
 def test_checks_catch_wrong_leader_name(reg):
     def mutate(t):
         t[7]["nettverksleder"] = "Asbjørn Stavem"  # the 2012 calendar's leader for Sykefravær Øst
+
     assert check_networks(broken(reg, "nettverk", mutate))
 
 
@@ -582,7 +766,11 @@ def test_parser_on_seed_phrases():
     assert split_top("Luster, Bø og Finnøy & Rennesøy") == ["Luster", "Bø", "Finnøy & Rennesøy"]
     assert split_top("Høylandet, Os (og Tolga), Sogndal") == ["Høylandet", "Os (og Tolga)", "Sogndal"]
     assert split_top("Dyrøy, Vesterålen Regionråd (Andøy, Bø og Øksnes)") == [
-        "Dyrøy", "Vesterålen Regionråd (Andøy, Bø og Øksnes)"]
+        "Dyrøy",
+        "Vesterålen Regionråd (Andøy, Bø og Øksnes)",
+    ]
     assert entry_members("Os (og Tolga)", "x") == ("Os (og Tolga)", ["Os (Hedmark)", "Tolga"])
     assert entry_members("Vesterålen Regionråd (Andøy, Bø og Øksnes)", "x") == (
-        "Vesterålen Regionråd", ["Andøy", "Bø (Nordland)", "Øksnes"])
+        "Vesterålen Regionråd",
+        ["Andøy", "Bø (Nordland)", "Øksnes"],
+    )

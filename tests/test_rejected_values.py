@@ -33,10 +33,19 @@ def run(tmp_path_factory) -> Path:
     indicators = [dict(INDICATORS_NN[0], resultat=INDICATOR_WB), INDICATORS_NN[1]]
     write_workbook(year_dir / "2014-01-12_P1-01_arsrapport.xlsx", form_sheets("nn", values, indicators, TILTAK, RISIKO))
     haugesund = prosjekt_values(
-        prosjektnummer="P2-01", kommunenummer="1106", kommune="Haugesund", tema="omdømme; sykefravær",
-        tilskudd_mottatt=TILSKUDD_CSV, forbruk=1000.0, innsendt_dato=dt.date(2014, 2, 10),
-        sykefravaer_pst__utgangspunkt=9.1, sykefravaer_pst__utgangsaar=2012, sykefravaer_pst__maal=7.5,
-        sykefravaer_pst__maalaar=2015, sykefravaer_pst__resultat=INDICATOR_CSV)
+        prosjektnummer="P2-01",
+        kommunenummer="1106",
+        kommune="Haugesund",
+        tema="omdømme; sykefravær",
+        tilskudd_mottatt=TILSKUDD_CSV,
+        forbruk=1000.0,
+        innsendt_dato=dt.date(2014, 2, 10),
+        sykefravaer_pst__utgangspunkt=9.1,
+        sykefravaer_pst__utgangsaar=2012,
+        sykefravaer_pst__maal=7.5,
+        sykefravaer_pst__maalaar=2015,
+        sykefravaer_pst__resultat=INDICATOR_CSV,
+    )
     write_csv_export(year_dir / "2014-02-14_eksport.csv", [haugesund], encoding="utf-8", delimiter=",", decimal=".")
     out = tmp_path_factory.mktemp("out")
     assert main(["run", "--year", str(YEAR), "--inbox", str(inbox), "--out", str(out)]) == 0
@@ -52,41 +61,68 @@ def sql(out: Path, query: str, *params):
 
 
 def test_each_rejected_value_is_an_issue_with_the_value_as_written(run):
-    rows = sql(run, "select prosjektnummer, felt, verdi, melding_nb from core_avvik where aar = ? and regel = ?",
-               YEAR, "verdi_utenfor_omrade")
+    rows = sql(
+        run,
+        "select prosjektnummer, felt, verdi, melding_nb from core_avvik where aar = ? and regel = ?",
+        YEAR,
+        "verdi_utenfor_omrade",
+    )
     found = {(p, f): (v, m) for p, f, v, m in rows}
-    assert set(found) == {("P1-01", "egeninnsats"), ("P1-01", "forbruk"), ("P1-01", "samlinger_deltatt"),
-                          ("P1-01", "resultat"), ("P2-01", "tilskudd_mottatt"), ("P2-01", "sykefravaer_pst__resultat")}
+    assert set(found) == {
+        ("P1-01", "egeninnsats"),
+        ("P1-01", "forbruk"),
+        ("P1-01", "samlinger_deltatt"),
+        ("P1-01", "resultat"),
+        ("P2-01", "tilskudd_mottatt"),
+        ("P2-01", "sykefravaer_pst__resultat"),
+    }
     assert found[("P1-01", "egeninnsats")][0] == "-95500"
     assert "«Eigeninnsats (kr)»" not in found[("P1-01", "egeninnsats")][1]  # the bokmål message names …
     assert "«Egeninnsats (kr)»" in found[("P1-01", "egeninnsats")][1]  # … the bokmål label
     csv_message = found[("P2-01", "sykefravaer_pst__resultat")][1]
     assert csv_message.startswith("Linje 2, feltet «Sykefravær, Resultat»")  # the CSV line and its column
     assert "«140.25»" in csv_message and "mellom 0 og 100" in csv_message  # as the file has it
-    raw = dict(sql(run, "select felt, verdi from raw_felt f join core_innsendingar s using (innsending_id) "
-                        "where s.prosjektnummer = 'P1-01' and f.felt in ('egeninnsats', 'forbruk')"))
+    raw = dict(
+        sql(
+            run,
+            "select felt, verdi from raw_felt f join core_innsendingar s using (innsending_id) "
+            "where s.prosjektnummer = 'P1-01' and f.felt in ('egeninnsats', 'forbruk')",
+        )
+    )
     assert float(raw["egeninnsats"]) == EGENINNSATS and float(raw["forbruk"]) == FORBRUK  # kept as read
 
 
 def test_no_rejected_value_stands_in_a_typed_table_or_a_mart(run):
     assert VALUE_REJECTING == ("verdi_utenfor_omrade",)  # a new rejecting rule needs its case above
-    typed = dict(((p, k), v) for p, *row in sql(
-        run, "select prosjektnummer, egeninnsats, forbruk, samlinger_deltatt, tilskudd_mottatt from core_innsendingar "
-             "where aar = ?", YEAR) for k, v in zip(("egeninnsats", "forbruk", "samlinger_deltatt",
-                                                     "tilskudd_mottatt"), row))
+    typed = dict(
+        ((p, k), v)
+        for p, *row in sql(
+            run,
+            "select prosjektnummer, egeninnsats, forbruk, samlinger_deltatt, tilskudd_mottatt from core_innsendingar "
+            "where aar = ?",
+            YEAR,
+        )
+        for k, v in zip(("egeninnsats", "forbruk", "samlinger_deltatt", "tilskudd_mottatt"), row)
+    )
     assert typed[("P1-01", "egeninnsats")] is None and typed[("P1-01", "forbruk")] is None
     assert typed[("P1-01", "samlinger_deltatt")] is None and typed[("P2-01", "tilskudd_mottatt")] is None
     assert typed[("P2-01", "forbruk")] == 1000  # the rest of the submission stands
     # the CSV row's indicator is kept with its rejected result empty; the workbook's row is rejected whole
-    (csv_ind,) = sql(run, "select utgangspunkt, maal, resultat from core_indikatorer i join core_innsendingar s "
-                          "using (innsending_id) where s.prosjektnummer = 'P2-01' and i.indikator = 'sykefravaer_pst'")
+    (csv_ind,) = sql(
+        run,
+        "select utgangspunkt, maal, resultat from core_indikatorer i join core_innsendingar s "
+        "using (innsending_id) where s.prosjektnummer = 'P2-01' and i.indikator = 'sykefravaer_pst'",
+    )
     assert csv_ind == (9.1, 7.5, None)
     # no table, view or mart holds any of the rejected values in any numeric column
     rejected = (EGENINNSATS, FORBRUK, SAMLINGAR, INDICATOR_WB, INDICATOR_CSV, TILSKUDD_CSV)
-    columns = sql(run, "select table_name, column_name from information_schema.columns where data_type in "
-                       "('DOUBLE', 'FLOAT', 'INTEGER', 'BIGINT', 'DECIMAL', 'HUGEINT', 'SMALLINT') "
-                       "and (table_name like 'core_%' or table_name like 'stg_%' or table_name like 'int_%' "
-                       "or table_name like 'mart_%') and column_name not in ('aar', 'rad', 'kjelde_rad')")
+    columns = sql(
+        run,
+        "select table_name, column_name from information_schema.columns where data_type in "
+        "('DOUBLE', 'FLOAT', 'INTEGER', 'BIGINT', 'DECIMAL', 'HUGEINT', 'SMALLINT') "
+        "and (table_name like 'core_%' or table_name like 'stg_%' or table_name like 'int_%' "
+        "or table_name like 'mart_%') and column_name not in ('aar', 'rad', 'kjelde_rad')",
+    )
     assert len({t for t, _ in columns if t.startswith("mart_")}) >= 5
     hits = []
     for table, column in columns:

@@ -29,6 +29,7 @@ EVIL = 'Prosjekt <script>alert(1)</script> <img src="http://example.com/x"> & «
 # Test data (fabricated)
 # --------------------------------------------------------------------------
 
+
 def common(form: str) -> dict:
     return {
         "aar": 2013,
@@ -46,19 +47,39 @@ def seriar_rows() -> list[dict]:
     rows = []
     projects = [
         # (nummer, navn, baseline, target, {year: value})
-        ("P1-03", "Østre Toten friskare", 9.5, 7.6, {2012: 9.0, 2013: 6.1}),   # best result, last in ABC
-        ("P1-01", "Alvdal nærvær", 8.4, 7.0, {2012: 8.6, 2013: 9.2}),          # worst result, first in ABC
+        ("P1-03", "Østre Toten friskare", 9.5, 7.6, {2012: 9.0, 2013: 6.1}),  # best result, last in ABC
+        ("P1-01", "Alvdal nærvær", 8.4, 7.0, {2012: 8.6, 2013: 9.2}),  # worst result, first in ABC
         ("P2-07", EVIL, 10.0, 8.0, {2013: 8.2}),
-        ("P1-02", "Ålesund heiltid", 7.1, 6.5, {2012: 7.0, 2013: 7.05}),        # Å sorts last in Norwegian
+        ("P1-02", "Ålesund heiltid", 7.1, 6.5, {2012: 7.0, 2013: 7.05}),  # Å sorts last in Norwegian
     ]
     for nummer, navn, base, maal, values in projects:
         for year, verdi in values.items():
-            rows.append({"indikator": "sykefravaer_pst", "prosjektnummer": nummer, "prosjektnavn": navn,
-                         "utgangspunkt": base, "utgangsaar": 2011, "maal": maal, "maalaar": 2015,
-                         "verdiaar": year, "verdi": verdi})
-    rows.append({"indikator": "heltid_andel_pst", "prosjektnummer": "P1-02", "prosjektnavn": "Ålesund heiltid",
-                 "utgangspunkt": 31.0, "utgangsaar": 2011, "maal": 40.0, "maalaar": 2015,
-                 "verdiaar": 2013, "verdi": 34.5})
+            rows.append(
+                {
+                    "indikator": "sykefravaer_pst",
+                    "prosjektnummer": nummer,
+                    "prosjektnavn": navn,
+                    "utgangspunkt": base,
+                    "utgangsaar": 2011,
+                    "maal": maal,
+                    "maalaar": 2015,
+                    "verdiaar": year,
+                    "verdi": verdi,
+                }
+            )
+    rows.append(
+        {
+            "indikator": "heltid_andel_pst",
+            "prosjektnummer": "P1-02",
+            "prosjektnavn": "Ålesund heiltid",
+            "utgangspunkt": 31.0,
+            "utgangsaar": 2011,
+            "maal": 40.0,
+            "maalaar": 2015,
+            "verdiaar": 2013,
+            "verdi": 34.5,
+        }
+    )
     return rows
 
 
@@ -66,102 +87,281 @@ def report_context(form: str) -> dict:
     ctx = common(form)
     # 59 + 51 municipalities, 104 distinct: six take part in both pools
     pulje = [
-        {"pulje": 2, "prosjekt": 51, "kommunar": 59, "kommunar_alle_puljar": 104, "rapportar_i_tide": 40,
-         "rapportar_for_seint": 6, "rapportar_manglar": 4, "rapportar_avviste": 1, "innvilga_kr": 1234567,
-         "utbetalt_kr": 1000000, "overfort_inn_kr": 0, "forbruk_kr": 900000.5, "ubrukt_kr": 100000,
-         "grunnlag_kr": 1000000},
-        {"pulje": 1, "prosjekt": 48, "kommunar": 51, "kommunar_alle_puljar": 104, "rapportar_i_tide": 44,
-         "rapportar_for_seint": 2, "rapportar_manglar": 2, "rapportar_avviste": 0, "innvilga_kr": 2000000,
-         "utbetalt_kr": 2000000, "overfort_inn_kr": 50000, "forbruk_kr": 1800000, "ubrukt_kr": None,
-         "grunnlag_kr": 2050000},
+        {
+            "pulje": 2,
+            "prosjekt": 51,
+            "kommunar": 59,
+            "kommunar_alle_puljar": 104,
+            "rapportar_i_tide": 40,
+            "rapportar_for_seint": 6,
+            "rapportar_manglar": 4,
+            "rapportar_avviste": 1,
+            "innvilga_kr": 1234567,
+            "utbetalt_kr": 1000000,
+            "overfort_inn_kr": 0,
+            "forbruk_kr": 900000.5,
+            "ubrukt_kr": 100000,
+            "grunnlag_kr": 1000000,
+        },
+        {
+            "pulje": 1,
+            "prosjekt": 48,
+            "kommunar": 51,
+            "kommunar_alle_puljar": 104,
+            "rapportar_i_tide": 44,
+            "rapportar_for_seint": 2,
+            "rapportar_manglar": 2,
+            "rapportar_avviste": 0,
+            "innvilga_kr": 2000000,
+            "utbetalt_kr": 2000000,
+            "overfort_inn_kr": 50000,
+            "forbruk_kr": 1800000,
+            "ubrukt_kr": None,
+            "grunnlag_kr": 2050000,
+        },
     ]
-    ctx.update({
-        "pulje": pulje,
-        "pulje_totalt": pool_total(pulje),
-        "nettverk": [
-            {"pulje": 1, "nettverk_id": "N1-2", "nettverk": "Vest 1", "nettverksleiar": "Kari Testesen",
-             "tema": ["sykefravaer"], "prosjekt": 8, "rapportar_mottekne": 7, "alle_tre_partar": 6,
-             "temadagar_haldne": 5, "samlingar_snitt": 2.75, "samlingar_deltekne": 11, "samlingar_rapportert": 4},
-            {"pulje": 1, "nettverk_id": "N1-1", "nettverk": "Nord 1", "nettverksleiar": None,
-             "tema": ["heltid_deltid", "omdomme"], "prosjekt": 6, "rapportar_mottekne": 6,
-             "alle_tre_partar": 6, "temadagar_haldne": 6, "samlingar_snitt": 3.0, "samlingar_deltekne": 18,
-             "samlingar_rapportert": 6},
-            {"pulje": 1, "nettverk_id": None, "nettverk": None, "nettverksleiar": None, "tema": None,
-             "prosjekt": 1, "rapportar_mottekne": 1, "alle_tre_partar": 1, "temadagar_haldne": 1,
-             "samlingar_snitt": 1.0, "samlingar_deltekne": 1, "samlingar_rapportert": 1},
-            {"pulje": 2, "nettverk_id": "N2-1", "nettverk": "Sør 2", "nettverksleiar": "Ola Prøvesen",
-             "tema": ["omdomme"], "prosjekt": 5, "rapportar_mottekne": 4, "alle_tre_partar": 3,
-             "temadagar_haldne": 2, "samlingar_snitt": None, "samlingar_deltekne": None,
-             "samlingar_rapportert": 0},
-        ],
-        "tema": [
-            {"tema": "sykefravaer", "prosjekt": 30, "rapportar_mottekne": 28, "innvilga_kr": 3000000,
-             "forbruk_kr": 2500000},
-            {"tema": "heltid_deltid", "prosjekt": 25, "rapportar_mottekne": 24, "innvilga_kr": 2000000,
-             "forbruk_kr": 1900000},
-        ],
-        "indikatorar": [
-            {"indikator": "sykefravaer_pst", "tema": "sykefravaer", "prosjekt_rapporterer": 4,
-             "prosjekt_mot_maal": 3, "del_mot_maal": 0.75, "median_endring": -0.45},
-            {"indikator": "heltid_andel_pst", "tema": "heltid_deltid", "prosjekt_rapporterer": 1,
-             "prosjekt_mot_maal": 1, "del_mot_maal": 1.0, "median_endring": 3.5},
-        ],
-        "seriar": seriar_rows(),
-        "tiltak_status": [{"status": "pagar", "tal": 120}, {"status": "planlagt", "tal": 40},
-                          {"status": "fullfort", "tal": 33}, {"status": "avbrutt", "tal": 2}],
-        "hoge_risikoar": [
-            {"prosjektnummer": "P1-01", "prosjektnavn": "Alvdal nærvær", "risikofaktor": "Lite tid til tiltak",
-             "sannsynlighet": 3, "konsekvens": 4, "mottiltak": "Frikjøp av prosjektleiar"},
-            {"prosjektnummer": "P2-07", "prosjektnavn": EVIL, "risikofaktor": "Turnover",
-             "sannsynlighet": 1, "konsekvens": 5, "mottiltak": None},
-        ],
-        "prosjekt": [
-            {"prosjektnummer": "P1-03", "prosjektnavn": "Østre Toten friskare", "kommune": "Østre Toten",
-             "tema": ["sykefravaer"], "innsending_id": "s3", "hovedfunn": "Færre langtidssjukmelde.",
-             "godt_eksempel": "Vi har ein fast møteplass kvar veke.\nDet har hjelpt."},
-            {"prosjektnummer": "P2-07", "prosjektnavn": EVIL, "kommune": "Testvik", "tema": ["sykefravaer"],
-             "innsending_id": "s7", "hovedfunn": "Vi lærte mykje.",
-             "godt_eksempel": '<img src="http://example.com/x"> <a href="http://example.com/">lenke</a>'},
-            {"prosjektnummer": "P1-01", "prosjektnavn": "Alvdal nærvær", "kommune": "Alvdal",
-             "tema": ["sykefravaer"], "innsending_id": "s1", "hovedfunn": "Nærværet er betre i heimetenesta.",
-             "godt_eksempel": None},
-        ],
-        "utvikling": [{"prosjektnummer": "P1-03", "indikator": "sykefravaer_pst", "mot_maal": True},
-                      {"prosjektnummer": "P1-01", "indikator": "sykefravaer_pst", "mot_maal": False}],
-        "prosjektstatus": [{"pulje": 1, "status": "gjennomforing", "prosjekt": 46},
-                   {"pulje": 1, "status": "utan_rapport", "prosjekt": 2},
-                   {"pulje": 2, "status": "oppstart", "prosjekt": 47},
-                   {"pulje": 2, "status": "utan_rapport", "prosjekt": 4}],
-        "risiko": [{"pulje": 1, "risikoar": 30, "hoge": 1, "hoge_med_mottiltak": 1, "hoge_utan_mottiltak": 0,
-                    "prosjekt_utan_mottiltak": 0},
-                   {"pulje": 2, "risikoar": 20, "hoge": 1, "hoge_med_mottiltak": 0, "hoge_utan_mottiltak": 1,
-                    "prosjekt_utan_mottiltak": 1}],
-        "koeyrde_aar": [{"aar": 2012, "koeyrt": False}, {"aar": 2013, "koeyrt": True}],
-        "trend_pulje": [{"aar": 2013, "pulje": 1, "prosjekt": 48, "rapportar_mottekne": 46, "rapportar_i_tide": 44,
-                         "alle_tre_partar": 40, "temadagar_haldne": 41}],
-        "trend_tema": [{"aar": 2013, "tema": "sykefravaer", "prosjekt": 30, "rapportar_mottekne": 28}],
-        "trend_indikator": [{"aar": 2013, "indikator": "sykefravaer_pst", "prosjekt_rapporterer": 4,
-                             "prosjekt_mot_maal": 3, "del_mot_maal": 0.75, "median_endring": -0.45}],
-        "programperiode_rader": [],
-        **report_files(2013),
-        "okonomi_tema": [{"tema": "sykefravaer", "innvilga_kr": 3000000, "forbruk_kr": 2500000,
-                          "grunnlag_kr": 2800000},
-                         {"tema": "omdomme", "innvilga_kr": 500000, "forbruk_kr": None, "grunnlag_kr": 0}],
-        "tilbakebetaling": [{"prosjektnummer": "P1-01", "prosjektnavn": "Alvdal nærvær", "kommune": "Alvdal",
-                             "ubrukt_kr": 12500}],
-        "avvik_regel": [{"regel": "V101 manglande utgangspunkt", "alvorsgrad": "merknad", "tal": 7},
-                        {"regel": "V001 ukjent prosjektnummer", "alvorsgrad": "avvis_fil", "tal": 1}],
-        "utan_rapport": [{"prosjektnummer": "P2-40", "prosjektnavn": "Bø samhandling", "kommune": "Bø",
-                          "pulje": 2}],
-        "filer": [
-            {"filnavn": "P1-01_2013.xlsx", "sha256": "a" * 64, "mottatt_dato": D(2014, 1, 20),
-             "utfall": "lest", "format": "xlsx"},
-            {"filnavn": "undersokelse_export.csv", "sha256": "0123456789abcdef" * 4,
-             "mottatt_dato": D(2014, 1, 31), "utfall": "delvis_lest", "format": "csv"},
-            {"filnavn": "P2-07_2013.xlsx", "sha256": "b" * 64, "mottatt_dato": D(2014, 1, 22),
-             "utfall": "erstatta", "format": "xlsx"},
-        ],
-    })
+    ctx.update(
+        {
+            "pulje": pulje,
+            "pulje_totalt": pool_total(pulje),
+            "nettverk": [
+                {
+                    "pulje": 1,
+                    "nettverk_id": "N1-2",
+                    "nettverk": "Vest 1",
+                    "nettverksleiar": "Kari Testesen",
+                    "tema": ["sykefravaer"],
+                    "prosjekt": 8,
+                    "rapportar_mottekne": 7,
+                    "alle_tre_partar": 6,
+                    "temadagar_haldne": 5,
+                    "samlingar_snitt": 2.75,
+                    "samlingar_deltekne": 11,
+                    "samlingar_rapportert": 4,
+                },
+                {
+                    "pulje": 1,
+                    "nettverk_id": "N1-1",
+                    "nettverk": "Nord 1",
+                    "nettverksleiar": None,
+                    "tema": ["heltid_deltid", "omdomme"],
+                    "prosjekt": 6,
+                    "rapportar_mottekne": 6,
+                    "alle_tre_partar": 6,
+                    "temadagar_haldne": 6,
+                    "samlingar_snitt": 3.0,
+                    "samlingar_deltekne": 18,
+                    "samlingar_rapportert": 6,
+                },
+                {
+                    "pulje": 1,
+                    "nettverk_id": None,
+                    "nettverk": None,
+                    "nettverksleiar": None,
+                    "tema": None,
+                    "prosjekt": 1,
+                    "rapportar_mottekne": 1,
+                    "alle_tre_partar": 1,
+                    "temadagar_haldne": 1,
+                    "samlingar_snitt": 1.0,
+                    "samlingar_deltekne": 1,
+                    "samlingar_rapportert": 1,
+                },
+                {
+                    "pulje": 2,
+                    "nettverk_id": "N2-1",
+                    "nettverk": "Sør 2",
+                    "nettverksleiar": "Ola Prøvesen",
+                    "tema": ["omdomme"],
+                    "prosjekt": 5,
+                    "rapportar_mottekne": 4,
+                    "alle_tre_partar": 3,
+                    "temadagar_haldne": 2,
+                    "samlingar_snitt": None,
+                    "samlingar_deltekne": None,
+                    "samlingar_rapportert": 0,
+                },
+            ],
+            "tema": [
+                {
+                    "tema": "sykefravaer",
+                    "prosjekt": 30,
+                    "rapportar_mottekne": 28,
+                    "innvilga_kr": 3000000,
+                    "forbruk_kr": 2500000,
+                },
+                {
+                    "tema": "heltid_deltid",
+                    "prosjekt": 25,
+                    "rapportar_mottekne": 24,
+                    "innvilga_kr": 2000000,
+                    "forbruk_kr": 1900000,
+                },
+            ],
+            "indikatorar": [
+                {
+                    "indikator": "sykefravaer_pst",
+                    "tema": "sykefravaer",
+                    "prosjekt_rapporterer": 4,
+                    "prosjekt_mot_maal": 3,
+                    "del_mot_maal": 0.75,
+                    "median_endring": -0.45,
+                },
+                {
+                    "indikator": "heltid_andel_pst",
+                    "tema": "heltid_deltid",
+                    "prosjekt_rapporterer": 1,
+                    "prosjekt_mot_maal": 1,
+                    "del_mot_maal": 1.0,
+                    "median_endring": 3.5,
+                },
+            ],
+            "seriar": seriar_rows(),
+            "tiltak_status": [
+                {"status": "pagar", "tal": 120},
+                {"status": "planlagt", "tal": 40},
+                {"status": "fullfort", "tal": 33},
+                {"status": "avbrutt", "tal": 2},
+            ],
+            "hoge_risikoar": [
+                {
+                    "prosjektnummer": "P1-01",
+                    "prosjektnavn": "Alvdal nærvær",
+                    "risikofaktor": "Lite tid til tiltak",
+                    "sannsynlighet": 3,
+                    "konsekvens": 4,
+                    "mottiltak": "Frikjøp av prosjektleiar",
+                },
+                {
+                    "prosjektnummer": "P2-07",
+                    "prosjektnavn": EVIL,
+                    "risikofaktor": "Turnover",
+                    "sannsynlighet": 1,
+                    "konsekvens": 5,
+                    "mottiltak": None,
+                },
+            ],
+            "prosjekt": [
+                {
+                    "prosjektnummer": "P1-03",
+                    "prosjektnavn": "Østre Toten friskare",
+                    "kommune": "Østre Toten",
+                    "tema": ["sykefravaer"],
+                    "innsending_id": "s3",
+                    "hovedfunn": "Færre langtidssjukmelde.",
+                    "godt_eksempel": "Vi har ein fast møteplass kvar veke.\nDet har hjelpt.",
+                },
+                {
+                    "prosjektnummer": "P2-07",
+                    "prosjektnavn": EVIL,
+                    "kommune": "Testvik",
+                    "tema": ["sykefravaer"],
+                    "innsending_id": "s7",
+                    "hovedfunn": "Vi lærte mykje.",
+                    "godt_eksempel": '<img src="http://example.com/x"> <a href="http://example.com/">lenke</a>',
+                },
+                {
+                    "prosjektnummer": "P1-01",
+                    "prosjektnavn": "Alvdal nærvær",
+                    "kommune": "Alvdal",
+                    "tema": ["sykefravaer"],
+                    "innsending_id": "s1",
+                    "hovedfunn": "Nærværet er betre i heimetenesta.",
+                    "godt_eksempel": None,
+                },
+            ],
+            "utvikling": [
+                {"prosjektnummer": "P1-03", "indikator": "sykefravaer_pst", "mot_maal": True},
+                {"prosjektnummer": "P1-01", "indikator": "sykefravaer_pst", "mot_maal": False},
+            ],
+            "prosjektstatus": [
+                {"pulje": 1, "status": "gjennomforing", "prosjekt": 46},
+                {"pulje": 1, "status": "utan_rapport", "prosjekt": 2},
+                {"pulje": 2, "status": "oppstart", "prosjekt": 47},
+                {"pulje": 2, "status": "utan_rapport", "prosjekt": 4},
+            ],
+            "risiko": [
+                {
+                    "pulje": 1,
+                    "risikoar": 30,
+                    "hoge": 1,
+                    "hoge_med_mottiltak": 1,
+                    "hoge_utan_mottiltak": 0,
+                    "prosjekt_utan_mottiltak": 0,
+                },
+                {
+                    "pulje": 2,
+                    "risikoar": 20,
+                    "hoge": 1,
+                    "hoge_med_mottiltak": 0,
+                    "hoge_utan_mottiltak": 1,
+                    "prosjekt_utan_mottiltak": 1,
+                },
+            ],
+            "koeyrde_aar": [{"aar": 2012, "koeyrt": False}, {"aar": 2013, "koeyrt": True}],
+            "trend_pulje": [
+                {
+                    "aar": 2013,
+                    "pulje": 1,
+                    "prosjekt": 48,
+                    "rapportar_mottekne": 46,
+                    "rapportar_i_tide": 44,
+                    "alle_tre_partar": 40,
+                    "temadagar_haldne": 41,
+                }
+            ],
+            "trend_tema": [{"aar": 2013, "tema": "sykefravaer", "prosjekt": 30, "rapportar_mottekne": 28}],
+            "trend_indikator": [
+                {
+                    "aar": 2013,
+                    "indikator": "sykefravaer_pst",
+                    "prosjekt_rapporterer": 4,
+                    "prosjekt_mot_maal": 3,
+                    "del_mot_maal": 0.75,
+                    "median_endring": -0.45,
+                }
+            ],
+            "programperiode_rader": [],
+            **report_files(2013),
+            "okonomi_tema": [
+                {"tema": "sykefravaer", "innvilga_kr": 3000000, "forbruk_kr": 2500000, "grunnlag_kr": 2800000},
+                {"tema": "omdomme", "innvilga_kr": 500000, "forbruk_kr": None, "grunnlag_kr": 0},
+            ],
+            "tilbakebetaling": [
+                {"prosjektnummer": "P1-01", "prosjektnavn": "Alvdal nærvær", "kommune": "Alvdal", "ubrukt_kr": 12500}
+            ],
+            "avvik_regel": [
+                {"regel": "V101 manglande utgangspunkt", "alvorsgrad": "merknad", "tal": 7},
+                {"regel": "V001 ukjent prosjektnummer", "alvorsgrad": "avvis_fil", "tal": 1},
+            ],
+            "utan_rapport": [
+                {"prosjektnummer": "P2-40", "prosjektnavn": "Bø samhandling", "kommune": "Bø", "pulje": 2}
+            ],
+            "filer": [
+                {
+                    "filnavn": "P1-01_2013.xlsx",
+                    "sha256": "a" * 64,
+                    "mottatt_dato": D(2014, 1, 20),
+                    "utfall": "lest",
+                    "format": "xlsx",
+                },
+                {
+                    "filnavn": "undersokelse_export.csv",
+                    "sha256": "0123456789abcdef" * 4,
+                    "mottatt_dato": D(2014, 1, 31),
+                    "utfall": "delvis_lest",
+                    "format": "csv",
+                },
+                {
+                    "filnavn": "P2-07_2013.xlsx",
+                    "sha256": "b" * 64,
+                    "mottatt_dato": D(2014, 1, 22),
+                    "utfall": "erstatta",
+                    "format": "xlsx",
+                },
+            ],
+        }
+    )
     return report_rules.derive(ctx)
 
 
@@ -170,12 +370,28 @@ def appendix_context(form: str) -> dict:
 
 
 # the money columns of mart_prosjekt_aar (int_okonomi_prosjekt_aar) for a running project
-MONEY = {"aar": 2013, "forste_aar": 2012, "utbetalt_kr": 1234567, "utbetalt_dato": D(2013, 2, 15), "overfort_inn_kr": 0,
-         "overfort_ut_kr": 0, "ubrukt_ikkje_overfort_kr": 134567, "terskel_ubrukt_kr": 20000,
-         "sluttoppgjer": False, "sluttoppgjer_no": False, "sluttrekneskap_etter_perioden": False,
-         "periode_ubrukt_kr": 134567, "periode_tilbakebetalt_kr": 0, "aar_utan_forbruk": [],
-         "aa_betale_tilbake_kr": None, "kid": "20131017", "konto_tilbakebetaling": "7694.05.00000",
-         "sluttrekneskap_frist": D(2016, 2, 1), "neste_aar_utbetalt_kr": None, "neste_aar_utbetalt_dato": None}
+MONEY = {
+    "aar": 2013,
+    "forste_aar": 2012,
+    "utbetalt_kr": 1234567,
+    "utbetalt_dato": D(2013, 2, 15),
+    "overfort_inn_kr": 0,
+    "overfort_ut_kr": 0,
+    "ubrukt_ikkje_overfort_kr": 134567,
+    "terskel_ubrukt_kr": 20000,
+    "sluttoppgjer": False,
+    "sluttoppgjer_no": False,
+    "sluttrekneskap_etter_perioden": False,
+    "periode_ubrukt_kr": 134567,
+    "periode_tilbakebetalt_kr": 0,
+    "aar_utan_forbruk": [],
+    "aa_betale_tilbake_kr": None,
+    "kid": "20131017",
+    "konto_tilbakebetaling": "7694.05.00000",
+    "sluttrekneskap_frist": D(2016, 2, 1),
+    "neste_aar_utbetalt_kr": None,
+    "neste_aar_utbetalt_dato": None,
+}
 
 
 def with_money(ctx: dict, periode: list[dict] | None = None) -> dict:
@@ -187,51 +403,104 @@ def with_money(ctx: dict, periode: list[dict] | None = None) -> dict:
 
 def letter_context(form: str, rapportstatus: str = "i_tide", name: str = "Alvdal nærvær") -> dict:
     ctx = common(form)
-    ctx.update({
-        "prosjekt": {
-            "prosjektnummer": "P1-01", "prosjektnavn": name, "kommune": "Alvdal", "kommunenummer": "0438",
-            "prosjektleiar": "Kari Testesen", "epost": "kari@example.invalid", "nettverk": "Aust 2",
-            "nettverksleiar": "Ola Prøvesen", "pulje": 1, "tema": ["sykefravaer"],
-            "rapportstatus": rapportstatus,
-            "mottatt_dato": None if rapportstatus == "manglar" else D(2013, 11, 23),
-            "rapporteringsfrist": D(2014, 1, 31), "innvilga_kr": 1234567, "forbruk_kr": 1100000,
-            "ubrukt_kr": 134567, "avsluttar_i_aar": False, "neste_aar_innvilga_kr": 400000,
-            **MONEY,
-        },
-        "indikatorar": [
-            {"indikator": "sykefravaer_pst", "standard": True, "enhet": "%", "utgangspunkt": 8.4,
-             "utgangsaar": 2011, "maal": 6.7, "maalaar": 2014, "resultat": 7.9},
-            {"indikator": "Del tilsette med individuell plan", "standard": False, "enhet": "%",
-             "utgangspunkt": 10.0, "utgangsaar": 2012, "maal": 50.0, "maalaar": 2015, "resultat": 22.0},
-        ],
-        "funn": [
-            {"kode": "V101", "alvorsgrad": "merknad",
-             "tekst": "Risikoanalysen manglar mottiltak for ein høg risiko." if form == "nn"
-             else "Risikoanalysen mangler mottiltak for en høy risiko.", "frist": D(2014, 3, 15)},
-        ],
-        "svarfrist": D(2014, 3, 15),
-        "konto": "7694.05.00000",
-        "kontakt": {"namn": "Siri Sekretær", "epost": "post@example.invalid", "telefon": "22 24 90 90"},
-        "variant": rapportstatus,
-        "halde_tilbake": rapportstatus in ("manglar", "avvist", "ulesbar"),
-        "mottekne": [] if rapportstatus == "manglar" else [
-            {"filnavn": "2013-11-23_P1-01_arsrapport_2013.xlsx", "mottatt_dato": D(2013, 11, 23), "kjelde_rad": None,
-             "utfall_brev": "avvist" if rapportstatus == "avvist" else "brukt", "erstatta_av_fil": None,
-             "erstatta_av_dato": None, "grunnar": []}],
-        "frist": D(2014, 1, 31), "neste_frist": D(2015, 2, 2), "neste_aar": 2014,
-        "deltakarar": ["Tolga"], "vedtak": rapportstatus in ("manglar", "avvist"),
-        "indikatorar_sendt_avviste": False,
-        "avsendar": {"departement": "Kommunal- og regionaldepartementet", "avdeling": "Kommunalavdelingen",
-                     "eining": "Sekretariatet for Saman om ein betre kommune", "postadresse": "Postboks 8112 Dep",
-                     "postnummer_stad": "0032 Oslo", "eksempel": True},
-        "journalnummer": None, "tidlegare_brev": None,
-    })
+    ctx.update(
+        {
+            "prosjekt": {
+                "prosjektnummer": "P1-01",
+                "prosjektnavn": name,
+                "kommune": "Alvdal",
+                "kommunenummer": "0438",
+                "prosjektleiar": "Kari Testesen",
+                "epost": "kari@example.invalid",
+                "nettverk": "Aust 2",
+                "nettverksleiar": "Ola Prøvesen",
+                "pulje": 1,
+                "tema": ["sykefravaer"],
+                "rapportstatus": rapportstatus,
+                "mottatt_dato": None if rapportstatus == "manglar" else D(2013, 11, 23),
+                "rapporteringsfrist": D(2014, 1, 31),
+                "innvilga_kr": 1234567,
+                "forbruk_kr": 1100000,
+                "ubrukt_kr": 134567,
+                "avsluttar_i_aar": False,
+                "neste_aar_innvilga_kr": 400000,
+                **MONEY,
+            },
+            "indikatorar": [
+                {
+                    "indikator": "sykefravaer_pst",
+                    "standard": True,
+                    "enhet": "%",
+                    "utgangspunkt": 8.4,
+                    "utgangsaar": 2011,
+                    "maal": 6.7,
+                    "maalaar": 2014,
+                    "resultat": 7.9,
+                },
+                {
+                    "indikator": "Del tilsette med individuell plan",
+                    "standard": False,
+                    "enhet": "%",
+                    "utgangspunkt": 10.0,
+                    "utgangsaar": 2012,
+                    "maal": 50.0,
+                    "maalaar": 2015,
+                    "resultat": 22.0,
+                },
+            ],
+            "funn": [
+                {
+                    "kode": "V101",
+                    "alvorsgrad": "merknad",
+                    "tekst": "Risikoanalysen manglar mottiltak for ein høg risiko."
+                    if form == "nn"
+                    else "Risikoanalysen mangler mottiltak for en høy risiko.",
+                    "frist": D(2014, 3, 15),
+                },
+            ],
+            "svarfrist": D(2014, 3, 15),
+            "konto": "7694.05.00000",
+            "kontakt": {"namn": "Siri Sekretær", "epost": "post@example.invalid", "telefon": "22 24 90 90"},
+            "variant": rapportstatus,
+            "halde_tilbake": rapportstatus in ("manglar", "avvist", "ulesbar"),
+            "mottekne": []
+            if rapportstatus == "manglar"
+            else [
+                {
+                    "filnavn": "2013-11-23_P1-01_arsrapport_2013.xlsx",
+                    "mottatt_dato": D(2013, 11, 23),
+                    "kjelde_rad": None,
+                    "utfall_brev": "avvist" if rapportstatus == "avvist" else "brukt",
+                    "erstatta_av_fil": None,
+                    "erstatta_av_dato": None,
+                    "grunnar": [],
+                }
+            ],
+            "frist": D(2014, 1, 31),
+            "neste_frist": D(2015, 2, 2),
+            "neste_aar": 2014,
+            "deltakarar": ["Tolga"],
+            "vedtak": rapportstatus in ("manglar", "avvist"),
+            "indikatorar_sendt_avviste": False,
+            "avsendar": {
+                "departement": "Kommunal- og regionaldepartementet",
+                "avdeling": "Kommunalavdelingen",
+                "eining": "Sekretariatet for Saman om ein betre kommune",
+                "postadresse": "Postboks 8112 Dep",
+                "postnummer_stad": "0032 Oslo",
+                "eksempel": True,
+            },
+            "journalnummer": None,
+            "tidlegare_brev": None,
+        }
+    )
     return with_money(ctx)
 
 
 # --------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------
+
 
 def pdf_text(path: Path) -> list[str]:
     return [page.extract_text() or "" for page in PdfReader(path).pages]
@@ -258,17 +527,21 @@ def rendered(out_dir) -> dict:
     results = {}
     for form in ("nb", "nn"):
         results[("rapport", form)] = pdf.render_pdf(
-            "arsrapport.html.j2", report_context(form), form, out_dir / f"rapport_{form}.pdf")
+            "arsrapport.html.j2", report_context(form), form, out_dir / f"rapport_{form}.pdf"
+        )
         results[("vedlegg", form)] = pdf.render_pdf(
-            "arsrapport_vedlegg.html.j2", appendix_context(form), form, out_dir / f"vedlegg_{form}.pdf")
+            "arsrapport_vedlegg.html.j2", appendix_context(form), form, out_dir / f"vedlegg_{form}.pdf"
+        )
         results[("brev", form)] = pdf.render_pdf(
-            "brev.html.j2", letter_context(form), form, out_dir / f"brev_{form}.pdf")
+            "brev.html.j2", letter_context(form), form, out_dir / f"brev_{form}.pdf"
+        )
     return results
 
 
 # --------------------------------------------------------------------------
 # Formats
 # --------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("form", ["nb", "nn"])
 def test_number_and_date_filters(form):
@@ -337,6 +610,7 @@ def test_form_mismatch_is_an_error():
 # Charts
 # --------------------------------------------------------------------------
 
+
 def test_chart_rows_are_alphabetical_not_by_result():
     svgs = charts.indicator_charts("sykefravaer_pst", seriar_rows(), aar=2013, form="nn")
     assert len(svgs) == 1
@@ -357,9 +631,20 @@ def test_chart_rows_are_alphabetical_not_by_result():
 
 
 def test_chart_no_reference_mark_for_other_indicators_and_split_in_parts():
-    rows = [{"indikator": "omdomme_skar", "prosjektnummer": f"P1-{i:02d}", "prosjektnavn": f"Prosjekt {i:02d}",
-             "utgangspunkt": 60 + i / 10, "utgangsaar": 2011, "maal": 70, "maalaar": 2015,
-             "verdiaar": 2013, "verdi": 65.5} for i in range(45)]
+    rows = [
+        {
+            "indikator": "omdomme_skar",
+            "prosjektnummer": f"P1-{i:02d}",
+            "prosjektnavn": f"Prosjekt {i:02d}",
+            "utgangspunkt": 60 + i / 10,
+            "utgangsaar": 2011,
+            "maal": 70,
+            "maalaar": 2015,
+            "verdiaar": 2013,
+            "verdi": 65.5,
+        }
+        for i in range(45)
+    ]
     svgs = charts.indicator_charts("omdomme_skar", rows, aar=2013, form="nb", max_rows=30)
     assert len(svgs) == 2 and "(del 1 av 2)" in svgs[0]
     assert all("ia-referanse" not in s and "IA" not in s for s in svgs)
@@ -368,9 +653,23 @@ def test_chart_no_reference_mark_for_other_indicators_and_split_in_parts():
 
 
 def _row(nummer, navn, kommune, base=8.0, maal=7.0, values=None, nettverk="Vest", pulje=1):
-    return [{"indikator": "sykefravaer_pst", "prosjektnummer": nummer, "prosjektnavn": navn, "kommune": kommune,
-             "nettverk": nettverk, "pulje": pulje, "utgangspunkt": base, "utgangsaar": 2011, "maal": maal,
-             "maalaar": 2015, "verdiaar": y, "verdi": v} for y, v in (values or {2013: 7.5}).items()]
+    return [
+        {
+            "indikator": "sykefravaer_pst",
+            "prosjektnummer": nummer,
+            "prosjektnavn": navn,
+            "kommune": kommune,
+            "nettverk": nettverk,
+            "pulje": pulje,
+            "utgangspunkt": base,
+            "utgangsaar": 2011,
+            "maal": maal,
+            "maalaar": 2015,
+            "verdiaar": y,
+            "verdi": v,
+        }
+        for y, v in (values or {2013: 7.5}).items()
+    ]
 
 
 def _labels(svg: str) -> list[str]:
@@ -378,9 +677,13 @@ def _labels(svg: str) -> list[str]:
 
 
 def test_chart_rows_are_labelled_by_municipality_in_norwegian_order():
-    rows = (_row("P1-02", "Heltid i Åfjord", "Åfjord") + _row("P1-01", "Heiltid i Ørsta", "Ørsta")
-            + _row("P1-03", "Omdømme og arbeidsgiverpolitikk i Innherred samkommune", "Levanger")
-            + _row("P2-04", "Nærvær i Arendal", "Arendal") + _row("P1-05", "Nærvær i Arendal – heimeteneste", "Arendal"))
+    rows = (
+        _row("P1-02", "Heltid i Åfjord", "Åfjord")
+        + _row("P1-01", "Heiltid i Ørsta", "Ørsta")
+        + _row("P1-03", "Omdømme og arbeidsgiverpolitikk i Innherred samkommune", "Levanger")
+        + _row("P2-04", "Nærvær i Arendal", "Arendal")
+        + _row("P1-05", "Nærvær i Arendal – heimeteneste", "Arendal")
+    )
     (svg,) = charts.indicator_charts("sykefravaer_pst", rows, aar=2013, form="nb")
     # the municipality, and the project number where one municipality has two; æ ø å last
     assert _labels(svg) == ["Arendal (P1-05)", "Arendal (P2-04)", "Levanger", "Ørsta", "Åfjord"]
@@ -398,20 +701,31 @@ def test_labels_are_never_cut_inside_a_word():
 def test_legend_shows_only_what_is_drawn():
     (first_year,) = charts.indicator_charts("sykefravaer_pst", _row("P1-01", "A", "Alvdal"), aar=2013, form="nn")
     assert "Tidlegare år" not in first_year and 'class="tidlegare"' not in first_year
-    (later,) = charts.indicator_charts("sykefravaer_pst", _row("P1-01", "A", "Alvdal", values={2012: 7.9, 2013: 7.5}),
-                                       aar=2013, form="nn")
+    (later,) = charts.indicator_charts(
+        "sykefravaer_pst", _row("P1-01", "A", "Alvdal", values={2012: 7.9, 2013: 7.5}), aar=2013, form="nn"
+    )
     assert "Tidlegare år" in later and 'class="tidlegare"' in later
-    (score,) = charts.indicator_charts("omdomme_skar", [dict(r, indikator="omdomme_skar", utgangspunkt=60, maal=70,
-                                                             verdi=65) for r in _row("P1-01", "A", "Alvdal")],
-                                       aar=2013, form="nb")
+    (score,) = charts.indicator_charts(
+        "omdomme_skar",
+        [dict(r, indikator="omdomme_skar", utgangspunkt=60, maal=70, verdi=65) for r in _row("P1-01", "A", "Alvdal")],
+        aar=2013,
+        form="nb",
+    )
     assert "IA" not in score
 
 
 def test_many_projects_are_charted_per_network():
     rows = []
     for i in range(charts.PROJECT_ROWS_MAX + 1):
-        rows += _row(f"P1-{i:03d}", f"Prosjekt {i}", f"Kommune {i}", base=8.0 + i % 3, maal=7.0,
-                     values={2013: 7.0 + i % 2}, nettverk="Vest" if i % 2 else "Nord")
+        rows += _row(
+            f"P1-{i:03d}",
+            f"Prosjekt {i}",
+            f"Kommune {i}",
+            base=8.0 + i % 3,
+            maal=7.0,
+            values={2013: 7.0 + i % 2},
+            nettverk="Vest" if i % 2 else "Nord",
+        )
     rows += _row("P2-999", "Utan", "Bø", nettverk=None, pulje=2)
     svgs = charts.indicator_charts("sykefravaer_pst", rows, aar=2013, form="nb")
     assert len(svgs) == 1 and charts.per_network("sykefravaer_pst", rows)
@@ -419,8 +733,17 @@ def test_many_projects_are_charted_per_network():
     assert "median per nettverk" in svgs[0]
 
 
-@pytest.mark.parametrize("value,text", [(8.4 - 5.85, "+2,6"), (2.5499999999999998, "+2,6"), (2.95, "+3,0"),
-                                        (2.55, "+2,6"), (-0.45, "−0,5"), (0.05, "+0,1")])
+@pytest.mark.parametrize(
+    "value,text",
+    [
+        (8.4 - 5.85, "+2,6"),
+        (2.5499999999999998, "+2,6"),
+        (2.95, "+3,0"),
+        (2.55, "+2,6"),
+        (-0.45, "−0,5"),
+        (0.05, "+0,1"),
+    ],
+)
 def test_one_rounding_rule_half_up_whatever_the_float_noise(value, text):
     from decimal import Decimal
 
@@ -430,13 +753,22 @@ def test_one_rounding_rule_half_up_whatever_the_float_noise(value, text):
 
 def test_sort_key_is_norwegian():
     names = ["Åfjord", "Ørland", "Ærøy", "Aurskog", "Zeta", "ørsta", "Øvre Eiker", "Ål"]
-    assert sorted(names, key=charts.sort_key_nb) == ["Aurskog", "Zeta", "Ærøy", "Ørland", "ørsta",
-                                                     "Øvre Eiker", "Åfjord", "Ål"]
+    assert sorted(names, key=charts.sort_key_nb) == [
+        "Aurskog",
+        "Zeta",
+        "Ærøy",
+        "Ørland",
+        "ørsta",
+        "Øvre Eiker",
+        "Åfjord",
+        "Ål",
+    ]
 
 
 # --------------------------------------------------------------------------
 # PDFs
 # --------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("form", ["nb", "nn"])
 def test_report_pdf(rendered, form):
@@ -463,8 +795,11 @@ def test_report_pdf(rendered, form):
     # key messages first, in words, from the figures
     key = flat(pages[2])
     assert ("Hovedbudskap" if form == "nb" else "Hovudbodskap") in key
-    assert ("84 av 99 prosjekter (85 %) leverte rapporten i tide" if form == "nb"
-            else "84 av 99 prosjekt (85 %) leverte rapporten i tide") in key
+    assert (
+        "84 av 99 prosjekter (85 %) leverte rapporten i tide"
+        if form == "nb"
+        else "84 av 99 prosjekt (85 %) leverte rapporten i tide"
+    ) in key
     assert "16 av 18" in key and "3 av 4" in key  # three parties in 16 of 18 reports; sick leave 3 of 4
     # every network table has the projects without a network and the pool's sum
     assert ("Uten nettverk" if form == "nb" else "Utan nettverk") in text and "Sum pulje 1" in text
@@ -472,12 +807,16 @@ def test_report_pdf(rendered, form):
     # escaped, shown as text
     assert nows("<script>alert(1)</script>") in nows(text)
     assert nows('<img src="http://example.com/x">') in nows(text)
-    words = {"nb": ("Kommuner", "Prosjekter uten rapport", "Uten mottiltak", "utkast"),
-             "nn": ("Kommunar", "Prosjekt utan rapport", "Utan mottiltak", "utkast")}[form]
+    words = {
+        "nb": ("Kommuner", "Prosjekter uten rapport", "Uten mottiltak", "utkast"),
+        "nn": ("Kommunar", "Prosjekt utan rapport", "Utan mottiltak", "utkast"),
+    }[form]
     for w in words:
         assert w in text
-    forbidden = {"nb": r"\b(ikkje|frå|kommunar|prosjekta|rekkjefølgje|sjukefråvær)\b",
-                 "nn": r"\b(ikke|fra|kommuner|prosjektene|rekkefølge|sykefravær)\b"}[form]
+    forbidden = {
+        "nb": r"\b(ikkje|frå|kommunar|prosjekta|rekkjefølgje|sjukefråvær)\b",
+        "nn": r"\b(ikke|fra|kommuner|prosjektene|rekkefølge|sykefravær)\b",
+    }[form]
     assert not re.search(forbidden, text, re.IGNORECASE), re.search(forbidden, text, re.IGNORECASE)
 
 
@@ -500,13 +839,27 @@ def test_letter_pdf(rendered, form):
     assert "1 234 567 kr" in text and "400 000 kr" in text
     assert "8,4 (2011)" in text and "−0,5" in text
     if form == "nn":
-        for phrase in ("Att.: prosjektleiar Kari Testesen", "Vi fekk rapporten 23.11.2013",
-                       "tilskot", "går framover som planlagt", "Med helsing", "nettverksleiar", "frå"):
+        for phrase in (
+            "Att.: prosjektleiar Kari Testesen",
+            "Vi fekk rapporten 23.11.2013",
+            "tilskot",
+            "går framover som planlagt",
+            "Med helsing",
+            "nettverksleiar",
+            "frå",
+        ):
             assert phrase in text, phrase
         forbidden = r"\b(prosjektleder|tilskudd|mottatt|ikke|fra|hilsen|nettverksleder|dere)\b"
     else:
-        for phrase in ("Att.: prosjektleder Kari Testesen", "Vi fikk rapporten 23.11.2013",
-                       "tilskudd", "går framover som planlagt", "Med hilsen", "nettverksleder", "fra"):
+        for phrase in (
+            "Att.: prosjektleder Kari Testesen",
+            "Vi fikk rapporten 23.11.2013",
+            "tilskudd",
+            "går framover som planlagt",
+            "Med hilsen",
+            "nettverksleder",
+            "fra",
+        ):
             assert phrase in text, phrase
         forbidden = r"\b(prosjektleiar|tilskot|motteken|ikkje|frå|helsing|nettverksleiar|dykk|hun|han)\b"
     assert not re.search(forbidden, text, re.IGNORECASE), re.search(forbidden, text, re.IGNORECASE)
@@ -526,12 +879,31 @@ def test_letter_reminder_and_withheld_grant(out_dir, status):
 
 def test_letter_ended_project_pays_back(out_dir):
     ctx = letter_context("nb")
-    ctx["prosjekt"].update(avsluttar_i_aar=True, neste_aar_innvilga_kr=None, sluttoppgjer=True, sluttoppgjer_no=True,
-                           aa_betale_tilbake_kr=134567)
-    periode = [{"aar": 2012, "utbetalt_kr": 500000, "overfort_inn_kr": 0, "forbruk_kr": 500000, "overfort_ut_kr": 0,
-                "ubrukt_ikkje_overfort_kr": 0},
-               {"aar": 2013, "utbetalt_kr": 1234567, "overfort_inn_kr": 0, "forbruk_kr": 1100000,
-                "overfort_ut_kr": 0, "ubrukt_ikkje_overfort_kr": 134567}]
+    ctx["prosjekt"].update(
+        avsluttar_i_aar=True,
+        neste_aar_innvilga_kr=None,
+        sluttoppgjer=True,
+        sluttoppgjer_no=True,
+        aa_betale_tilbake_kr=134567,
+    )
+    periode = [
+        {
+            "aar": 2012,
+            "utbetalt_kr": 500000,
+            "overfort_inn_kr": 0,
+            "forbruk_kr": 500000,
+            "overfort_ut_kr": 0,
+            "ubrukt_ikkje_overfort_kr": 0,
+        },
+        {
+            "aar": 2013,
+            "utbetalt_kr": 1234567,
+            "overfort_inn_kr": 0,
+            "forbruk_kr": 1100000,
+            "overfort_ut_kr": 0,
+            "ubrukt_ikkje_overfort_kr": 134567,
+        },
+    ]
     info = pdf.render_pdf("brev.html.j2", with_money(ctx, periode), "nb", out_dir / "brev_slutt.pdf")
     text = flat("\n".join(pdf_text(Path(info["path"]))))
     assert "134 567 kr skal betales tilbake til konto 7694.05.00000 innen 15.03.2014" in text
@@ -603,14 +975,13 @@ def test_figures_have_alternative_text(rendered):
                 figures.append(node)
             kids = node.get("/K")
             if kids is not None:
-                for kid in (kids if isinstance(kids, list) else [kids]):
+                for kid in kids if isinstance(kids, list) else [kids]:
                     if hasattr(kid, "get_object"):
                         walk(kid)
         return figures
 
     walk(reader.trailer["/Root"]["/StructTreeRoot"])
-    assert figures and all(str(f.get("/Alt", "")).startswith(("Sjukefråvær", "Del heiltidstilsette"))
-                           for f in figures)
+    assert figures and all(str(f.get("/Alt", "")).startswith(("Sjukefråvær", "Del heiltidstilsette")) for f in figures)
 
 
 @pytest.mark.parametrize("kind", ["rapport", "brev"])
@@ -664,8 +1035,10 @@ def test_no_weasyprint_errors(out_dir, caplog):
 
 
 def test_render_many_in_processes(out_dir):
-    jobs = [("brev.html.j2", letter_context(form, name=f"Prosjekt {i}"), form, out_dir / f"many_{i}.pdf")
-            for i, form in enumerate(["nb", "nn", "nb"])]
+    jobs = [
+        ("brev.html.j2", letter_context(form, name=f"Prosjekt {i}"), form, out_dir / f"many_{i}.pdf")
+        for i, form in enumerate(["nb", "nn", "nb"])
+    ]
     results = pdf.render_many(jobs, processes=2)
     assert [r["path"] for r in results] == [str(j[3]) for j in jobs]
     single = pdf.render_pdf(*jobs[1][:3], out_dir / "single.pdf")

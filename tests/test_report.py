@@ -49,6 +49,7 @@ INDICATOR_HEADINGS = {
 # Reading the warehouse and the PDF
 # --------------------------------------------------------------------------------------------------
 
+
 def sql(out: Path, query: str, *params) -> list[tuple]:
     with duckdb.connect(str(out / "samanom.duckdb"), read_only=True) as con:
         return con.execute(query, list(params)).fetchall()
@@ -59,8 +60,7 @@ def report_pdf(out: Path) -> Path:
 
 
 def layout_text(pdf: Path) -> str:
-    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True,
-                          text=True).stdout
+    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
 
 
 def fold(text: str) -> str:
@@ -101,6 +101,7 @@ def section(text: str, heading: str, next_heading: str) -> list[str]:
 # Norwegian numbers and order, written out here rather than taken from the code under test
 # --------------------------------------------------------------------------------------------------
 
+
 def whole(n) -> str:
     return f"{int(n):,}".replace(",", " ")
 
@@ -127,25 +128,44 @@ def norwegian_order(name: str) -> str:
 # The figures, computed again from the register and the submissions
 # --------------------------------------------------------------------------------------------------
 
+
 def expected_summary(out: Path) -> dict[str, dict]:
     """Per pool ('1', '2') and in total: the summary's figures, from ref_*, stg_tilskudd, core_innsendingar."""
-    projects = sql(out, """
+    projects = sql(
+        out,
+        """
         select p.prosjektnummer, p.pulje, t.innvilga_kr, t.rapporteringsfrist
         from ref_prosjekt p join stg_tilskudd t on t.prosjektnummer = p.prosjektnummer and t.aar = ?
-        where ? between cast(p.forste_aar as int) and cast(p.siste_aar as int)""", YEAR, YEAR)
+        where ? between cast(p.forste_aar as int) and cast(p.siste_aar as int)""",
+        YEAR,
+        YEAR,
+    )
     submissions = defaultdict(list)
-    for nummer, accepted, current, received, paid, spent in sql(out, """
+    for nummer, accepted, current, received, paid, spent in sql(
+        out,
+        """
             select prosjektnummer, godkjent, gjeldande, mottatt_dato, tilskudd_mottatt, forbruk
-            from core_innsendingar where aar = ? and prosjektnummer is not null""", YEAR):
+            from core_innsendingar where aar = ? and prosjektnummer is not null""",
+        YEAR,
+    ):
         submissions[nummer].append((accepted, current, received, paid, spent))
     # paid and transferred in: the secretariat's ledger, not what the municipalities say they received
-    ledger = {nummer: (Decimal(str(paid)), Decimal(str(moved))) for nummer, paid, moved in sql(out, """
+    ledger = {
+        nummer: (Decimal(str(paid)), Decimal(str(moved)))
+        for nummer, paid, moved in sql(
+            out,
+            """
         select t.prosjektnummer,
                coalesce((select sum(cast(beloep_kr as bigint)) from ref_utbetalingar u
                          where u.prosjektnummer = t.prosjektnummer and cast(u.aar as int) = ?), 0),
                coalesce((select sum(cast(beloep_kr as bigint)) from ref_overforingar o
                          where o.prosjektnummer = t.prosjektnummer and cast(o.til_aar as int) = ?), 0)
-        from ref_tilskudd t where cast(t.aar as int) = ?""", YEAR, YEAR, YEAR)}
+        from ref_tilskudd t where cast(t.aar as int) = ?""",
+            YEAR,
+            YEAR,
+            YEAR,
+        )
+    }
     members = defaultdict(set)
     for nummer, kommunenummer in sql(out, "select prosjektnummer, kommunenummer from ref_prosjekt_kommuner"):
         members[nummer].add(kommunenummer)
@@ -179,11 +199,15 @@ def expected_series(out: Path) -> dict[str, list[tuple[str, str, float, float]]]
     """Per standard indicator: (label, number, baseline, result) of every project with a result. The label
     is the lead municipality, with the project number where a municipality leads two charted projects."""
     series = defaultdict(list)
-    for indikator, kommune, nummer, base, result in sql(out, """
+    for indikator, kommune, nummer, base, result in sql(
+        out,
+        """
             select i.indikator, k.kommune, p.prosjektnummer, i.utgangspunkt, i.resultat
             from stg_indikatorer i join ref_prosjekt p using (prosjektnummer)
             join ref_kommuner k on k.kommunenummer = p.kommunenummer
-            where i.aar = ? and i.standard and i.resultat is not null""", YEAR):
+            where i.aar = ? and i.standard and i.resultat is not null""",
+        YEAR,
+    ):
         series[indikator].append((kommune, nummer, base, result))
     for indikator, rows in series.items():
         twice = {k for k, n in Counter(r[0] for r in rows).items() if n > 1}
@@ -194,6 +218,7 @@ def expected_series(out: Path) -> dict[str, list[tuple[str, str, float, float]]]
 # --------------------------------------------------------------------------------------------------
 # Fixtures
 # --------------------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def nb_text(bundled_run) -> str:
@@ -211,8 +236,12 @@ def _materialize_nn(bundled_run: Path, out: Path) -> dg.ExecuteInProcessResult:
     # the folder's own run history, as `samanom run` keeps it: the report prints a run it knows
     (out / ".dagster").mkdir(exist_ok=True)
     with dg.DagsterInstance.local_temp(tempdir=str(out / ".dagster")) as instance:
-        return dg.materialize([arsrapport], partition_key=str(YEAR), instance=instance, resources={
-            "settings": Settings(inbox=str(DEFAULT_INBOX), out=str(out), form="nn")})
+        return dg.materialize(
+            [arsrapport],
+            partition_key=str(YEAR),
+            instance=instance,
+            resources={"settings": Settings(inbox=str(DEFAULT_INBOX), out=str(out), form="nn")},
+        )
 
 
 @pytest.fixture(scope="module")
@@ -233,6 +262,7 @@ def nn_runs(bundled_run, tmp_path_factory) -> list[tuple[dg.ExecuteInProcessResu
 # Tests
 # --------------------------------------------------------------------------------------------------
 
+
 def test_summary_totals_equal_the_warehouse(bundled_run, nb_text):
     figures = expected_summary(bundled_run)
     assert set(figures) == {"1", "2", "totalt"}
@@ -241,8 +271,10 @@ def test_summary_totals_equal_the_warehouse(bundled_run, nb_text):
     lines = {fold(line) for line in section(nb_text, "Sammendrag per pulje", "Puljer og nettverk")}
     for key, f in figures.items():
         label = "Totalt" if key == "totalt" else f"Pulje {key}"
-        reports = " ".join(whole(n) for n in (f["prosjekt"], len(f["kommunar"]), f["i_tide"], f["for_seint"],
-                                              f["manglar"], f["avvist"]))
+        reports = " ".join(
+            whole(n)
+            for n in (f["prosjekt"], len(f["kommunar"]), f["i_tide"], f["for_seint"], f["manglar"], f["avvist"])
+        )
         money = " ".join(kroner(f[k]) for k in ("innvilga", "utbetalt", "overfort_inn", "forbruk", "ubrukt"))
         assert f"{label} {reports}" in lines, f"{label} {reports}"
         # the share spent follows (its denominator is tested in tests/test_ledger.py)
@@ -254,7 +286,7 @@ def test_every_theme_has_its_section(bundled_run, nb_text):
     start = next(i for i, h in enumerate(headings) if h[1] == "Temaer og indikatorer")
     depth, _, first_page = headings[start]
     chapter = []
-    for d, title, page in headings[start + 1:]:
+    for d, title, page in headings[start + 1 :]:
         if d <= depth:
             break
         if d == depth + 1:
@@ -279,8 +311,11 @@ def test_every_network_in_its_pool(bundled_run, nb_text):
         elif "Nettverksle" in line:
             boundary = line.index("Nettverksle")  # where the leader's column begins
         elif not line.strip():
-            if block and numbers.search(block[0]) and not re.match(
-                    r"\s*(Uten nettverk|Sum pulje \d|Totalt)\s", block[0]):
+            if (
+                block
+                and numbers.search(block[0])
+                and not re.match(r"\s*(Uten nettverk|Sum pulje \d|Totalt)\s", block[0])
+            ):
                 rows[(pool, squash("".join(b[:boundary] for b in block)))] = block[0]
             block = []
         else:
@@ -288,8 +323,13 @@ def test_every_network_in_its_pool(bundled_run, nb_text):
     expected = set()
     for nettverk, pulje, tema in sql(bundled_run, "select nettverk, pulje, tema from ref_nettverk"):
         themes = [theme_labels[t] for t in tema.split(";")]
-        match = [cell for (p, cell) in rows if p == pulje and cell.startswith(squash(nettverk))
-                 and set(cell[len(squash(nettverk)):].split(",")) == {squash(t) for t in themes}]
+        match = [
+            cell
+            for (p, cell) in rows
+            if p == pulje
+            and cell.startswith(squash(nettverk))
+            and set(cell[len(squash(nettverk)) :].split(",")) == {squash(t) for t in themes}
+        ]
         assert match, f"network {nettverk!r} (pool {pulje}) is not a row of its pool's table"
         expected.add((pulje, match[0]))
     assert set(rows) == expected, "rows that are no network of the register"
@@ -297,8 +337,10 @@ def test_every_network_in_its_pool(bundled_run, nb_text):
 
 def test_indicator_charts_list_projects_alphabetically_not_by_result(bundled_run, nb_text):
     series = expected_series(bundled_run)
-    row = re.compile(r"^\s*(?P<name>\S.*?)\s{2,}(?P<base>−?[\d ]*\d,\d) → (?P<now>−?[\d ]*\d,\d)"
-                     r"(?:\s+\(mål [^)]*\))?\s*$")
+    row = re.compile(
+        r"^\s*(?P<name>\S.*?)\s{2,}(?P<base>−?[\d ]*\d,\d) → (?P<now>−?[\d ]*\d,\d)"
+        r"(?:\s+\(mål [^)]*\))?\s*$"
+    )
     charts: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
     current = None
     for line in nb_text.replace("\xa0", " ").splitlines():
@@ -315,8 +357,10 @@ def test_indicator_charts_list_projects_alphabetically_not_by_result(bundled_run
             assert (base, now) == (one_decimal(utgangspunkt), one_decimal(resultat)), (indikator, navn)
         # the data could tell a ranking apart from the alphabet: neither results nor changes give this order
         for score in (lambda r: r[3], lambda r: r[3] - r[2]):
-            assert [r[1] for r in wanted] not in ([r[1] for r in sorted(wanted, key=score)],
-                                                  [r[1] for r in sorted(wanted, key=score, reverse=True)])
+            assert [r[1] for r in wanted] not in (
+                [r[1] for r in sorted(wanted, key=score)],
+                [r[1] for r in sorted(wanted, key=score, reverse=True)],
+            )
 
 
 def test_nynorsk_report_same_figures_other_words_same_bytes_twice(bundled_run, nn_runs, nb_text):
@@ -326,7 +370,8 @@ def test_nynorsk_report_same_figures_other_words_same_bytes_twice(bundled_run, n
         (materialization,) = result.asset_materializations_for_node("reports__arsrapport")
         assert materialization.metadata["malform"].value == "nn"
         assert [(c.check_name, c.passed) for c in result.get_asset_check_evaluations()] == [
-            ("totalar_stemmer_med_lageret", True)]
+            ("totalar_stemmer_med_lageret", True)
+        ]
     nn_pdf, nb_pdf = report_pdf(first_out), report_pdf(bundled_run)
     assert nn_pdf.read_bytes() == report_pdf(second_out).read_bytes(), "same warehouse, same bytes"
     assert nn_pdf.read_bytes() != nb_pdf.read_bytes()
@@ -334,35 +379,70 @@ def test_nynorsk_report_same_figures_other_words_same_bytes_twice(bundled_run, n
 
     text = layout_text(nn_pdf)
     lines = {fold(line) for line in text.splitlines()}
-    for heading in ("Innhald", "Hovudbodskap", "Samandrag per pulje", "Status og gevinstrealisering",
-                    "Puljar og nettverk", "Tema og indikatorar", "Gode døme", "Hovudfunn frå prosjekta",
-                    "Utviklinga per pulje", "Prosjekt utan rapport", "Vedlegg for revisjonen",
-                    *(nn for _, nn in THEMES.values())):
+    for heading in (
+        "Innhald",
+        "Hovudbodskap",
+        "Samandrag per pulje",
+        "Status og gevinstrealisering",
+        "Puljar og nettverk",
+        "Tema og indikatorar",
+        "Gode døme",
+        "Hovudfunn frå prosjekta",
+        "Utviklinga per pulje",
+        "Prosjekt utan rapport",
+        "Vedlegg for revisjonen",
+        *(nn for _, nn in THEMES.values()),
+    ):
         assert heading in lines, heading
     flat = fold(text)
-    for phrase in ("Frå sekretariatet", "Kvar rad er eitt prosjekt, merkt med kommunen som leier det",
-                   "men berre éin gong i totalen", "Sjukefråvær (%)", "Utan nettverk", "Sum pulje 1",
-                   "Heile programmet", "leverte rapporten i tide", "har kome nærare eige mål"):
+    for phrase in (
+        "Frå sekretariatet",
+        "Kvar rad er eitt prosjekt, merkt med kommunen som leier det",
+        "men berre éin gong i totalen",
+        "Sjukefråvær (%)",
+        "Utan nettverk",
+        "Sum pulje 1",
+        "Heile programmet",
+        "leverte rapporten i tide",
+        "har kome nærare eige mål",
+    ):
         assert phrase in flat, phrase
-    for bokmaal in ("Sammendrag", "Innhold", "Temaer og indikatorer", "Prosjekter uten rapport",
-                    "i alfabetisk rekkefølge", "Kjørings-ID", "Fra sekretariatet", "Hovedbudskap", "Uten nettverk",
-                    "kommet nærmere"):
+    for bokmaal in (
+        "Sammendrag",
+        "Innhold",
+        "Temaer og indikatorer",
+        "Prosjekter uten rapport",
+        "i alfabetisk rekkefølge",
+        "Kjørings-ID",
+        "Fra sekretariatet",
+        "Hovedbudskap",
+        "Uten nettverk",
+        "kommet nærmere",
+    ):
         assert bokmaal not in flat, bokmaal
     # the run's identity is in the nynorsk appendix, not in the report
     appendix = fold(layout_text(first_out / str(YEAR) / f"arsrapport-{YEAR}-vedlegg.pdf"))
     assert "Køyrings-ID" in appendix and "Slik finn du køyringa i Dagster" in appendix
     assert "Køyrings-ID" not in flat
     # the same figures: the summary's rows are the bokmål rows with the same numbers
-    nb_rows = [fold(x) for x in section(nb_text, "Sammendrag per pulje", "Status og gevinstrealisering")
-               if re.match(r"\s*(Pulje \d|Totalt) ", x)]
-    nn_rows = [fold(x) for x in section(text, "Samandrag per pulje", "Status og gevinstrealisering")
-               if re.match(r"\s*(Pulje \d|Totalt) ", x)]
+    nb_rows = [
+        fold(x)
+        for x in section(nb_text, "Sammendrag per pulje", "Status og gevinstrealisering")
+        if re.match(r"\s*(Pulje \d|Totalt) ", x)
+    ]
+    nn_rows = [
+        fold(x)
+        for x in section(text, "Samandrag per pulje", "Status og gevinstrealisering")
+        if re.match(r"\s*(Pulje \d|Totalt) ", x)
+    ]
     assert nn_rows == nb_rows and len(nb_rows) == 6
+
     # the key messages say the same in both forms: the same figures in the same order
     def key_figures(t: str) -> list[str]:
         page = next(p for p in t.split("\f") if re.search(r"^(Hovedbudskap|Hovudbodskap)$", p, re.M))
         page = fold(page.split("Budskap")[0].split("Bodskap")[0])  # the forms wrap their lines differently
         return re.findall(r"[−+]?\d+(?: \d{3})*(?:,\d+)?", page)
+
     assert key_figures(text) == key_figures(nb_text)
 
 
@@ -374,16 +454,14 @@ def test_totals_check_names_a_difference(bundled_run):
 
     settings = Settings(out=str(bundled_run))
     with settings.connect(read_only=True) as con:
-        base = report_context.common(YEAR, "nb", report_context.report_date(con, YEAR, ""), "k", "v", "utkast",
-                                     True)
+        base = report_context.common(YEAR, "nb", report_context.report_date(con, YEAR, ""), "k", "v", "utkast", True)
         ctx = report_context.annual_report(con, YEAR, base)
         assert totals_against_warehouse(con, ctx, YEAR).passed
         summed = sum(p["kommunar"] for p in ctx["pulje"])  # what the report printed before
         ctx["pulje_totalt"] = {**ctx["pulje_totalt"], "kommunar": summed}
         result = totals_against_warehouse(con, ctx, YEAR)
     assert not result.passed and result.metadata["avvik"].value == 1
-    assert "kommunar" in result.metadata["avvik_tabell"].value and str(summed) in result.metadata[
-        "avvik_tabell"].value
+    assert "kommunar" in result.metadata["avvik_tabell"].value and str(summed) in result.metadata["avvik_tabell"].value
 
 
 def test_both_forms_are_tagged_archival_pdfs(bundled_run, nn_runs):

@@ -52,30 +52,48 @@ CURRENT = "select * from core_innsendingar where aar = $aar and godkjent and gje
 def projects(out: Path, year: int) -> dict[str, dict]:
     rows = {}
     for nummer, pulje, nettverk, navn, tema, frist in sql(out, ACTIVE.replace("$aar", "?"), year, year):
-        rows[nummer] = {"pulje": pulje, "nettverk_id": nettverk, "navn": navn, "tema": tema, "frist": frist,
-                        "rapport": None}
-    for r in sql(out, f"""select prosjektnummer, mottatt_dato, folkevalgte_med and administrasjon_med
+        rows[nummer] = {
+            "pulje": pulje,
+            "nettverk_id": nettverk,
+            "navn": navn,
+            "tema": tema,
+            "frist": frist,
+            "rapport": None,
+        }
+    for r in sql(
+        out,
+        f"""select prosjektnummer, mottatt_dato, folkevalgte_med and administrasjon_med
                           and tillitsvalgte_med, temadag_dato is not null, status, hovedfunn, godt_eksempel
-                          from ({CURRENT.replace('$aar', '?')})""", year):
+                          from ({CURRENT.replace("$aar", "?")})""",
+        year,
+    ):
         if r[0] in rows:
             rows[r[0]]["rapport"] = dict(zip(("mottatt", "tre", "temadag", "status", "hovedfunn", "godt"), r[1:]))
     return rows
 
 
 def high_risks(out: Path, year: int) -> list[tuple]:
-    return sql(out, f"""select s.prosjektnummer, r.mottiltak is null
+    return sql(
+        out,
+        f"""select s.prosjektnummer, r.mottiltak is null
         from core_risiko r join core_innsendingar s using (aar, innsending_id)
-        where r.aar = ? and s.godkjent and s.gjeldande and {RULE_HIGH}""", year)
+        where r.aar = ? and s.godkjent and s.gjeldande and {RULE_HIGH}""",
+        year,
+    )
 
 
 def toward_target(out: Path, year: int) -> dict[str, tuple[int, int]]:
     """Per standard indicator: (projects that moved toward their own target, projects with all three values)."""
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for indikator, base, target, result in sql(out, """
+    for indikator, base, target, result in sql(
+        out,
+        """
             select i.indikator, i.utgangspunkt, i.maal, i.resultat
             from core_indikatorer i join core_innsendingar s using (aar, innsending_id)
             where i.aar = ? and s.godkjent and s.gjeldande and i.standard and i.utgangspunkt is not null
-              and i.maal is not null and i.resultat is not null""", year):
+              and i.maal is not null and i.resultat is not null""",
+        year,
+    ):
         counts[indikator][1] += 1
         if result != base and (result > base) == (target > base):
             counts[indikator][0] += 1
@@ -90,6 +108,7 @@ def lines_of(text: str) -> set[str]:
 # Tests
 # --------------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("year", [2013, 2015])
 def test_key_messages_come_first_in_words_with_the_right_figures(all_years, texts, year):
     pages = texts[year].split("\f")
@@ -100,8 +119,10 @@ def test_key_messages_come_first_in_words_with_the_right_figures(all_years, text
     n = len(rows)
     reported = [p for p in rows.values() if p["rapport"]]
     on_time = sum(1 for p in reported if not p["rapport"]["mottatt"] or p["rapport"]["mottatt"] <= p["frist"])
-    assert (f"{whole(on_time)} av {whole(n)} prosjekter" in words
-            or f"alle de {whole(n)} prosjektene leverte rapporten i tide" in words), words
+    assert (
+        f"{whole(on_time)} av {whole(n)} prosjekter" in words
+        or f"alle de {whole(n)} prosjektene leverte rapporten i tide" in words
+    ), words
     three = sum(1 for p in reported if p["rapport"]["tre"])
     assert f"I {whole(three)} av {whole(len(reported))} rapporter" in words
     days = sum(1 for p in reported if p["rapport"]["temadag"])
@@ -125,9 +146,11 @@ def test_every_project_counts_in_every_table_and_sums_equal_totals(all_years, te
     for pulje in sorted({p["pulje"] for p in rows.values()}):
         mine = [p for p in rows.values() if p["pulje"] == pulje]
         reported = [p for p in mine if p["rapport"]]
-        total = (f"Sum pulje {pulje} {whole(len(mine))} {whole(len(reported))} "
-                 f"{whole(sum(1 for p in reported if p['rapport']['tre']))} "
-                 f"{whole(sum(1 for p in reported if p['rapport']['temadag']))}")
+        total = (
+            f"Sum pulje {pulje} {whole(len(mine))} {whole(len(reported))} "
+            f"{whole(sum(1 for p in reported if p['rapport']['tre']))} "
+            f"{whole(sum(1 for p in reported if p['rapport']['temadag']))}"
+        )
         assert any(line.startswith(total) for line in lines), total
         alone = [p for p in mine if p["nettverk_id"] is None]
         if alone:  # the projects without a network have a row of their own
@@ -138,8 +161,11 @@ def test_every_project_counts_in_every_table_and_sums_equal_totals(all_years, te
         mine = [p for p in rows.values() if p["pulje"] == pulje]
         start = block.index(next(b for b in block if b.strip() == f"Pulje {pulje}"))
         end = next(i for i in range(start, len(block)) if block[i].strip().startswith(f"Sum pulje {pulje}"))
-        counts = [int(m.group(1)) for line in block[start:end]
-                  if (m := re.search(r"\s(\d+)\s+\d+\s+\d+\s+\d+\s+(?:\d+,\d|–)\s*$", line))]
+        counts = [
+            int(m.group(1))
+            for line in block[start:end]
+            if (m := re.search(r"\s(\d+)\s+\d+\s+\d+\s+\d+\s+(?:\d+,\d|–)\s*$", line))
+        ]
         assert sum(counts) == len(mine), (pulje, counts)
     # the whole programme
     reported = [p for p in rows.values() if p["rapport"]]
@@ -149,8 +175,9 @@ def test_every_project_counts_in_every_table_and_sums_equal_totals(all_years, te
     status_block = [fold(x) for x in section(text, "Status og gevinstrealisering", "Puljer og nettverk")]
     total_row = next(x for x in status_block if x.startswith("Totalt "))
     figures = [int(x.replace(" ", "")) for x in re.findall(r"\d+", total_row)]
-    assert figures[-1] == len(rows) and sum(figures[:-1]) == len(rows) and sorted(figures[:-1]) == sorted(
-        status.values()), (total_row, status)
+    assert (
+        figures[-1] == len(rows) and sum(figures[:-1]) == len(rows) and sorted(figures[:-1]) == sorted(status.values())
+    ), (total_row, status)
     # themes: the sum row is the sum of the theme rows (a project counts in each of its themes)
     per_theme = Counter(t.strip() for p in rows.values() for t in p["tema"])
     assert f"Sum over temaene {whole(sum(per_theme.values()))} " in fold(text)
@@ -203,7 +230,9 @@ def test_final_year_summarises_the_programme_period(all_years, texts):
     text = texts[2015]
     block = [fold(x) for x in section(text, "Programperioden 2012–2015", "Puljer og nettverk")]
     last = {}
-    for nummer, pulje, siste, status in sql(all_years, """
+    for nummer, pulje, siste, status in sql(
+        all_years,
+        """
             with aktive as (
                 select p.prosjektnummer, cast(p.pulje as int) as pulje, cast(p.siste_aar as int) as siste, t.aar
                 from ref_prosjekt p join stg_tilskudd t on t.prosjektnummer = p.prosjektnummer
@@ -212,18 +241,22 @@ def test_final_year_summarises_the_programme_period(all_years, texts):
                    arg_max(s.status, s.aar) filter (where s.prosjektnummer is not null)
             from aktive a left join core_innsendingar s
               on s.prosjektnummer = a.prosjektnummer and s.aar = a.aar and s.godkjent and s.gjeldande
-            group by a.prosjektnummer"""):
+            group by a.prosjektnummer""",
+    ):
         last[nummer] = (pulje, siste, status or "utan_rapport")
     total = next(x for x in block if x.startswith("Totalt "))
     figures = [int(x) for x in re.findall(r"\d+", total.replace(" ", " "))]
     ended = sum(1 for _, s, _ in last.values() if s <= 2015)
     status = Counter(st for _, _, st in last.values())
     assert figures[0] == len(last) and figures[2] == ended, (total, len(last), ended)
-    assert figures[3:8] == [status.get(k, 0) for k in ("avsluttet", "drift", "gjennomforing", "oppstart",
-                                                        "utan_rapport")], (total, status)
+    assert figures[3:8] == [
+        status.get(k, 0) for k in ("avsluttet", "drift", "gjennomforing", "oppstart", "utan_rapport")
+    ], (total, status)
     words = fold(text.split("\f")[2])
-    assert (f"i sin siste rapport meldte {whole(status.get('avsluttet', 0))} at de er avsluttet og "
-            f"{whole(status.get('drift', 0))} at arbeidet er overført til ordinær drift") in words
+    assert (
+        f"i sin siste rapport meldte {whole(status.get('avsluttet', 0))} at de er avsluttet og "
+        f"{whole(status.get('drift', 0))} at arbeidet er overført til ordinær drift"
+    ) in words
 
 
 @pytest.mark.parametrize("year", [2013, 2015])

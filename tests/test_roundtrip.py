@@ -26,15 +26,21 @@ from tools.form_writer import form_sheets, write_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 YEAR = 2013
-SETTINGS = settings(max_examples=25, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 @cache
 def register() -> dict[str, pd.DataFrame]:
     ref = ROOT / "data" / "reference"
-    return {"prosjekt": pd.read_csv(ref / "prosjekt.csv", dtype=str),
-            "kommuner": pd.read_csv(ref / "kommuner.csv", dtype=str)}
+    return {
+        "prosjekt": pd.read_csv(ref / "prosjekt.csv", dtype=str),
+        "kommuner": pd.read_csv(ref / "kommuner.csv", dtype=str),
+    }
 
 
 @cache
@@ -43,8 +49,15 @@ def active_projects() -> list[dict]:
     names = dict(zip(reg["kommuner"]["kommunenummer"], reg["kommuner"]["kommune"]))
     p = reg["prosjekt"]
     p = p[(p["forste_aar"].astype(int) <= YEAR) & (p["siste_aar"].astype(int) >= YEAR)]
-    return [{"prosjektnummer": r.prosjektnummer, "kommunenummer": r.kommunenummer,
-             "kommune": names[r.kommunenummer], "tema": r.tema.split(";")} for r in p.itertuples()]
+    return [
+        {
+            "prosjektnummer": r.prosjektnummer,
+            "kommunenummer": r.kommunenummer,
+            "kommune": names[r.kommunenummer],
+            "tema": r.tema.split(";"),
+        }
+        for r in p.itertuples()
+    ]
 
 
 # --- strategies ---------------------------------------------------------------------------------
@@ -62,15 +75,27 @@ def prosjekt(draw) -> dict:
     p = draw(st.sampled_from(active_projects()))
     themes = draw(st.lists(st.sampled_from(p["tema"]), min_size=1, unique=True))
     return {
-        "prosjektnummer": p["prosjektnummer"], "kommunenummer": p["kommunenummer"], "kommune": p["kommune"],
-        "rapporteringsaar": YEAR, "prosjektnavn": draw(texts), "tema": sorted(themes),
-        "status": draw(st.sampled_from(sorted(form.STATUSES))), "prosjektleder": draw(texts),
+        "prosjektnummer": p["prosjektnummer"],
+        "kommunenummer": p["kommunenummer"],
+        "kommune": p["kommune"],
+        "rapporteringsaar": YEAR,
+        "prosjektnavn": draw(texts),
+        "tema": sorted(themes),
+        "status": draw(st.sampled_from(sorted(form.STATUSES))),
+        "prosjektleder": draw(texts),
         "epost": draw(st.from_regex(r"[a-z]{1,8}(\.[a-z]{1,8})?@[a-z]{2,10}\.kommune\.no", fullmatch=True)),
-        "folkevalgte_med": draw(st.booleans()), "administrasjon_med": draw(st.booleans()),
-        "tillitsvalgte_med": draw(st.booleans()), "temadag_dato": draw(st.none() | dates),
-        "samlinger_deltatt": draw(st.integers(0, 3)), "tilskudd_mottatt": draw(kroner), "forbruk": draw(kroner),
-        "egeninnsats": draw(st.none() | kroner), "hovedfunn": draw(texts),
-        "godt_eksempel": draw(st.none() | texts), "innsendt_dato": draw(dates), "godkjent_av": draw(texts),
+        "folkevalgte_med": draw(st.booleans()),
+        "administrasjon_med": draw(st.booleans()),
+        "tillitsvalgte_med": draw(st.booleans()),
+        "temadag_dato": draw(st.none() | dates),
+        "samlinger_deltatt": draw(st.integers(0, 3)),
+        "tilskudd_mottatt": draw(kroner),
+        "forbruk": draw(kroner),
+        "egeninnsats": draw(st.none() | kroner),
+        "hovedfunn": draw(texts),
+        "godt_eksempel": draw(st.none() | texts),
+        "innsendt_dato": draw(dates),
+        "godkjent_av": draw(texts),
     }
 
 
@@ -84,19 +109,32 @@ def indicators(draw) -> list[dict]:
     chosen = draw(st.lists(st.sampled_from(form.STANDARD_INDICATORS), max_size=8, unique_by=lambda i: i.key))
     out = []
     for ind in chosen:
-        out.append({
-            "indikator": ind.key,
-            "utgangspunkt": draw(st.none() | _value(ind)), "utgangsaar": draw(st.none() | years),
-            "maal": draw(st.none() | _value(ind)), "maalaar": draw(st.none() | years),
-            "resultat": draw(_value(ind)),  # a standard row with no value at all is an unused row
-            "kommentar": draw(st.none() | texts),
-        })
+        out.append(
+            {
+                "indikator": ind.key,
+                "utgangspunkt": draw(st.none() | _value(ind)),
+                "utgangsaar": draw(st.none() | years),
+                "maal": draw(st.none() | _value(ind)),
+                "maalaar": draw(st.none() | years),
+                "resultat": draw(_value(ind)),  # a standard row with no value at all is an unused row
+                "kommentar": draw(st.none() | texts),
+            }
+        )
     return out
 
 
-measures = st.lists(st.fixed_dictionaries({
-    "tiltak": texts, "status": st.sampled_from(sorted(form.TILTAK_STATUSES)),
-    "start": st.none() | dates, "slutt": st.none() | dates, "kommentar": st.none() | texts}), max_size=3)
+measures = st.lists(
+    st.fixed_dictionaries(
+        {
+            "tiltak": texts,
+            "status": st.sampled_from(sorted(form.TILTAK_STATUSES)),
+            "start": st.none() | dates,
+            "slutt": st.none() | dates,
+            "kommentar": st.none() | texts,
+        }
+    ),
+    max_size=3,
+)
 
 
 @st.composite
@@ -105,20 +143,33 @@ def risks(draw) -> list[dict]:
     for _ in range(draw(st.integers(0, 3))):
         s, k = draw(st.integers(1, 5)), draw(st.integers(1, 5))
         needs = form.risk_needs_mitigation(s, k)
-        out.append({"risikofaktor": draw(texts), "sannsynlighet": s, "konsekvens": k,
-                    "mottiltak": draw(texts) if needs else draw(st.none() | texts)})
+        out.append(
+            {
+                "risikofaktor": draw(texts),
+                "sannsynlighet": s,
+                "konsekvens": k,
+                "mottiltak": draw(texts) if needs else draw(st.none() | texts),
+            }
+        )
     return out
 
 
 # --- reading and validating with the functions the assets use -----------------------------------
+
 
 def read_and_validate(paths: list[Path]) -> tuple[validation.Validated, dict[str, str]]:
     """(validated year, innsending_id -> file name) for the files, as the reading and validation assets do."""
     read = []
     for n, path in enumerate(paths):
         fmt = landing.sniff_format(path)
-        landed = landing.LandedFile(filnavn=path.name, sha256=f"{n:016d}", storleik_bytes=path.stat().st_size,
-                                    mottatt_dato=dt.date(2014, 1, 15), format=fmt, arkivsti=path.name)
+        landed = landing.LandedFile(
+            filnavn=path.name,
+            sha256=f"{n:016d}",
+            storleik_bytes=path.stat().st_size,
+            mottatt_dato=dt.date(2014, 1, 15),
+            format=fmt,
+            arkivsti=path.name,
+        )
         read.append((landed, reading.read_file(path, fmt)))
     raw = reading.raw_frames(read)
     assert raw["lesefeil"].empty, raw["lesefeil"].to_dict("records")
@@ -150,8 +201,15 @@ def _same(got, want, where: str) -> None:
         assert got == want, f"{where}: {got!r} != {want!r}"
 
 
-def check(v: validation.Validated, file_of: dict[str, str], values: dict, inds: list[dict],
-          tiltak: list[dict] | None, risiko: list[dict] | None, expected_subs: int) -> None:
+def check(
+    v: validation.Validated,
+    file_of: dict[str, str],
+    values: dict,
+    inds: list[dict],
+    tiltak: list[dict] | None,
+    risiko: list[dict] | None,
+    expected_subs: int,
+) -> None:
     assert v.issues == [], [(file_of.get(s), i) for s, i in v.issues]
     assert len(v.innsendingar) == expected_subs
     assert v.innsendingar["godkjent"].all()
@@ -186,8 +244,13 @@ PERCENT_COLUMNS = (2, 4, 6)  # Utgangspunkt, Mål, Resultat
 
 @pytest.mark.parametrize("lang", form.FORMS)
 @SETTINGS
-@given(values=prosjekt(), inds=indicators(), tiltak=measures, risiko=risks(),
-       percent_as=st.sampled_from(("number", "cell", "text")))
+@given(
+    values=prosjekt(),
+    inds=indicators(),
+    tiltak=measures,
+    risiko=risks(),
+    percent_as=st.sampled_from(("number", "cell", "text")),
+)
 def test_workbook_roundtrip(lang, values, inds, tiltak, risiko, percent_as):
     sheets = form_sheets(lang, values, inds, tiltak, risiko)
     ind_sheet = form.SHEET_INDIKATORER[form.FORMS.index(lang)]
@@ -206,8 +269,7 @@ def test_workbook_roundtrip(lang, values, inds, tiltak, risiko, percent_as):
                 sheets[ind_sheet][r0][c0] = f"{v:g} %".replace(".", ",")
     suffixes = (".xlsx", ".xlsm", ".xls", ".ods")
     with tempfile.TemporaryDirectory() as tmp:
-        paths = [write_workbook(Path(tmp) / f"2014-01-15_{values['prosjektnummer']}{s}", sheets, pct)
-                 for s in suffixes]
+        paths = [write_workbook(Path(tmp) / f"2014-01-15_{values['prosjektnummer']}{s}", sheets, pct) for s in suffixes]
         v, file_of = read_and_validate(paths)
     assert set(v.innsendingar["skjemaform"]) == {lang}
     check(v, file_of, values, inds, tiltak, risiko, len(suffixes))
@@ -223,8 +285,13 @@ def test_xls_percentage_cell(tmp_path):
 
 def _fixed_values() -> dict:
     p = active_projects()[0]
-    return {"prosjektnummer": p["prosjektnummer"], "kommunenummer": p["kommunenummer"], "kommune": p["kommune"],
-            "rapporteringsaar": YEAR, "tema": p["tema"][:1]}
+    return {
+        "prosjektnummer": p["prosjektnummer"],
+        "kommunenummer": p["kommunenummer"],
+        "kommune": p["kommune"],
+        "rapporteringsaar": YEAR,
+        "tema": p["tema"][:1],
+    }
 
 
 # --- CSV exports -------------------------------------------------------------------------------------
@@ -250,8 +317,11 @@ def _csv_cell(key: str, v, decimal: str, date_form: str) -> str:
 
 @pytest.mark.parametrize("variant", sorted(CSV_VARIANTS))
 @SETTINGS
-@given(values=st.lists(prosjekt(), min_size=1, max_size=3), inds=indicators(),
-       date_form=st.sampled_from(("%d.%m.%Y", "%Y-%m-%d", "%d/%m/%Y")))
+@given(
+    values=st.lists(prosjekt(), min_size=1, max_size=3),
+    inds=indicators(),
+    date_form=st.sampled_from(("%d.%m.%Y", "%Y-%m-%d", "%d/%m/%Y")),
+)
 def test_csv_roundtrip(variant, values, inds, date_form):
     encoding, delimiter, decimal = CSV_VARIANTS[variant]
     buffer = io.StringIO(newline="")
@@ -270,6 +340,12 @@ def test_csv_roundtrip(variant, values, inds, date_form):
     assert len(v.innsendingar) == len(values)
     by_line = sorted(v.innsendingar.to_dict("records"), key=lambda r: r["kjelde_rad"])
     for row, want in zip(by_line, values):
-        one = validation.Validated(v.innsendingar[v.innsendingar["innsending_id"] == row["innsending_id"]],
-                                   v.indikatorer, v.tiltak, v.risiko, v.issues, v.checks)
+        one = validation.Validated(
+            v.innsendingar[v.innsendingar["innsending_id"] == row["innsending_id"]],
+            v.indikatorer,
+            v.tiltak,
+            v.risiko,
+            v.issues,
+            v.checks,
+        )
         check(one, file_of, want, inds, None, None, 1)

@@ -18,8 +18,12 @@ RUN_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 
 def printed_run_id(out) -> str:
     """The run id printed in the report's appendix (the auditors' material), which the report refers to."""
-    text = subprocess.run(["pdftotext", str(out / str(YEAR) / f"arsrapport-{YEAR}-vedlegg.pdf"), "-"], check=True,
-                          capture_output=True, text=True).stdout
+    text = subprocess.run(
+        ["pdftotext", str(out / str(YEAR) / f"arsrapport-{YEAR}-vedlegg.pdf"), "-"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     found = set(RUN_ID.findall(text.replace("\n", "")))
     assert len(found) == 1, found
     return found.pop()
@@ -65,9 +69,15 @@ def test_a_failed_run_writes_its_own_record(small_inbox, tmp_path):
     out = tmp_path / "out"
     with dg.instance_for_test() as instance:
         result = defs.resolve_job_def("aarskoeyring").execute_in_process(
-            instance=instance, partition_key=str(YEAR), raise_on_error=False,
-            run_config={"resources": {"settings": {"config": {
-                "inbox": str(small_inbox), "out": str(out), "register_dir": str(register)}}}})
+            instance=instance,
+            partition_key=str(YEAR),
+            raise_on_error=False,
+            run_config={
+                "resources": {
+                    "settings": {"config": {"inbox": str(small_inbox), "out": str(out), "register_dir": str(register)}}
+                }
+            },
+        )
     assert not result.success
     record = json.loads((out / str(YEAR) / "run.json").read_text(encoding="utf-8"))
     assert record["dagster_run_id"] == result.run_id and record["vellukka"] is False

@@ -29,8 +29,11 @@ PROSJEKT_KEY_BY_LABEL = {F.normalise_label(lbl): f.key for f in F.PROSJEKT_FIELD
 
 
 def _hashes(root: Path) -> dict[str, str]:
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +52,7 @@ def _workbook_entries(manifest: dict) -> list[dict]:
 
 
 # --------------------------------------------------------------------------- determinism
+
 
 def test_same_seed_gives_identical_bytes(inbox, tmp_path):
     out, _ = inbox
@@ -77,6 +81,7 @@ def test_manifest_has_no_absolute_paths(inbox):
 
 
 # --------------------------------------------------------------------------- completeness
+
 
 def test_each_rule_is_planted_once_per_year(manifest):
     counts = Counter((d["year"], d["rule"]) for d in manifest["defects"])
@@ -118,6 +123,7 @@ def test_file_names_carry_the_received_date(inbox, manifest):
 
 
 # --------------------------------------------------------------------------- the files
+
 
 def test_workbooks_open_with_calamine_except_the_broken_one(inbox, manifest):
     out, _ = inbox
@@ -182,8 +188,13 @@ def test_defects_are_where_the_manifest_says(inbox, manifest):
             columns = F.RISIKO_COLUMNS if d["rule"] == "risiko_uten_mottiltak" else F.INDIKATOR_COLUMNS
             col = next(c for c in columns if c.key == d["field"])
             cell = row[header.index(F.normalise_label(col.label("nn" if d["sheet"] == "Indikatorar" else "nb")))]
-        cell = None if cell == "" else int(cell) if isinstance(cell, float) and cell.is_integer() and \
-            d["field"] == "rapporteringsaar" else cell
+        cell = (
+            None
+            if cell == ""
+            else int(cell)
+            if isinstance(cell, float) and cell.is_integer() and d["field"] == "rapporteringsaar"
+            else cell
+        )
         assert cell == d["value"], d
         if d["rule"] == "risiko_uten_mottiltak":
             assert row[2] == 5
@@ -241,6 +252,7 @@ def test_csv_exports_utf8_with_bom_and_windows_1252(inbox, manifest):
 
 # --------------------------------------------------------------------------- scale
 
+
 def test_scale_writes_an_extended_register(tmp_path):
     m = generate_inbox(tmp_path, [2015], seed=1, scale=2)
     assert m["register_dir"] == "register"
@@ -262,17 +274,23 @@ def test_scale_writes_an_extended_register(tmp_path):
 
 # --------------------------------------------------------------------------- the blank form
 
+
 @pytest.mark.parametrize("form", ["nb", "nn"])
 def test_blank_form_labels(tmp_path, form):
     path = write_blank_form(2014, form, tmp_path / f"skjema_{form}.xlsx")
     wb = CalamineWorkbook.from_path(str(path))
     names = wb.sheet_names
     # the instructions come first, so they are what a person sees on opening the form
-    assert names == [GUIDANCE_SHEET[F.FORMS.index(form)], "Prosjekt", F.SHEET_INDIKATORER[F.FORMS.index(form)],
-                     "Tiltak", "Risiko"]
+    assert names == [
+        GUIDANCE_SHEET[F.FORMS.index(form)],
+        "Prosjekt",
+        F.SHEET_INDIKATORER[F.FORMS.index(form)],
+        "Tiltak",
+        "Risiko",
+    ]
     names = names[1:]
     rows = wb.get_sheet_by_name("Prosjekt").to_python()
-    assert [r[0] for r in rows[:len(F.PROSJEKT_FIELDS)]] == [f.label(form) for f in F.PROSJEKT_FIELDS]
+    assert [r[0] for r in rows[: len(F.PROSJEKT_FIELDS)]] == [f.label(form) for f in F.PROSJEKT_FIELDS]
     year_row = next(r for r in rows if r[0] == F.FIELD_BY_KEY["rapporteringsaar"].label(form))
     assert year_row[1] == 2014
     ind = wb.get_sheet_by_name(names[1]).to_python()
@@ -289,9 +307,19 @@ def test_blank_form_labels(tmp_path, form):
 
 @pytest.mark.parametrize("suffix", [".xlsx", ".xlsm", ".xls", ".ods"])
 def test_every_format_round_trips_values(tmp_path, suffix):
-    sheets = form_sheets("nb", {"prosjektnummer": "P1-07", "kommunenummer": "0301", "tilskudd_mottatt": 350000,
-                                "innsendt_dato": dt.date(2014, 1, 17), "tema": ["sykefravaer", "omdomme"]},
-                         [{"indikator": "sykefravaer_pst", "resultat": 0.084}], [], [])
+    sheets = form_sheets(
+        "nb",
+        {
+            "prosjektnummer": "P1-07",
+            "kommunenummer": "0301",
+            "tilskudd_mottatt": 350000,
+            "innsendt_dato": dt.date(2014, 1, 17),
+            "tema": ["sykefravaer", "omdomme"],
+        },
+        [{"indikator": "sykefravaer_pst", "resultat": 0.084}],
+        [],
+        [],
+    )
     data = render_workbook(suffix, sheets, {("Indikatorer", 1, 6)})
     assert data == render_workbook(suffix, sheets, {("Indikatorer", 1, 6)})
     (tmp_path / f"f{suffix}").write_bytes(data)

@@ -19,10 +19,29 @@ from pipelines.resources import DEFAULT_INBOX, Settings
 from schemas.form import YEARS
 
 MANIFEST = json.loads((DEFAULT_INBOX / "manifest.json").read_text(encoding="utf-8"))
-COMPARED = ("prosjektnummer", "kommunenummer", "kommune", "rapporteringsaar", "prosjektnavn", "tema", "status",
-            "prosjektleder", "epost", "folkevalgte_med", "administrasjon_med", "tillitsvalgte_med",
-            "temadag_dato", "samlinger_deltatt", "tilskudd_mottatt", "forbruk", "egeninnsats", "hovedfunn",
-            "godt_eksempel", "innsendt_dato", "godkjent_av")
+COMPARED = (
+    "prosjektnummer",
+    "kommunenummer",
+    "kommune",
+    "rapporteringsaar",
+    "prosjektnavn",
+    "tema",
+    "status",
+    "prosjektleder",
+    "epost",
+    "folkevalgte_med",
+    "administrasjon_med",
+    "tillitsvalgte_med",
+    "temadag_dato",
+    "samlinger_deltatt",
+    "tilskudd_mottatt",
+    "forbruk",
+    "egeninnsats",
+    "hovedfunn",
+    "godt_eksempel",
+    "innsendt_dato",
+    "godkjent_av",
+)
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +52,13 @@ def warehouse(tmp_path_factory):
     instance = dg.DagsterInstance.ephemeral()
     assert dg.materialize(register_assets, resources={"settings": settings}, instance=instance).success
     for year in YEARS:
-        result = dg.materialize(assets, selection=[k for a in assets[len(register_assets):] for k in a.keys],
-                                partition_key=str(year), resources={"settings": settings}, instance=instance)
+        result = dg.materialize(
+            assets,
+            selection=[k for a in assets[len(register_assets) :] for k in a.keys],
+            partition_key=str(year),
+            resources={"settings": settings},
+            instance=instance,
+        )
         assert result.success
     con = duckdb.connect(str(out / "samanom.duckdb"), read_only=True)
     yield con
@@ -43,11 +67,17 @@ def warehouse(tmp_path_factory):
 
 @pytest.mark.parametrize("year", YEARS)
 def test_planted_defects_caught_once_at_their_place(warehouse, year):
-    found = warehouse.execute("select filnavn, regel, ark, rad, felt from core_avvik where aar = ?",
-                              [year]).fetchall()
+    found = warehouse.execute("select filnavn, regel, ark, rad, felt from core_avvik where aar = ?", [year]).fetchall()
     planted = [d for d in MANIFEST["defects"] if d["year"] == year]
-    assert {d["rule"] for d in planted} == {"felt_mangler", "verdi_utenfor_omrade", "risiko_uten_mottiltak",
-                                            "prosjekt_ukjent", "aar_feil", "fil_ulesbar", "indikator_duplikat"}
+    assert {d["rule"] for d in planted} == {
+        "felt_mangler",
+        "verdi_utenfor_omrade",
+        "risiko_uten_mottiltak",
+        "prosjekt_ukjent",
+        "aar_feil",
+        "fil_ulesbar",
+        "indikator_duplikat",
+    }
     for d in planted:
         name = d["file"].split("/", 1)[1]
         hits = [f for f in found if f[0] == name and f[1] == d["rule"]]
@@ -73,13 +103,19 @@ def _same(expected, got) -> bool:
 @pytest.mark.parametrize("year", YEARS)
 def test_every_clean_submission_reads_back_as_written(warehouse, year):
     columns = ", ".join(COMPARED)
-    rows = {(r[0], r[1]): r[2:] for r in warehouse.execute(
-        f"select filnavn, coalesce(kjelde_rad, 0), innsending_id, {columns} from core_innsendingar "
-        f"where aar = ?", [year]).fetchall()}
+    rows = {
+        (r[0], r[1]): r[2:]
+        for r in warehouse.execute(
+            f"select filnavn, coalesce(kjelde_rad, 0), innsending_id, {columns} from core_innsendingar where aar = ?",
+            [year],
+        ).fetchall()
+    }
     indicators: dict[str, dict] = {}
     for sid, key, *values in warehouse.execute(
-            "select innsending_id, indikator, utgangspunkt, utgangsaar, maal, maalaar, resultat "
-            "from core_indikatorer where aar = ?", [year]).fetchall():
+        "select innsending_id, indikator, utgangspunkt, utgangsaar, maal, maalaar, resultat "
+        "from core_indikatorer where aar = ?",
+        [year],
+    ).fetchall():
         indicators.setdefault(sid, {})[key] = values
     checked = 0
     for sub in (s for s in MANIFEST["submissions"] if s["year"] == year and not s["defects"]):
@@ -95,7 +131,10 @@ def test_every_clean_submission_reads_back_as_written(warehouse, year):
         assert set(got_ind) == {i["indikator"] for i in sub["indicators"]}, key
         for ind in sub["indicators"]:
             expected = [ind[p] for p in ("utgangspunkt", "utgangsaar", "maal", "maalaar", "resultat")]
-            assert all(_same(e, g) or (e is None and g is None) for e, g in zip(expected, got_ind[ind["indikator"]])), \
-                (key, ind, got_ind[ind["indikator"]])
+            assert all(_same(e, g) or (e is None and g is None) for e, g in zip(expected, got_ind[ind["indikator"]])), (
+                key,
+                ind,
+                got_ind[ind["indikator"]],
+            )
         checked += 1
     assert checked > 20

@@ -32,12 +32,22 @@ ARTIFACTS = REPO / "tests" / "artifacts"
 YEAR = "2013"
 BACKFILL_YEARS = ("2012", "2013", "2014")
 LOCATION = "pipelines.definitions"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
-                                reason="Debian's Chromium (/usr/bin/chromium) is not installed; "
-                                       "`make system` (scripts/install-system.sh) installs it")
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="Debian's Chromium (/usr/bin/chromium) is not installed; "
+    "`make system` (scripts/install-system.sh) installs it",
+)
 
 
 def _env() -> dict[str, str]:
@@ -63,8 +73,9 @@ def _wait_for(url: str, proc: subprocess.Popen, log: Path, timeout: float = 120)
         except OSError:
             pass
         time.sleep(0.5)
-    pytest.fail(f"the Dagster UI did not answer on {url} within {timeout} s:\n"
-                f"{log.read_text(errors='replace')[-3000:]}")
+    pytest.fail(
+        f"the Dagster UI did not answer on {url} within {timeout} s:\n{log.read_text(errors='replace')[-3000:]}"
+    )
 
 
 def _group_alive(pgid: int) -> list[str]:
@@ -75,8 +86,8 @@ def _group_alive(pgid: int) -> list[str]:
             text = stat.read_text()
         except OSError:
             continue
-        comm = text[text.index("(") + 1:text.rindex(")")]
-        rest = text[text.rindex(")") + 2:].split()  # state, ppid, pgrp, …
+        comm = text[text.index("(") + 1 : text.rindex(")")]
+        rest = text[text.rindex(")") + 2 :].split()  # state, ppid, pgrp, …
         if int(rest[2]) == pgid and rest[0] != "Z":
             alive.append(f"{stat.parent.name} {comm}")
     return alive
@@ -117,10 +128,26 @@ def ui(sample_run, tmp_path_factory):
     port = _free_port()
     log = tmp_path_factory.mktemp("ui-log") / "dagster-dev.log"
     with log.open("wb") as fh:
-        proc = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "ui", "--port", str(port), "--inbox",
-                                 str(DEFAULT_INBOX), "--out", str(sample_run)], cwd=REPO, env=_env(),
-                                stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "pipelines.cli",
+                "ui",
+                "--port",
+                str(port),
+                "--inbox",
+                str(DEFAULT_INBOX),
+                "--out",
+                str(sample_run),
+            ],
+            cwd=REPO,
+            env=_env(),
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     try:
         base = f"http://127.0.0.1:{port}"
         _wait_for(f"{base}/server_info", proc, log)
@@ -137,8 +164,13 @@ def page(ui, tmp_path_factory):
     profile = tmp_path_factory.mktemp("chromium-profile")
     with sync_playwright() as p:
         context = p.chromium.launch_persistent_context(
-            str(profile), executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True,
-            viewport={"width": 1600, "height": 1000}, locale="nb-NO")
+            str(profile),
+            executable_path=str(CHROMIUM),
+            args=CHROMIUM_ARGS,
+            headless=True,
+            viewport={"width": 1600, "height": 1000},
+            locale="nb-NO",
+        )
         try:
             # The open-source UI asks once for a newsletter sign-up on loopback addresses; mark it as
             # seen (the key the UI itself stores when «Skip» is pressed), so no dialog covers the page.
@@ -180,8 +212,12 @@ def _warehouse(out: Path, query: str, *params) -> list[tuple]:
 
 
 def _printed_run_id(out: Path) -> str:
-    text = subprocess.run(["pdftotext", str(out / YEAR / f"arsrapport-{YEAR}-vedlegg.pdf"), "-"], check=True,
-                          capture_output=True, text=True).stdout.replace("\n", "")
+    text = subprocess.run(
+        ["pdftotext", str(out / YEAR / f"arsrapport-{YEAR}-vedlegg.pdf"), "-"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.replace("\n", "")
     (run_id,) = set(re.findall(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", text))
     return run_id
 
@@ -218,8 +254,7 @@ def test_auditor_follows_the_annual_report_in_the_ui(ui, page, sample_run):
 
     # 3. Its latest materialisation, for partition 2013, with the PDF's fingerprint and its upstream.
     expect(page.get_by_text("Latest materialization").first).to_be_visible()
-    expect(page.locator(f'a[href="/assets/reports/arsrapport?view=partitions&partition={YEAR}"]').first
-           ).to_be_visible()
+    expect(page.locator(f'a[href="/assets/reports/arsrapport?view=partitions&partition={YEAR}"]').first).to_be_visible()
     expect(page.get_by_text("sha256", exact=True).first).to_be_visible()
     expect(page.get_by_text(f"arsrapport-{YEAR}.pdf").first).to_be_visible()
     expect(page.get_by_text("marts / mart_kjeldefiler_aar").first).to_be_visible()
@@ -227,9 +262,11 @@ def test_auditor_follows_the_annual_report_in_the_ui(ui, page, sample_run):
 
     # 4. The checks beside the assets on the report's path: every check in the code is listed.
     checks = _checks_in_code()
-    for asset, shot in (("reports/arsrapport", "ui-03-arsrapport-sjekkar.png"),
-                        ("reports/oppfolgingsbrev", "ui-04-oppfolgingsbrev-sjekkar.png"),
-                        ("reading/validerte_innsendingar", "ui-05-validerte-innsendingar-sjekkar.png")):
+    for asset, shot in (
+        ("reports/arsrapport", "ui-03-arsrapport-sjekkar.png"),
+        ("reports/oppfolgingsbrev", "ui-04-oppfolgingsbrev-sjekkar.png"),
+        ("reading/validerte_innsendingar", "ui-05-validerte-innsendingar-sjekkar.png"),
+    ):
         page.goto(f"{ui}/assets/{asset}?view=checks", wait_until="domcontentloaded")
         _dismiss_dialogs(page)
         names = checks.get(asset, [])
@@ -269,9 +306,13 @@ def test_auditor_follows_the_annual_report_in_the_ui(ui, page, sample_run):
     # 6b. From the annual report to the rows behind a figure, without SQL: the report's metadata links the
     #     mart behind its summary; that mart's `kjelderader` lists, for Pulje 1's «Innvilget», every grant
     #     letter's line in tilskudd.csv. The expected rows come from the warehouse, not from the UI.
-    grants = _warehouse(sample_run, "select t.prosjektnummer, t.kjelde_rad, t.innvilget_kr from ref_tilskudd t "
-                                    "join ref_prosjekt p using (prosjektnummer) where t.aar = ? and p.pulje = '1' "
-                                    "order by t.prosjektnummer", YEAR)
+    grants = _warehouse(
+        sample_run,
+        "select t.prosjektnummer, t.kjelde_rad, t.innvilget_kr from ref_tilskudd t "
+        "join ref_prosjekt p using (prosjektnummer) where t.aar = ? and p.pulje = '1' "
+        "order by t.prosjektnummer",
+        YEAR,
+    )
     page.goto(f"{ui}/assets/reports/arsrapport", wait_until="domcontentloaded")
     _dismiss_dialogs(page)
     page.locator('a[href="/assets/marts/mart_pulje_aar"]').first.click()
@@ -281,18 +322,25 @@ def test_auditor_follows_the_annual_report_in_the_ui(ui, page, sample_run):
         row = _table_row(page, "1", "innvilga_kr", prosjekt, "tilskudd.csv", str(rad), "innvilget_kr", kroner)
         expect(row.first).to_be_attached()
     rows = _table_row(page, "innvilga_kr", "tilskudd.csv")
-    pools = _warehouse(sample_run, "select count(*) from ref_tilskudd t join ref_prosjekt p using (prosjektnummer) "
-                                   "where t.aar = ?", YEAR)[0][0]
+    pools = _warehouse(
+        sample_run,
+        "select count(*) from ref_tilskudd t join ref_prosjekt p using (prosjektnummer) where t.aar = ?",
+        YEAR,
+    )[0][0]
     expect(rows).to_have_count(pools)  # both pools' grant lines; Pulje 1's are those checked above
     row = _table_row(page, "1", "innvilga_kr", grants[0][0], "tilskudd.csv")
     row.first.scroll_into_view_if_needed()
     _shot(page, "ui-11-pulje-1-innvilget-kjelderader.png")
 
     # 6c. A letter's finding, with its file, sheet, row and value: `reports / oppfolgingsbrev` → `funn`.
-    quoted = _warehouse(sample_run, "select a.prosjektnummer, a.filnavn, a.ark, a.rad, a.verdi, a.regel "
-                                    "from core_avvik a join core_innsendingar s using (aar, innsending_id) "
-                                    "where a.aar = ? and s.gjeldande and a.ark is not null and a.verdi is not null "
-                                    "and a.regel <> 'mottaksdato_mangler' order by a.prosjektnummer limit 1", YEAR)
+    quoted = _warehouse(
+        sample_run,
+        "select a.prosjektnummer, a.filnavn, a.ark, a.rad, a.verdi, a.regel "
+        "from core_avvik a join core_innsendingar s using (aar, innsending_id) "
+        "where a.aar = ? and s.gjeldande and a.ark is not null and a.verdi is not null "
+        "and a.regel <> 'mottaksdato_mangler' order by a.prosjektnummer limit 1",
+        YEAR,
+    )
     page.goto(f"{ui}/assets/reports/oppfolgingsbrev", wait_until="domcontentloaded")
     _dismiss_dialogs(page)
     expect(page.get_by_text("funn", exact=True).first).to_be_visible()
@@ -307,11 +355,13 @@ def test_auditor_follows_the_annual_report_in_the_ui(ui, page, sample_run):
     page.goto(f"{ui}/assets/reading/validerte_innsendingar", wait_until="domcontentloaded")
     _dismiss_dialogs(page)
     expect(page.get_by_text("avviksliste", exact=True).first).to_be_visible()
-    for filnavn, ark, rad, regel in _warehouse(sample_run, "select filnavn, ark, rad, regel from core_avvik "
-                                                           "where aar = ? and ark is not null limit 3", YEAR):
+    for filnavn, ark, rad, regel in _warehouse(
+        sample_run, "select filnavn, ark, rad, regel from core_avvik where aar = ? and ark is not null limit 3", YEAR
+    ):
         expect(_table_row(page, filnavn, ark, str(rad), regel).first).to_be_attached()
-    for (filnavn,) in _warehouse(sample_run, "select filnavn from core_filer where aar = ? and utfall = 'avvist'",
-                                 YEAR):
+    for (filnavn,) in _warehouse(
+        sample_run, "select filnavn from core_filer where aar = ? and utfall = 'avvist'", YEAR
+    ):
         expect(_table_row(page, filnavn).first).to_be_attached()
 
     # 6e. The run id the report prints is found by the Runs filter: the run of the job aarskoeyring.
@@ -353,8 +403,11 @@ def test_auditor_follows_the_annual_report_in_the_ui(ui, page, sample_run):
     expect(page.get_by_role("menuitem", name="Select all")).to_be_hidden()
     expect(launch.get_by_text(f"{len(BACKFILL_YEARS)} partitions", exact=True)).to_be_visible()
     box = launch.bounding_box()
-    _shot(page, "ui-08-tilbakefylling-2012-2014.png",
-          clip={"x": 0, "y": 0, "width": 1400, "height": min(900, box["y"] + box["height"] + 24)})
+    _shot(
+        page,
+        "ui-08-tilbakefylling-2012-2014.png",
+        clip={"x": 0, "y": 0, "width": 1400, "height": min(900, box["y"] + box["height"] + 24)},
+    )
     launch.get_by_role("button", name="Launch backfill").click()
     toast = page.get_by_text(re.compile(r"Created backfill \w+"))
     expect(toast).to_be_visible()

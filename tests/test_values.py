@@ -12,62 +12,71 @@ from pipelines.issues import EXPECTED
 # --- numbers -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("8,4", 8.4),
-    ("8.4", 8.4),
-    ("8,4 %", 8.4),
-    ("8,4%", 8.4),
-    ("8.4 %", 8.4),
-    ("8,4\u00a0%", 8.4),  # no-break space, as Excel writes it
-    (" 12 ", 12.0),
-    ("0", 0.0),
-    ("100", 100.0),
-    ("-2", -2.0),
-    ("1e-05", 0.00001),  # what `reading.cell_text` writes for a very small float
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("8,4", 8.4),
+        ("8.4", 8.4),
+        ("8,4 %", 8.4),
+        ("8,4%", 8.4),
+        ("8.4 %", 8.4),
+        ("8,4\u00a0%", 8.4),  # no-break space, as Excel writes it
+        (" 12 ", 12.0),
+        ("0", 0.0),
+        ("100", 100.0),
+        ("-2", -2.0),
+        ("1e-05", 0.00001),  # what `reading.cell_text` writes for a very small float
+    ],
+)
 def test_percent_numbers(text, expected):
     assert values.parse_number(text, percent=True) == pytest.approx(expected)
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("1 234 567", 1234567.0),
-    ("1\u00a0234\u00a0567", 1234567.0),
-    ("1\u202f234\u202f567", 1234567.0),  # narrow no-break space
-    ("1.234.567", 1234567.0),
-    ("1,234,567", 1234567.0),
-    ("340000", 340000.0),
-    ("340000.0", 340000.0),
-    ("1 234,50", 1234.5),
-    ("kr 1 234", 1234.0),
-    ("12 500,-", 12500.0),
-    ("NOK 5000", 5000.0),
-    ("0", 0.0),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1 234 567", 1234567.0),
+        ("1\u00a0234\u00a0567", 1234567.0),
+        ("1\u202f234\u202f567", 1234567.0),  # narrow no-break space
+        ("1.234.567", 1234567.0),
+        ("1,234,567", 1234567.0),
+        ("340000", 340000.0),
+        ("340000.0", 340000.0),
+        ("1 234,50", 1234.5),
+        ("kr 1 234", 1234.0),
+        ("12 500,-", 12500.0),
+        ("NOK 5000", 5000.0),
+        ("0", 0.0),
+    ],
+)
 def test_money(text, expected):
     assert values.parse_number(text, money=True) == pytest.approx(expected)
 
 
-@pytest.mark.parametrize(("text", "kwargs", "reason"), [
-    ("1,234", {"money": True}, "belop_utan_skilje"),  # 1234 kroner or 1,234 kroner? ambiguous
-    ("1.234", {"money": True}, "belop_utan_skilje"),
-    ("8,4 %", {}, "tal_utan_prosent"),
-    ("8,4 %", {"money": True}, "tal_utan_prosent"),
-    ("1.234,5", {"percent": True}, "eitt_desimalteikn"),
-    ("1,234.5", {"money": True}, "eitt_desimalteikn"),
-    ("1.234.567", {"percent": True}, "tal"),  # thousands groups only in money
-    ("8,4,1", {}, "tal"),
-    ("åtte", {}, "tal"),
-    ("", {}, "tal"),
-    ("%", {"percent": True}, "tal"),
-    ("0x10", {}, "tal"),
-    # float() would take these; a report must not
-    ("nan", {}, "tal"),
-    ("NaN", {"percent": True}, "tal"),
-    ("inf", {}, "tal"),
-    ("-Infinity", {"money": True}, "tal"),
-    ("1_000", {}, "tal"),
-    ("\u0661\u0662", {}, "tal"),  # Arabic-Indic digits
-])
+@pytest.mark.parametrize(
+    ("text", "kwargs", "reason"),
+    [
+        ("1,234", {"money": True}, "belop_utan_skilje"),  # 1234 kroner or 1,234 kroner? ambiguous
+        ("1.234", {"money": True}, "belop_utan_skilje"),
+        ("8,4 %", {}, "tal_utan_prosent"),
+        ("8,4 %", {"money": True}, "tal_utan_prosent"),
+        ("1.234,5", {"percent": True}, "eitt_desimalteikn"),
+        ("1,234.5", {"money": True}, "eitt_desimalteikn"),
+        ("1.234.567", {"percent": True}, "tal"),  # thousands groups only in money
+        ("8,4,1", {}, "tal"),
+        ("åtte", {}, "tal"),
+        ("", {}, "tal"),
+        ("%", {"percent": True}, "tal"),
+        ("0x10", {}, "tal"),
+        # float() would take these; a report must not
+        ("nan", {}, "tal"),
+        ("NaN", {"percent": True}, "tal"),
+        ("inf", {}, "tal"),
+        ("-Infinity", {"money": True}, "tal"),
+        ("1_000", {}, "tal"),
+        ("\u0661\u0662", {}, "tal"),  # Arabic-Indic digits
+    ],
+)
 def test_numbers_rejected_with_reason(text, kwargs, reason):
     with pytest.raises(ValueError) as err:
         values.parse_number(text, **kwargs)
@@ -100,24 +109,40 @@ def test_year_rejected(text):
 # --- dates -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("23.11.2013", date(2013, 11, 23)),
-    ("2013-11-23", date(2013, 11, 23)),
-    ("23/11/2013", date(2013, 11, 23)),
-    ("1.2.2014", date(2014, 2, 1)),
-    ("1/2/2014", date(2014, 2, 1)),
-    ("2013-11-23 00:00:00", date(2013, 11, 23)),  # a date cell with its time
-    ("2013-11-23T10:15:00", date(2013, 11, 23)),
-    (" 29.02.2012 ", date(2012, 2, 29)),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("23.11.2013", date(2013, 11, 23)),
+        ("2013-11-23", date(2013, 11, 23)),
+        ("23/11/2013", date(2013, 11, 23)),
+        ("1.2.2014", date(2014, 2, 1)),
+        ("1/2/2014", date(2014, 2, 1)),
+        ("2013-11-23 00:00:00", date(2013, 11, 23)),  # a date cell with its time
+        ("2013-11-23T10:15:00", date(2013, 11, 23)),
+        (" 29.02.2012 ", date(2012, 2, 29)),
+    ],
+)
 def test_dates(text, expected):
     assert values.parse_date(text) == expected
 
 
-@pytest.mark.parametrize("text", [
-    "31.02.2013", "29.02.2013", "2013-13-01", "32.01.2013", "0.0.2013", "2013/11/23", "23.11.13",
-    "23-11-2013", "11/23/2013", "i fjor", "", "41600",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "31.02.2013",
+        "29.02.2013",
+        "2013-13-01",
+        "32.01.2013",
+        "0.0.2013",
+        "2013/11/23",
+        "23.11.13",
+        "23-11-2013",
+        "11/23/2013",
+        "i fjor",
+        "",
+        "41600",
+    ],
+)
 def test_invalid_dates(text):
     with pytest.raises(ValueError, match="dato"):
         values.parse_date(text)
@@ -126,8 +151,9 @@ def test_invalid_dates(text):
 # --- yes / no, themes, status ---------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "expected"), [("Ja", True), ("ja", True), (" JA ", True), ("Nei", False),
-                                                 ("NEI", False), ("nei ", False)])
+@pytest.mark.parametrize(
+    ("text", "expected"), [("Ja", True), ("ja", True), (" JA ", True), ("Nei", False), ("NEI", False), ("nei ", False)]
+)
 def test_yesno(text, expected):
     assert values.parse_yesno(text) is expected
 
@@ -138,17 +164,20 @@ def test_yesno_rejected(text):
         values.parse_yesno(text)
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("sykefravær", ["sykefravaer"]),
-    ("Sjukefråvær", ["sykefravaer"]),
-    ("heltid/deltid", ["heltid_deltid"]),  # the slash belongs to the name
-    ("heiltid/deltid", ["heltid_deltid"]),
-    ("Heltid/deltid; sykefravær", ["heltid_deltid", "sykefravaer"]),
-    ("omdømme, innovasjon", ["innovasjon", "omdomme"]),
-    ("Omdøme ; Kompetanse og rekruttering ;", ["kompetanse_rekruttering", "omdomme"]),
-    ("omdømme; omdøme", ["omdomme"]),  # nb and nn of one theme once
-    ("kompetanse_rekruttering", ["kompetanse_rekruttering"]),  # the canonical key itself
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("sykefravær", ["sykefravaer"]),
+        ("Sjukefråvær", ["sykefravaer"]),
+        ("heltid/deltid", ["heltid_deltid"]),  # the slash belongs to the name
+        ("heiltid/deltid", ["heltid_deltid"]),
+        ("Heltid/deltid; sykefravær", ["heltid_deltid", "sykefravaer"]),
+        ("omdømme, innovasjon", ["innovasjon", "omdomme"]),
+        ("Omdøme ; Kompetanse og rekruttering ;", ["kompetanse_rekruttering", "omdomme"]),
+        ("omdømme; omdøme", ["omdomme"]),  # nb and nn of one theme once
+        ("kompetanse_rekruttering", ["kompetanse_rekruttering"]),  # the canonical key itself
+    ],
+)
 def test_themes(text, expected):
     assert values.parse_themes(text) == expected
 
@@ -159,10 +188,18 @@ def test_themes_rejected(text):
         values.parse_themes(text)
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("oppstart", "oppstart"), ("Gjennomføring", "gjennomforing"), ("avsluttet", "avsluttet"),
-    ("avslutta", "avsluttet"), ("AVSLUTTA ", "avsluttet"), ("drift", "drift"), ("Drift:", "drift"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("oppstart", "oppstart"),
+        ("Gjennomføring", "gjennomforing"),
+        ("avsluttet", "avsluttet"),
+        ("avslutta", "avsluttet"),
+        ("AVSLUTTA ", "avsluttet"),
+        ("drift", "drift"),
+        ("Drift:", "drift"),
+    ],
+)
 def test_status(text, expected):
     assert values.parse_status(text) == expected
 
@@ -173,10 +210,17 @@ def test_status_rejected(text):
         values.parse_status(text)
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("pågår", "pagar"), ("i gang", "pagar"), ("I  gang", "pagar"), ("avbrote", "avbrutt"),
-    ("Fullført", "fullfort"), ("planlagt", "planlagt"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("pågår", "pagar"),
+        ("i gang", "pagar"),
+        ("I  gang", "pagar"),
+        ("avbrote", "avbrutt"),
+        ("Fullført", "fullfort"),
+        ("planlagt", "planlagt"),
+    ],
+)
 def test_measure_status(text, expected):
     assert values.parse_measure_status(text) == expected
 
@@ -184,9 +228,17 @@ def test_measure_status(text, expected):
 # --- municipality numbers, e-mail, indicators ---------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("301", "0301"), ("0301", "0301"), ("301.0", "0301"), ("1426", "1426"), (" 1426 ", "1426"), ("14 26", "1426"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("301", "0301"),
+        ("0301", "0301"),
+        ("301.0", "0301"),
+        ("1426", "1426"),
+        (" 1426 ", "1426"),
+        ("14 26", "1426"),
+    ],
+)
 def test_kommunenummer(text, expected):
     assert values.parse_kommunenummer(text) == expected
 
@@ -197,10 +249,17 @@ def test_kommunenummer_rejected(text):
         values.parse_kommunenummer(text)
 
 
-@pytest.mark.parametrize(("text", "ok"), [
-    ("kari.li@luster.kommune.no", True), (" per@haugesund.kommune.no ", True),
-    ("kari.li(at)luster.no", False), ("kari@luster", False), ("<script>@x.no", False), ("a b@c.no", False),
-])
+@pytest.mark.parametrize(
+    ("text", "ok"),
+    [
+        ("kari.li@luster.kommune.no", True),
+        (" per@haugesund.kommune.no ", True),
+        ("kari.li(at)luster.no", False),
+        ("kari@luster", False),
+        ("<script>@x.no", False),
+        ("a b@c.no", False),
+    ],
+)
 def test_email(text, ok):
     if ok:
         assert values.parse_email(text) == text.strip()
@@ -209,11 +268,17 @@ def test_email(text, ok):
             values.parse_email(text)
 
 
-@pytest.mark.parametrize(("label", "key"), [
-    ("Sykefravær", "sykefravaer_pst"), ("sjukefråvær", "sykefravaer_pst"),
-    ("Del heiltidstilsette:", "heltid_andel_pst"), ("Medarbeidartilfredsheit", "medarbeidertilfredshet"),
-    ("omdomme_skar", "omdomme_skar"), ("Antall lærlinger", None),
-])
+@pytest.mark.parametrize(
+    ("label", "key"),
+    [
+        ("Sykefravær", "sykefravaer_pst"),
+        ("sjukefråvær", "sykefravaer_pst"),
+        ("Del heiltidstilsette:", "heltid_andel_pst"),
+        ("Medarbeidartilfredsheit", "medarbeidertilfredshet"),
+        ("omdomme_skar", "omdomme_skar"),
+        ("Antall lærlinger", None),
+    ],
+)
 def test_indicator_key(label, key):
     assert values.indicator_key(label) == key
 
@@ -221,22 +286,25 @@ def test_indicator_key(label, key):
 # --- free text ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("Fleire lærlingar", "Fleire lærlingar"),
-    ("  trimma  ", "trimma"),
-    ("a\x00b\x07c\x1bd", "abcd"),  # C0 controls
-    ("a\x7fb", "ab"),  # DEL
-    ("a\x85b\x9bc", "abc"),  # C1 controls
-    ("Ola\u200f Rå", "Ola Rå"),  # right-to-left mark
-    ("\u202etxt.exe", "txt.exe"),  # right-to-left override
-    ("a\u2066b\u2069c", "abc"),  # bidi isolates
-    ("zero\u200bwidth", "zerowidth"),
-    ("\ufeffBOM", "BOM"),
-    ("linje 1\nlinje 2\tmed tab", "linje 1\nlinje 2\tmed tab"),  # newlines and tabs are kept
-    ("a\rb", "ab"),
-    ("<script>alert(1)</script>", "<script>alert(1)</script>"),  # kept as text; escaped where rendered
-    ("مرحبا", "مرحبا"),  # right-to-left letters are words, not marks
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Fleire lærlingar", "Fleire lærlingar"),
+        ("  trimma  ", "trimma"),
+        ("a\x00b\x07c\x1bd", "abcd"),  # C0 controls
+        ("a\x7fb", "ab"),  # DEL
+        ("a\x85b\x9bc", "abc"),  # C1 controls
+        ("Ola\u200f Rå", "Ola Rå"),  # right-to-left mark
+        ("\u202etxt.exe", "txt.exe"),  # right-to-left override
+        ("a\u2066b\u2069c", "abc"),  # bidi isolates
+        ("zero\u200bwidth", "zerowidth"),
+        ("\ufeffBOM", "BOM"),
+        ("linje 1\nlinje 2\tmed tab", "linje 1\nlinje 2\tmed tab"),  # newlines and tabs are kept
+        ("a\rb", "ab"),
+        ("<script>alert(1)</script>", "<script>alert(1)</script>"),  # kept as text; escaped where rendered
+        ("مرحبا", "مرحبا"),  # right-to-left letters are words, not marks
+    ],
+)
 def test_clean_text(text, expected):
     assert values.clean_text(text) == expected
 
@@ -244,8 +312,15 @@ def test_clean_text(text, expected):
 def test_every_parser_reason_is_an_expected_key():
     reasons = set()
     probes = {
-        "kommunenummer": "x", "year": "x", "themes": "x", "status": "x", "email": "x", "yesno": "x",
-        "date": "x", "int03": "x", "nok": "1,234",
+        "kommunenummer": "x",
+        "year": "x",
+        "themes": "x",
+        "status": "x",
+        "email": "x",
+        "yesno": "x",
+        "date": "x",
+        "int03": "x",
+        "nok": "1,234",
     }
     for kind, probe in probes.items():
         with pytest.raises(ValueError) as err:
@@ -255,6 +330,7 @@ def test_every_parser_reason_is_an_expected_key():
 
 
 # --- the terms the form offers, and the messages a project leader reads ----------------------------
+
 
 def test_every_term_a_help_text_names_is_read():
     """A help or error text («ventet …») never names a term the reader rejects, in either language form."""
@@ -266,15 +342,29 @@ def test_every_term_a_help_text_names_is_read():
                 parser(term)
     for i in (0, 1):
         for labels in (*form.STATUS_LABELS.values(), *form.TILTAK_STATUS_LABELS.values()):
-            assert values.parse_status(labels[i]) if labels in form.STATUS_LABELS.values() \
+            assert (
+                values.parse_status(labels[i])
+                if labels in form.STATUS_LABELS.values()
                 else values.parse_measure_status(labels[i])
+            )
         for labels in form.THEMES.values():
             assert values.parse_themes(labels[i])
     assert values.parse_measure_status("planlagd") == "planlagt"  # nynorsk writes both
 
 
-@pytest.mark.parametrize(("unit", "percent"), [("%", True), (" % ", True), ("prosent", True), ("Pst.", True),
-                                               ("antall", False), ("poeng", False), (None, False), ("", False)])
+@pytest.mark.parametrize(
+    ("unit", "percent"),
+    [
+        ("%", True),
+        (" % ", True),
+        ("prosent", True),
+        ("Pst.", True),
+        ("antall", False),
+        ("poeng", False),
+        (None, False),
+        ("", False),
+    ],
+)
 def test_own_indicator_percent_unit(unit, percent):
     assert values.is_percent_unit(unit) is percent
 
@@ -288,19 +378,30 @@ def _validate(indikatorer: list[dict], felt: dict | None = None):
     sub = reading.RawSubmission(kjelde_rad=None, skjemaform="nb")
     identity = {"prosjektnummer": "P1-01", "kommunenummer": "1426", "kommune": "Luster", "rapporteringsaar": "2013"}
     sub.fields = {k: (v, "Prosjekt", r) for r, (k, v) in enumerate({**identity, **(felt or {})}.items(), start=1)}
-    sub.indikatorer = [{"ark": "Indikatorer", "rad": r, "kommentar": None, "enhet": None, **row}
-                       for r, row in enumerate(indikatorer, start=2)]
+    sub.indikatorer = [
+        {"ark": "Indikatorer", "rad": r, "kommentar": None, "enhet": None, **row}
+        for r, row in enumerate(indikatorer, start=2)
+    ]
     f = type("F", (), {"sha256": "a" * 64, "filnavn": "f.xlsx", "format": "xlsx", "mottatt_dato": date(2014, 1, 2)})
-    return validation.validate_year(2013, reading.raw_frames([(f, reading.ReadResult(submissions=[sub]))]),
-                                    register()), pd
+    return validation.validate_year(
+        2013, reading.raw_frames([(f, reading.ReadResult(submissions=[sub]))]), register()
+    ), pd
 
 
 def test_own_percent_indicator_takes_every_written_form():
     """«72 %», a percentage cell (read as «72 %»), 8,4 and 8.4 on a project's own indicator with unit «%»."""
-    v, pd = _validate([{"indikator": "Andel lærlinger", "enhet": "%", "utgangspunkt": "72 %", "maal": "8,4",
-                        "resultat": "8.4"},
-                       {"indikator": "Andel i turnus", "enhet": "prosent", "utgangspunkt": "35 %", "maal": "40 %",
-                        "resultat": "0,5 %"}])
+    v, pd = _validate(
+        [
+            {"indikator": "Andel lærlinger", "enhet": "%", "utgangspunkt": "72 %", "maal": "8,4", "resultat": "8.4"},
+            {
+                "indikator": "Andel i turnus",
+                "enhet": "prosent",
+                "utgangspunkt": "35 %",
+                "maal": "40 %",
+                "resultat": "0,5 %",
+            },
+        ]
+    )
     assert not [i for _sid, i in v.issues if i.ark == "Indikatorer"]
     rows = v.indikatorer.set_index("indikator")
     assert list(rows.loc["Andel lærlinger", ["utgangspunkt", "maal", "resultat"]]) == [72.0, 8.4, 8.4]
@@ -318,8 +419,9 @@ def test_duplicate_indicator_message_quotes_the_label_as_written():
 
 
 def test_out_of_range_message_quotes_the_value_as_seen_and_names_the_field():
-    v, _ = _validate([{"indikator": "Sykefravær", "resultat": "112 %"}],
-                     {"egeninnsats": "-95500", "samlinger_deltatt": "5"})
+    v, _ = _validate(
+        [{"indikator": "Sykefravær", "resultat": "112 %"}], {"egeninnsats": "-95500", "samlinger_deltatt": "5"}
+    )
     msgs = {i.felt: i.message("nb") for _sid, i in v.issues if i.regel == "verdi_utenfor_omrade"}
     assert "«112 %»" in msgs["resultat"] and "mellom 0 og 100" in msgs["resultat"]
     assert "«Egeninnsats (kr)»" in msgs["egeninnsats"] and "«Nettverkssamlinger deltatt»" in msgs["samlinger_deltatt"]
@@ -354,8 +456,9 @@ def test_missing_sheet_and_column_are_named_in_the_form_s_language(tmp_path):
     from pipelines import landing, reading
     from tools.form_writer import form_sheets, write_workbook
 
-    sheets = form_sheets("nn", {"prosjektnummer": "P1-01"}, [{"indikator": "sykefravaer_pst", "resultat": 8.4}],
-                         [], [], guidance=False)
+    sheets = form_sheets(
+        "nn", {"prosjektnummer": "P1-01"}, [{"indikator": "sykefravaer_pst", "resultat": 8.4}], [], [], guidance=False
+    )
     del sheets["Tiltak"]
     sheets["Indikatorar"][0][1] = "Noko anna"  # the «Eining» column's header overwritten
     path = write_workbook(tmp_path / "utan_tiltak.xlsx", sheets)

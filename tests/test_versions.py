@@ -20,12 +20,20 @@ COPIED = ("pipelines", "schemas", "tools", "sql", "report_templates", "data/refe
 
 
 def _versions(root: Path) -> dict:
-    code = ("import json; from pipelines import versions as v; "
-            "print(json.dumps({'landing': v.landing(), 'reading': v.reading(), 'validation': v.validation(), "
-            "'models': v.models(), 'documents': v.documents(), 'pdf': v.pdf(), 'register': v.register(), "
-            "**{p.stem: v.mart(p) for p in v.sql_files('marts')}}))")
-    done = subprocess.run([sys.executable, "-c", code], cwd=root, env={"PYTHONPATH": str(root), "PATH": ""},
-                          capture_output=True, text=True, check=True)
+    code = (
+        "import json; from pipelines import versions as v; "
+        "print(json.dumps({'landing': v.landing(), 'reading': v.reading(), 'validation': v.validation(), "
+        "'models': v.models(), 'documents': v.documents(), 'pdf': v.pdf(), 'register': v.register(), "
+        "**{p.stem: v.mart(p) for p in v.sql_files('marts')}}))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=root,
+        env={"PYTHONPATH": str(root), "PATH": ""},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(done.stdout)
 
 
@@ -68,8 +76,10 @@ def test_a_change_moves_only_the_versions_that_depend_on_it(checkout):
 
 def _letter_only_phrase() -> str:
     """A phrase key the letter template prints and the annual report does not."""
-    used = {name: set(re.findall(r"""\bt\(\s*['"]([\w.]+)['"]""", (paths.TEMPLATES_DIR / name).read_text()))
-            for name in ("brev.html.j2", "arsrapport.html.j2")}
+    used = {
+        name: set(re.findall(r"""\bt\(\s*['"]([\w.]+)['"]""", (paths.TEMPLATES_DIR / name).read_text()))
+        for name in ("brev.html.j2", "arsrapport.html.j2")
+    }
     keys = sorted(k for k in used["brev.html.j2"] - used["arsrapport.html.j2"] if k in formatting.phrases())
     assert keys, "the letter prints phrases of its own"
     return keys[0]
@@ -85,8 +95,7 @@ def _text(pdf: bytes) -> str:
     return "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
 
 
-def test_a_changed_phrase_re_renders_exactly_the_documents_that_print_it(small_run, small_inbox, tmp_path,
-                                                                       monkeypatch):
+def test_a_changed_phrase_re_renders_exactly_the_documents_that_print_it(small_run, small_inbox, tmp_path, monkeypatch):
     from pipelines.cli import main
 
     out = tmp_path / "out"

@@ -21,11 +21,9 @@ def test_replace_year_touches_only_its_year(tmp_path):
 
 def test_new_columns_keep_other_years_rows(tmp_path):
     with warehouse.connect(tmp_path / "lager.duckdb") as con:
-        warehouse.replace_year(con, "t", 2012, pd.DataFrame({"prosjektnummer": ["P1-01"], "gammal": ["x"],
-                                                             "tal": [1]}))
+        warehouse.replace_year(con, "t", 2012, pd.DataFrame({"prosjektnummer": ["P1-01"], "gammal": ["x"], "tal": [1]}))
         # the next code version drops `gammal` and adds `ny`
-        warehouse.replace_year(con, "t", 2013, pd.DataFrame({"prosjektnummer": ["P1-02"], "tal": [2],
-                                                             "ny": [True]}))
+        warehouse.replace_year(con, "t", 2013, pd.DataFrame({"prosjektnummer": ["P1-02"], "tal": [2], "ny": [True]}))
         columns = [r[0] for r in con.execute("describe t").fetchall()]
         assert columns == ["aar", "prosjektnummer", "tal", "ny"]
         assert rows(con, "t") == [(2012, "P1-01", 1, None), (2013, "P1-02", 2, True)]

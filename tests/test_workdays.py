@@ -10,16 +10,23 @@ from pipelines import workdays
 from pipelines.documents import findings, report_context
 
 
-@pytest.mark.parametrize("day,working", [
-    (date(2014, 1, 31), True),    # Friday
-    (date(2015, 1, 31), False),   # Saturday
-    (date(2015, 11, 1), False),   # Sunday
-    (date(2014, 12, 24), True),   # Christmas Eve is not a public holiday in Norway
-    (date(2014, 12, 25), False), (date(2014, 12, 26), False),
-    (date(2014, 4, 17), False), (date(2014, 4, 18), False), (date(2014, 4, 21), False),  # Easter 2014
-    (date(2014, 5, 1), False), (date(2014, 5, 29), False),  # 1 May, Ascension Day 2014
-    (date(2015, 5, 25), False),  # Whit Monday 2015
-])
+@pytest.mark.parametrize(
+    "day,working",
+    [
+        (date(2014, 1, 31), True),  # Friday
+        (date(2015, 1, 31), False),  # Saturday
+        (date(2015, 11, 1), False),  # Sunday
+        (date(2014, 12, 24), True),  # Christmas Eve is not a public holiday in Norway
+        (date(2014, 12, 25), False),
+        (date(2014, 12, 26), False),
+        (date(2014, 4, 17), False),
+        (date(2014, 4, 18), False),
+        (date(2014, 4, 21), False),  # Easter 2014
+        (date(2014, 5, 1), False),
+        (date(2014, 5, 29), False),  # 1 May, Ascension Day 2014
+        (date(2015, 5, 25), False),  # Whit Monday 2015
+    ],
+)
 def test_working_days_by_the_norwegian_calendar(day, working):
     assert workdays.is_working_day(day) is working
 
@@ -54,22 +61,51 @@ def test_letter_variant_tells_unreadable_from_missing_and_follows_the_model_s_st
     assert report_context.letter_variant(_project(), [unreadable]) == "ulesbar"
     assert report_context.letter_variant(_project(rapportstatus="avvist"), [rejected, unreadable]) == "avvist"
     for status in ("i_tide", "for_seint"):
-        assert report_context.letter_variant(_project(rapportstatus=status, mottatt_dato=date(2015, 2, 2)),
-                                             []) == status
+        assert (
+            report_context.letter_variant(_project(rapportstatus=status, mottatt_dato=date(2015, 2, 2)), []) == status
+        )
 
 
 @pytest.mark.parametrize("form", ["nb", "nn"])
 def test_an_issue_is_quoted_by_the_form_s_labels_never_by_an_internal_key(form):
     cases = [
-        {"regel": "felt_mangler", "ark": "Prosjekt", "rad": 21, "felt": "godkjent_av", "verdi": None,
-         "forventa": "godkjent_av"},
-        {"regel": "verdi_utenfor_omrade", "ark": "Indikatorar", "rad": 2, "felt": "resultat", "verdi": "108",
-         "forventa": "0 og 100", "indikator_nokkel": "fagutdanning_andel_pst", "indikator_tekst": "Del med fagutdanning"},
-        {"regel": "indikator_duplikat", "ark": "Indikatorer", "rad": 7, "felt": "indikator",
-         "verdi": "fagutdanning_andel_pst", "forventa": "ein_gong"},
-        {"regel": "risiko_uten_mottiltak", "ark": "Risiko", "rad": 5, "felt": "mottiltak", "verdi": None,
-         "forventa": "mottiltak", "risikofaktor": "Prosjektleiaren sluttar", "sannsynlighet": "3",
-         "konsekvens": "5"},
+        {
+            "regel": "felt_mangler",
+            "ark": "Prosjekt",
+            "rad": 21,
+            "felt": "godkjent_av",
+            "verdi": None,
+            "forventa": "godkjent_av",
+        },
+        {
+            "regel": "verdi_utenfor_omrade",
+            "ark": "Indikatorar",
+            "rad": 2,
+            "felt": "resultat",
+            "verdi": "108",
+            "forventa": "0 og 100",
+            "indikator_nokkel": "fagutdanning_andel_pst",
+            "indikator_tekst": "Del med fagutdanning",
+        },
+        {
+            "regel": "indikator_duplikat",
+            "ark": "Indikatorer",
+            "rad": 7,
+            "felt": "indikator",
+            "verdi": "fagutdanning_andel_pst",
+            "forventa": "ein_gong",
+        },
+        {
+            "regel": "risiko_uten_mottiltak",
+            "ark": "Risiko",
+            "rad": 5,
+            "felt": "mottiltak",
+            "verdi": None,
+            "forventa": "mottiltak",
+            "risikofaktor": "Prosjektleiaren sluttar",
+            "sannsynlighet": "3",
+            "konsekvens": "5",
+        },
     ]
     texts = [findings.describe_issue(a, form) for a in cases]
     assert not any("_" in t for t in texts), texts

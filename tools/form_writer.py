@@ -41,6 +41,7 @@ GUIDANCE_SHEET = ("Veiledning", "Rettleiing")
 
 # --------------------------------------------------------------------------- layout
 
+
 @dataclass(frozen=True)
 class Validation:
     """A data-validation rule on a range (xlsx only), with its input help and error text in the form's language.
@@ -94,8 +95,13 @@ def _form_index(form: str) -> int:
 def sheet_names(form: str) -> dict[str, str]:
     """The sheet names of the form in one language form, by role."""
     i = _form_index(form)
-    return {"prosjekt": F.SHEET_PROSJEKT[i], "indikatorer": F.SHEET_INDIKATORER[i],
-            "tiltak": F.SHEET_TILTAK[i], "risiko": F.SHEET_RISIKO[i], "veiledning": GUIDANCE_SHEET[i]}
+    return {
+        "prosjekt": F.SHEET_PROSJEKT[i],
+        "indikatorer": F.SHEET_INDIKATORER[i],
+        "tiltak": F.SHEET_TILTAK[i],
+        "risiko": F.SHEET_RISIKO[i],
+        "veiledning": GUIDANCE_SHEET[i],
+    }
 
 
 def _col_letter(col0: int) -> str:
@@ -113,6 +119,7 @@ def cell_ref(row0: int, col0: int) -> str:
 
 
 # --------------------------------------------------------------------------- form layout
+
 
 def _render_prosjekt_value(key: str, value: object, form: str) -> Cell:
     """Canonical value -> what a person writes in the cell. Strings pass through unchanged."""
@@ -132,9 +139,16 @@ def _render_status(value: object, labels: Mapping[str, tuple[str, str]], form: s
     return value  # type: ignore[return-value]
 
 
-def form_sheets(form: str, values: Mapping[str, object] | None, indicators: Sequence[Mapping[str, object]],
-                tiltak: Sequence[Mapping[str, object]], risiko: Sequence[Mapping[str, object]],
-                *, guidance: bool = True, year: int | None = None) -> Sheets:
+def form_sheets(
+    form: str,
+    values: Mapping[str, object] | None,
+    indicators: Sequence[Mapping[str, object]],
+    tiltak: Sequence[Mapping[str, object]],
+    risiko: Sequence[Mapping[str, object]],
+    *,
+    guidance: bool = True,
+    year: int | None = None,
+) -> Sheets:
     """The workbook of one submission (or of the blank form) as rows of cell values.
 
     - `Prosjekt`: one field a row, label in column A, value in column B, no header,
@@ -154,8 +168,7 @@ def form_sheets(form: str, values: Mapping[str, object] | None, indicators: Sequ
     names = sheet_names(form)
     values = values or {}
 
-    prosjekt = [[f.label(form), _render_prosjekt_value(f.key, values.get(f.key), form)]
-                for f in F.PROSJEKT_FIELDS]
+    prosjekt = [[f.label(form), _render_prosjekt_value(f.key, values.get(f.key), form)] for f in F.PROSJEKT_FIELDS]
     for row, f in zip(prosjekt, F.PROSJEKT_FIELDS):
         if f.key == "status":
             row[1] = _render_status(row[1], F.STATUS_LABELS, form)
@@ -176,15 +189,23 @@ def form_sheets(form: str, values: Mapping[str, object] | None, indicators: Sequ
 
     tiltak_rows: list[list[Cell]] = [[c.label(form) for c in F.TILTAK_COLUMNS]]
     for t in tiltak:
-        tiltak_rows.append([_render_status(t.get(c.key), F.TILTAK_STATUS_LABELS, form) if c.key == "status"
-                            else t.get(c.key) for c in F.TILTAK_COLUMNS])  # type: ignore[misc]
+        tiltak_rows.append(
+            [
+                _render_status(t.get(c.key), F.TILTAK_STATUS_LABELS, form) if c.key == "status" else t.get(c.key)
+                for c in F.TILTAK_COLUMNS
+            ]
+        )  # type: ignore[misc]
 
     risiko_rows: list[list[Cell]] = [[c.label(form) for c in F.RISIKO_COLUMNS]]
     for r in risiko:
         risiko_rows.append([r.get(c.key) for c in F.RISIKO_COLUMNS])  # type: ignore[misc]
 
-    sheets: Sheets = {names["prosjekt"]: prosjekt, names["indikatorer"]: ind_rows,
-                      names["tiltak"]: tiltak_rows, names["risiko"]: risiko_rows}
+    sheets: Sheets = {
+        names["prosjekt"]: prosjekt,
+        names["indikatorer"]: ind_rows,
+        names["tiltak"]: tiltak_rows,
+        names["risiko"]: risiko_rows,
+    }
     if guidance:
         y = year if year is not None else values.get("rapporteringsaar")
         sheets[names["veiledning"]] = [[line] for line in guidance_lines(form, y if isinstance(y, int) else None)]
@@ -271,8 +292,10 @@ def _distinct(items: Iterable[str]) -> tuple[str, ...]:
 # Input help per kind of field (bokmål, nynorsk): shown beside the field (column C) and when the cell is selected.
 HELP: dict[str, tuple[str, str]] = {
     "prosjektnummer": ("Som i tilskuddsbrevet, for eksempel P1-07.", "Som i tilskotsbrevet, til dømes P1-07."),
-    "kommunenummer": ("Fire sifre, for eksempel 0301: søkerkommunen som leder prosjektet.",
-                      "Fire siffer, til dømes 0301: søkjarkommunen som leier prosjektet."),
+    "kommunenummer": (
+        "Fire sifre, for eksempel 0301: søkerkommunen som leder prosjektet.",
+        "Fire siffer, til dømes 0301: søkjarkommunen som leier prosjektet.",
+    ),
     "text": ("Fritekst.", "Fritekst."),
     "year": ("Året rapporten gjelder.", "Året rapporten gjeld."),
     "themes": ("Ett eller flere tema, skilt med semikolon.", "Eitt eller fleire tema, skilde med semikolon."),
@@ -281,32 +304,48 @@ HELP: dict[str, tuple[str, str]] = {
     "yesno": ("Ja eller Nei.", "Ja eller Nei."),
     "date": ("Dato som 23.11.2013.", "Dato som 23.11.2013."),
     "int03": ("Antall samlinger, et helt tall fra 0 til 3.", "Tal på samlingar, eit heilt tal frå 0 til 3."),
-    "nok": ("Hele kroner, for eksempel 350000, uten «kr» og «,-».",
-            "Heile kroner, til dømes 350000, utan «kr» og «,-»."),
-    "longtext": ("Høyst 4 000 tegn. Linjeskift med Alt+Enter (Ctrl+Enter i LibreOffice).",
-                 "Høgst 4 000 teikn. Linjeskift med Alt+Enter (Ctrl+Enter i LibreOffice)."),
+    "nok": (
+        "Hele kroner, for eksempel 350000, uten «kr» og «,-».",
+        "Heile kroner, til dømes 350000, utan «kr» og «,-».",
+    ),
+    "longtext": (
+        "Høyst 4 000 tegn. Linjeskift med Alt+Enter (Ctrl+Enter i LibreOffice).",
+        "Høgst 4 000 teikn. Linjeskift med Alt+Enter (Ctrl+Enter i LibreOffice).",
+    ),
 }
 # Error texts when a validated cell gets a value outside its rule.
 ERRORS: dict[str, tuple[str, str]] = {
     "year": ("Skriv et årstall fra {lo} til {hi}.", "Skriv eit årstal frå {lo} til {hi}."),
     "status": ("Velg en status fra listen.", "Vel ein status frå lista."),
     "yesno": ("Svar Ja eller Nei.", "Svar Ja eller Nei."),
-    "date": ("Skriv en dato som 23.11.2013. «8.4» blir ikke lest som tall.",
-             "Skriv ein dato som 23.11.2013. «8.4» blir ikkje lese som tal."),
+    "date": (
+        "Skriv en dato som 23.11.2013. «8.4» blir ikke lest som tall.",
+        "Skriv ein dato som 23.11.2013. «8.4» blir ikkje lese som tal.",
+    ),
     "int03": ("Skriv et helt tall fra 0 til 3.", "Skriv eit heilt tal frå 0 til 3."),
-    "nok": ("Skriv et beløp i hele kroner som ikke er negativt, uten «kr» og «,-».",
-            "Skriv eit beløp i heile kroner som ikkje er negativt, utan «kr» og «,-»."),
+    "nok": (
+        "Skriv et beløp i hele kroner som ikke er negativt, uten «kr» og «,-».",
+        "Skriv eit beløp i heile kroner som ikkje er negativt, utan «kr» og «,-».",
+    ),
     "longtext": ("Teksten kan ha høyst 4 000 tegn.", "Teksten kan ha høgst 4 000 teikn."),
-    "pct": ("Skriv prosenten som 8,4 eller 8,4 %, mellom 0 og 100. Med punktum kan 8.4 bli en dato.",
-            "Skriv prosenten som 8,4 eller 8,4 %, mellom 0 og 100. Med punktum kan 8.4 bli ein dato."),
+    "pct": (
+        "Skriv prosenten som 8,4 eller 8,4 %, mellom 0 og 100. Med punktum kan 8.4 bli en dato.",
+        "Skriv prosenten som 8,4 eller 8,4 %, mellom 0 og 100. Med punktum kan 8.4 bli ein dato.",
+    ),
     "range": ("Skriv et tall fra {lo} til {hi}.", "Skriv eit tal frå {lo} til {hi}."),
     "atleast": ("Skriv et tall som ikke er negativt.", "Skriv eit tal som ikkje er negativt."),
     "scale": ("Skriv et helt tall fra 1 til 5.", "Skriv eit heilt tal frå 1 til 5."),
     "measure": ("Velg en status fra listen.", "Vel ein status frå lista."),
 }
 TITLES = {"help": ("Slik fyller du ut", "Slik fyller du ut"), "error": ("Verdien passer ikke", "Verdien passar ikkje")}
-_INPUT_KIND = {"kommunenummer": "in_text", "year": "in_int", "date": "in_date", "int03": "in_int", "nok": "in_nok",
-               "longtext": "in_long"}
+_INPUT_KIND = {
+    "kommunenummer": "in_text",
+    "year": "in_int",
+    "date": "in_date",
+    "int03": "in_int",
+    "nok": "in_nok",
+    "longtext": "in_long",
+}
 DATE_RANGE = (dt.date(2011, 1, 1), dt.date(2017, 12, 31))  # the programme's years, with a margin either side
 YEAR_RANGE = (2000, 2030)  # baseline and target years
 BLANK_TABLE_ROWS = 200  # rows of the tables that are open for input and carry validations
@@ -320,8 +359,15 @@ def _pick(pair: tuple[str, str], form: str) -> str:
 
 
 def _rule(sqref: str, kind: str, form: str, help_text: str, error: str = "", **kw) -> Validation:
-    return Validation(sqref, kind, input_title=_pick(TITLES["help"], form), input_message=help_text,
-                      error_title=_pick(TITLES["error"], form) if error else "", error_message=error, **kw)
+    return Validation(
+        sqref,
+        kind,
+        input_title=_pick(TITLES["help"], form),
+        input_message=help_text,
+        error_title=_pick(TITLES["error"], form) if error else "",
+        error_message=error,
+        **kw,
+    )
 
 
 def _field_rule(f: F.Field, ref: str, form: str) -> Validation:
@@ -367,10 +413,20 @@ def _blank_layouts(form: str) -> dict[str, SheetLayout]:
             p_heights.append((r0, 15.0 * help_lines))
     legend_row = len(F.PROSJEKT_FIELDS) + 1
     prosjekt = SheetLayout(
-        widths=(30, 50, HELP_WIDTH), bold_columns=(0,), inputs=tuple(p_inputs), validations=tuple(p_rules),
-        styles=tuple([((r0, 0), "label") for r0 in range(len(F.PROSJEKT_FIELDS))]
-                     + [((r0, 2), "help") for r0 in range(len(F.PROSJEKT_FIELDS))] + [((legend_row, 0), "note")]),
-        row_heights=tuple(p_heights), protect=True, fit_width=True, print_title=names["prosjekt"])
+        widths=(30, 50, HELP_WIDTH),
+        bold_columns=(0,),
+        inputs=tuple(p_inputs),
+        validations=tuple(p_rules),
+        styles=tuple(
+            [((r0, 0), "label") for r0 in range(len(F.PROSJEKT_FIELDS))]
+            + [((r0, 2), "help") for r0 in range(len(F.PROSJEKT_FIELDS))]
+            + [((legend_row, 0), "note")]
+        ),
+        row_heights=tuple(p_heights),
+        protect=True,
+        fit_width=True,
+        print_title=names["prosjekt"],
+    )
 
     # Indikatorer: the standard indicators' labels and units locked, their values open with their range;
     # rows below open for the project's own indicators
@@ -390,80 +446,215 @@ def _blank_layouts(form: str) -> dict[str, SheetLayout]:
         sq = f"C{row} E{row} G{row}"
         if ind.is_percent:
             # 0–100 holds both 8,4 (a number) and 8,4 % (a percentage cell holding 0,084); a date does not
-            ind_rules.append(_rule(sq, "decimal", form, _pick(
-                ("Prosent: skriv 8,4 eller 8,4 %. Bruk komma: 8.4 kan bli en dato.",
-                 "Prosent: skriv 8,4 eller 8,4 %. Bruk komma: 8.4 kan bli ein dato."), form),
-                _pick(ERRORS["pct"], form), low=0, high=100))
+            ind_rules.append(
+                _rule(
+                    sq,
+                    "decimal",
+                    form,
+                    _pick(
+                        (
+                            "Prosent: skriv 8,4 eller 8,4 %. Bruk komma: 8.4 kan bli en dato.",
+                            "Prosent: skriv 8,4 eller 8,4 %. Bruk komma: 8.4 kan bli ein dato.",
+                        ),
+                        form,
+                    ),
+                    _pick(ERRORS["pct"], form),
+                    low=0,
+                    high=100,
+                )
+            )
         elif ind.high is not None:
-            ind_rules.append(_rule(sq, "decimal", form, _pick(
-                (f"Et tall fra {ind.low:g} til {ind.high:g}.", f"Eit tal frå {ind.low:g} til {ind.high:g}."), form),
-                _pick(ERRORS["range"], form).format(lo=f"{ind.low:g}", hi=f"{ind.high:g}"), low=ind.low,
-                high=ind.high))
+            ind_rules.append(
+                _rule(
+                    sq,
+                    "decimal",
+                    form,
+                    _pick(
+                        (f"Et tall fra {ind.low:g} til {ind.high:g}.", f"Eit tal frå {ind.low:g} til {ind.high:g}."),
+                        form,
+                    ),
+                    _pick(ERRORS["range"], form).format(lo=f"{ind.low:g}", hi=f"{ind.high:g}"),
+                    low=ind.low,
+                    high=ind.high,
+                )
+            )
         else:
-            ind_rules.append(_rule(sq, "decimal", form, _pick(
-                ("Et tall som ikke er negativt, for eksempel 1,6.", "Eit tal som ikkje er negativt, til dømes 1,6."),
-                form), _pick(ERRORS["atleast"], form), low=0))
+            ind_rules.append(
+                _rule(
+                    sq,
+                    "decimal",
+                    form,
+                    _pick(
+                        (
+                            "Et tall som ikke er negativt, for eksempel 1,6.",
+                            "Eit tal som ikkje er negativt, til dømes 1,6.",
+                        ),
+                        form,
+                    ),
+                    _pick(ERRORS["atleast"], form),
+                    low=0,
+                )
+            )
     own_first, printed = n_std + 2, PRINTED_ROWS["indikatorer"]
-    ind_inputs += [(f"A{own_first}:B{printed}", "in_text", False), (f"C{own_first}:C{printed}", "in_number", False),
-                   (f"E{own_first}:E{printed}", "in_number", False), (f"G{own_first}:G{printed}", "in_number", False),
-                   (f"D{own_first}:D{printed}", "in_int", False), (f"F{own_first}:F{printed}", "in_int", False),
-                   (f"H{own_first}:H{printed}", "in_text", False)]
+    ind_inputs += [
+        (f"A{own_first}:B{printed}", "in_text", False),
+        (f"C{own_first}:C{printed}", "in_number", False),
+        (f"E{own_first}:E{printed}", "in_number", False),
+        (f"G{own_first}:G{printed}", "in_number", False),
+        (f"D{own_first}:D{printed}", "in_int", False),
+        (f"F{own_first}:F{printed}", "in_int", False),
+        (f"H{own_first}:H{printed}", "in_text", False),
+    ]
     ind_rules += [
-        _rule(f"A{own_first}:A{last}", "any", form, _pick(
-            ("Egen indikator: navnet på indikatoren, og enheten i kolonnen ved siden av (for eksempel % eller antall).",
-             "Eigen indikator: namnet på indikatoren, og eininga i kolonnen ved sida av (til dømes % eller tal)."),
-            form)),
-        _rule(f"C{own_first}:C{last} E{own_first}:E{last} G{own_first}:G{last}", "any", form, _pick(
-            ("Et tall. Prosent skrives 8,4 eller 8,4 %, med komma.", "Eit tal. Prosent skriv de 8,4 eller 8,4 %, med komma."),
-            form)),
+        _rule(
+            f"A{own_first}:A{last}",
+            "any",
+            form,
+            _pick(
+                (
+                    "Egen indikator: navnet på indikatoren, og enheten i kolonnen ved siden av (for eksempel % eller antall).",
+                    "Eigen indikator: namnet på indikatoren, og eininga i kolonnen ved sida av (til dømes % eller tal).",
+                ),
+                form,
+            ),
+        ),
+        _rule(
+            f"C{own_first}:C{last} E{own_first}:E{last} G{own_first}:G{last}",
+            "any",
+            form,
+            _pick(
+                (
+                    "Et tall. Prosent skrives 8,4 eller 8,4 %, med komma.",
+                    "Eit tal. Prosent skriv de 8,4 eller 8,4 %, med komma.",
+                ),
+                form,
+            ),
+        ),
         _rule(f"D2:D{last} F2:F{last}", "whole", form, year_help, year_err, low=YEAR_RANGE[0], high=YEAR_RANGE[1]),
     ]
     indikatorer = SheetLayout(
-        widths=(36, 9, 13, 11, 10, 9, 10, 40), header_rows=1, inputs=tuple(ind_inputs), validations=tuple(ind_rules),
+        widths=(36, 9, 13, 11, 10, 9, 10, 40),
+        header_rows=1,
+        inputs=tuple(ind_inputs),
+        validations=tuple(ind_rules),
         styles=heads + tuple(((r0, c), "cell_label") for r0 in range(1, n_std + 1) for c in (0, 1)),
-        column_inputs=((0, "in_text"), (1, "in_text"), (2, "in_number"), (3, "in_int"), (4, "in_number"),
-                       (5, "in_int"), (6, "in_number"), (7, "in_text")),
-        row_heights=((0, 30.0),), protect=True, landscape=True, fit_width=True, repeat_rows=1,
-        print_title=names["indikatorer"])
+        column_inputs=(
+            (0, "in_text"),
+            (1, "in_text"),
+            (2, "in_number"),
+            (3, "in_int"),
+            (4, "in_number"),
+            (5, "in_int"),
+            (6, "in_number"),
+            (7, "in_text"),
+        ),
+        row_heights=((0, 30.0),),
+        protect=True,
+        landscape=True,
+        fit_width=True,
+        repeat_rows=1,
+        print_title=names["indikatorer"],
+    )
 
     # Tiltak and Risiko: header locked, every row below open
     t_last = PRINTED_ROWS["tiltak"]
-    measure_help = _pick(("Status: ", "Status: "), form) + ", ".join(
-        _distinct(v[i] for v in F.TILTAK_STATUS_LABELS.values())) + "."
+    measure_help = (
+        _pick(("Status: ", "Status: "), form)
+        + ", ".join(_distinct(v[i] for v in F.TILTAK_STATUS_LABELS.values()))
+        + "."
+    )
     date_help = _pick(HELP["date"], form)
     tiltak = SheetLayout(
-        widths=(48, 14, 12, 12, 40), header_rows=1,
-        inputs=((f"A2:A{t_last}", "in_text", False), (f"B2:B{t_last}", "in_text", False),
-                (f"C2:D{t_last}", "in_date", False), (f"E2:E{t_last}", "in_text", False)),
+        widths=(48, 14, 12, 12, 40),
+        header_rows=1,
+        inputs=(
+            (f"A2:A{t_last}", "in_text", False),
+            (f"B2:B{t_last}", "in_text", False),
+            (f"C2:D{t_last}", "in_date", False),
+            (f"E2:E{t_last}", "in_text", False),
+        ),
         column_inputs=((0, "in_text"), (1, "in_text"), (2, "in_date"), (3, "in_date"), (4, "in_text")),
         validations=(
-            _rule(f"B2:B{last}", "list", form, measure_help, _pick(ERRORS["measure"], form),
-                  options=_distinct(v[i] for v in F.TILTAK_STATUS_LABELS.values())),
-            _rule(f"C2:D{last}", "date", form, date_help, _pick(ERRORS["date"], form), low=DATE_RANGE[0],
-                  high=DATE_RANGE[1]),
+            _rule(
+                f"B2:B{last}",
+                "list",
+                form,
+                measure_help,
+                _pick(ERRORS["measure"], form),
+                options=_distinct(v[i] for v in F.TILTAK_STATUS_LABELS.values()),
+            ),
+            _rule(
+                f"C2:D{last}",
+                "date",
+                form,
+                date_help,
+                _pick(ERRORS["date"], form),
+                low=DATE_RANGE[0],
+                high=DATE_RANGE[1],
+            ),
         ),
         styles=tuple(((0, c), "header") for c in range(len(F.TILTAK_COLUMNS))),
-        protect=True, landscape=True, fit_width=True, repeat_rows=1, print_title=names["tiltak"])
+        protect=True,
+        landscape=True,
+        fit_width=True,
+        repeat_rows=1,
+        print_title=names["tiltak"],
+    )
     r_last = PRINTED_ROWS["risiko"]
     s_label = F.RISIKO_COLUMNS[1].label(form)
     risiko = SheetLayout(
-        widths=(44, 14, 12, 48), header_rows=1,
-        inputs=((f"A2:A{r_last}", "in_text", False), (f"B2:C{r_last}", "in_int", False),
-                (f"D2:D{r_last}", "in_text", False)),
+        widths=(44, 14, 12, 48),
+        header_rows=1,
+        inputs=(
+            (f"A2:A{r_last}", "in_text", False),
+            (f"B2:C{r_last}", "in_int", False),
+            (f"D2:D{r_last}", "in_text", False),
+        ),
         column_inputs=((0, "in_text"), (1, "in_int"), (2, "in_int"), (3, "in_text")),
         validations=(
-            _rule(f"B2:C{last}", "whole", form, _pick(
-                (f"{s_label} og konsekvens: et helt tall fra 1 til 5.", f"{s_label} og konsekvens: eit heilt tal frå 1 til 5."),
-                form), _pick(ERRORS["scale"], form), low=1, high=5),
-            _rule(f"D2:D{last}", "any", form, _pick(
-                (f"Påkrevd når {s_label.lower()} × konsekvens er 9 eller mer, eller konsekvensen er 5.",
-                 f"Påkravd når {s_label.lower()} × konsekvens er 9 eller meir, eller konsekvensen er 5."), form)),
+            _rule(
+                f"B2:C{last}",
+                "whole",
+                form,
+                _pick(
+                    (
+                        f"{s_label} og konsekvens: et helt tall fra 1 til 5.",
+                        f"{s_label} og konsekvens: eit heilt tal frå 1 til 5.",
+                    ),
+                    form,
+                ),
+                _pick(ERRORS["scale"], form),
+                low=1,
+                high=5,
+            ),
+            _rule(
+                f"D2:D{last}",
+                "any",
+                form,
+                _pick(
+                    (
+                        f"Påkrevd når {s_label.lower()} × konsekvens er 9 eller mer, eller konsekvensen er 5.",
+                        f"Påkravd når {s_label.lower()} × konsekvens er 9 eller meir, eller konsekvensen er 5.",
+                    ),
+                    form,
+                ),
+            ),
         ),
         styles=tuple(((0, c), "header") for c in range(len(F.RISIKO_COLUMNS))),
-        protect=True, landscape=True, fit_width=True, repeat_rows=1, print_title=names["risiko"])
+        protect=True,
+        landscape=True,
+        fit_width=True,
+        repeat_rows=1,
+        print_title=names["risiko"],
+    )
 
-    return {names["veiledning"]: _guidance_layout(form), names["prosjekt"]: prosjekt,
-            names["indikatorer"]: indikatorer, names["tiltak"]: tiltak, names["risiko"]: risiko}
+    return {
+        names["veiledning"]: _guidance_layout(form),
+        names["prosjekt"]: prosjekt,
+        names["indikatorer"]: indikatorer,
+        names["tiltak"]: tiltak,
+        names["risiko"]: risiko,
+    }
 
 
 GUIDANCE_WIDTH = 86  # characters: A4 portrait at 100 %
@@ -471,13 +662,18 @@ GUIDANCE_WIDTH = 86  # characters: A4 portrait at 100 %
 
 def _guidance_layout(form: str, year: int | None = None) -> SheetLayout:
     lines = _blank_guidance(form, year)
-    heights = tuple((r0, 15.0 * max(1, math.ceil(len(text) / (GUIDANCE_WIDTH * 0.95))) + 3)
-                    for r0, text in enumerate(lines) if r0)
+    heights = tuple(
+        (r0, 15.0 * max(1, math.ceil(len(text) / (GUIDANCE_WIDTH * 0.95))) + 3) for r0, text in enumerate(lines) if r0
+    )
     warning = next(r0 for r0, text in enumerate(lines) if "8.4" in text)
-    styles = ((0, 0), "title"), *(((r0, 0), "note") for r0 in range(1, len(lines)) if r0 != warning), \
-        ((warning, 0), "warning")
-    return SheetLayout(widths=(GUIDANCE_WIDTH,), styles=tuple(styles), row_heights=((0, 24.0), *heights),
-                       protect=True, fit_width=True)
+    styles = (
+        ((0, 0), "title"),
+        *(((r0, 0), "note") for r0 in range(1, len(lines)) if r0 != warning),
+        ((warning, 0), "warning"),
+    )
+    return SheetLayout(
+        widths=(GUIDANCE_WIDTH,), styles=tuple(styles), row_heights=((0, 24.0), *heights), protect=True, fit_width=True
+    )
 
 
 def _blank_guidance(form: str, year: int | None) -> list[str]:
@@ -532,17 +728,25 @@ def write_blank_form(year: int, form: str, path: Path) -> Path:
     for row, f in zip(sheets[names["prosjekt"]], F.PROSJEKT_FIELDS):
         row.append(_help_line(f, form))
     sheets[names["prosjekt"]].append([])
-    sheets[names["prosjekt"]].append([_pick(("* = må fylles ut (gul bakgrunn)", "* = må fyllast ut (gul bakgrunn)"),
-                                            form)])
+    sheets[names["prosjekt"]].append(
+        [_pick(("* = må fylles ut (gul bakgrunn)", "* = må fyllast ut (gul bakgrunn)"), form)]
+    )
     ordered = {names["veiledning"]: [[line] for line in _blank_guidance(form, int(year))], **sheets}
     layouts = _blank_layouts(form)
     layouts[names["veiledning"]] = _guidance_layout(form, int(year))
-    write_workbook(path, ordered, layouts=layouts, timestamp=dt.datetime(int(year), 9, 1, 0, 0, 0),
-                   title=f"Rapporteringsskjema {year}", language="nn-NO" if form == "nn" else "nb-NO")
+    write_workbook(
+        path,
+        ordered,
+        layouts=layouts,
+        timestamp=dt.datetime(int(year), 9, 1, 0, 0, 0),
+        title=f"Rapporteringsskjema {year}",
+        language="nn-NO" if form == "nn" else "nb-NO",
+    )
     return path
 
 
 # --------------------------------------------------------------------------- writing
+
 
 def derive_timestamp(sheets: Sheets) -> dt.datetime:
     """The document date derived from the data: the latest date in any cell, at noon."""
@@ -559,10 +763,16 @@ def derive_timestamp(sheets: Sheets) -> dt.datetime:
     return dt.datetime(latest.year, latest.month, latest.day, 12, 0, 0)
 
 
-def write_workbook(path: Path, sheets: Mapping[str, Sequence[Sequence[Cell]]],
-                   percent_cells: Iterable[tuple[str, int, int]] = frozenset(), *,
-                   layouts: Mapping[str, SheetLayout] | None = None, timestamp: dt.datetime | None = None,
-                   title: str | None = None, language: str | None = None) -> Path:
+def write_workbook(
+    path: Path,
+    sheets: Mapping[str, Sequence[Sequence[Cell]]],
+    percent_cells: Iterable[tuple[str, int, int]] = frozenset(),
+    *,
+    layouts: Mapping[str, SheetLayout] | None = None,
+    timestamp: dt.datetime | None = None,
+    title: str | None = None,
+    language: str | None = None,
+) -> Path:
     """Write `sheets` (sheet name -> rows of values) to `path`; the format follows the suffix.
 
     Values: str, int, float, datetime.date (None or '' leaves the cell empty).
@@ -570,17 +780,24 @@ def write_workbook(path: Path, sheets: Mapping[str, Sequence[Sequence[Cell]]],
     ('0.0%'; in .ods a percentage value). The bytes depend only on the arguments.
     """
     path = Path(path)
-    data = render_workbook(path.suffix, sheets, percent_cells, layouts=layouts, timestamp=timestamp,
-                           title=title, language=language)
+    data = render_workbook(
+        path.suffix, sheets, percent_cells, layouts=layouts, timestamp=timestamp, title=title, language=language
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return path
 
 
-def render_workbook(suffix: str, sheets: Mapping[str, Sequence[Sequence[Cell]]],
-                    percent_cells: Iterable[tuple[str, int, int]] = frozenset(), *,
-                    layouts: Mapping[str, SheetLayout] | None = None, timestamp: dt.datetime | None = None,
-                    title: str | None = None, language: str | None = None) -> bytes:
+def render_workbook(
+    suffix: str,
+    sheets: Mapping[str, Sequence[Sequence[Cell]]],
+    percent_cells: Iterable[tuple[str, int, int]] = frozenset(),
+    *,
+    layouts: Mapping[str, SheetLayout] | None = None,
+    timestamp: dt.datetime | None = None,
+    title: str | None = None,
+    language: str | None = None,
+) -> bytes:
     """The bytes `write_workbook` would write for a file with this suffix."""
     suffix = suffix.lower()
     if not suffix.startswith("."):
@@ -630,9 +847,12 @@ def _zip_bytes(entries: Sequence[tuple[str, bytes, int]], ts: dt.datetime) -> by
 # 1 January 1980, and the document properties carry the date passed in `created`.
 
 _XLSX_FORMATS = {  # format kind -> XlsxWriter format properties (number formats in Excel's own notation)
-    "default": {}, "bold": {"bold": True}, "wrap": {"text_wrap": True, "valign": "top"},
+    "default": {},
+    "bold": {"bold": True},
+    "wrap": {"text_wrap": True, "valign": "top"},
     "bold_wrap": {"bold": True, "text_wrap": True, "valign": "top"},
-    "date": {"num_format": "dd.mm.yyyy"}, "pct": {"num_format": "0.0%"},
+    "date": {"num_format": "dd.mm.yyyy"},
+    "pct": {"num_format": "0.0%"},
     # input cells of the blank form (unlocked; the rest of a protected sheet is locked)
     "in_text": {"num_format": "@", "locked": False, "valign": "top"},
     "in_date": {"num_format": "dd.mm.yyyy", "locked": False, "align": "left"},
@@ -651,8 +871,16 @@ _XLSX_FORMATS = {  # format kind -> XlsxWriter format properties (number formats
 REQUIRED_FILL = "#FFF2CC"  # the fill of a required input cell, named in the instructions' legend
 
 
-def _xlsx_bytes(sheets: Mapping[str, Sequence[Sequence[Cell]]], pct: frozenset, layouts: Mapping[str, SheetLayout],
-                ts: dt.datetime, *, macro: bool, title: str | None, language: str | None) -> bytes:
+def _xlsx_bytes(
+    sheets: Mapping[str, Sequence[Sequence[Cell]]],
+    pct: frozenset,
+    layouts: Mapping[str, SheetLayout],
+    ts: dt.datetime,
+    *,
+    macro: bool,
+    title: str | None,
+    language: str | None,
+) -> bytes:
     import xlsxwriter
 
     for n in sheets:
@@ -660,8 +888,16 @@ def _xlsx_bytes(sheets: Mapping[str, Sequence[Sequence[Cell]]], pct: frozenset, 
             raise ValueError(f"invalid sheet name {n!r}")
     buf = io.BytesIO()
     # text is text: never turned into a formula, a number or a link (a submission's «=1+1» stays as typed)
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
-                                   "strings_to_urls": False, "constant_memory": False})
+    wb = xlsxwriter.Workbook(
+        buf,
+        {
+            "in_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+            "constant_memory": False,
+        },
+    )
     props = {"author": "Saman om ein betre kommune", "created": ts}
     if title:
         props["title"] = title
@@ -730,8 +966,15 @@ def _xlsx_bytes(sheets: Mapping[str, Sequence[Sequence[Cell]]], pct: frozenset, 
         if layout.protect:
             # no password: the protection keeps labels and headers from being typed over by mistake, it is no
             # lock; widths and heights may still be changed so long answers can be read
-            ws.protect("", {"format_columns": True, "format_rows": True, "select_locked_cells": True,
-                            "select_unlocked_cells": True})
+            ws.protect(
+                "",
+                {
+                    "format_columns": True,
+                    "format_rows": True,
+                    "select_locked_cells": True,
+                    "select_unlocked_cells": True,
+                },
+            )
         ws.set_paper(9)  # A4
         if layout.landscape:
             ws.set_landscape()
@@ -740,7 +983,7 @@ def _xlsx_bytes(sheets: Mapping[str, Sequence[Sequence[Cell]]], pct: frozenset, 
         if layout.repeat_rows:
             ws.repeat_rows(0, layout.repeat_rows - 1)
         if layout.print_title:
-            ws.set_header(f"&L&\"Calibri,Bold\"{layout.print_title}&R&P / &N")
+            ws.set_header(f'&L&"Calibri,Bold"{layout.print_title}&R&P / &N')
     wb.close()
     return _finish_package(buf.getvalue(), macro=macro, language=language)
 
@@ -774,19 +1017,22 @@ def _finish_package(data: bytes, *, macro: bool, language: str | None) -> bytes:
     edits = {}
     if language:
         edits["docProps/core.xml"] = lambda b: b.replace(
-            b"</cp:coreProperties>", f"<dc:language>{_xml_text(language)}</dc:language></cp:coreProperties>".encode())
+            b"</cp:coreProperties>", f"<dc:language>{_xml_text(language)}</dc:language></cp:coreProperties>".encode()
+        )
     if macro:
         edits["[Content_Types].xml"] = lambda b: b.replace(
             b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
-            b"application/vnd.ms-excel.sheet.macroEnabled.main+xml")
+            b"application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+        )
     if not edits:
         return data
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
         for info in src.infolist():
             body = src.read(info.filename)
-            dst.writestr(info, edits[info.filename](body) if info.filename in edits else body,
-                         compress_type=info.compress_type)
+            dst.writestr(
+                info, edits[info.filename](body) if info.filename in edits else body, compress_type=info.compress_type
+            )
     return out.getvalue()
 
 
@@ -802,7 +1048,7 @@ def _ref(ref: str) -> tuple[int, int]:
     col = 0
     for ch in letters.upper():
         col = col * 26 + (ord(ch) - 64)
-    return int(ref[len(letters):]) - 1, col - 1
+    return int(ref[len(letters) :]) - 1, col - 1
 
 
 def _num_text(v: int | float) -> str:
@@ -833,8 +1079,9 @@ def _xls_style(kind: str):
     return _XLS_STYLES[kind]
 
 
-def _xls_bytes(sheets: Mapping[str, Sequence[Sequence[Cell]]], pct: frozenset,
-               layouts: Mapping[str, SheetLayout]) -> bytes:
+def _xls_bytes(
+    sheets: Mapping[str, Sequence[Sequence[Cell]]], pct: frozenset, layouts: Mapping[str, SheetLayout]
+) -> bytes:
     import xlwt
 
     book = xlwt.Workbook(encoding="utf-8")
@@ -873,19 +1120,21 @@ def _xls_bytes(sheets: Mapping[str, Sequence[Sequence[Cell]]], pct: frozenset,
 # written first differs from the same document written later), so its bytes
 # are not reproducible; the spreadsheet is simple enough to write directly.
 
-_ODS_NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-           'xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" '
-           'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
-           'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
-           'xmlns:number="urn:oasis:names:tc:opendocument:xmlns:datastyle:1.0" '
-           'xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0" '
-           'xmlns:meta="urn:oasis:names:tc:opendocument:xmlns:meta:1.0" '
-           'xmlns:dc="http://purl.org/dc/elements/1.1/"')
+_ODS_NS = (
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+    'xmlns:number="urn:oasis:names:tc:opendocument:xmlns:datastyle:1.0" '
+    'xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0" '
+    'xmlns:meta="urn:oasis:names:tc:opendocument:xmlns:meta:1.0" '
+    'xmlns:dc="http://purl.org/dc/elements/1.1/"'
+)
 _ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
 _ODS_CELL_STYLES = (
     '<number:date-style style:name="N_date"><number:day number:style="long"/><number:text>.</number:text>'
     '<number:month number:style="long"/><number:text>.</number:text><number:year number:style="long"/>'
-    '</number:date-style>'
+    "</number:date-style>"
     '<number:percentage-style style:name="N_pct"><number:number number:decimal-places="1" '
     'number:min-integer-digits="1"/><number:text>%</number:text></number:percentage-style>'
     '<style:style style:name="ce_date" style:family="table-cell" style:parent-style-name="Default" '
@@ -908,8 +1157,15 @@ def _ods_text(s: str) -> str:
     return "".join(f"<text:p>{_xml_text(line)}</text:p>" for line in s.split("\n"))
 
 
-def _ods_bytes(sheets: Mapping[str, Sequence[Sequence[Cell]]], pct: frozenset, layouts: Mapping[str, SheetLayout],
-               ts: dt.datetime, *, title: str | None, language: str | None) -> bytes:
+def _ods_bytes(
+    sheets: Mapping[str, Sequence[Sequence[Cell]]],
+    pct: frozenset,
+    layouts: Mapping[str, SheetLayout],
+    ts: dt.datetime,
+    *,
+    title: str | None,
+    language: str | None,
+) -> bytes:
     col_styles: dict[float, str] = {}
     tables: list[str] = []
     for name, rows in sheets.items():
@@ -931,22 +1187,29 @@ def _ods_bytes(sheets: Mapping[str, Sequence[Sequence[Cell]]], pct: frozenset, l
                     wrap = c0 in wrap_cols
                     style = "ce_bold_wrap" if bold and wrap else "ce_bold" if bold else "ce_wrap" if wrap else ""
                     s_attr = f' table:style-name="{style}"' if style else ""
-                    parts.append(f'<table:table-cell{s_attr} office:value-type="string">{_ods_text(v)}'
-                                 "</table:table-cell>")
+                    parts.append(
+                        f'<table:table-cell{s_attr} office:value-type="string">{_ods_text(v)}</table:table-cell>'
+                    )
                 elif isinstance(v, dt.date):
                     d = v.date() if isinstance(v, dt.datetime) else v
-                    parts.append(f'<table:table-cell table:style-name="ce_date" office:value-type="date" '
-                                 f'office:date-value="{d.isoformat()}"><text:p>{d.strftime("%d.%m.%Y")}</text:p>'
-                                 "</table:table-cell>")
+                    parts.append(
+                        f'<table:table-cell table:style-name="ce_date" office:value-type="date" '
+                        f'office:date-value="{d.isoformat()}"><text:p>{d.strftime("%d.%m.%Y")}</text:p>'
+                        "</table:table-cell>"
+                    )
                 elif isinstance(v, (int, float)) and not isinstance(v, bool):
                     num = _num_text(v)
                     if (name, r0, c0) in pct:
                         shown = f"{v * 100:.1f}".replace(".", ",") + " %"
-                        parts.append(f'<table:table-cell table:style-name="ce_pct" office:value-type="percentage" '
-                                     f'office:value="{num}"><text:p>{shown}</text:p></table:table-cell>')
+                        parts.append(
+                            f'<table:table-cell table:style-name="ce_pct" office:value-type="percentage" '
+                            f'office:value="{num}"><text:p>{shown}</text:p></table:table-cell>'
+                        )
                     else:
-                        parts.append(f'<table:table-cell office:value-type="float" office:value="{num}">'
-                                     f'<text:p>{num.replace(".", ",")}</text:p></table:table-cell>')
+                        parts.append(
+                            f'<table:table-cell office:value-type="float" office:value="{num}">'
+                            f"<text:p>{num.replace('.', ',')}</text:p></table:table-cell>"
+                        )
                 else:
                     raise TypeError(f"unsupported cell value {v!r} in {name}!{cell_ref(r0, c0)}")
             parts.append("</table:table-row>")
@@ -954,41 +1217,71 @@ def _ods_bytes(sheets: Mapping[str, Sequence[Sequence[Cell]]], pct: frozenset, l
             parts.append("<table:table-row><table:table-cell/></table:table-row>")
         parts.append("</table:table>")
         tables.append("".join(parts))
-    col_xml = "".join(f'<style:style style:name="{n}" style:family="table-column">'
-                      f'<style:table-column-properties style:column-width="{w * 0.21:.2f}cm"/></style:style>'
-                      for w, n in col_styles.items())
-    content = ('<?xml version="1.0" encoding="UTF-8"?>\n'
-               f'<office:document-content {_ODS_NS} office:version="1.2">'
-               f"<office:automatic-styles>{col_xml}{_ODS_CELL_STYLES}</office:automatic-styles>"
-               "<office:body><office:spreadsheet>" + "".join(tables) +
-               "</office:spreadsheet></office:body></office:document-content>").encode("utf-8")
-    styles = ('<?xml version="1.0" encoding="UTF-8"?>\n'
-              f'<office:document-styles {_ODS_NS} office:version="1.2"><office:styles>'
-              '<style:style style:name="Default" style:family="table-cell"/>'
-              "</office:styles></office:document-styles>").encode()
+    col_xml = "".join(
+        f'<style:style style:name="{n}" style:family="table-column">'
+        f'<style:table-column-properties style:column-width="{w * 0.21:.2f}cm"/></style:style>'
+        for w, n in col_styles.items()
+    )
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<office:document-content {_ODS_NS} office:version="1.2">'
+        f"<office:automatic-styles>{col_xml}{_ODS_CELL_STYLES}</office:automatic-styles>"
+        "<office:body><office:spreadsheet>"
+        + "".join(tables)
+        + "</office:spreadsheet></office:body></office:document-content>"
+    ).encode("utf-8")
+    styles = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<office:document-styles {_ODS_NS} office:version="1.2"><office:styles>'
+        '<style:style style:name="Default" style:family="table-cell"/>'
+        "</office:styles></office:document-styles>"
+    ).encode()
     stamp = ts.strftime("%Y-%m-%dT%H:%M:%S")
-    meta = ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            f'<office:document-meta {_ODS_NS} office:version="1.2"><office:meta>'
-            "<meta:generator>samanom</meta:generator>"
-            + (f"<dc:title>{_xml_text(title)}</dc:title>" if title else "")
-            + (f"<dc:language>{_xml_text(language)}</dc:language>" if language else "")
-            + f"<meta:creation-date>{stamp}</meta:creation-date><dc:date>{stamp}</dc:date>"
-            "</office:meta></office:document-meta>").encode("utf-8")
-    manifest = ('<?xml version="1.0" encoding="UTF-8"?>\n'
-                '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" '
-                'manifest:version="1.2">'
-                '<manifest:file-entry manifest:full-path="/" manifest:version="1.2" '
-                f'manifest:media-type="{_ODS_MIME.decode()}"/>'
-                '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
-                '<manifest:file-entry manifest:full-path="styles.xml" manifest:media-type="text/xml"/>'
-                '<manifest:file-entry manifest:full-path="meta.xml" manifest:media-type="text/xml"/>'
-                "</manifest:manifest>").encode()
+    meta = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<office:document-meta {_ODS_NS} office:version="1.2"><office:meta>'
+        "<meta:generator>samanom</meta:generator>"
+        + (f"<dc:title>{_xml_text(title)}</dc:title>" if title else "")
+        + (f"<dc:language>{_xml_text(language)}</dc:language>" if language else "")
+        + f"<meta:creation-date>{stamp}</meta:creation-date><dc:date>{stamp}</dc:date>"
+        "</office:meta></office:document-meta>"
+    ).encode("utf-8")
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" '
+        'manifest:version="1.2">'
+        '<manifest:file-entry manifest:full-path="/" manifest:version="1.2" '
+        f'manifest:media-type="{_ODS_MIME.decode()}"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+        '<manifest:file-entry manifest:full-path="styles.xml" manifest:media-type="text/xml"/>'
+        '<manifest:file-entry manifest:full-path="meta.xml" manifest:media-type="text/xml"/>'
+        "</manifest:manifest>"
+    ).encode()
     D = zipfile.ZIP_DEFLATED
-    return _zip_bytes([("mimetype", _ODS_MIME, zipfile.ZIP_STORED), ("META-INF/manifest.xml", manifest, D),
-                       ("content.xml", content, D), ("styles.xml", styles, D), ("meta.xml", meta, D)], ts)
+    return _zip_bytes(
+        [
+            ("mimetype", _ODS_MIME, zipfile.ZIP_STORED),
+            ("META-INF/manifest.xml", manifest, D),
+            ("content.xml", content, D),
+            ("styles.xml", styles, D),
+            ("meta.xml", meta, D),
+        ],
+        ts,
+    )
 
 
 __all__ = [
-    "Cell", "GUIDANCE_SHEET", "SheetLayout", "Validation", "cell_ref", "derive_timestamp", "form_layouts",
-    "form_sheets", "guidance_lines", "render_workbook", "sheet_names", "write_blank_form", "write_workbook",
+    "Cell",
+    "GUIDANCE_SHEET",
+    "SheetLayout",
+    "Validation",
+    "cell_ref",
+    "derive_timestamp",
+    "form_layouts",
+    "form_sheets",
+    "guidance_lines",
+    "render_workbook",
+    "sheet_names",
+    "write_blank_form",
+    "write_workbook",
 ]

@@ -20,8 +20,9 @@ from pipelines.paths import REGISTER_DIR
 
 REPO = Path(__file__).resolve().parents[1]
 KINDS = {
-    "mottatt": lambda c: c["variant"] == "i_tide" and c["form"] == "nb" and not c["deltakarar"]
-    and not c["delvis_lest"],
+    "mottatt": lambda c: (
+        c["variant"] == "i_tide" and c["form"] == "nb" and not c["deltakarar"] and not c["delvis_lest"]
+    ),
     "for-seint": lambda c: c["variant"] == "for_seint",
     "paaminning": lambda c: c["variant"] == "manglar",
     "avvist": lambda c: c["variant"] == "avvist",
@@ -42,8 +43,9 @@ def main(argv=None) -> int:
     found: dict[str, dict] = {}
     with duckdb.connect(str(args.out / "samanom.duckdb"), read_only=True) as con:
         for year in (int(y) for y in args.years.split(",")):
-            base = report_context.common(year, "nb", report_context.report_date(con, year, ""), "-", "-",
-                                         "utkast", True)
+            base = report_context.common(
+                year, "nb", report_context.report_date(con, year, ""), "-", "-", "utkast", True
+            )
             for ctx in report_context.letters(con, year, base, "", REGISTER_DIR):
                 for kind, test in KINDS.items():
                     if kind not in found and test(ctx):
@@ -53,8 +55,22 @@ def main(argv=None) -> int:
         for kind, ctx in found.items():
             letter = Path(tmp) / f"{kind}.pdf"
             pdf.render_pdf("brev.html.j2", ctx, ctx["form"], letter)
-            subprocess.run(["pdftoppm", "-png", "-r", "45", "-f", "1", "-l", "1", "-singlefile", str(letter),
-                            str(args.img / f"brev-{kind}")], check=True)
+            subprocess.run(
+                [
+                    "pdftoppm",
+                    "-png",
+                    "-r",
+                    "45",
+                    "-f",
+                    "1",
+                    "-l",
+                    "1",
+                    "-singlefile",
+                    str(letter),
+                    str(args.img / f"brev-{kind}"),
+                ],
+                check=True,
+            )
             print(kind, ctx["aar"], ctx["prosjekt"]["prosjektnummer"], ctx["form"])
     return 0
 

@@ -36,8 +36,15 @@ from schemas import form as F
 from tools.form_writer import form_layouts, form_sheets, render_workbook, sheet_names
 
 DEFAULT_REGISTER = REGISTER_DIR
-DEFECT_RULES = ("felt_mangler", "verdi_utenfor_omrade", "risiko_uten_mottiltak", "prosjekt_ukjent", "aar_feil",
-                "fil_ulesbar", "indikator_duplikat")
+DEFECT_RULES = (
+    "felt_mangler",
+    "verdi_utenfor_omrade",
+    "risiko_uten_mottiltak",
+    "prosjekt_ukjent",
+    "aar_feil",
+    "fil_ulesbar",
+    "indikator_duplikat",
+)
 # the defects that decide which letter a project gets (unreadable, rejected, partly read), planted in the
 # year's preferred language form so that both forms of each letter occur in the bundled inbox
 PREFERRED_FORM_RULES = ("fil_ulesbar", "aar_feil", "verdi_utenfor_omrade", "indikator_duplikat")
@@ -50,11 +57,58 @@ GATHERINGS = {1: {2012: 2, 2013: 1}, 2: {2013: 2, 2014: 1}}
 
 # --------------------------------------------------------------------------- texts (nb, nn)
 
-FIRST_NAMES = ("Kari", "Ola", "Ingrid", "Per", "Marit", "Lars", "Anne", "Knut", "Silje", "Håkon", "Randi", "Terje",
-               "Guro", "Sigrid", "Eirik", "Bjørg", "Tor", "Liv", "Nils", "Solveig", "Arne", "Hilde", "Geir", "Torunn")
-LAST_NAMES = ("Hansen", "Johansen", "Olsen", "Larsen", "Andersen", "Pedersen", "Nilsen", "Berg", "Haugen", "Bakke",
-              "Vik", "Dahl", "Lie", "Moen", "Solberg", "Strand", "Aasen", "Myklebust", "Nordvik", "Sæther", "Rønning",
-              "Hauge", "Brekke", "Lunde")
+FIRST_NAMES = (
+    "Kari",
+    "Ola",
+    "Ingrid",
+    "Per",
+    "Marit",
+    "Lars",
+    "Anne",
+    "Knut",
+    "Silje",
+    "Håkon",
+    "Randi",
+    "Terje",
+    "Guro",
+    "Sigrid",
+    "Eirik",
+    "Bjørg",
+    "Tor",
+    "Liv",
+    "Nils",
+    "Solveig",
+    "Arne",
+    "Hilde",
+    "Geir",
+    "Torunn",
+)
+LAST_NAMES = (
+    "Hansen",
+    "Johansen",
+    "Olsen",
+    "Larsen",
+    "Andersen",
+    "Pedersen",
+    "Nilsen",
+    "Berg",
+    "Haugen",
+    "Bakke",
+    "Vik",
+    "Dahl",
+    "Lie",
+    "Moen",
+    "Solberg",
+    "Strand",
+    "Aasen",
+    "Myklebust",
+    "Nordvik",
+    "Sæther",
+    "Rønning",
+    "Hauge",
+    "Brekke",
+    "Lunde",
+)
 
 MEASURES: dict[str, tuple[tuple[str, str], ...]] = {
     "sykefravaer": (
@@ -97,63 +151,109 @@ MEASURE_COMMENTS = {
     "avbrutt": ("Erstattet av et nytt tiltak", "Erstatta av eit nytt tiltak"),
 }
 RISKS = (  # (risk nb, risk nn), (mitigation nb, mitigation nn)
-    (("Lav deltakelse fra ansatte", "Låg deltaking frå tilsette"),
-     ("Informasjonsmøter i alle enheter", "Informasjonsmøte i alle einingar")),
-    (("Prosjektlederen slutter", "Prosjektleiaren sluttar"),
-     ("Stedfortreder er utpekt, og prosjektplanen er dokumentert",
-      "Stadfortredar er peikt ut, og prosjektplanen er dokumentert")),
-    (("Manglende forankring hos lederne", "Manglande forankring hos leiarane"),
-     ("Prosjektet behandles jevnlig i ledermøtet", "Prosjektet blir handsama jamleg i leiarmøtet")),
-    (("Innsparinger i kommunebudsjettet", "Innsparingar i kommunebudsjettet"),
-     ("Prosjektet er prioritert i økonomiplanen", "Prosjektet er prioritert i økonomiplanen")),
-    (("Uenighet mellom partene", "Usemje mellom partane"),
-     ("Faste møter i partssamarbeidet", "Faste møte i partssamarbeidet")),
-    (("For lite tid til prosjektarbeid", "For lite tid til prosjektarbeid"),
-     ("Frikjøp av prosjektmedarbeidere", "Frikjøp av prosjektmedarbeidarar")),
+    (
+        ("Lav deltakelse fra ansatte", "Låg deltaking frå tilsette"),
+        ("Informasjonsmøter i alle enheter", "Informasjonsmøte i alle einingar"),
+    ),
+    (
+        ("Prosjektlederen slutter", "Prosjektleiaren sluttar"),
+        (
+            "Stedfortreder er utpekt, og prosjektplanen er dokumentert",
+            "Stadfortredar er peikt ut, og prosjektplanen er dokumentert",
+        ),
+    ),
+    (
+        ("Manglende forankring hos lederne", "Manglande forankring hos leiarane"),
+        ("Prosjektet behandles jevnlig i ledermøtet", "Prosjektet blir handsama jamleg i leiarmøtet"),
+    ),
+    (
+        ("Innsparinger i kommunebudsjettet", "Innsparingar i kommunebudsjettet"),
+        ("Prosjektet er prioritert i økonomiplanen", "Prosjektet er prioritert i økonomiplanen"),
+    ),
+    (
+        ("Uenighet mellom partene", "Usemje mellom partane"),
+        ("Faste møter i partssamarbeidet", "Faste møte i partssamarbeidet"),
+    ),
+    (
+        ("For lite tid til prosjektarbeid", "For lite tid til prosjektarbeid"),
+        ("Frikjøp av prosjektmedarbeidere", "Frikjøp av prosjektmedarbeidarar"),
+    ),
 )
 FINDINGS_THEME = {
-    "sykefravaer": ("Sykefraværet i pilotenhetene har gått ned, særlig det legemeldte korttidsfraværet.",
-                    "Sjukefråværet i pilotavdelingane har gått ned, særleg det legemelde korttidsfråværet."),
-    "heltid_deltid": ("Flere ansatte har fått større stillinger etter at turnusen ble lagt om.",
-                      "Fleire tilsette har fått større stillingar etter at turnusen vart lagd om."),
-    "kompetanse_rekruttering": ("Kompetanseplanen gir oss bedre oversikt over hvilke fagfolk vi trenger framover.",
-                                "Kompetanseplanen gir oss betre oversikt over kva fagfolk vi treng framover."),
-    "omdomme": ("Innbyggerundersøkelsen viser at folk er mer fornøyd med informasjonen fra kommunen.",
-                "Innbyggjarundersøkinga viser at folk er meir nøgde med informasjonen frå kommunen."),
-    "innovasjon": ("Idéverkstedene har gitt flere forslag som nå prøves ut i tjenestene.",
-                   "Idéverkstadene har gitt fleire forslag som no blir prøvde ut i tenestene."),
+    "sykefravaer": (
+        "Sykefraværet i pilotenhetene har gått ned, særlig det legemeldte korttidsfraværet.",
+        "Sjukefråværet i pilotavdelingane har gått ned, særleg det legemelde korttidsfråværet.",
+    ),
+    "heltid_deltid": (
+        "Flere ansatte har fått større stillinger etter at turnusen ble lagt om.",
+        "Fleire tilsette har fått større stillingar etter at turnusen vart lagd om.",
+    ),
+    "kompetanse_rekruttering": (
+        "Kompetanseplanen gir oss bedre oversikt over hvilke fagfolk vi trenger framover.",
+        "Kompetanseplanen gir oss betre oversikt over kva fagfolk vi treng framover.",
+    ),
+    "omdomme": (
+        "Innbyggerundersøkelsen viser at folk er mer fornøyd med informasjonen fra kommunen.",
+        "Innbyggjarundersøkinga viser at folk er meir nøgde med informasjonen frå kommunen.",
+    ),
+    "innovasjon": (
+        "Idéverkstedene har gitt flere forslag som nå prøves ut i tjenestene.",
+        "Idéverkstadene har gitt fleire forslag som no blir prøvde ut i tenestene.",
+    ),
 }
 FINDINGS_PHASE = {
-    "first": ("Det første året har gått med til kartlegging og forankring.",
-              "Det første året har gått med til kartlegging og forankring."),
-    "middle": ("Tiltakene er i gang i alle enhetene som deltar.",
-               "Tiltaka er i gang i alle einingane som er med."),
-    "last": ("Arbeidet videreføres i ordinær drift etter prosjektslutt.",
-             "Arbeidet blir vidareført i ordinær drift når prosjektet er slutt."),
+    "first": (
+        "Det første året har gått med til kartlegging og forankring.",
+        "Det første året har gått med til kartlegging og forankring.",
+    ),
+    "middle": ("Tiltakene er i gang i alle enhetene som deltar.", "Tiltaka er i gang i alle einingane som er med."),
+    "last": (
+        "Arbeidet videreføres i ordinær drift etter prosjektslutt.",
+        "Arbeidet blir vidareført i ordinær drift når prosjektet er slutt.",
+    ),
 }
 FINDINGS_GENERIC = (
     ("Partssamarbeidet har vært avgjørende for framdriften.", "Partssamarbeidet har vore avgjerande for framdrifta."),
-    ("Det tar lengre tid enn planlagt å endre arbeidskulturen.",
-     "Det tek lengre tid enn planlagt å endre arbeidskulturen."),
-    ("Erfaringene fra nettverkssamlingene har vært nyttige i det lokale arbeidet.",
-     "Erfaringane frå nettverkssamlingane har vore nyttige i det lokale arbeidet."),
-    ("Prosjektet er godt forankret hos både politikere, ledere og tillitsvalgte.",
-     "Prosjektet er godt forankra hos både politikarar, leiarar og tillitsvalde."),
+    (
+        "Det tar lengre tid enn planlagt å endre arbeidskulturen.",
+        "Det tek lengre tid enn planlagt å endre arbeidskulturen.",
+    ),
+    (
+        "Erfaringene fra nettverkssamlingene har vært nyttige i det lokale arbeidet.",
+        "Erfaringane frå nettverkssamlingane har vore nyttige i det lokale arbeidet.",
+    ),
+    (
+        "Prosjektet er godt forankret hos både politikere, ledere og tillitsvalgte.",
+        "Prosjektet er godt forankra hos både politikarar, leiarar og tillitsvalde.",
+    ),
 )
 GOOD_EXAMPLES = (
-    ("Hjemmetjenesten innførte faste dialogmøter hver fjerde uke, og fraværet der falt merkbart.",
-     "Heimetenesta innførte faste dialogmøte kvar fjerde veke, og fråværet der fall merkbart."),
-    ("En deltidsansatt fortalte på temadagen hvordan en større stilling hadde gjort hverdagen enklere.",
-     "Ein deltidstilsett fortalde på temadagen korleis ei større stilling hadde gjort kvardagen enklare."),
-    ("Lærlingene på sykehjemmet har laget en film som brukes i rekrutteringen.",
-     "Lærlingane på sjukeheimen har laga ein film som blir brukt i rekrutteringa."),
-    ("Tillitsvalgte og ledere planla temadagen sammen, og nesten alle ansatte deltok.",
-     "Tillitsvalde og leiarar planla temadagen saman, og nesten alle tilsette var med."),
-    ("Ungdomsrådet har vært med og utformet kommunens nye nettside.",
-     "Ungdomsrådet har vore med og forma den nye nettsida til kommunen."),
+    (
+        "Hjemmetjenesten innførte faste dialogmøter hver fjerde uke, og fraværet der falt merkbart.",
+        "Heimetenesta innførte faste dialogmøte kvar fjerde veke, og fråværet der fall merkbart.",
+    ),
+    (
+        "En deltidsansatt fortalte på temadagen hvordan en større stilling hadde gjort hverdagen enklere.",
+        "Ein deltidstilsett fortalde på temadagen korleis ei større stilling hadde gjort kvardagen enklare.",
+    ),
+    (
+        "Lærlingene på sykehjemmet har laget en film som brukes i rekrutteringen.",
+        "Lærlingane på sjukeheimen har laga ein film som blir brukt i rekrutteringa.",
+    ),
+    (
+        "Tillitsvalgte og ledere planla temadagen sammen, og nesten alle ansatte deltok.",
+        "Tillitsvalde og leiarar planla temadagen saman, og nesten alle tilsette var med.",
+    ),
+    (
+        "Ungdomsrådet har vært med og utformet kommunens nye nettside.",
+        "Ungdomsrådet har vore med og forma den nye nettsida til kommunen.",
+    ),
 )
-INDICATOR_COMMENTS = (("Tall fra HR-systemet", "Tal frå HR-systemet"), ("Foreløpige tall", "Førebels tal"),
-                      ("Tall for hele kommunen", "Tal for heile kommunen"))
+INDICATOR_COMMENTS = (
+    ("Tall fra HR-systemet", "Tal frå HR-systemet"),
+    ("Foreløpige tall", "Førebels tal"),
+    ("Tall for hele kommunen", "Tal for heile kommunen"),
+)
 # project-own indicators: (label nb, label nn), unit key, baseline range, target gain range, decimals
 OWN_INDICATORS = (
     (("Antall deltakere på temadagen", "Tal på deltakarar på temadagen"), "antall", (20, 60), (40, 120), 0),
@@ -175,6 +275,7 @@ INDICATOR_PLANS = {
 
 
 # --------------------------------------------------------------------------- register
+
 
 @dataclass(frozen=True)
 class Project:
@@ -214,23 +315,38 @@ def load_register(register_dir: Path) -> tuple[list[Project], dict[str, dict[str
     for r in prosjekt_df.to_dict("records"):
         knr = r["kommunenummer"]
         if knr not in kommuner:
-            raise ValueError(f"register: project {r['prosjektnummer']} has lead municipality {knr} "
-                             "that is not in kommuner.csv")
+            raise ValueError(
+                f"register: project {r['prosjektnummer']} has lead municipality {knr} that is not in kommuner.csv"
+            )
         themes = tuple(t.strip() for t in r["tema"].replace(",", ";").split(";") if t.strip())
         unknown = [t for t in themes if t not in F.THEMES]
         if unknown:
             raise ValueError(f"register: project {r['prosjektnummer']} has unknown themes {unknown}")
-        projects.append(Project(r["prosjektnummer"], int(r["pulje"]), r.get("nettverk_id", ""), r["prosjektnavn"],
-                                themes, knr, int(r["forste_aar"]), int(r["siste_aar"]), kommuner[knr]["kommune"],
-                                kommuner[knr].get("malform", "nb")))
+        projects.append(
+            Project(
+                r["prosjektnummer"],
+                int(r["pulje"]),
+                r.get("nettverk_id", ""),
+                r["prosjektnavn"],
+                themes,
+                knr,
+                int(r["forste_aar"]),
+                int(r["siste_aar"]),
+                kommuner[knr]["kommune"],
+                kommuner[knr].get("malform", "nb"),
+            )
+        )
     grants: dict[tuple[str, int], Grant] = {}
     tpath = register_dir / "tilskudd.csv"
     if tpath.exists():
         for r in pd.read_csv(tpath, dtype=str, keep_default_na=False).to_dict("records"):
             year = int(r["aar"])
             amount = int(float(r["innvilget_kr"])) if r.get("innvilget_kr", "").strip() else None
-            frist = (dt.date.fromisoformat(r["rapporteringsfrist"].strip()) if r.get("rapporteringsfrist", "").strip()
-                     else default_deadline(year))
+            frist = (
+                dt.date.fromisoformat(r["rapporteringsfrist"].strip())
+                if r.get("rapporteringsfrist", "").strip()
+                else default_deadline(year)
+            )
             grants[(r["prosjektnummer"], year)] = Grant(amount, frist)
     projects.sort(key=_project_sort_key)
     return projects, kommuner, grants
@@ -239,11 +355,12 @@ def load_register(register_dir: Path) -> tuple[list[Project], dict[str, dict[str
 def _project_sort_key(p: Project | str) -> tuple:
     pn = p.prosjektnummer if isinstance(p, Project) else p
     head, _, num = pn.partition("-")
-    return (head, int(num) if num.isdigit() else 10 ** 9, pn)
+    return (head, int(num) if num.isdigit() else 10**9, pn)
 
 
-def scale_projects(projects: Sequence[Project], grants: dict[tuple[str, int], Grant],
-                   scale: int) -> tuple[list[Project], dict[tuple[str, int], Grant]]:
+def scale_projects(
+    projects: Sequence[Project], grants: dict[tuple[str, int], Grant], scale: int
+) -> tuple[list[Project], dict[tuple[str, int], Grant]]:
     """K copies of the register: the copies get numbers P<pool>-101, -102, ... and generated names."""
     if scale < 1:
         raise ValueError("scale must be at least 1")
@@ -255,8 +372,9 @@ def scale_projects(projects: Sequence[Project], grants: dict[tuple[str, int], Gr
             n = counters.get(p.pulje, SCALED_START)
             counters[p.pulje] = n + 1
             pn = f"P{p.pulje}-{n}"
-            copy = replace(p, prosjektnummer=pn, prosjektnavn=f"{p.prosjektnavn} – eksempel {k}",
-                           source=p.prosjektnummer)
+            copy = replace(
+                p, prosjektnummer=pn, prosjektnavn=f"{p.prosjektnavn} – eksempel {k}", source=p.prosjektnummer
+            )
             out.append(copy)
             for year in range(p.forste_aar, p.siste_aar + 1):
                 if (p.prosjektnummer, year) in grants:
@@ -311,6 +429,7 @@ def write_scaled_register(register_dir: Path, target: Path, projects: Sequence[P
 
 # --------------------------------------------------------------------------- helpers
 
+
 def _weighted(rng: random.Random, options: Sequence[tuple[str, int]]) -> str:
     return rng.choices([o for o, _ in options], weights=[w for _, w in options])[0]
 
@@ -351,6 +470,7 @@ def _num_text(v: float | int, comma: bool) -> str:
 
 
 # --------------------------------------------------------------------------- project plans
+
 
 @dataclass
 class IndicatorPlan:
@@ -425,15 +545,42 @@ def make_plan(p: Project, seed: int) -> Plan:
             if ind.high is not None:
                 target = min(target, float(ind.high))
             target = max(target, float(ind.low))
-            indicators.append(IndicatorPlan(ind.key, None, ind.unit, theme, baseline, target, rng.random() < 0.85,
-                                            rng.uniform(0.6, 1.1), 1, ind.low, ind.high))
+            indicators.append(
+                IndicatorPlan(
+                    ind.key,
+                    None,
+                    ind.unit,
+                    theme,
+                    baseline,
+                    target,
+                    rng.random() < 0.85,
+                    rng.uniform(0.6, 1.1),
+                    1,
+                    ind.low,
+                    ind.high,
+                )
+            )
     if "innovasjon" in p.tema or rng.random() < 0.2:
         labels, unit, (b_lo, b_hi), (g_lo, g_hi), dec = OWN_INDICATORS[
-            3 if "innovasjon" in p.tema else rng.randrange(3)]
+            3 if "innovasjon" in p.tema else rng.randrange(3)
+        ]
         baseline = float(rng.randint(b_lo, b_hi)) if dec == 0 else _r1(rng.uniform(b_lo, b_hi))
         target = baseline + (float(rng.randint(g_lo, g_hi)) if dec == 0 else _r1(rng.uniform(g_lo, g_hi)))
-        indicators.append(IndicatorPlan("", labels, unit, "", baseline, target, True, rng.uniform(0.7, 1.1), dec,
-                                        0, 100 if unit == "%" else None))
+        indicators.append(
+            IndicatorPlan(
+                "",
+                labels,
+                unit,
+                "",
+                baseline,
+                target,
+                True,
+                rng.uniform(0.7, 1.1),
+                dec,
+                0,
+                100 if unit == "%" else None,
+            )
+        )
 
     pool_measures = [m for t in p.tema for m in MEASURES.get(t, ())] + list(MEASURES[""])
     n_measures = min(len(pool_measures), rng.randint(2, 5))
@@ -462,6 +609,7 @@ def make_plan(p: Project, seed: int) -> Plan:
 
 
 # --------------------------------------------------------------------------- one submission
+
 
 @dataclass
 class Submission:
@@ -507,8 +655,9 @@ def _indicator_value(ip: IndicatorPlan, p: Project, year: int, rng: random.Rando
     return float(round(v)) if ip.decimals == 0 else _r1(v)
 
 
-def build_submission(plan: Plan, year: int, received: dt.date, grant: Grant | None, seed: int,
-                     tag: str = "") -> Submission:
+def build_submission(
+    plan: Plan, year: int, received: dt.date, grant: Grant | None, seed: int, tag: str = ""
+) -> Submission:
     """The canonical content of `plan`'s report for `year`, signed shortly before `received`."""
     p = plan.project
     rng = random.Random(f"{seed}|{year}|{p.prosjektnummer}|{tag}")
@@ -526,8 +675,13 @@ def build_submission(plan: Plan, year: int, received: dt.date, grant: Grant | No
             theme_day = plan.theme_day
         else:
             roll = rng.random()
-            theme_day = (_rand_date(rng, dt.date(year, 2, 1), dt.date(year, 10, 15)) if roll < 0.5
-                         else plan.theme_day if roll < 0.8 else None)
+            theme_day = (
+                _rand_date(rng, dt.date(year, 2, 1), dt.date(year, 10, 15))
+                if roll < 0.5
+                else plan.theme_day
+                if roll < 0.8
+                else None
+            )
         if theme_day is not None and theme_day > signed:
             theme_day = None
 
@@ -547,13 +701,27 @@ def build_submission(plan: Plan, year: int, received: dt.date, grant: Grant | No
     good = rng.choice(GOOD_EXAMPLES)[fi] if rng.random() < 0.65 else None
 
     values: dict[str, object] = {
-        "prosjektnummer": p.prosjektnummer, "kommunenummer": p.kommunenummer, "kommune": p.kommune,
-        "rapporteringsaar": year, "prosjektnavn": p.prosjektnavn, "tema": themes, "status": status,
-        "prosjektleder": plan.leader, "epost": plan.email,
-        "folkevalgte_med": rng.random() < 0.88, "administrasjon_med": rng.random() < 0.97,
-        "tillitsvalgte_med": rng.random() < 0.92, "temadag_dato": theme_day, "samlinger_deltatt": gatherings,
-        "tilskudd_mottatt": received_kr, "forbruk": spent, "egeninnsats": own, "hovedfunn": " ".join(sentences),
-        "godt_eksempel": good, "innsendt_dato": signed, "godkjent_av": f"{plan.chief}, rådmann",
+        "prosjektnummer": p.prosjektnummer,
+        "kommunenummer": p.kommunenummer,
+        "kommune": p.kommune,
+        "rapporteringsaar": year,
+        "prosjektnavn": p.prosjektnavn,
+        "tema": themes,
+        "status": status,
+        "prosjektleder": plan.leader,
+        "epost": plan.email,
+        "folkevalgte_med": rng.random() < 0.88,
+        "administrasjon_med": rng.random() < 0.97,
+        "tillitsvalgte_med": rng.random() < 0.92,
+        "temadag_dato": theme_day,
+        "samlinger_deltatt": gatherings,
+        "tilskudd_mottatt": received_kr,
+        "forbruk": spent,
+        "egeninnsats": own,
+        "hovedfunn": " ".join(sentences),
+        "godt_eksempel": good,
+        "innsendt_dato": signed,
+        "godkjent_av": f"{plan.chief}, rådmann",
     }
 
     indicators = []
@@ -561,12 +729,19 @@ def build_submission(plan: Plan, year: int, received: dt.date, grant: Grant | No
         if ip.key and ip.theme not in themes:
             continue
         comment = rng.choice(INDICATOR_COMMENTS)[fi] if rng.random() < 0.2 else None
-        indicators.append({
-            "indikator": ip.key or ip.label[fi],  # type: ignore[index]
-            "enhet": None if ip.key else F.UNIT_LABELS[ip.unit][fi],
-            "utgangspunkt": ip.baseline, "utgangsaar": p.forste_aar - 1, "maal": ip.target, "maalaar": p.siste_aar,
-            "resultat": _indicator_value(ip, p, year, rng), "kommentar": comment, "egendefinert": not ip.key,
-        })
+        indicators.append(
+            {
+                "indikator": ip.key or ip.label[fi],  # type: ignore[index]
+                "enhet": None if ip.key else F.UNIT_LABELS[ip.unit][fi],
+                "utgangspunkt": ip.baseline,
+                "utgangsaar": p.forste_aar - 1,
+                "maal": ip.target,
+                "maalaar": p.siste_aar,
+                "resultat": _indicator_value(ip, p, year, rng),
+                "kommentar": comment,
+                "egendefinert": not ip.key,
+            }
+        )
 
     tiltak = []
     for m in plan.measures:
@@ -586,12 +761,20 @@ def build_submission(plan: Plan, year: int, received: dt.date, grant: Grant | No
         comment = MEASURE_COMMENTS[st][fi] if rng.random() < 0.25 else None
         tiltak.append({"tiltak": m.text[fi], "status": st, "start": m.start, "slutt": end, "kommentar": comment})
 
-    risiko = [{"risikofaktor": r.text[fi], "sannsynlighet": r.s, "konsekvens": r.k,
-               "mottiltak": r.mitigation[fi] if r.has_mitigation else None} for r in plan.risks]
+    risiko = [
+        {
+            "risikofaktor": r.text[fi],
+            "sannsynlighet": r.s,
+            "konsekvens": r.k,
+            "mottiltak": r.mitigation[fi] if r.has_mitigation else None,
+        }
+        for r in plan.risks
+    ]
 
     sub = Submission(plan, year, form, received, values, indicators, tiltak, risiko, fmt=plan.fmt)
-    has_pct = any(F.INDICATOR_BY_KEY[i["indikator"]].is_percent for i in indicators
-                  if i["indikator"] in F.INDICATOR_BY_KEY)
+    has_pct = any(
+        F.INDICATOR_BY_KEY[i["indikator"]].is_percent for i in indicators if i["indikator"] in F.INDICATOR_BY_KEY
+    )
     style = _weighted(rng, PERCENT_STYLES)
     if style == "excel_pct" and (sub.fmt not in ("xlsx", "xlsm") or not has_pct):
         style = "number"
@@ -601,6 +784,7 @@ def build_submission(plan: Plan, year: int, received: dt.date, grant: Grant | No
 
 
 # --------------------------------------------------------------------------- writing a submission
+
 
 def _is_pct(ind: dict) -> bool:
     std = F.INDICATOR_BY_KEY.get(ind["indikator"]) if not ind.get("egendefinert") else None
@@ -695,22 +879,38 @@ def normalise_prosjekt(values: dict[str, object]) -> dict[str, object]:
 
 
 def _manifest_indicators(sub: Submission) -> list[dict]:
-    return [{"indikator": i["indikator"], "egendefinert": bool(i.get("egendefinert")),
-             "utgangspunkt": i["utgangspunkt"], "utgangsaar": i["utgangsaar"], "maal": i["maal"],
-             "maalaar": i["maalaar"], "resultat": i["resultat"], "kommentar": i.get("kommentar")}
-            for i in sub.indicators]
+    return [
+        {
+            "indikator": i["indikator"],
+            "egendefinert": bool(i.get("egendefinert")),
+            "utgangspunkt": i["utgangspunkt"],
+            "utgangsaar": i["utgangsaar"],
+            "maal": i["maal"],
+            "maalaar": i["maalaar"],
+            "resultat": i["resultat"],
+            "kommentar": i.get("kommentar"),
+        }
+        for i in sub.indicators
+    ]
 
 
 def _manifest_entry(sub: Submission, file: str, fmt: str, form: str | None, csv_line: int | None) -> dict:
     unreadable = sub.unreadable
     return {
-        "year": sub.year, "file": file, "format": fmt, "form": form, "prosjektnummer": sub.values["prosjektnummer"],
-        "received": sub.received.isoformat(), "csv_line": csv_line,
+        "year": sub.year,
+        "file": file,
+        "format": fmt,
+        "form": form,
+        "prosjektnummer": sub.values["prosjektnummer"],
+        "received": sub.received.isoformat(),
+        "csv_line": csv_line,
         "prosjekt": None if unreadable else normalise_prosjekt(sub.values),
         "indicators": [] if unreadable else _manifest_indicators(sub),
         "tiltak": [] if unreadable else [{k: _iso(v) for k, v in t.items()} for t in sub.tiltak],
         "risiko": [] if unreadable else [dict(r) for r in sub.risiko],
-        "supersedes": None, "defects": list(sub.defects), "changed": list(sub.changed),
+        "supersedes": None,
+        "defects": list(sub.defects),
+        "changed": list(sub.changed),
         "percent_style": None if fmt == "csv" else sub.percent_style,
         "blank_indicator_rows": None if fmt == "csv" else sub.blank_rows,
         "percent_cells": [],
@@ -718,6 +918,7 @@ def _manifest_entry(sub: Submission, file: str, fmt: str, form: str | None, csv_
 
 
 # --------------------------------------------------------------------------- CSV exports
+
 
 def _csv_value(v: object, *, comma: bool, dmy: bool, form: str, key: str) -> str:
     if v is None:
@@ -754,6 +955,7 @@ def render_csv(subs: Sequence[Submission], *, cp1252: bool) -> bytes:
 
 # --------------------------------------------------------------------------- defects
 
+
 def _plant(sub: Submission, rule: str, rng: random.Random, sheet_names_: dict[str, str]) -> dict:
     """Plant `rule` in `sub` (in place); return the defect's place (sheet, row, field, value)."""
     sub.defects.append(rule)
@@ -764,11 +966,19 @@ def _plant(sub: Submission, rule: str, rng: random.Random, sheet_names_: dict[st
         return {"sheet": sheet_names_["prosjekt"], "row": prow[key], "field": key, "value": None}
     if rule == "aar_feil":
         sub.values["rapporteringsaar"] = sub.year - 1
-        return {"sheet": sheet_names_["prosjekt"], "row": prow["rapporteringsaar"], "field": "rapporteringsaar",
-                "value": sub.year - 1}
+        return {
+            "sheet": sheet_names_["prosjekt"],
+            "row": prow["rapporteringsaar"],
+            "field": "rapporteringsaar",
+            "value": sub.year - 1,
+        }
     if rule == "prosjekt_ukjent":
-        return {"sheet": sheet_names_["prosjekt"], "row": prow["prosjektnummer"], "field": "prosjektnummer",
-                "value": sub.values["prosjektnummer"]}
+        return {
+            "sheet": sheet_names_["prosjekt"],
+            "row": prow["prosjektnummer"],
+            "field": "prosjektnummer",
+            "value": sub.values["prosjektnummer"],
+        }
     if rule == "fil_ulesbar":
         sub.unreadable = True
         sub.fmt = "xlsx"
@@ -810,6 +1020,7 @@ def _eligible(rule: str, sub: Submission) -> bool:
 
 # --------------------------------------------------------------------------- the inbox
 
+
 def _file_stem(sub: Submission, rng: random.Random) -> str:
     p = sub.plan.project
     roll = rng.random()
@@ -820,8 +1031,16 @@ def _file_stem(sub: Submission, rng: random.Random) -> str:
     return f"Rapport_{slug(p.kommune).capitalize()}_{p.prosjektnummer}_{sub.year}"
 
 
-def generate_inbox(out: Path, years: Iterable[int], seed: int = 2013, scale: int = 1,
-                   register_dir: Path = DEFAULT_REGISTER, *, clean: bool = True, workers: int | None = None) -> dict:
+def generate_inbox(
+    out: Path,
+    years: Iterable[int],
+    seed: int = 2013,
+    scale: int = 1,
+    register_dir: Path = DEFAULT_REGISTER,
+    *,
+    clean: bool = True,
+    workers: int | None = None,
+) -> dict:
     """Write the sample inbox for `years` into `out/<year>/` and return the manifest (also `out/manifest.json`).
 
     Each year is generated on its own (a year's files do not depend on which other years are asked for).
@@ -865,9 +1084,14 @@ def generate_inbox(out: Path, years: Iterable[int], seed: int = 2013, scale: int
     manifest = {
         "eksempeldata": True,
         "note": "Eksempeldata: alle verdier er oppdiktet og skal ikke brukes som fakta.",
-        "seed": seed, "scale": scale, "years": years, "register_dir": register_rel,
+        "seed": seed,
+        "scale": scale,
+        "years": years,
+        "register_dir": register_rel,
         "files": len({e["file"] for e in entries}),
-        "submissions": entries, "missing": missing, "defects": defects,
+        "submissions": entries,
+        "missing": missing,
+        "defects": defects,
         "percent_cell_files": sorted(e["file"] for e in entries if e["percent_cells"]),
     }
     with open(out / "manifest.json", "w", encoding="utf-8", newline="\n") as fh:
@@ -890,8 +1114,15 @@ def _year_job(job: tuple[Path, int, int, int, Path]):
     return _generate_year(out, year, seed, active, plans, kommuner, grants)
 
 
-def _generate_year(out: Path, year: int, seed: int, projects: Sequence[Project], plans: dict[str, Plan],
-                   kommuner: dict[str, dict[str, str]], grants: dict[tuple[str, int], Grant]):
+def _generate_year(
+    out: Path,
+    year: int,
+    seed: int,
+    projects: Sequence[Project],
+    plans: dict[str, Plan],
+    kommuner: dict[str, dict[str, str]],
+    grants: dict[tuple[str, int], Grant],
+):
     rng = random.Random(f"{seed}|{year}|inbox")
     ydir = out / str(year)
     ydir.mkdir(parents=True, exist_ok=True)
@@ -914,16 +1145,22 @@ def _generate_year(out: Path, year: int, seed: int, projects: Sequence[Project],
         order.insert(0, order.pop(first))
     n_csv = max(1, round(0.15 * n)) if n >= 5 else 0
     missing = sorted(order[:n_missing], key=_project_sort_key)
-    csv_projects = sorted(order[n_missing:n_missing + n_csv], key=_project_sort_key)
-    wb_projects = sorted(order[n_missing + n_csv:], key=_project_sort_key)
+    csv_projects = sorted(order[n_missing : n_missing + n_csv], key=_project_sort_key)
+    wb_projects = sorted(order[n_missing + n_csv :], key=_project_sort_key)
 
     def deadline(p: Project) -> dt.date:
         g = grants.get((p.prosjektnummer, year))
         return g.rapporteringsfrist if g else default_deadline(year)
 
     for p in missing:
-        missing_out.append({"year": year, "prosjektnummer": p.prosjektnummer, "kommunenummer": p.kommunenummer,
-                            "rapporteringsfrist": deadline(p).isoformat()})
+        missing_out.append(
+            {
+                "year": year,
+                "prosjektnummer": p.prosjektnummer,
+                "kommunenummer": p.kommunenummer,
+                "rapporteringsfrist": deadline(p).isoformat(),
+            }
+        )
 
     # workbook submissions
     subs: list[Submission] = []
@@ -931,8 +1168,9 @@ def _generate_year(out: Path, year: int, seed: int, projects: Sequence[Project],
         d = deadline(p)
         late = rng.random() < 0.1
         received = d + dt.timedelta(days=rng.randint(1, 30)) if late else d - dt.timedelta(days=rng.randint(0, 27))
-        subs.append(build_submission(plans[p.prosjektnummer], year, received, grants.get((p.prosjektnummer, year)),
-                                     seed))
+        subs.append(
+            build_submission(plans[p.prosjektnummer], year, received, grants.get((p.prosjektnummer, year)), seed)
+        )
 
     # the corrected resubmission and the planted defects go to distinct projects
     pool = list(range(len(subs)))
@@ -946,9 +1184,10 @@ def _generate_year(out: Path, year: int, seed: int, projects: Sequence[Project],
         if rule == "prosjekt_ukjent":
             continue
         free = [i for i in pool if i not in used and _eligible(rule, subs[i])]
-        pick = next((i for i in free if rule not in PREFERRED_FORM_RULES
-                     or _letter_form(subs[i].plan.project) == preferred),
-                    free[0] if free else None)
+        pick = next(
+            (i for i in free if rule not in PREFERRED_FORM_RULES or _letter_form(subs[i].plan.project) == preferred),
+            free[0] if free else None,
+        )
         if pick is None:
             raise ValueError(f"{year}: no submission can carry the defect {rule}")
         used.add(pick)
@@ -960,14 +1199,29 @@ def _generate_year(out: Path, year: int, seed: int, projects: Sequence[Project],
     knr = sorted(kommuner)[rng.randrange(len(kommuner))]
     k = kommuner[knr]
     themes = (rng.choice(sorted(t for t in F.THEMES if t != "innovasjon")),)
-    ghost = Project(UNKNOWN_PROJECT, 3, "", f"Heltidskultur og nærvær i {k['kommune']}", themes, knr,
-                    year, min(year + 1, 2015), k["kommune"], k.get("malform", "nb"))
+    ghost = Project(
+        UNKNOWN_PROJECT,
+        3,
+        "",
+        f"Heltidskultur og nærvær i {k['kommune']}",
+        themes,
+        knr,
+        year,
+        min(year + 1, 2015),
+        k["kommune"],
+        k.get("malform", "nb"),
+    )
     ghost_plan = make_plan(ghost, seed + year)
     d = default_deadline(year)
-    ghost_sub = build_submission(ghost_plan, year, d - dt.timedelta(days=rng.randint(0, 20)),
-                                 Grant(300_000, d), seed, tag="ukjent")
-    planted.append((ghost_sub, _plant(ghost_sub, "prosjekt_ukjent", rng, sheet_names(ghost_sub.form))
-                    | {"planted_in": "extra_file"}))
+    ghost_sub = build_submission(
+        ghost_plan, year, d - dt.timedelta(days=rng.randint(0, 20)), Grant(300_000, d), seed, tag="ukjent"
+    )
+    planted.append(
+        (
+            ghost_sub,
+            _plant(ghost_sub, "prosjekt_ukjent", rng, sheet_names(ghost_sub.form)) | {"planted_in": "extra_file"},
+        )
+    )
     subs.append(ghost_sub)
 
     taken: set[str] = set()
@@ -996,15 +1250,23 @@ def _generate_year(out: Path, year: int, seed: int, projects: Sequence[Project],
         entries.append(entry)
 
     for sub, where in planted:
-        defects_out.append({"year": year, "file": f"{year}/{file_of[id(sub)]}", "rule": sub.defects[-1],
-                            "prosjektnummer": sub.values["prosjektnummer"], **where})
+        defects_out.append(
+            {
+                "year": year,
+                "file": f"{year}/{file_of[id(sub)]}",
+                "rule": sub.defects[-1],
+                "prosjektnummer": sub.values["prosjektnummer"],
+                **where,
+            }
+        )
 
     # the corrected version: same project, a few days later, one value changed
     if resub_of is not None:
         orig = subs[resub_of]
         later = orig.received + dt.timedelta(days=rng.randint(3, 14))
-        fixed = build_submission(orig.plan, year, orig.received, grants.get((orig.plan.project.prosjektnummer, year)),
-                                 seed)
+        fixed = build_submission(
+            orig.plan, year, orig.received, grants.get((orig.plan.project.prosjektnummer, year)), seed
+        )
         fixed.received = later
         fixed.values["innsendt_dato"] = later - dt.timedelta(days=rng.randint(0, 1))
         fixed.percent_style, fixed.blank_rows, fixed.fmt = orig.percent_style, orig.blank_rows, orig.fmt
@@ -1032,15 +1294,18 @@ def _generate_year(out: Path, year: int, seed: int, projects: Sequence[Project],
         deadlines = sorted(deadline(p) for p in csv_projects)
         d = deadlines[len(deadlines) // 2]
         half = (len(csv_projects) + 1) // 2
-        batches = [(csv_projects[:half], False, d - dt.timedelta(days=10)),
-                   (csv_projects[half:], True, d - dt.timedelta(days=1))]
+        batches = [
+            (csv_projects[:half], False, d - dt.timedelta(days=10)),
+            (csv_projects[half:], True, d - dt.timedelta(days=1)),
+        ]
         for batch, cp1252, day in batches:
             if not batch:
                 continue
             subs_csv = []
             for p in batch:
-                sub = build_submission(plans[p.prosjektnummer], year, day, grants.get((p.prosjektnummer, year)), seed,
-                                       tag="csv")
+                sub = build_submission(
+                    plans[p.prosjektnummer], year, day, grants.get((p.prosjektnummer, year)), seed, tag="csv"
+                )
                 sub.fmt = "csv"
                 # the survey has no measures, no risk analysis and no place for a project's own indicator
                 sub.indicators = [i for i in sub.indicators if not i.get("egendefinert")]
@@ -1061,6 +1326,7 @@ def _generate_year(out: Path, year: int, seed: int, projects: Sequence[Project],
 
 
 # --------------------------------------------------------------------------- command line
+
 
 def _parse_years(text: str) -> list[int]:
     out: list[int] = []
@@ -1083,10 +1349,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--register", type=Path, default=DEFAULT_REGISTER)
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
-    m = generate_inbox(args.out, _parse_years(args.years), seed=args.seed, scale=args.scale,
-                       register_dir=args.register)
-    print(f"{m['files']} files, {len(m['submissions'])} submissions, {len(m['missing'])} missing, "
-          f"{len(m['defects'])} defects in {time.perf_counter() - t0:.1f} s -> {args.out}")
+    m = generate_inbox(args.out, _parse_years(args.years), seed=args.seed, scale=args.scale, register_dir=args.register)
+    print(
+        f"{m['files']} files, {len(m['submissions'])} submissions, {len(m['missing'])} missing, "
+        f"{len(m['defects'])} defects in {time.perf_counter() - t0:.1f} s -> {args.out}"
+    )
     return 0
 
 
@@ -1094,5 +1361,15 @@ if __name__ == "__main__":
     raise SystemExit(main())
 
 
-__all__ = ["DEFECT_RULES", "generate_inbox", "load_register", "make_plan", "build_submission", "render_csv",
-           "render_submission", "scale_projects", "write_scaled_register", "main"]
+__all__ = [
+    "DEFECT_RULES",
+    "generate_inbox",
+    "load_register",
+    "make_plan",
+    "build_submission",
+    "render_csv",
+    "render_submission",
+    "scale_projects",
+    "write_scaled_register",
+    "main",
+]

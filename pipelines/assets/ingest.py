@@ -1,6 +1,5 @@
 """Landing, reading and validation of a year's submissions."""
 
-
 import dagster as dg
 import pandas as pd
 
@@ -43,8 +42,9 @@ def innkomne_filer(context: dg.AssetExecutionContext, settings: Settings) -> dg.
         raise dg.Failure(description=problem)
     landed = landing.land(inbox, settings.archive_dir, settings.out_dir)
     df = pd.DataFrame([f.__dict__ for f in landed.files], columns=RAW_FILER_COLUMNS)
-    kept = landing.history([{k: _none(v) for k, v in r.items()} for r in earlier.drop(columns="aar").to_dict("records")],
-                           landed.files)
+    kept = landing.history(
+        [{k: _none(v) for k, v in r.items()} for r in earlier.drop(columns="aar").to_dict("records")], landed.files
+    )
     history = pd.DataFrame(kept, columns=landing.HISTORY_COLUMNS)
 
     def forget_what_was_read_from_repaired(con):
@@ -53,24 +53,36 @@ def innkomne_filer(context: dg.AssetExecutionContext, settings: Settings) -> dg.
             con.execute("delete from raw_lesing where sha256 = ?", [sha])
 
     with settings.connect() as con:
-        warehouse.replace_year_tables(con, year, {"raw_filer": df, "raw_filhistorikk": history},
-                                      before=forget_what_was_read_from_repaired)
+        warehouse.replace_year_tables(
+            con, year, {"raw_filer": df, "raw_filhistorikk": history}, before=forget_what_was_read_from_repaired
+        )
     outcomes = df["mottak"].value_counts().to_dict()
-    return dg.MaterializeResult(data_version=sporing.fingerprint(df, history), metadata={
-        "dagster/row_count": len(df),
-        "innboks": str(inbox),
-        "mottak": ", ".join(f"{k}: {v}" for k, v in sorted(outcomes.items())),
-        "arkivfiler_reparerte": len(landed.repaired),
-        "versjonar_i_historikken": len(history),
-        "borte_fra_innboksen": int(history["borte"].sum()) if len(history) else 0,
-        "filer": _md(df[["filnavn", "sha256", "mottatt_dato", "format", "mottak"]], rows=200),
-        # what the inbox sensor starts from when it has no cursor: the files landed, by content
-        "innboks_filer": dg.MetadataValue.json(landing.landed_files(year, landed.files)),
-    })
+    return dg.MaterializeResult(
+        data_version=sporing.fingerprint(df, history),
+        metadata={
+            "dagster/row_count": len(df),
+            "innboks": str(inbox),
+            "mottak": ", ".join(f"{k}: {v}" for k, v in sorted(outcomes.items())),
+            "arkivfiler_reparerte": len(landed.repaired),
+            "versjonar_i_historikken": len(history),
+            "borte_fra_innboksen": int(history["borte"].sum()) if len(history) else 0,
+            "filer": _md(df[["filnavn", "sha256", "mottatt_dato", "format", "mottak"]], rows=200),
+            # what the inbox sensor starts from when it has no cursor: the files landed, by content
+            "innboks_filer": dg.MetadataValue.json(landing.landed_files(year, landed.files)),
+        },
+    )
 
 
-RAW_FILER_COLUMNS = ["filnavn", "filnavn_hex", "sha256", "storleik_bytes", "mottatt_dato", "format", "arkivsti",
-                     "mottak"]
+RAW_FILER_COLUMNS = [
+    "filnavn",
+    "filnavn_hex",
+    "sha256",
+    "storleik_bytes",
+    "mottatt_dato",
+    "format",
+    "arkivsti",
+    "mottak",
+]
 
 
 @dg.asset(
@@ -94,13 +106,18 @@ def innsendingar(context: dg.AssetExecutionContext, settings: Settings) -> dg.Ma
     with settings.connect() as con:
         files = warehouse.read_year(con, "raw_filer", year)
         lesing = warehouse.read_year(con, "raw_lesing", year)
-        earlier = {name: warehouse.read_year(con, f"raw_{name}", year).drop(columns="aar")
-                   for name in ("innsendingar", "felt", "lesefeil", *reading.RAW_TABLES)}
+        earlier = {
+            name: warehouse.read_year(con, f"raw_{name}", year).drop(columns="aar")
+            for name in ("innsendingar", "felt", "lesefeil", *reading.RAW_TABLES)
+        }
     # the same bytes twice are one file: the first copy is read; links, hidden and lock files are never read
     first = files[files["mottak"] == landing.ARCHIVED].drop_duplicates("sha256")
     # what an earlier run read from the same bytes, under the same name and date and with the same code, stands
-    done = {_as_read(r.sha256, r.filnavn, r.mottatt_dato) for r in lesing.itertuples(index=False)
-            if r.kodeversjon == version}
+    done = {
+        _as_read(r.sha256, r.filnavn, r.mottatt_dato)
+        for r in lesing.itertuples(index=False)
+        if r.kodeversjon == version
+    }
     kept = {f.sha256 for f in first.itertuples(index=False) if _as_read(f.sha256, f.filnavn, f.mottatt_dato) in done}
     read = []
     for f in first.itertuples(index=False):
@@ -114,18 +131,23 @@ def innsendingar(context: dg.AssetExecutionContext, settings: Settings) -> dg.Ma
         read.append((f, result))
     new = reading.raw_frames(read)
     old = reading.raw_rows_of_files(earlier, kept)
-    frames = {f"raw_{name}": pd.concat([old[name], df], ignore_index=True) if len(old[name]) else df
-              for name, df in new.items()}
+    frames = {
+        f"raw_{name}": pd.concat([old[name], df], ignore_index=True) if len(old[name]) else df
+        for name, df in new.items()
+    }
     frames["raw_lesing"] = first[["sha256", "filnavn", "mottatt_dato"]].assign(kodeversjon=version)
     with settings.connect() as con:
         warehouse.replace_year_tables(con, year, frames)
-    return dg.MaterializeResult(data_version=sporing.fingerprint(*frames.values()), metadata={
-        "dagster/row_count": len(frames["raw_innsendingar"]),
-        "filer_lesne": len(read),
-        "filer_uendra_sidan_sist": len(kept),
-        "lesefeil": len(frames["raw_lesefeil"]),
-        "lesefeil_per_regel": _md(frames["raw_lesefeil"].groupby("regel").size().rename("tal").reset_index()),
-    })
+    return dg.MaterializeResult(
+        data_version=sporing.fingerprint(*frames.values()),
+        metadata={
+            "dagster/row_count": len(frames["raw_innsendingar"]),
+            "filer_lesne": len(read),
+            "filer_uendra_sidan_sist": len(kept),
+            "lesefeil": len(frames["raw_lesefeil"]),
+            "lesefeil_per_regel": _md(frames["raw_lesefeil"].groupby("regel").size().rename("tal").reset_index()),
+        },
+    )
 
 
 def _as_read(sha256: str, filnavn: str, mottatt_dato) -> tuple[str, str, str]:
@@ -135,51 +157,79 @@ def _as_read(sha256: str, filnavn: str, mottatt_dato) -> tuple[str, str, str]:
 VALIDATED = dg.AssetKey(["reading", "validerte_innsendingar"])
 # The accepted tables validation writes beside the submissions, one asset each: table -> (key, what it is)
 TABLE_ASSETS = {
-    "core_indikatorer": (dg.AssetKey(["reading", "indikatorer"]),
-                         "Godkjente indikatorrader fra gjeldende og tidligere innsendinger: standardindikator eller "
-                         "prosjektets egen, utgangspunkt, mål og resultat (prosent som 8,4), med ark og rad. "
-                         "Tabell `core_indikatorer`."),
-    "core_tiltak": (dg.AssetKey(["reading", "tiltak"]),
-                    "Godkjente tiltak med status og datoer, med ark og rad. Tabell `core_tiltak`."),
-    "core_risiko": (dg.AssetKey(["reading", "risiko"]),
-                    "Godkjente risikoer med sannsynlighet, konsekvens og mottiltak, med ark og rad. "
-                    "Tabell `core_risiko`."),
+    "core_indikatorer": (
+        dg.AssetKey(["reading", "indikatorer"]),
+        "Godkjente indikatorrader fra gjeldende og tidligere innsendinger: standardindikator eller "
+        "prosjektets egen, utgangspunkt, mål og resultat (prosent som 8,4), med ark og rad. "
+        "Tabell `core_indikatorer`.",
+    ),
+    "core_tiltak": (
+        dg.AssetKey(["reading", "tiltak"]),
+        "Godkjente tiltak med status og datoer, med ark og rad. Tabell `core_tiltak`.",
+    ),
+    "core_risiko": (
+        dg.AssetKey(["reading", "risiko"]),
+        "Godkjente risikoer med sannsynlighet, konsekvens og mottiltak, med ark og rad. Tabell `core_risiko`.",
+    ),
 }
 # Blocking checks on what validation publishes (schemas/accepted.py): asset, check -> description
 ACCEPTED_CHECKS = {
     (VALIDATED, "pandera_prosjekt"): "Innsendingene som publiseres: én gjeldende rapport per prosjekt, og den er "
-                                     "godkjent og navngir prosjektet; hver innsending har fil og SHA-256.",
+    "godkjent og navngir prosjektet; hver innsending har fil og SHA-256.",
     (VALIDATED, "pandera_avvik"): "Hvert avvik har fil, SHA-256, regel, alvorsgrad og melding på bokmål og nynorsk.",
     (VALIDATED, "alle_filer_gjort_greie_for"): "Hver fil som kom inn har nøyaktig ett utfall (lest, delvis lest, "
-                                               "avvist, erstattet eller duplikat), og hver avviste fil en grunn.",
-    **{(key, f"pandera_{table.removeprefix('core_')}"):
-       f"Radene i `{table}` kommer bare fra godkjente innsendinger, og hver har ark og rad å spore til."
-       for table, (key, _) in TABLE_ASSETS.items()},
+    "avvist, erstattet eller duplikat), og hver avviste fil en grunn.",
+    **{
+        (
+            key,
+            f"pandera_{table.removeprefix('core_')}",
+        ): f"Radene i `{table}` kommer bare fra godkjente innsendinger, og hver har ark og rad å spore til."
+        for table, (key, _) in TABLE_ASSETS.items()
+    },
 }
 
 
 @dg.multi_asset(
-    specs=[dg.AssetSpec(
-        VALIDATED, group_name="reading", deps=[innsendingar, *REGISTER_DEPS], owners=[OWNER],
-        kinds={"duckdb"}, code_version=versions.validation(),
-        description=(
-            "Innsendingene typet og validert: hver verdi etter skjemaets regler, hver tabell mot sin pandera-modell, "
-            "hver rapport mot registeret (prosjektet finnes, vertskommune, år, tema). Det som ikke holder, står i "
-            "`core_avvik` med fil, ark, rad, felt, verdien som sto der, hva som var forventet og en melding på "
-            "prosjektets målform; metadataene lister hvert avvik og hver avviste fil med grunnen. En rettet "
-            "innsending erstatter den forrige, og begge blir stående. Tabeller: `core_innsendingar`, "
-            "`core_filer`, `core_avvik`.")),
-        *[dg.AssetSpec(key, group_name="reading", deps=[innsendingar], owners=[OWNER], kinds={"duckdb"},
-                       code_version=versions.validation(), description=text)
-          for key, text in TABLE_ASSETS.values()]],
+    specs=[
+        dg.AssetSpec(
+            VALIDATED,
+            group_name="reading",
+            deps=[innsendingar, *REGISTER_DEPS],
+            owners=[OWNER],
+            kinds={"duckdb"},
+            code_version=versions.validation(),
+            description=(
+                "Innsendingene typet og validert: hver verdi etter skjemaets regler, hver tabell mot sin pandera-modell, "
+                "hver rapport mot registeret (prosjektet finnes, vertskommune, år, tema). Det som ikke holder, står i "
+                "`core_avvik` med fil, ark, rad, felt, verdien som sto der, hva som var forventet og en melding på "
+                "prosjektets målform; metadataene lister hvert avvik og hver avviste fil med grunnen. En rettet "
+                "innsending erstatter den forrige, og begge blir stående. Tabeller: `core_innsendingar`, "
+                "`core_filer`, `core_avvik`."
+            ),
+        ),
+        *[
+            dg.AssetSpec(
+                key,
+                group_name="reading",
+                deps=[innsendingar],
+                owners=[OWNER],
+                kinds={"duckdb"},
+                code_version=versions.validation(),
+                description=text,
+            )
+            for key, text in TABLE_ASSETS.values()
+        ],
+    ],
     partitions_def=years,
     check_specs=[year_check(name, key, text) for (key, name), text in ACCEPTED_CHECKS.items()],
 )
 def validerte_innsendingar(context: dg.AssetExecutionContext, settings: Settings):
     year = int(context.partition_key)
     with settings.connect() as con:
-        raw = {name: warehouse.read_year(con, f"raw_{name}", year)
-               for name in ("innsendingar", "felt", *reading.RAW_TABLES)}
+        raw = {
+            name: warehouse.read_year(con, f"raw_{name}", year)
+            for name in ("innsendingar", "felt", *reading.RAW_TABLES)
+        }
         files = warehouse.read_year(con, "raw_filer", year)
         history = warehouse.read_year(con, "raw_filhistorikk", year)
         problems = warehouse.read_year(con, "raw_lesefeil", year)
@@ -187,30 +237,59 @@ def validerte_innsendingar(context: dg.AssetExecutionContext, settings: Settings
     rejected = validation.rejected_when_read(problems, raw["innsendingar"])
     result = validation.validate_year(year, raw, register, rejected)
     subs = result.innsendingar
-    issues = [(r.innsending_id, r.sha256, Issue(r.regel, ark=_none(r.ark), rad=_none(r.rad), felt=_none(r.felt),
-                                                verdi=_none(r.verdi), forventa=_none(r.forventa),
-                                                alvor=_none(r.alvor)))
-              for r in problems.itertuples(index=False)]
+    issues = [
+        (
+            r.innsending_id,
+            r.sha256,
+            Issue(
+                r.regel,
+                ark=_none(r.ark),
+                rad=_none(r.rad),
+                felt=_none(r.felt),
+                verdi=_none(r.verdi),
+                forventa=_none(r.forventa),
+                alvor=_none(r.alvor),
+            ),
+        )
+        for r in problems.itertuples(index=False)
+    ]
     sha_of = dict(zip(subs["innsending_id"], subs["sha256"]))
     issues += [(sid, sha_of[sid], issue) for sid, issue in result.issues]
     avvik = _issue_frame(issues, files, subs)
     core_filer = _outcomes(files, subs, avvik, history)
-    tables = {"core_filer": core_filer, "core_innsendingar": subs, "core_indikatorer": result.indikatorer,
-              "core_tiltak": result.tiltak, "core_risiko": result.risiko, "core_avvik": avvik}
+    tables = {
+        "core_filer": core_filer,
+        "core_innsendingar": subs,
+        "core_indikatorer": result.indikatorer,
+        "core_tiltak": result.tiltak,
+        "core_risiko": result.risiko,
+        "core_avvik": avvik,
+    }
     # what validation would publish, judged before it is written: a failing model writes nothing
-    models = {(VALIDATED, "pandera_prosjekt"): (accepted.innsendingar(subs), subs),
-              (VALIDATED, "pandera_avvik"): (accepted.avvik(subs), avvik),
-              (VALIDATED, "alle_filer_gjort_greie_for"): (accepted.filer(history, avvik), core_filer),
-              **{(key, f"pandera_{t.removeprefix('core_')}"): (getattr(accepted, t.removeprefix("core_"))(subs),
-                                                               tables[t])
-                 for t, (key, _) in TABLE_ASSETS.items()}}
+    models = {
+        (VALIDATED, "pandera_prosjekt"): (accepted.innsendingar(subs), subs),
+        (VALIDATED, "pandera_avvik"): (accepted.avvik(subs), avvik),
+        (VALIDATED, "alle_filer_gjort_greie_for"): (accepted.filer(history, avvik), core_filer),
+        **{
+            (key, f"pandera_{t.removeprefix('core_')}"): (getattr(accepted, t.removeprefix("core_"))(subs), tables[t])
+            for t, (key, _) in TABLE_ASSETS.items()
+        },
+    }
     checks = []
     for (key, name), (schema, df) in models.items():
         failed = accepted.failures(schema, df)
-        checks.append(dg.AssetCheckResult(
-            asset_key=key, check_name=name, passed=failed.empty,
-            metadata={"rader_kontrollert": len(df), "feil": len(failed),
-                      **({"feil_døme": sporing.table(failed, limit=50)} if len(failed) else {})}))
+        checks.append(
+            dg.AssetCheckResult(
+                asset_key=key,
+                check_name=name,
+                passed=failed.empty,
+                metadata={
+                    "rader_kontrollert": len(df),
+                    "feil": len(failed),
+                    **({"feil_døme": sporing.table(failed, limit=50)} if len(failed) else {}),
+                },
+            )
+        )
     if not all(c.passed for c in checks):
         yield from checks
         raise dg.Failure("Valideringen ville publisert feil i lageret (se sjekkene); ingenting er skrevet.")
@@ -231,16 +310,22 @@ def validerte_innsendingar(context: dg.AssetExecutionContext, settings: Settings
             **sporing.traced("avviksliste", issue_rows, folder / "avvik.csv"),
             **sporing.traced("avviste_filer", rejected_files, folder / "avviste_filer.csv"),
             "avvik_per_regel": sporing.table(by_rule),
-            "inndata_feil_per_skjemamodell": sporing.table(input_quality, {
-                "tabell": "Skjemaets pandera-modell", "feil": "Verdier som brøt modellen (registrert som avvik)"}),
-            "filer": sporing.table(core_filer[["filnavn", "sha256", "mottatt_dato", "utfall", "innsendingar", "avvik"]]),
+            "inndata_feil_per_skjemamodell": sporing.table(
+                input_quality,
+                {"tabell": "Skjemaets pandera-modell", "feil": "Verdier som brøt modellen (registrert som avvik)"},
+            ),
+            "filer": sporing.table(
+                core_filer[["filnavn", "sha256", "mottatt_dato", "utfall", "innsendingar", "avvik"]]
+            ),
         },
         data_version=sporing.fingerprint(subs, core_filer, avvik),
     )
     for table, (key, _) in TABLE_ASSETS.items():
-        yield dg.MaterializeResult(asset_key=key, metadata={"dagster/row_count": len(tables[table]),
-                                                            "tabell": table},
-                                   data_version=sporing.fingerprint(tables[table]))
+        yield dg.MaterializeResult(
+            asset_key=key,
+            metadata={"dagster/row_count": len(tables[table]), "tabell": table},
+            data_version=sporing.fingerprint(tables[table]),
+        )
     yield from checks
 
 
@@ -257,10 +342,30 @@ def _issue_frame(issues, files: pd.DataFrame, subs: pd.DataFrame) -> pd.DataFram
     rows = []
     for sid, sha, issue in issues:
         rec = issue.record()
-        rows.append({"sha256": sha, "filnavn": name_of.get(sha), "innsending_id": sid,
-                     "prosjektnummer": _none(project_of.get(sid)), **rec})
-    columns = ["sha256", "filnavn", "innsending_id", "prosjektnummer", "ark", "rad", "felt", "verdi", "regel",
-               "alvorsgrad", "forventa", "melding_nb", "melding_nn"]
+        rows.append(
+            {
+                "sha256": sha,
+                "filnavn": name_of.get(sha),
+                "innsending_id": sid,
+                "prosjektnummer": _none(project_of.get(sid)),
+                **rec,
+            }
+        )
+    columns = [
+        "sha256",
+        "filnavn",
+        "innsending_id",
+        "prosjektnummer",
+        "ark",
+        "rad",
+        "felt",
+        "verdi",
+        "regel",
+        "alvorsgrad",
+        "forventa",
+        "melding_nb",
+        "melding_nn",
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -300,10 +405,16 @@ def _outcomes(files: pd.DataFrame, subs: pd.DataFrame, avvik: pd.DataFrame, hist
     out["utfall"] = outcomes
     out["innsendingar"] = counts
     out["avvik"] = issue_counts
-    version_of = {(r.filnavn, _none(r.filnavn_hex)): r.versjon for r in history.itertuples(index=False)
-                  if not r.borte and _none(r.erstatta_av) is None}
-    out.insert(out.columns.get_loc("filnavn_hex") + 1, "versjon",
-               [version_of.get((r.filnavn, _none(r.filnavn_hex)), 1) for r in out.itertuples(index=False)])
+    version_of = {
+        (r.filnavn, _none(r.filnavn_hex)): r.versjon
+        for r in history.itertuples(index=False)
+        if not r.borte and _none(r.erstatta_av) is None
+    }
+    out.insert(
+        out.columns.get_loc("filnavn_hex") + 1,
+        "versjon",
+        [version_of.get((r.filnavn, _none(r.filnavn_hex)), 1) for r in out.itertuples(index=False)],
+    )
     # versions that are no longer in the inbox: replaced under the same name, or the file removed
     earlier = history[history["borte"].astype(bool) | history["erstatta_av"].notna()].copy()
     earlier["utfall"] = ["borte" if _none(e) is None else "eldre_versjon" for e in earlier["erstatta_av"]]

@@ -4,7 +4,6 @@ Each mart depends on the assets that write the tables its SQL reads (directly or
 read with sqlglot), so the graph follows the data.
 """
 
-
 import re
 
 import dagster as dg
@@ -15,14 +14,26 @@ from pipelines.partitions import year_check, years
 from pipelines.resources import Settings
 
 OWNER = "team:sekretariatet"
-REGISTER = [dg.AssetKey(["register", n]) for n in ("kommuner", "nettverk", "prosjekt", "prosjekt_kommuner",
-                                                    "tilskudd", "utbetalingar", "overforingar",
-                                                    "tilbakebetalingar", "programparametrar")]
+REGISTER = [
+    dg.AssetKey(["register", n])
+    for n in (
+        "kommuner",
+        "nettverk",
+        "prosjekt",
+        "prosjekt_kommuner",
+        "tilskudd",
+        "utbetalingar",
+        "overforingar",
+        "tilbakebetalingar",
+        "programparametrar",
+    )
+]
 MODELS = dg.AssetKey(["warehouse", "prosjekt_aar"])
 # the marts that read earlier years too (`aar <= $aar`): their year depends on every earlier year
 CROSS_YEAR = {"mart_indikator_serie"}
-UP_TO = dg.StaticPartitionMapping({y: [later for later in years.get_partition_keys() if later >= y]
-                                   for y in years.get_partition_keys()})
+UP_TO = dg.StaticPartitionMapping(
+    {y: [later for later in years.get_partition_keys() if later >= y] for y in years.get_partition_keys()}
+)
 
 
 def _written_by(table: str) -> tuple[dg.AssetKey, bool]:
@@ -43,20 +54,28 @@ def _written_by(table: str) -> tuple[dg.AssetKey, bool]:
 
 def _deps(tables, cross_year: bool = False) -> list[dg.AssetDep]:
     keys = sorted({_written_by(t)[0] for t in tables}, key=lambda k: k.path)
-    return [dg.AssetDep(k, partition_mapping=UP_TO) if cross_year and k.path[0] != "register" else dg.AssetDep(k)
-            for k in keys]
+    return [
+        dg.AssetDep(k, partition_mapping=UP_TO) if cross_year and k.path[0] != "register" else dg.AssetDep(k)
+        for k in keys
+    ]
 
 
-MODEL_TABLES = frozenset().union(*(lineage.base_tables(p.stem) for layer in ("staging", "intermediate", "lineage")
-                                   for p in warehouse.sql_files(layer)))
+MODEL_TABLES = frozenset().union(
+    *(
+        lineage.base_tables(p.stem)
+        for layer in ("staging", "intermediate", "lineage")
+        for p in warehouse.sql_files(layer)
+    )
+)
 
 
 @dg.asset(
     key=MODELS,
     group_name="warehouse",
     partitions_def=years,
-    deps=_deps(MODEL_TABLES - {p.stem for layer in ("staging", "intermediate", "lineage")
-                               for p in warehouse.sql_files(layer)}),
+    deps=_deps(
+        MODEL_TABLES - {p.stem for layer in ("staging", "intermediate", "lineage") for p in warehouse.sql_files(layer)}
+    ),
     owners=[OWNER],
     kinds={"duckdb", "sql"},
     code_version=versions.models(),
@@ -73,12 +92,27 @@ def prosjekt_aar(context: dg.AssetExecutionContext, settings: Settings) -> dg.Ma
         views = warehouse.create_views(con)
         df = con.execute("select * from int_prosjekt_aar where aar = ?", [year]).df()
     status = df["rapportstatus"].value_counts().to_dict()
-    return dg.MaterializeResult(metadata={
-        "dagster/row_count": len(df), "modellar": ", ".join(views),
-        **{f"rapportar_{k}": v for k, v in status.items()},
-        "prosjekt_aar": sporing.table(df[["prosjektnummer", "prosjektnavn", "pulje", "nettverk_id", "rapportstatus",
-                                          "innvilga_kr", "filnavn"]]),
-    }, data_version=sporing.fingerprint(df))
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": len(df),
+            "modellar": ", ".join(views),
+            **{f"rapportar_{k}": v for k, v in status.items()},
+            "prosjekt_aar": sporing.table(
+                df[
+                    [
+                        "prosjektnummer",
+                        "prosjektnavn",
+                        "pulje",
+                        "nettverk_id",
+                        "rapportstatus",
+                        "innvilga_kr",
+                        "filnavn",
+                    ]
+                ]
+            ),
+        },
+        data_version=sporing.fingerprint(df),
+    )
 
 
 def _grain(path) -> str:
@@ -105,8 +139,8 @@ def _mart_asset(path) -> dg.AssetsDefinition:
         kinds={"duckdb", "sql"},
         code_version=versions.mart(path),
         description=f"Mart `{name}`, én rad er {sporing.mart_text(name)}. Bygget av `sql/marts/{path.name}`; "
-                    "metadataene viser radene, hvor hver kolonne kommer fra (`kolonneopphav`) og kilderadene bak "
-                    "hver rad (`kjelderader`: fil, SHA-256, ark, rad, felt og verdi).",
+        "metadataene viser radene, hvor hver kolonne kommer fra (`kolonneopphav`) og kilderadene bak "
+        "hver rad (`kjelderader`: fil, SHA-256, ark, rad, felt og verdi).",
         check_specs=[year_check(check, ["marts", name], _grain(p)) for check, p in checks.items()],
     )
     def _asset(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
@@ -116,39 +150,49 @@ def _mart_asset(path) -> dg.AssetsDefinition:
             content = warehouse.read_year(con, name, year)
             columns = con.execute(
                 "select column_name, data_type from information_schema.columns where table_name = ? "
-                "order by ordinal_position", [name]).fetchall()
+                "order by ordinal_position",
+                [name],
+            ).fetchall()
             results = [_run_check(con, check, p, year) for check, p in checks.items()]
             sources = warehouse.query(con, "sporing/mart_kjelder", year, mart=name)
         traced = lineage.mart_lineage(name, settings.cache_dir / "lineage")
         origins = _column_origins(name, [c for c, _ in columns], traced)
         texts = sporing.column_texts()
-        return dg.MaterializeResult(check_results=results, data_version=sporing.fingerprint(content), metadata={
-            "dagster/row_count": rows,
-            "dagster/column_schema": dg.TableSchema(columns=[dg.TableColumn(c, t, description=texts.get(c))
-                                                             for c, t in columns]),
-            "dagster/column_lineage": dg.TableColumnLineage(deps_by_column={
-                column: [dg.TableColumnDep(key, col) for key, col in deps] for column, deps in origins.items()}),
-            # Dagster's open-source UI hides `dagster/column_lineage` (its graph is a Dagster+ feature),
-            # so the same lineage is also shown as a table the auditors can read.
-            "kolonneopphav": _origins_md(origins, traced),
-            "sql": f"sql/marts/{path.name}",
-            "radnokkel": ", ".join(lineage.MART_KEYS[name]),
-            # every row of the mart with the source values behind it: file, SHA-256, sheet, row, field, value
-            **sporing.traced("kjelderader", sources, settings.year_dir(year) / "sporing" / f"{name}.csv"),
-            "innhald": sporing.table(content.drop(columns=["aar"], errors="ignore")),
-        })
+        return dg.MaterializeResult(
+            check_results=results,
+            data_version=sporing.fingerprint(content),
+            metadata={
+                "dagster/row_count": rows,
+                "dagster/column_schema": dg.TableSchema(
+                    columns=[dg.TableColumn(c, t, description=texts.get(c)) for c, t in columns]
+                ),
+                "dagster/column_lineage": dg.TableColumnLineage(
+                    deps_by_column={
+                        column: [dg.TableColumnDep(key, col) for key, col in deps] for column, deps in origins.items()
+                    }
+                ),
+                # Dagster's open-source UI hides `dagster/column_lineage` (its graph is a Dagster+ feature),
+                # so the same lineage is also shown as a table the auditors can read.
+                "kolonneopphav": _origins_md(origins, traced),
+                "sql": f"sql/marts/{path.name}",
+                "radnokkel": ", ".join(lineage.MART_KEYS[name]),
+                # every row of the mart with the source values behind it: file, SHA-256, sheet, row, field, value
+                **sporing.traced("kjelderader", sources, settings.year_dir(year) / "sporing" / f"{name}.csv"),
+                "innhald": sporing.table(content.drop(columns=["aar"], errors="ignore")),
+            },
+        )
 
     return _asset
 
 
-def _column_origins(name: str, columns: list[str],
-                    traced: dict) -> dict[str, list[tuple[dg.AssetKey, str]]]:
+def _column_origins(name: str, columns: list[str], traced: dict) -> dict[str, list[tuple[dg.AssetKey, str]]]:
     """Each column of the mart's table with the (asset, column) pairs its values come from."""
     # `aar` is the partition, added by warehouse.replace_year when the SQL does not select it
     unknown = sorted(set(columns) - set(traced) - {"aar"}) + sorted(set(traced) - set(columns))
     if unknown:
-        raise lineage.LineageError(f"{name}: the table's columns and the lineage read from "
-                                   f"sql/marts/{name}.sql differ in {', '.join(unknown)}")
+        raise lineage.LineageError(
+            f"{name}: the table's columns and the lineage read from sql/marts/{name}.sql differ in {', '.join(unknown)}"
+        )
     origins = {}
     for column in columns:
         origins[column] = []
@@ -174,10 +218,16 @@ def _run_check(con, check: str, path, year: int) -> dg.AssetCheckResult:
     shown as they are, so the UI says what was compared with what."""
     df = warehouse.query(con, f"checks/{path.stem}", year)
     passed = bool(len(df)) and bool(df["ok"].fillna(False).all())
-    return dg.AssetCheckResult(check_name=check, passed=passed, metadata={
-        "tal_samanlikna": len(df), "avvik": int((~df["ok"].fillna(False)).sum()),
-        "sql": f"sql/checks/{path.name}",
-        "samanlikning": sporing.table(df.rename(columns={"ok": "stemmer"}))})
+    return dg.AssetCheckResult(
+        check_name=check,
+        passed=passed,
+        metadata={
+            "tal_samanlikna": len(df),
+            "avvik": int((~df["ok"].fillna(False)).sum()),
+            "sql": f"sql/checks/{path.name}",
+            "samanlikning": sporing.table(df.rename(columns={"ok": "stemmer"})),
+        },
+    )
 
 
 mart_assets = [_mart_asset(p) for p in warehouse.sql_files("marts")]

@@ -1,6 +1,5 @@
 """The documents: the annual report for the programme council, a letter to every project, a receipt per file."""
 
-
 import hashlib
 import json
 from decimal import Decimal
@@ -35,14 +34,22 @@ def run_key(con, year: int) -> str:
     when it changed what the report stands on.
     """
     files = warehouse.scalar(con, "reports/grunnlag_filer", year)
-    return hashlib.sha256(f"{year}|{versions.figures()}|{files}|{warehouse.register_fingerprint(con)}"
-                          .encode()).hexdigest()[:12]
+    return hashlib.sha256(
+        f"{year}|{versions.figures()}|{files}|{warehouse.register_fingerprint(con)}".encode()
+    ).hexdigest()[:12]
 
 
 def _base(con, settings: Settings, year: int, form: str, run_id: str | None = None) -> dict:
     sample = bool(warehouse.scalar(con, "reports/eksempeldata", year))
-    return report_context.common(year, form, report_context.report_date(con, year, settings.rapportdato),
-                                 run_id or run_key(con, year), versions.figures(), settings.status, sample)
+    return report_context.common(
+        year,
+        form,
+        report_context.report_date(con, year, settings.rapportdato),
+        run_id or run_key(con, year),
+        versions.figures(),
+        settings.status,
+        sample,
+    )
 
 
 def printed_run_id(ctx: dict, settings: Settings, run_id: str, instance: dg.DagsterInstance) -> str:
@@ -91,26 +98,41 @@ def totals_against_warehouse(con, ctx: dict, year: int) -> dg.AssetCheckResult:
     from the register and the submissions, without the marts."""
     printed = {f"pulje {r['pulje']}": r for r in ctx["pulje"]}
     printed["totalt"] = ctx["pulje_totalt"]
-    recomputed = {("totalt" if pd.isna(r["pulje"]) else f"pulje {int(r['pulje'])}"): r
-                  for r in warehouse.query(con, TOTALS_SQL, year).to_dict("records")}
+    recomputed = {
+        ("totalt" if pd.isna(r["pulje"]) else f"pulje {int(r['pulje'])}"): r
+        for r in warehouse.query(con, TOTALS_SQL, year).to_dict("records")
+    }
     rows = []
     for row in sorted(set(printed) | set(recomputed)):
         for figure in SUMMARY_FIGURES:
             in_report, in_warehouse = printed.get(row, {}).get(figure), recomputed.get(row, {}).get(figure)
-            rows.append({"rad": row, "tal": figure, "rapporten": _plain_number(in_report),
-                         "lageret": _plain_number(in_warehouse),
-                         "stemmer": row in printed and row in recomputed
-                         and _as_printed(in_report) == _as_printed(in_warehouse)})
+            rows.append(
+                {
+                    "rad": row,
+                    "tal": figure,
+                    "rapporten": _plain_number(in_report),
+                    "lageret": _plain_number(in_warehouse),
+                    "stemmer": row in printed
+                    and row in recomputed
+                    and _as_printed(in_report) == _as_printed(in_warehouse),
+                }
+            )
     table = pd.DataFrame(rows).rename(columns={"rad": "rad_i_rapporten"})
     differences = table[~table["stemmer"]]
     # every figure compared, pool by pool, so the UI shows what was compared with what
     return dg.AssetCheckResult(
-        check_name=TOTALS_CHECK, passed=differences.empty,
-        metadata={"tal_samanlikna": len(table), "avvik": len(differences),
-                  "sql": f"sql/{TOTALS_SQL}.sql",
-                  "samanlikning": sporing.table(table),
-                  "avvik_tabell": dg.MetadataValue.md(differences.drop(columns=["stemmer"]).to_markdown(index=False)
-                                                      if len(differences) else "_ingen_")})
+        check_name=TOTALS_CHECK,
+        passed=differences.empty,
+        metadata={
+            "tal_samanlikna": len(table),
+            "avvik": len(differences),
+            "sql": f"sql/{TOTALS_SQL}.sql",
+            "samanlikning": sporing.table(table),
+            "avvik_tabell": dg.MetadataValue.md(
+                differences.drop(columns=["stemmer"]).to_markdown(index=False) if len(differences) else "_ingen_"
+            ),
+        },
+    )
 
 
 @dg.asset(
@@ -132,11 +154,16 @@ def totals_against_warehouse(con, ctx: dict, year: int) -> dg.AssetCheckResult:
         "også som `arsrapport-<år>-filer.csv`. Bygget bare fra martene. PDF/A-2a, tagget. Metadataene lenker til "
         "martene bak sammendraget, og `dagster_kjoering` er kjøringen vedlegget trykker."
     ),
-    check_specs=[year_check(
-        TOTALS_CHECK, ["reports", "arsrapport"], blocking=False,
-        description="Sammendragets tall slik rapporten trykker dem (prosjekter, kommuner, rapporter i tide, for "
-                    "sent, manglende og avviste, innvilget, utbetalt, forbruk og ubrukt, per pulje og totalt) er "
-                    "de samme som tallene regnet på nytt fra registeret og innsendingene, uten martene.")],
+    check_specs=[
+        year_check(
+            TOTALS_CHECK,
+            ["reports", "arsrapport"],
+            blocking=False,
+            description="Sammendragets tall slik rapporten trykker dem (prosjekter, kommuner, rapporter i tide, for "
+            "sent, manglende og avviste, innvilget, utbetalt, forbruk og ubrukt, per pulje og totalt) er "
+            "de samme som tallene regnet på nytt fra registeret og innsendingene, uten martene.",
+        )
+    ],
 )
 def arsrapport(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
     year = int(context.partition_key)
@@ -154,30 +181,42 @@ def arsrapport(context: dg.AssetExecutionContext, settings: Settings) -> dg.Mate
     # the report and its appendix for the auditors (run identity, every file with its SHA-256), and the
     # file list as CSV beside them
     info, appendix_info = pdf.render_many(
-        [("arsrapport.html.j2", ctx, settings.form, out),
-         ("arsrapport_vedlegg.html.j2", appendix, settings.form, folder / names["vedlegg_fil"])],
-        processes=1, cache=settings.cache_dir / "pdf")
-    report_context.file_list(appendix["filer"]).to_csv(folder / names["vedlegg_csv"], index=False,
-                                                       encoding="utf-8")
-    totals = pd.DataFrame([*ctx["pulje"], {"pulje": "totalt", **ctx["pulje_totalt"]}],
-                          columns=["pulje", *SUMMARY_FIGURES])
-    return dg.MaterializeResult(metadata={
-        "sti": dg.MetadataValue.path(info["path"]),
-        "sha256": info["sha256"], "sider": info["pages"], "bytes": info["bytes"],
-        "vedlegg": dg.MetadataValue.path(appendix_info["path"]), "vedlegg_sha256": appendix_info["sha256"],
-        "vedlegg_sider": appendix_info["pages"],
-        "malform": settings.form,
-        # the run id printed in the report: the run that first made this content (a link in the UI)
-        "dagster_kjoering": dg.MetadataValue.dagster_run(ctx["run_id"]),
-        "kjoeringsnoekkel": key, "rapportdato": ctx["rapportdato"].isoformat(),
-        "eksempeldata": ctx["eksempeldata"],
-        # the summary as printed; each column's description names the report's label («Innvilget» …)
-        "tal_per_pulje": sporing.table(totals),
-        # where the auditor goes next: the mart behind the summary, whose `kjelderader` lists, for
-        # every pool and column, the grant letters and report fields its figures add up
-        "kjelder_sammendrag": dg.MetadataValue.asset(dg.AssetKey(["marts", "mart_pulje_aar"])),
-        "kjelder_per_prosjekt": dg.MetadataValue.asset(dg.AssetKey(["marts", "mart_prosjekt_aar"])),
-    }, check_results=[check], data_version=dg.DataVersion(info["sha256"][:16]))
+        [
+            ("arsrapport.html.j2", ctx, settings.form, out),
+            ("arsrapport_vedlegg.html.j2", appendix, settings.form, folder / names["vedlegg_fil"]),
+        ],
+        processes=1,
+        cache=settings.cache_dir / "pdf",
+    )
+    report_context.file_list(appendix["filer"]).to_csv(folder / names["vedlegg_csv"], index=False, encoding="utf-8")
+    totals = pd.DataFrame(
+        [*ctx["pulje"], {"pulje": "totalt", **ctx["pulje_totalt"]}], columns=["pulje", *SUMMARY_FIGURES]
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "sti": dg.MetadataValue.path(info["path"]),
+            "sha256": info["sha256"],
+            "sider": info["pages"],
+            "bytes": info["bytes"],
+            "vedlegg": dg.MetadataValue.path(appendix_info["path"]),
+            "vedlegg_sha256": appendix_info["sha256"],
+            "vedlegg_sider": appendix_info["pages"],
+            "malform": settings.form,
+            # the run id printed in the report: the run that first made this content (a link in the UI)
+            "dagster_kjoering": dg.MetadataValue.dagster_run(ctx["run_id"]),
+            "kjoeringsnoekkel": key,
+            "rapportdato": ctx["rapportdato"].isoformat(),
+            "eksempeldata": ctx["eksempeldata"],
+            # the summary as printed; each column's description names the report's label («Innvilget» …)
+            "tal_per_pulje": sporing.table(totals),
+            # where the auditor goes next: the mart behind the summary, whose `kjelderader` lists, for
+            # every pool and column, the grant letters and report fields its figures add up
+            "kjelder_sammendrag": dg.MetadataValue.asset(dg.AssetKey(["marts", "mart_pulje_aar"])),
+            "kjelder_per_prosjekt": dg.MetadataValue.asset(dg.AssetKey(["marts", "mart_prosjekt_aar"])),
+        },
+        check_results=[check],
+        data_version=dg.DataVersion(info["sha256"][:16]),
+    )
 
 
 RECEIPTS = dg.AssetKey(["reports", "kvitteringar"])
@@ -208,8 +247,9 @@ def kvitteringar(context: dg.AssetExecutionContext, settings: Settings) -> dg.Ma
     folder = year_dir / receipts.FOLDER
     with settings.connect() as con:
         sample = bool(warehouse.scalar(con, "reports/eksempeldata", year))
-        contexts = receipts.receipt_contexts(con, year, settings.rapportdato, sample, versions.figures(),
-                                               Path(settings.register_dir))
+        contexts = receipts.receipt_contexts(
+            con, year, settings.rapportdato, sample, versions.figures(), Path(settings.register_dir)
+        )
         earlier = letter_journal.latest_by_file(letter_journal.receipts_sent(con, year))
         new, restore = receipts.plan(contexts, earlier, folder)
         written = [*new, *restore]
@@ -220,15 +260,23 @@ def kvitteringar(context: dg.AssetExecutionContext, settings: Settings) -> dg.Ma
         letter_journal.record(con, rows)
         sent = letter_journal.receipts_sent(con, year)
     journal = letter_journal.write_receipts_csv(folder / "journal.csv", sent)
-    return dg.MaterializeResult(metadata={
-        "dagster/row_count": len(contexts), "mappe": dg.MetadataValue.path(str(folder)),
-        # a new or changed file gets a receipt; the others stand as they were sent
-        "nye_kvitteringar": len(new), "skrivne_paa_nytt": len(restore),
-        "uendra": len(contexts) - len(new) - len(restore),
-        "til_sekretariatet": sum(c["mottakar"] is None for c in contexts),
-        "nye": sporing.table(pd.DataFrame(rows, columns=["filnavn", "mottakar", "malform", "funn", "fil", "sha256"])),
-        "journal": sporing.table(journal), "journal_fil": dg.MetadataValue.path(str(folder / "journal.csv")),
-    }, data_version=sporing.fingerprint(journal))
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": len(contexts),
+            "mappe": dg.MetadataValue.path(str(folder)),
+            # a new or changed file gets a receipt; the others stand as they were sent
+            "nye_kvitteringar": len(new),
+            "skrivne_paa_nytt": len(restore),
+            "uendra": len(contexts) - len(new) - len(restore),
+            "til_sekretariatet": sum(c["mottakar"] is None for c in contexts),
+            "nye": sporing.table(
+                pd.DataFrame(rows, columns=["filnavn", "mottakar", "malform", "funn", "fil", "sha256"])
+            ),
+            "journal": sporing.table(journal),
+            "journal_fil": dg.MetadataValue.path(str(folder / "journal.csv")),
+        },
+        data_version=sporing.fingerprint(journal),
+    )
 
 
 @dg.asset(
@@ -249,22 +297,28 @@ def kvitteringar(context: dg.AssetExecutionContext, settings: Settings) -> dg.Ma
         "bare til prosjekt der fakta er endret. Metadataene lister hvert brev (`journal`, med SHA-256) og hvert funn "
         "med fil, ark, rad og verdi (`funn`); `brev/journal.csv` er journalen."
     ),
-    check_specs=[year_check("brev_til_alle_aktive_prosjekt", ["reports", "oppfolgingsbrev"], blocking=False,
-                            description="Hvert prosjekt som er aktivt i året, har nøyaktig ett gjeldende brev (et "
-                                        "utkast eller det sendte brevet), unntatt der ingenting er forfalt ennå.")],
+    check_specs=[
+        year_check(
+            "brev_til_alle_aktive_prosjekt",
+            ["reports", "oppfolgingsbrev"],
+            blocking=False,
+            description="Hvert prosjekt som er aktivt i året, har nøyaktig ett gjeldende brev (et "
+            "utkast eller det sendte brevet), unntatt der ingenting er forfalt ennå.",
+        )
+    ],
 )
 def oppfolgingsbrev(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
     year = int(context.partition_key)
     letter_dir = settings.year_dir(year) / "brev"
     final = settings.status == "endeleg"
     with settings.connect() as con:
-        contexts = report_context.letters(con, year, _base(con, settings, year, "nb"), settings.rapportdato,
-                                           Path(settings.register_dir))
+        contexts = report_context.letters(
+            con, year, _base(con, settings, year, "nb"), settings.rapportdato, Path(settings.register_dir)
+        )
         active = warehouse.scalar(con, "reports/aktive_prosjekt", year)
         earlier = letter_journal.latest_by_project(letter_journal.dispatched(con, year))
         to_write, standing = letter_journal.plan(contexts, earlier, final)
-        jobs = [("brev.html.j2", c, c["form"], letter_dir / f"{c['prosjekt']['prosjektnummer']}.pdf")
-                for c in to_write]
+        jobs = [("brev.html.j2", c, c["form"], letter_dir / f"{c['prosjekt']['prosjektnummer']}.pdf") for c in to_write]
         letter_dir.mkdir(parents=True, exist_ok=True)
         keep = {job[3] for job in jobs} | {letter_dir / f"{pn}.pdf" for pn in standing}
         for stale in set(letter_dir.glob("*.pdf")) - keep:
@@ -288,19 +342,28 @@ def oppfolgingsbrev(context: dg.AssetExecutionContext, settings: Settings) -> dg
     rendered = sum(not r["reused"] for r in results)
     folder = settings.year_dir(year) / "sporing"
     return dg.MaterializeResult(
-        metadata={"dagster/row_count": len(contexts), "mappe": dg.MetadataValue.path(str(letter_dir)),
-                  "malform": json.dumps(forms), "status": settings.status,
-                  "purringar": sum(c["variant"] == "manglar" for c in contexts),
-                  "nye_brev": len(to_write), "sendte_brev_staar": len(standing),
-                  "ikkje_forfalne": not_due,
-                  # a re-run after one corrected file renders that project's letter; the rest are unchanged
-                  "teikna_paa_nytt": rendered, "uendra": len(contexts) - rendered,
-                  **sporing.traced("journal", journal, folder / "brevjournal.csv"),
-                  # each finding of each letter, and for a quoted issue its file, sheet, row and value
-                  **sporing.traced("funn", letter_findings(contexts), folder / "brevfunn.csv")},
-        check_results=[dg.AssetCheckResult(
-            passed=len(letters) == len(contexts) == active - not_due and len(set(letters)) == len(letters),
-            metadata={"aktive_prosjekt": active, "brev": len(letters), "ikkje_forfalne": not_due})],
+        metadata={
+            "dagster/row_count": len(contexts),
+            "mappe": dg.MetadataValue.path(str(letter_dir)),
+            "malform": json.dumps(forms),
+            "status": settings.status,
+            "purringar": sum(c["variant"] == "manglar" for c in contexts),
+            "nye_brev": len(to_write),
+            "sendte_brev_staar": len(standing),
+            "ikkje_forfalne": not_due,
+            # a re-run after one corrected file renders that project's letter; the rest are unchanged
+            "teikna_paa_nytt": rendered,
+            "uendra": len(contexts) - rendered,
+            **sporing.traced("journal", journal, folder / "brevjournal.csv"),
+            # each finding of each letter, and for a quoted issue its file, sheet, row and value
+            **sporing.traced("funn", letter_findings(contexts), folder / "brevfunn.csv"),
+        },
+        check_results=[
+            dg.AssetCheckResult(
+                passed=len(letters) == len(contexts) == active - not_due and len(set(letters)) == len(letters),
+                metadata={"aktive_prosjekt": active, "brev": len(letters), "ikkje_forfalne": not_due},
+            )
+        ],
         data_version=sporing.fingerprint(journal),
     )
 
@@ -314,9 +377,15 @@ def letter_findings(contexts: list[dict]) -> pd.DataFrame:
     for c in contexts:
         for f in c["funn"]:
             place = f["kjelde"] or {}
-            rows.append({"prosjektnummer": c["prosjekt"]["prosjektnummer"], "funn": f["kode"],
-                         "alvor": f["alvorsgrad"], "tekst": f["tekst"],
-                         **{k: place.get(k) for k in findings.PLACE}})
+            rows.append(
+                {
+                    "prosjektnummer": c["prosjekt"]["prosjektnummer"],
+                    "funn": f["kode"],
+                    "alvor": f["alvorsgrad"],
+                    "tekst": f["tekst"],
+                    **{k: place.get(k) for k in findings.PLACE},
+                }
+            )
     return pd.DataFrame(rows, columns=FINDING_COLUMNS)
 
 
@@ -339,9 +408,11 @@ def koeyring(context: dg.AssetExecutionContext, settings: Settings) -> dg.Materi
     year = int(context.partition_key)
     record = run_record.summary(settings, year, context.run_id, True)
     path = run_record.write(settings, year, record)
-    return dg.MaterializeResult(data_version=dg.DataVersion(hashlib.sha256(path.read_bytes()).hexdigest()[:16]),
-                                metadata={
-        "sti": dg.MetadataValue.path(str(path)), "dagster_kjoering": dg.MetadataValue.dagster_run(context.run_id),
-        **{k: v for k, v in record.items() if isinstance(v, (int, str)) and not isinstance(v, bool)},
-    })
-
+    return dg.MaterializeResult(
+        data_version=dg.DataVersion(hashlib.sha256(path.read_bytes()).hexdigest()[:16]),
+        metadata={
+            "sti": dg.MetadataValue.path(str(path)),
+            "dagster_kjoering": dg.MetadataValue.dagster_run(context.run_id),
+            **{k: v for k, v in record.items() if isinstance(v, (int, str)) and not isinstance(v, bool)},
+        },
+    )

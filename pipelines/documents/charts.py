@@ -68,19 +68,29 @@ _WORDS: dict[str, tuple[str, str]] = {
     "ingen_verdi": ("ingen verdi for {aar}", "ingen verdi for {aar}"),
     "ingen_verdi_kort": ("ingen verdi", "ingen verdi"),
     "maal_kort": ("mål", "mål"),
-    "tittel": ("{label}: hvert prosjekt mot eget utgangspunkt og mål, {aar}",
-               "{label}: kvart prosjekt mot eige utgangspunkt og mål, {aar}"),
+    "tittel": (
+        "{label}: hvert prosjekt mot eget utgangspunkt og mål, {aar}",
+        "{label}: kvart prosjekt mot eige utgangspunkt og mål, {aar}",
+    ),
     "del": (" (del {i} av {n})", " (del {i} av {n})"),
-    "rekkefolge": ("Prosjektene står i alfabetisk rekkefølge og er ikke rangert etter resultat.",
-                   "Prosjekta står i alfabetisk rekkjefølgje og er ikkje rangerte etter resultat."),
+    "rekkefolge": (
+        "Prosjektene står i alfabetisk rekkefølge og er ikke rangert etter resultat.",
+        "Prosjekta står i alfabetisk rekkjefølgje og er ikkje rangerte etter resultat.",
+    ),
     "desc_utgangspunkt": ("utgangspunkt {v} ({aar})", "utgangspunkt {v} ({aar})"),
     "desc_maal": ("mål {v} ({aar})", "mål {v} ({aar})"),
-    "desc_referanse": ("IA-målet for landet er {v} % innen utgangen av {aar} (20 % under {start} %)",
-                       "IA-målet for landet er {v} % innan utgangen av {aar} (20 % under {start} %)"),
-    "tittel_nettverk": ("{label}: median per nettverk mot eget utgangspunkt og mål, {aar}",
-                        "{label}: median per nettverk mot eige utgangspunkt og mål, {aar}"),
-    "rekkefolge_nettverk": ("Hver rad er ett nettverk (medianen av prosjektene), i alfabetisk rekkefølge.",
-                            "Kvar rad er eitt nettverk (medianen av prosjekta), i alfabetisk rekkjefølgje."),
+    "desc_referanse": (
+        "IA-målet for landet er {v} % innen utgangen av {aar} (20 % under {start} %)",
+        "IA-målet for landet er {v} % innan utgangen av {aar} (20 % under {start} %)",
+    ),
+    "tittel_nettverk": (
+        "{label}: median per nettverk mot eget utgangspunkt og mål, {aar}",
+        "{label}: median per nettverk mot eige utgangspunkt og mål, {aar}",
+    ),
+    "rekkefolge_nettverk": (
+        "Hver rad er ett nettverk (medianen av prosjektene), i alfabetisk rekkefølge.",
+        "Kvar rad er eitt nettverk (medianen av prosjekta), i alfabetisk rekkjefølgje.",
+    ),
     "utan_nettverk": ("Uten nettverk, pulje {pulje}", "Utan nettverk, pulje {pulje}"),
     "n_prosjekt": ("{label} ({n})", "{label} ({n})"),
     "ukjent_aar": ("år ukjent", "år ukjent"),
@@ -96,6 +106,7 @@ def _w(key: str, form: str, **values: Any) -> str:
 # --------------------------------------------------------------------------
 # Data
 # --------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ProjectSeries:
@@ -146,18 +157,20 @@ def series_by_project(rows: Iterable[Mapping[str, Any]], aar: int) -> list[Proje
             year, value = r.get("verdiaar"), r.get("verdi")
             if year is not None and value is not None and int(year) <= aar:
                 values[int(year)] = float(value)
-        series.append(ProjectSeries(
-            prosjektnummer=nummer,
-            prosjektnavn=str(latest("prosjektnavn") or nummer),
-            utgangspunkt=_float(latest("utgangspunkt")),
-            utgangsaar=_int(latest("utgangsaar")),
-            maal=_float(latest("maal")),
-            maalaar=_int(latest("maalaar")),
-            verdiar=tuple(sorted(values.items())),
-            kommune=latest("kommune"),
-            nettverk=latest("nettverk"),
-            pulje=_int(latest("pulje")),
-        ))
+        series.append(
+            ProjectSeries(
+                prosjektnummer=nummer,
+                prosjektnavn=str(latest("prosjektnavn") or nummer),
+                utgangspunkt=_float(latest("utgangspunkt")),
+                utgangsaar=_int(latest("utgangsaar")),
+                maal=_float(latest("maal")),
+                maalaar=_int(latest("maalaar")),
+                verdiar=tuple(sorted(values.items())),
+                kommune=latest("kommune"),
+                nettverk=latest("nettverk"),
+                pulje=_int(latest("pulje")),
+            )
+        )
     return label_rows(series)
 
 
@@ -202,14 +215,24 @@ def series_by_network(projects: list[ProjectSeries], form: str) -> list[ProjectS
     for (nettverk, pulje), members in groups.items():
         name = nettverk or _w("utan_nettverk", form, pulje=pulje)
         years = sorted({y for p in members for y, _ in p.verdiar})
-        rows.append(ProjectSeries(
-            prosjektnummer=f"{pulje}/{nettverk}", prosjektnavn=name,
-            utgangspunkt=_median([p.utgangspunkt for p in members if p.utgangspunkt is not None]),
-            utgangsaar=None,
-            maal=_median([p.maal for p in members if p.maal is not None]), maalaar=None,
-            verdiar=tuple((y, v) for y in years
-                          if (v := _median([x for p in members for yy, x in p.verdiar if yy == y])) is not None),
-            nettverk=nettverk, pulje=pulje, label=_w("n_prosjekt", form, label=name, n=len(members))))
+        rows.append(
+            ProjectSeries(
+                prosjektnummer=f"{pulje}/{nettverk}",
+                prosjektnavn=name,
+                utgangspunkt=_median([p.utgangspunkt for p in members if p.utgangspunkt is not None]),
+                utgangsaar=None,
+                maal=_median([p.maal for p in members if p.maal is not None]),
+                maalaar=None,
+                verdiar=tuple(
+                    (y, v)
+                    for y in years
+                    if (v := _median([x for p in members for yy, x in p.verdiar if yy == y])) is not None
+                ),
+                nettverk=nettverk,
+                pulje=pulje,
+                label=_w("n_prosjekt", form, label=name, n=len(members)),
+            )
+        )
     rows.sort(key=lambda s: (sort_key_nb(s.label), s.prosjektnummer))
     return rows
 
@@ -230,6 +253,7 @@ def reference_value(indikator: str) -> float | None:
 # --------------------------------------------------------------------------
 # Scale
 # --------------------------------------------------------------------------
+
 
 def nice_ticks(lo: float, hi: float, target: int = 5) -> list[Decimal]:
     """Round tick values covering [lo, hi] (steps 1, 2, 2,5 or 5 × 10^k)."""
@@ -275,8 +299,11 @@ def domain(indikator: str, projects: Iterable[ProjectSeries]) -> list[Decimal]:
             hi = min(hi, ind.high)
     ticks = nice_ticks(lo, hi)
     if ind is not None:
-        ticks = [t for t in ticks if t >= Decimal(repr(float(ind.low))) and
-                 (ind.high is None or t <= Decimal(repr(float(ind.high))))]
+        ticks = [
+            t
+            for t in ticks
+            if t >= Decimal(repr(float(ind.low))) and (ind.high is None or t <= Decimal(repr(float(ind.high))))
+        ]
     return ticks
 
 
@@ -287,6 +314,7 @@ def _decimals(ticks: list[Decimal]) -> int:
 # --------------------------------------------------------------------------
 # SVG
 # --------------------------------------------------------------------------
+
 
 def _e(text: Any) -> str:
     return str(escape(str(text)))
@@ -328,29 +356,43 @@ def _diamond_d(x, y, r=4.8) -> str:
 
 def _text(x, y, content, size=9, anchor="start", weight=None, fill="#000") -> str:
     extra = f' font-weight="{weight}"' if weight else ""
-    return (f'<text x="{_c(x)}" y="{_c(y)}" font-size="{size}" text-anchor="{anchor}" '
-            f'fill="{fill}"{extra}>{_e(content)}</text>')
+    return (
+        f'<text x="{_c(x)}" y="{_c(y)}" font-size="{size}" text-anchor="{anchor}" '
+        f'fill="{fill}"{extra}>{_e(content)}</text>'
+    )
 
 
 def _legend(drawn: set[str], aar: int, form: str, y: float) -> list[str]:
     """The legend of what the chart draws, and nothing else (``drawn``: the kinds of mark present)."""
     items = [
-        ("utgangspunkt",
-         lambda x: f'<path fill="#fff" stroke="#000" stroke-width="1.2" d="{_circle_d(x, y, 4)}"/>',
-         _w("utgangspunkt", form)),
-        ("tidlegare",
-         lambda x: f'<path fill="#777" stroke="#777" stroke-width="0.5" d="{_circle_d(x, y, 2.6)}"/>',
-         _w("tidlegare", form)),
-        ("resultat",
-         lambda x: f'<path fill="#000" stroke="#000" stroke-width="0.6" d="{_diamond_d(x, y)}"/>',
-         _w("resultat", form, aar=aar)),
-        ("maal",
-         lambda x: f'<path fill="none" stroke="#000" stroke-width="2.6" d="M{_c(x)} {_c(y - 5.5)}v11"/>',
-         _w("maal", form)),
-        ("referanse",
-         lambda x: (f'<path fill="none" stroke="#444" stroke-width="1.4" stroke-dasharray="3 2" '
-                    f'd="M{_c(x)} {_c(y - 6)}v12"/>'),
-         _w("referanse", form, v=_fmt(float(IA_GOAL), form, 2))),
+        (
+            "utgangspunkt",
+            lambda x: f'<path fill="#fff" stroke="#000" stroke-width="1.2" d="{_circle_d(x, y, 4)}"/>',
+            _w("utgangspunkt", form),
+        ),
+        (
+            "tidlegare",
+            lambda x: f'<path fill="#777" stroke="#777" stroke-width="0.5" d="{_circle_d(x, y, 2.6)}"/>',
+            _w("tidlegare", form),
+        ),
+        (
+            "resultat",
+            lambda x: f'<path fill="#000" stroke="#000" stroke-width="0.6" d="{_diamond_d(x, y)}"/>',
+            _w("resultat", form, aar=aar),
+        ),
+        (
+            "maal",
+            lambda x: f'<path fill="none" stroke="#000" stroke-width="2.6" d="M{_c(x)} {_c(y - 5.5)}v11"/>',
+            _w("maal", form),
+        ),
+        (
+            "referanse",
+            lambda x: (
+                f'<path fill="none" stroke="#444" stroke-width="1.4" stroke-dasharray="3 2" '
+                f'd="M{_c(x)} {_c(y - 6)}v12"/>'
+            ),
+            _w("referanse", form, v=_fmt(float(IA_GOAL), form, 2)),
+        ),
     ]
     parts, x = [], 6.0
     for kind, draw, label in items:
@@ -365,8 +407,9 @@ def _legend(drawn: set[str], aar: int, form: str, y: float) -> list[str]:
 def _describe(p: ProjectSeries, indikator: str, aar: int, form: str) -> str:
     bits = []
     if p.utgangspunkt is not None:
-        bits.append(_w("desc_utgangspunkt", form, v=_fmt(p.utgangspunkt, form),
-                       aar=p.utgangsaar or _w("ukjent_aar", form)))
+        bits.append(
+            _w("desc_utgangspunkt", form, v=_fmt(p.utgangspunkt, form), aar=p.utgangsaar or _w("ukjent_aar", form))
+        )
     for y, v in p.verdiar:
         bits.append(f"{y}: {_fmt(v, form)}")
     if p.value_in(aar) is None:
@@ -379,9 +422,15 @@ def _describe(p: ProjectSeries, indikator: str, aar: int, form: str) -> str:
     return f"{name} ({p.prosjektnummer}): " + "; ".join(bits) + "."
 
 
-def indicator_chart(indikator: str, projects: list[ProjectSeries], aar: int, form: str,
-                    ticks: list[Decimal] | None = None, part: tuple[int, int] | None = None,
-                    per_network: bool = False) -> str:
+def indicator_chart(
+    indikator: str,
+    projects: list[ProjectSeries],
+    aar: int,
+    form: str,
+    ticks: list[Decimal] | None = None,
+    part: tuple[int, int] | None = None,
+    per_network: bool = False,
+) -> str:
     """One SVG for the given rows (in the order given: use :func:`series_by_project`); ``per_network``
     when each row is a network's medians (:func:`series_by_network`)."""
     ind = INDICATOR_BY_KEY.get(indikator)
@@ -403,16 +452,30 @@ def indicator_chart(indikator: str, projects: list[ProjectSeries], aar: int, for
         title += _w("del", form, i=part[0], n=part[1])
     ref = reference_value(indikator)
     ref_drawn = ref is not None and lo <= ref <= hi
-    desc = " ".join([_w("rekkefolge_nettverk" if per_network else "rekkefolge", form)]
-                    + ([_w("desc_referanse", form, v=_fmt(ref, form, 2), aar=IA_GOAL_YEAR,
-                           start=_fmt(float(IA_START), form)) + "."] if ref_drawn else [])
-                    + [_describe(p, indikator, aar, form) for p in projects])
+    desc = " ".join(
+        [_w("rekkefolge_nettverk" if per_network else "rekkefolge", form)]
+        + (
+            [
+                _w("desc_referanse", form, v=_fmt(ref, form, 2), aar=IA_GOAL_YEAR, start=_fmt(float(IA_START), form))
+                + "."
+            ]
+            if ref_drawn
+            else []
+        )
+        + [_describe(p, indikator, aar, form) for p in projects]
+    )
     drawn = {"referanse"} if ref_drawn else set()
     for p in projects:
-        drawn |= {k for k, present in (("utgangspunkt", p.utgangspunkt is not None),
-                                       ("tidlegare", bool(p.earlier(aar))),
-                                       ("resultat", p.value_in(aar) is not None),
-                                       ("maal", p.maal is not None and lo <= p.maal <= hi)) if present}
+        drawn |= {
+            k
+            for k, present in (
+                ("utgangspunkt", p.utgangspunkt is not None),
+                ("tidlegare", bool(p.earlier(aar))),
+                ("resultat", p.value_in(aar) is not None),
+                ("maal", p.maal is not None and lo <= p.maal <= hi),
+            )
+            if present
+        }
 
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="graf" role="img" '
@@ -435,8 +498,11 @@ def indicator_chart(indikator: str, projects: list[ProjectSeries], aar: int, for
         grid.append(f"M{_c(x)} {_c(top)}V{_c(bottom)}")
         tick_marks.append(f"M{_c(x)} {_c(bottom)}v4")
         texts.append(_text(x, bottom + 14, _fmt(float(t), form, decimals), size=9, anchor="middle"))
-    texts.append(_text((PLOT_LEFT + PLOT_RIGHT) / 2, bottom + 29, _w("akse", form, label=label, unit=unit),
-                       size=9, anchor="middle"))
+    texts.append(
+        _text(
+            (PLOT_LEFT + PLOT_RIGHT) / 2, bottom + 29, _w("akse", form, label=label, unit=unit), size=9, anchor="middle"
+        )
+    )
 
     for i, p in enumerate(projects):
         y = top + i * ROW_H + ROW_H / 2
@@ -487,8 +553,9 @@ def per_network(indikator: str, rows: Iterable[Mapping[str, Any]]) -> bool:
     return len({r["prosjektnummer"] for r in rows if r.get("indikator") == indikator}) > PROJECT_ROWS_MAX
 
 
-def indicator_charts(indikator: str, rows: Iterable[Mapping[str, Any]], aar: int, form: str,
-                     max_rows: int = MAX_ROWS) -> list[str]:
+def indicator_charts(
+    indikator: str, rows: Iterable[Mapping[str, Any]], aar: int, form: str, max_rows: int = MAX_ROWS
+) -> list[str]:
     """SVG(s) for one indicator from ``seriar`` rows; split into parts of at most ``max_rows``.
 
     Rows of other indicators are ignored, so the whole ``seriar`` list can be passed.
@@ -503,6 +570,9 @@ def indicator_charts(indikator: str, rows: Iterable[Mapping[str, Any]], aar: int
     ticks = domain(indikator, projects)
     n = max(1, math.ceil(len(projects) / max_rows))
     size = math.ceil(len(projects) / n)  # balanced parts
-    return [indicator_chart(indikator, projects[i * size:(i + 1) * size], aar, form, ticks, (i + 1, n),
-                            per_network=per_network)
-            for i in range(n)]
+    return [
+        indicator_chart(
+            indikator, projects[i * size : (i + 1) * size], aar, form, ticks, (i + 1, n), per_network=per_network
+        )
+        for i in range(n)
+    ]

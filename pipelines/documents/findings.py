@@ -39,8 +39,13 @@ class Finding:
     kjelde: dict | None = field(default=None, compare=False)
 
     def for_form(self, form: str) -> dict:
-        return {"kode": self.kode, "alvorsgrad": self.alvorsgrad, "tekst": self.nn if form == "nn" else self.nb,
-                "frist": self.frist, "kjelde": self.kjelde}
+        return {
+            "kode": self.kode,
+            "alvorsgrad": self.alvorsgrad,
+            "tekst": self.nn if form == "nn" else self.nb,
+            "frist": self.frist,
+            "kjelde": self.kjelde,
+        }
 
 
 @dataclass
@@ -58,8 +63,10 @@ PLACE = ("filnavn", "ark", "rad", "felt", "verdi", "sha256")
 
 def _finding(kode: str, alvorsgrad: str, key: str, due: date | None, **values) -> Finding:
     """A finding whose text is phrase `key`; a value may be a function of the form (a date, a label)."""
+
     def filled(form: str) -> str:
         return text(key, form, **{k: v(form) if callable(v) else v for k, v in values.items()})
+
     return Finding(kode, alvorsgrad, filled("nb"), filled("nn"), due)
 
 
@@ -87,8 +94,7 @@ def label(key: str | None, form: str) -> str | None:
 
 def without_keys(textual: str, form: str) -> str:
     """Every internal key left in a text replaced by its label (a message written elsewhere may carry one)."""
-    return _KEY.sub(lambda m: label(m.group(0), form) if label(m.group(0), form) != m.group(0) else m.group(0),
-                    textual)
+    return _KEY.sub(lambda m: label(m.group(0), form) if label(m.group(0), form) != m.group(0) else m.group(0), textual)
 
 
 def _value(a: dict, form: str) -> str | None:
@@ -131,8 +137,15 @@ def describe_issue(a: dict, form: str) -> str:
     if indikator and a.get("felt") != "indikator":
         place.append(text("f_indikatoren", form, indikator=label(indikator, form)))
     if a.get("risikofaktor") is not None or a["regel"] == "risiko_uten_mottiltak":
-        place.append(text("f_risikoen", form, risiko=a.get("risikofaktor") or "–",
-                          s=a.get("sannsynlighet") or "–", k=a.get("konsekvens") or "–"))
+        place.append(
+            text(
+                "f_risikoen",
+                form,
+                risiko=a.get("risikofaktor") or "–",
+                s=a.get("sannsynlighet") or "–",
+                k=a.get("konsekvens") or "–",
+            )
+        )
     if a.get("felt") and a["regel"] != "risiko_uten_mottiltak":
         table = a.get("ark") and a["ark"] not in F.SHEET_PROSJEKT
         place.append(text("f_kolonnen" if table else "f_feltet", form, felt=label(a["felt"], form)))
@@ -152,39 +165,66 @@ def describe_issue(a: dict, form: str) -> str:
 
 # ---------------------------------------------------------------- the rules
 
+
 def report_missing(f: ProjectFacts) -> list[Finding]:
     p = f.prosjekt
     if p["variant"] != "manglar":
         return []
-    return [_finding("rapport_manglar", "krav", "f_rapport_manglar", f.svarfrist, aar=p["aar"],
-                     frist=_date(f.frist))]
+    return [_finding("rapport_manglar", "krav", "f_rapport_manglar", f.svarfrist, aar=p["aar"], frist=_date(f.frist))]
 
 
 def report_rejected(f: ProjectFacts) -> list[Finding]:
     p = f.prosjekt
     if p["variant"] not in ("avvist", "ulesbar"):
         return []
-    return [_finding("rapport_avvist" if p["variant"] == "avvist" else "rapport_ulesbar", "krav",
-                     f"f_rapport_{p['variant']}", f.svarfrist, aar=p["aar"])]
+    return [
+        _finding(
+            "rapport_avvist" if p["variant"] == "avvist" else "rapport_ulesbar",
+            "krav",
+            f"f_rapport_{p['variant']}",
+            f.svarfrist,
+            aar=p["aar"],
+        )
+    ]
 
 
 def report_late(f: ProjectFacts) -> list[Finding]:
     p = f.prosjekt
     if p["variant"] != "for_seint":
         return []
-    return [_finding("rapport_for_seint", "merknad", "f_rapport_for_seint", None,
-                     mottatt=_date(p["mottatt_dato"]), frist=_date(f.frist))]
+    return [
+        _finding(
+            "rapport_for_seint",
+            "merknad",
+            "f_rapport_for_seint",
+            None,
+            mottatt=_date(p["mottatt_dato"]),
+            frist=_date(f.frist),
+        )
+    ]
 
 
 def issues_in_report(f: ProjectFacts) -> list[Finding]:
     """Each recorded issue, quoted with its place, as a thing to correct."""
-    return [Finding(f"avvik_{a['regel']}", "krav", describe_issue(a, "nb"), describe_issue(a, "nn"), f.svarfrist,
-                    {k: a.get(k) for k in PLACE})
-            for a in f.avvik if a["regel"] != "mottaksdato_mangler"]
+    return [
+        Finding(
+            f"avvik_{a['regel']}",
+            "krav",
+            describe_issue(a, "nb"),
+            describe_issue(a, "nn"),
+            f.svarfrist,
+            {k: a.get(k) for k in PLACE},
+        )
+        for a in f.avvik
+        if a["regel"] != "mottaksdato_mangler"
+    ]
 
 
-_PARTIES = (("folkevalgte_med", "f_part_folkevalde"), ("administrasjon_med", "f_part_administrasjonen"),
-            ("tillitsvalgte_med", "f_part_tillitsvalde"))
+_PARTIES = (
+    ("folkevalgte_med", "f_part_folkevalde"),
+    ("administrasjon_med", "f_part_administrasjonen"),
+    ("tillitsvalgte_med", "f_part_tillitsvalde"),
+)
 
 
 def partnership(f: ProjectFacts) -> list[Finding]:
@@ -194,8 +234,15 @@ def partnership(f: ProjectFacts) -> list[Finding]:
     missing = [key for column, key in _PARTIES if p.get(column) is False]
     if not missing:
         return []
-    return [_finding("trepartssamarbeid", "krav", "f_trepartssamarbeid", f.svarfrist,
-                     kven=lambda form: _join([text(k, form) for k in missing], text("og", form)))]
+    return [
+        _finding(
+            "trepartssamarbeid",
+            "krav",
+            "f_trepartssamarbeid",
+            f.svarfrist,
+            kven=lambda form: _join([text(k, form) for k in missing], text("og", form)),
+        )
+    ]
 
 
 def theme_day(f: ProjectFacts) -> list[Finding]:
@@ -209,11 +256,19 @@ def not_measurable(f: ProjectFacts) -> list[Finding]:
     out = []
     for ind in f.indikatorar:
         if ind["utgangspunkt"] is None or ind["maal"] is None:
-            out.append(_finding(
-                "ikkje_maalbart", "krav", "f_ikkje_maalbart", f.svarfrist, ark=lambda form: ind.get("ark") or "–",
-                rad=ind.get("rad") or "–",
-                indikator=lambda form: indicator_label(ind["indikator"], form) if ind["standard"]
-                else ind["indikator"]))
+            out.append(
+                _finding(
+                    "ikkje_maalbart",
+                    "krav",
+                    "f_ikkje_maalbart",
+                    f.svarfrist,
+                    ark=lambda form: ind.get("ark") or "–",
+                    rad=ind.get("rad") or "–",
+                    indikator=lambda form: (
+                        indicator_label(ind["indikator"], form) if ind["standard"] else ind["indikator"]
+                    ),
+                )
+            )
     return out
 
 
@@ -225,6 +280,7 @@ def survey_without_measures(f: ProjectFacts) -> list[Finding]:
 
 # ---- money: every amount from int_okonomi_prosjekt_aar (the ledger and the accepted report) ----
 
+
 def _period(p: dict) -> str:
     return f"{p['forste_aar']}–{p['aar']}" if p["forste_aar"] < p["aar"] else str(p["aar"])
 
@@ -235,11 +291,28 @@ def received_differs(f: ProjectFacts) -> list[Finding]:
     if not p.get("mottatt_avvik"):
         return []
     if not p["utbetalt_kr"]:
-        return [_finding("tilskot_avvik", "merknad", "f_tilskot_avvik_ikkje_utbetalt", None, aar=p["aar"],
-                         mottatt=lambda form: format_nok(p["rapportert_mottatt_kr"], form))]
-    return [_finding("tilskot_avvik", "merknad", "f_tilskot_avvik", None, aar=p["aar"],
-                     mottatt=lambda form: format_nok(p["rapportert_mottatt_kr"], form),
-                     utbetalt=lambda form: format_nok(p["utbetalt_kr"], form), dato=_date(p.get("utbetalt_dato")))]
+        return [
+            _finding(
+                "tilskot_avvik",
+                "merknad",
+                "f_tilskot_avvik_ikkje_utbetalt",
+                None,
+                aar=p["aar"],
+                mottatt=lambda form: format_nok(p["rapportert_mottatt_kr"], form),
+            )
+        ]
+    return [
+        _finding(
+            "tilskot_avvik",
+            "merknad",
+            "f_tilskot_avvik",
+            None,
+            aar=p["aar"],
+            mottatt=lambda form: format_nok(p["rapportert_mottatt_kr"], form),
+            utbetalt=lambda form: format_nok(p["utbetalt_kr"], form),
+            dato=_date(p.get("utbetalt_dato")),
+        )
+    ]
 
 
 def unspent_grant(f: ProjectFacts) -> list[Finding]:
@@ -247,8 +320,17 @@ def unspent_grant(f: ProjectFacts) -> list[Finding]:
     p = f.prosjekt
     if not p.get("forklare_ubrukt"):
         return []
-    return [_finding("ubrukt_tilskot", "krav", "f_ubrukt_tilskot", f.svarfrist, aar=p["aar"], neste=p["aar"] + 1,
-                     belop=lambda form: format_nok(p["ubrukt_ikkje_overfort_kr"], form))]
+    return [
+        _finding(
+            "ubrukt_tilskot",
+            "krav",
+            "f_ubrukt_tilskot",
+            f.svarfrist,
+            aar=p["aar"],
+            neste=p["aar"] + 1,
+            belop=lambda form: format_nok(p["ubrukt_ikkje_overfort_kr"], form),
+        )
+    ]
 
 
 def repayment(f: ProjectFacts) -> list[Finding]:
@@ -259,11 +341,21 @@ def repayment(f: ProjectFacts) -> list[Finding]:
     if not claim or claim <= 0:
         return []
     paid_back = p.get("periode_tilbakebetalt_kr")
-    return [_finding("tilbakebetaling", "krav", "f_tilbakebetaling_betalt" if paid_back else "f_tilbakebetaling",
-                     f.svarfrist, periode=_period(p), konto=f.konto, kid=p["kid"], frist=_date(f.svarfrist),
-                     ubrukt=lambda form: format_nok(p["periode_ubrukt_kr"], form),
-                     betalt=lambda form: format_nok(paid_back, form),
-                     belop=lambda form: format_nok(claim, form))]
+    return [
+        _finding(
+            "tilbakebetaling",
+            "krav",
+            "f_tilbakebetaling_betalt" if paid_back else "f_tilbakebetaling",
+            f.svarfrist,
+            periode=_period(p),
+            konto=f.konto,
+            kid=p["kid"],
+            frist=_date(f.svarfrist),
+            ubrukt=lambda form: format_nok(p["periode_ubrukt_kr"], form),
+            betalt=lambda form: format_nok(paid_back, form),
+            belop=lambda form: format_nok(claim, form),
+        )
+    ]
 
 
 def final_account(f: ProjectFacts) -> list[Finding]:
@@ -273,8 +365,9 @@ def final_account(f: ProjectFacts) -> list[Finding]:
     if not (p.get("sluttoppgjer") and p.get("sluttrekneskap_etter_perioden")):
         return []
     due = p["sluttrekneskap_frist"]
-    return [_finding("sluttrekneskap", "krav", "f_sluttrekneskap", due, aar=p["aar"], periode=_period(p),
-                     frist=_date(due))]
+    return [
+        _finding("sluttrekneskap", "krav", "f_sluttrekneskap", due, aar=p["aar"], periode=_period(p), frist=_date(due))
+    ]
 
 
 def final_report(f: ProjectFacts) -> list[Finding]:
@@ -285,8 +378,19 @@ def final_report(f: ProjectFacts) -> list[Finding]:
 
 
 RULES: tuple[Callable[[ProjectFacts], list[Finding]], ...] = (
-    report_missing, report_rejected, report_late, issues_in_report, partnership, theme_day, not_measurable,
-    survey_without_measures, received_differs, unspent_grant, repayment, final_account, final_report,
+    report_missing,
+    report_rejected,
+    report_late,
+    issues_in_report,
+    partnership,
+    theme_day,
+    not_measurable,
+    survey_without_measures,
+    received_differs,
+    unspent_grant,
+    repayment,
+    final_account,
+    final_report,
 )
 
 

@@ -50,6 +50,7 @@ DASH = "–"  # shown where a value is missing
 # Numbers and dates (Babel)
 # --------------------------------------------------------------------------
 
+
 @functools.cache
 def _locale(form: str) -> Locale:
     if form not in FORMS:
@@ -176,6 +177,7 @@ def format_dato_lang(value: Any, form: str) -> str:
 # Phrases and labels
 # --------------------------------------------------------------------------
 
+
 @functools.cache
 def phrases() -> dict[str, dict[str, str]]:
     """``tekstar.toml``: ``{key: {'nb': ..., 'nn': ...}}``; every key has both forms."""
@@ -262,16 +264,21 @@ def sort_key_nb(name: Any) -> str:
     return "".join(out)
 
 
-def alphabetical(rows: Iterable[Mapping[str, Any]], attribute: str = "prosjektnavn",
-                 *then: str) -> list[Mapping[str, Any]]:
+def alphabetical(
+    rows: Iterable[Mapping[str, Any]], attribute: str = "prosjektnavn", *then: str
+) -> list[Mapping[str, Any]]:
     """Rows in Norwegian alphabetical order (æ, ø, å last) — never by result.
 
     Ties are broken by the ``then`` attributes, then by ``prosjektnummer``.
     """
+
     def key(r: Mapping[str, Any]):
-        return (sort_key_nb(r.get(attribute)),
-                *(sort_key_nb(r.get(a)) for a in then),
-                str(r.get("prosjektnummer") or ""))
+        return (
+            sort_key_nb(r.get(attribute)),
+            *(sort_key_nb(r.get(a)) for a in then),
+            str(r.get("prosjektnummer") or ""),
+        )
+
     return sorted(rows, key=key)
 
 
@@ -289,33 +296,51 @@ _STANDARD_ORDER = {ind.key: i for i, ind in enumerate(STANDARD_INDICATORS)}
 
 def deviations_in_order(rows: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """Check results: file rejections, then row rejections, then remarks; rules alphabetically."""
-    return sorted(rows, key=lambda r: (_SEVERITY_ORDER.get(r.get("alvorsgrad"), 9),
-                                       sort_key_nb(r.get("regel"))))
+    return sorted(rows, key=lambda r: (_SEVERITY_ORDER.get(r.get("alvorsgrad"), 9), sort_key_nb(r.get("regel"))))
 
 
 def files_in_order(rows: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """Source files by received date, then name."""
-    return sorted(rows, key=lambda r: (r.get("mottatt_dato") is None,
-                                       str(r.get("mottatt_dato") or ""), str(r.get("filnavn") or ""),
-                                       str(r.get("sha256") or "")))
+    return sorted(
+        rows,
+        key=lambda r: (
+            r.get("mottatt_dato") is None,
+            str(r.get("mottatt_dato") or ""),
+            str(r.get("filnavn") or ""),
+            str(r.get("sha256") or ""),
+        ),
+    )
 
 
 def indicators_in_order(rows: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """A letter's indicators: standard ones in the form's order, then the project's own alphabetically."""
-    return sorted(rows, key=lambda r: (0, _STANDARD_ORDER.get(r.get("indikator"), 99), "")
-                  if r.get("standard") else (1, 0, sort_key_nb(r.get("indikator"))))
+    return sorted(
+        rows,
+        key=lambda r: (
+            (0, _STANDARD_ORDER.get(r.get("indikator"), 99), "")
+            if r.get("standard")
+            else (1, 0, sort_key_nb(r.get("indikator")))
+        ),
+    )
 
 
 def findings_in_order(rows: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """Findings: what must be corrected first, then by deadline, then code."""
-    return sorted(rows, key=lambda r: (_SEVERITY_ORDER.get(r.get("alvorsgrad"), 9) > 1,
-                                       r.get("frist") is None, str(r.get("frist") or ""),
-                                       str(r.get("kode") or "")))
+    return sorted(
+        rows,
+        key=lambda r: (
+            _SEVERITY_ORDER.get(r.get("alvorsgrad"), 9) > 1,
+            r.get("frist") is None,
+            str(r.get("frist") or ""),
+            str(r.get("kode") or ""),
+        ),
+    )
 
 
 # --------------------------------------------------------------------------
 # Names and sums
 # --------------------------------------------------------------------------
+
 
 def municipality_name(name: Any, form: str) -> str:
     """``'Karmøy'`` → ``'Karmøy kommune'`` (unless the name already says kommune)."""

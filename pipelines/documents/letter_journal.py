@@ -33,7 +33,9 @@ def situation(ctx: dict) -> str:
     with other dates or better phrasing does not make a new letter where nothing changed."""
     facts = {
         "prosjekt": ctx["prosjekt"],
-        "mottekne": [{k: f.get(k) for k in ("filnavn", "sha256", "utfall_brev", "kjelde_rad")} for f in ctx["mottekne"]],
+        "mottekne": [
+            {k: f.get(k) for k in ("filnavn", "sha256", "utfall_brev", "kjelde_rad")} for f in ctx["mottekne"]
+        ],
         "indikatorar": ctx["indikatorar"],
         "funn": sorted(f["kode"] for f in ctx["funn"]),
     }
@@ -119,9 +121,14 @@ def money(ctx: dict) -> dict:
     p, o = ctx["prosjekt"], ctx["okonomi"]
     iso = lambda d: _date(d).isoformat() if d is not None else None  # noqa: E731
     return {
-        "innvilga_kr": p["innvilga_kr"], "utbetalt_kr": p["utbetalt_kr"], "utbetalt_dato": iso(p["utbetalt_dato"]),
-        "overfort_inn_kr": p["overfort_inn_kr"], "forbruk_kr": p["forbruk_kr"], "ubrukt_kr": p["ubrukt_kr"],
-        "overfort_ut_kr": p["overfort_ut_kr"], "sluttoppgjer": p["sluttoppgjer"],
+        "innvilga_kr": p["innvilga_kr"],
+        "utbetalt_kr": p["utbetalt_kr"],
+        "utbetalt_dato": iso(p["utbetalt_dato"]),
+        "overfort_inn_kr": p["overfort_inn_kr"],
+        "forbruk_kr": p["forbruk_kr"],
+        "ubrukt_kr": p["ubrukt_kr"],
+        "overfort_ut_kr": p["overfort_ut_kr"],
+        "sluttoppgjer": p["sluttoppgjer"],
         "periode_ubrukt_kr": p["periode_ubrukt_kr"] if p["sluttoppgjer"] else None,
         "tilbakebetaling_kr": o["krev_tilbake_kr"] or 0,
         "tilbakebetaling_frist": iso(o["frist"]) if o["krev_tilbake_kr"] else None,
@@ -133,15 +140,27 @@ def money(ctx: dict) -> dict:
 def row(ctx: dict, fil: str, result: dict) -> dict:
     p = ctx["prosjekt"]
     return {
-        "aar": ctx["aar"], "prosjektnummer": p["prosjektnummer"], "lopenr": ctx["lopenr"],
-        "journalnummer": ctx.get("journalnummer"), "dato": ctx["rapportdato"], "brevtype": ctx["variant"],
-        "malform": ctx["form"], "kommunenummer": p["kommunenummer"], "kommune": p["kommune"],
-        "svarfrist": ctx["svarfrist"], "funn": ";".join(f["kode"] for f in ctx["funn"]),
+        "aar": ctx["aar"],
+        "prosjektnummer": p["prosjektnummer"],
+        "lopenr": ctx["lopenr"],
+        "journalnummer": ctx.get("journalnummer"),
+        "dato": ctx["rapportdato"],
+        "brevtype": ctx["variant"],
+        "malform": ctx["form"],
+        "kommunenummer": p["kommunenummer"],
+        "kommune": p["kommune"],
+        "svarfrist": ctx["svarfrist"],
+        "funn": ";".join(f["kode"] for f in ctx["funn"]),
         **money(ctx),
-        "neste_aar_innvilga_kr": p["neste_aar_innvilga_kr"], "situasjon": ctx["situasjon"],
+        "neste_aar_innvilga_kr": p["neste_aar_innvilga_kr"],
+        "situasjon": ctx["situasjon"],
         "viser_til": (ctx.get("tidlegare_brev") or {}).get("journalnummer"),
-        "fil": fil, "sha256": result["sha256"], "sider": result["pages"],
-        "rapportstatus": p["rapportstatus"], "dokument": "brev", "mottakar": p["prosjektnummer"],
+        "fil": fil,
+        "sha256": result["sha256"],
+        "sider": result["pages"],
+        "rapportstatus": p["rapportstatus"],
+        "dokument": "brev",
+        "mottakar": p["prosjektnummer"],
     }
 
 
@@ -173,8 +192,23 @@ def write_csv(path: Path, sent: list[dict], drafts: list[dict]) -> pd.DataFrame:
 
 def write_receipts_csv(path: Path, sent: list[dict]) -> pd.DataFrame:
     """kvitteringar/journal.csv: every receipt sent for the year's files, as the journal lists them."""
-    columns = ["aar", "dokument", "filnavn", "mottatt_sha256", "lopenr", "dato", "mottakar", "prosjektnummer",
-               "malform", "kommune", "svarfrist", "funn", "fil", "sha256", "sider"]
+    columns = [
+        "aar",
+        "dokument",
+        "filnavn",
+        "mottatt_sha256",
+        "lopenr",
+        "dato",
+        "mottakar",
+        "prosjektnummer",
+        "malform",
+        "kommune",
+        "svarfrist",
+        "funn",
+        "fil",
+        "sha256",
+        "sider",
+    ]
     frame = pd.DataFrame([{c: r.get(c) for c in columns} for r in sent], columns=columns)
     for column in ("dato", "svarfrist"):
         frame[column] = frame[column].map(lambda d: _date(d).isoformat() if d is not None and not pd.isna(d) else "")

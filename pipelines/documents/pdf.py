@@ -93,8 +93,7 @@ def _font_config():
 def stylesheet():
     """base.css, parsed once per process."""
     wp = _weasyprint()
-    return wp.CSS(filename=str(TEMPLATES_DIR / STYLESHEET), url_fetcher=url_fetcher(),
-                  font_config=_font_config())
+    return wp.CSS(filename=str(TEMPLATES_DIR / STYLESHEET), url_fetcher=url_fetcher(), font_config=_font_config())
 
 
 def _ref_number(ref: Any) -> int | None:
@@ -143,16 +142,18 @@ def _artifact_margin_content(document, pdf) -> None:
             key, refs = nums[i], nums[i + 1]
             if not isinstance(refs, list) or not (0 <= key < len(page_numbers)):
                 continue  # annotation entries (a single reference) are left alone
-            orphan_mcids = {mcid for mcid, ref in enumerate(refs)
-                            if _ref_number(ref) is not None and _ref_number(ref) not in reachable}
+            orphan_mcids = {
+                mcid
+                for mcid, ref in enumerate(refs)
+                if _ref_number(ref) is not None and _ref_number(ref) not in reachable
+            }
             if not orphan_mcids:
                 continue
             stream = objects[_ref_number(objects[page_numbers[key]]["Contents"])]
             items = stream.stream
             for j in range(1, len(items) - 1):
                 item = items[j]
-                if (isinstance(item, pydyf.Dictionary) and item.get("MCID") in orphan_mcids
-                        and items[j + 1] == b"BDC"):
+                if isinstance(item, pydyf.Dictionary) and item.get("MCID") in orphan_mcids and items[j + 1] == b"BDC":
                     mcid = item["MCID"]
                     items[j - 1], items[j], items[j + 1] = "/Artifact", b"BMC", b""
                     objects[_ref_number(refs[mcid])].free = "f"
@@ -163,8 +164,7 @@ def _artifact_margin_content(document, pdf) -> None:
                 log.warning("untagged content left on page %d: MCIDs %s", key + 1, sorted(orphan_mcids))
         # Structure elements that only held margin content are now unreferenced: drop them.
         for number, obj in enumerate(objects):
-            if (number and isinstance(obj, dict) and obj.get("Type") == "/StructElem"
-                    and number not in reachable):
+            if number and isinstance(obj, dict) and obj.get("Type") == "/StructElem" and number not in reachable:
                 obj.free = "f"
         log.debug("marked %d margin-box sequences as artifacts", changed)
     except Exception:  # pragma: no cover - defensive: never lose a document over this
@@ -183,10 +183,9 @@ def warm_up() -> None:
 def pdf_from_html(html: str) -> tuple[bytes, int]:
     """(PDF bytes, page count) for one document's HTML."""
     wp = _weasyprint()
-    document = wp.HTML(string=html, base_url=str(TEMPLATES_DIR) + os.sep,
-                       url_fetcher=url_fetcher()).render(
-        stylesheets=[stylesheet()], font_config=_font_config(),
-        pdf_variant=PDF_VARIANT, pdf_tags=True)
+    document = wp.HTML(string=html, base_url=str(TEMPLATES_DIR) + os.sep, url_fetcher=url_fetcher()).render(
+        stylesheets=[stylesheet()], font_config=_font_config(), pdf_variant=PDF_VARIANT, pdf_tags=True
+    )
     pdf = document.write_pdf(pdf_variant=PDF_VARIANT, pdf_tags=True, finisher=_artifact_margin_content)
     return pdf, len(document.pages)
 
@@ -232,8 +231,10 @@ class PdfCache:
     def put(self, key: str, pdf: bytes, pages: int) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         _write_atomic(self.folder / f"{key}.pdf", pdf)
-        _write_atomic(self.folder / f"{key}.json",
-                      json.dumps({"sha256": hashlib.sha256(pdf).hexdigest(), "pages": pages}).encode())
+        _write_atomic(
+            self.folder / f"{key}.json",
+            json.dumps({"sha256": hashlib.sha256(pdf).hexdigest(), "pages": pages}).encode(),
+        )
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -265,12 +266,18 @@ def _render_html_job(job: Sequence[Any]) -> dict[str, Any]:
 
 def _written(out: Path, pdf: bytes, pages: int, reused: bool) -> dict[str, Any]:
     _write_atomic(out, pdf)
-    return {"path": str(out), "sha256": hashlib.sha256(pdf).hexdigest(), "pages": pages, "bytes": len(pdf),
-            "reused": reused}
+    return {
+        "path": str(out),
+        "sha256": hashlib.sha256(pdf).hexdigest(),
+        "pages": pages,
+        "bytes": len(pdf),
+        "reused": reused,
+    }
 
 
-def render_pdf(template: str, context: Mapping[str, Any], form: str, out: Path,
-               cache: Path | None = None) -> dict[str, Any]:
+def render_pdf(
+    template: str, context: Mapping[str, Any], form: str, out: Path, cache: Path | None = None
+) -> dict[str, Any]:
     """Render ``template`` with ``context`` in målform ``form`` to the PDF file ``out``.
 
     Returns ``{'path', 'sha256', 'pages', 'bytes', 'reused'}``. The file is
@@ -289,8 +296,9 @@ def usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
-def render_many(jobs: Sequence[tuple[str, Mapping[str, Any], str, Path]],
-                processes: int | None = None, cache: Path | None = None) -> list[dict[str, Any]]:
+def render_many(
+    jobs: Sequence[tuple[str, Mapping[str, Any], str, Path]], processes: int | None = None, cache: Path | None = None
+) -> list[dict[str, Any]]:
     """Render many documents (letters) in a pool of spawned processes.
 
     Results come back in the order of ``jobs``. The HTML is made here (cheap);
@@ -315,8 +323,9 @@ def render_many(jobs: Sequence[tuple[str, Mapping[str, Any], str, Path]],
         rendered = [_render_html_job(job) for _, job in todo]
     else:
         chunksize = max(1, len(todo) // (workers * 4))
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                 initializer=warm_up) as pool:
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=warm_up
+        ) as pool:
             rendered = list(pool.map(_render_html_job, [job for _, job in todo], chunksize=chunksize))
     for (index, _), result in zip(todo, rendered):
         results[index] = result

@@ -33,12 +33,17 @@ SECRETARIAT_FORM = "nb"  # the secretariat writes bokmål (stg_prosjekt: nynorsk
 
 # why a receipt goes to the secretariat rather than to a project
 UNREADABLE, NO_PROJECT_NUMBER, UNKNOWN_PROJECT, SEVERAL_PROJECTS = (
-    "ulesbar", "utan_prosjektnummer", "ukjent_prosjekt", "fleire_prosjekt")
+    "ulesbar",
+    "utan_prosjektnummer",
+    "ukjent_prosjekt",
+    "fleire_prosjekt",
+)
 
 
 def file_names(filnavn: list[str]) -> dict[str, str]:
     """Each received file's receipt name: `<file name without extension>.pdf`, flat in the folder (a file
     in a subfolder has the folder in its name); two files with the same stem keep their extension apart."""
+
     def stem(name: str, keep_suffix: bool) -> str:
         path = PurePosixPath(name)
         base = path.name if keep_suffix else path.stem
@@ -69,14 +74,34 @@ def _read(s: dict) -> dict:
     """What was read from one submission, and what of it was accepted."""
     # not whether a later report superseded it: a receipt says what the file was the day it arrived, and
     # stands when the project sends a newer one
-    return {"prosjektnummer": s["prosjektnummer"], "kjent_prosjekt": s["kjent_prosjekt"],
-            "kjelde_rad": s["kjelde_rad"], "godkjent": s["godkjent"],
-            **{k: s[k] for k in ("indikatorer_lesne", "indikatorer_godkjende", "tiltak_lesne", "tiltak_godkjende",
-                                 "risiko_lesne", "risiko_godkjende")}}
+    return {
+        "prosjektnummer": s["prosjektnummer"],
+        "kjent_prosjekt": s["kjent_prosjekt"],
+        "kjelde_rad": s["kjelde_rad"],
+        "godkjent": s["godkjent"],
+        **{
+            k: s[k]
+            for k in (
+                "indikatorer_lesne",
+                "indikatorer_godkjende",
+                "tiltak_lesne",
+                "tiltak_godkjende",
+                "risiko_lesne",
+                "risiko_godkjende",
+            )
+        },
+    }
 
 
-def contexts(year: int, files: list[dict], subs: list[dict], issues: list[dict], base: dict, year_deadline: date,
-             secretariat: dict) -> list[dict]:
+def contexts(
+    year: int,
+    files: list[dict],
+    subs: list[dict],
+    issues: list[dict],
+    base: dict,
+    year_deadline: date,
+    secretariat: dict,
+) -> list[dict]:
     """One receipt context per file received as a report (rows of `reports/kvittering_filer`), with its
     submissions (`reports/kvittering_innsendingar`) and issues (`reports/brev_avvik`, by SHA-256).
 
@@ -98,23 +123,39 @@ def contexts(year: int, files: list[dict], subs: list[dict], issues: list[dict],
         received = f["mottatt_dato"]
         found = issues_of.get(f["sha256"], [])
         ctx = {
-            **base, "aar": year, "form": form,
+            **base,
+            "aar": year,
+            "form": form,
             # dated by the file's own received date: the same file always gives the same receipt
             "rapportdato": received or base["rapportdato"],
-            "fil": {**{k: f[k] for k in ("filnavn", "sha256", "mottatt_dato", "storleik_bytes", "format")},
-                    # the same bytes as a file read before it (not read again); not `erstatta`, which a
-                    # later file decides
-                    "lesen_fil": f["lesen_fil"] if f["utfall"] == "duplikat" else None},
+            "fil": {
+                **{k: f[k] for k in ("filnavn", "sha256", "mottatt_dato", "storleik_bytes", "format")},
+                # the same bytes as a file read before it (not read again); not `erstatta`, which a
+                # later file decides
+                "lesen_fil": f["lesen_fil"] if f["utfall"] == "duplikat" else None,
+            },
             "kvittering_fil": f"{FOLDER}/{names[f['filnavn']]}",
-            "mottakar": None if project is None else {
-                "prosjektnummer": project["prosjektnummer"], "prosjektnavn": project["prosjektnavn"],
-                "kommune": project["kommune"], "prosjektleiar": project["prosjektleder"],
-                "epost": project["epost"]},
+            "mottakar": None
+            if project is None
+            else {
+                "prosjektnummer": project["prosjektnummer"],
+                "prosjektnavn": project["prosjektnavn"],
+                "kommune": project["kommune"],
+                "prosjektleiar": project["prosjektleder"],
+                "epost": project["epost"],
+            },
             "til_sekretariatet": why,
             "prosjektnummer_i_fila": sorted({s["prosjektnummer"] or "–" for s in mine}),
             "lese": [_read(s) for s in mine],
-            "avvik": [{"tekst": findings.describe_issue(a, form), "alvorsgrad": a["alvorsgrad"], "regel": a["regel"],
-                       **{k: a.get(k) for k in findings.PLACE}} for a in found],
+            "avvik": [
+                {
+                    "tekst": findings.describe_issue(a, form),
+                    "alvorsgrad": a["alvorsgrad"],
+                    "regel": a["regel"],
+                    **{k: a.get(k) for k in findings.PLACE},
+                }
+                for a in found
+            ],
             "frist": deadline,
             "etter_fristen": received is not None and received > deadline,
             "kontakt": secretariat["kontakt"],
@@ -129,8 +170,9 @@ def situation(ctx: dict) -> str:
     """The SHA-256 of what a receipt says: the file, its recipient, what was read and every issue's words.
     A receipt is written again only when this changes."""
     # not the date of a file without one in its name (it follows the year's letters): that receipt stands
-    facts = {k: ctx[k] for k in ("fil", "mottakar", "til_sekretariatet", "prosjektnummer_i_fila", "lese", "frist",
-                                 "form")}
+    facts = {
+        k: ctx[k] for k in ("fil", "mottakar", "til_sekretariatet", "prosjektnummer_i_fila", "lese", "frist", "form")
+    }
     facts["avvik"] = [a["tekst"] for a in ctx["avvik"]]
     return hashlib.sha256(json.dumps(facts, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -172,18 +214,30 @@ def journal_row(ctx: dict, result: dict) -> dict:
     """A receipt as the letter journal lists it (columns of `core_brevjournal`)."""
     m = ctx["mottakar"] or {}
     return {
-        "aar": ctx["aar"], "prosjektnummer": m.get("prosjektnummer"), "lopenr": ctx["lopenr"],
-        "journalnummer": None, "dato": ctx["rapportdato"], "brevtype": DOCUMENT, "malform": ctx["form"],
-        "kommune": m.get("kommune"), "svarfrist": ctx["frist"],
-        "funn": ";".join(a["regel"] for a in ctx["avvik"]), "situasjon": ctx["situasjon"],
-        "fil": ctx["kvittering_fil"], "sha256": result["sha256"], "sider": result["pages"],
-        "dokument": DOCUMENT, "filnavn": ctx["fil"]["filnavn"], "mottatt_sha256": ctx["fil"]["sha256"],
+        "aar": ctx["aar"],
+        "prosjektnummer": m.get("prosjektnummer"),
+        "lopenr": ctx["lopenr"],
+        "journalnummer": None,
+        "dato": ctx["rapportdato"],
+        "brevtype": DOCUMENT,
+        "malform": ctx["form"],
+        "kommune": m.get("kommune"),
+        "svarfrist": ctx["frist"],
+        "funn": ";".join(a["regel"] for a in ctx["avvik"]),
+        "situasjon": ctx["situasjon"],
+        "fil": ctx["kvittering_fil"],
+        "sha256": result["sha256"],
+        "sider": result["pages"],
+        "dokument": DOCUMENT,
+        "filnavn": ctx["fil"]["filnavn"],
+        "mottatt_sha256": ctx["fil"]["sha256"],
         "mottakar": m.get("prosjektnummer") or "sekretariatet",
     }
 
 
-def receipt_contexts(con, year: int, given_date: str, sample: bool, code_version: str,
-                     register_dir: Path) -> list[dict]:
+def receipt_contexts(
+    con, year: int, given_date: str, sample: bool, code_version: str, register_dir: Path
+) -> list[dict]:
     """The receipts' contexts for every file received as a report in the year, read from the warehouse."""
     files = report_context.report_rows(con, "kvittering_filer", year)
     subs = report_context.report_rows(con, "kvittering_innsendingar", year)
@@ -191,5 +245,12 @@ def receipt_contexts(con, year: int, given_date: str, sample: bool, code_version
     # a file without a date in its name is dated like the year's letters
     fallback = report_context.report_date(con, year, given_date)
     base = report_context.common(year, SECRETARIAT_FORM, fallback, "-", code_version, "endeleg", sample)
-    return contexts(year, files, subs, report_context.issues(con, year), base, dates["rapporteringsfrist"] or fallback,
-                    report_context.secretariat(register_dir))
+    return contexts(
+        year,
+        files,
+        subs,
+        report_context.issues(con, year),
+        base,
+        dates["rapporteringsfrist"] or fallback,
+        report_context.secretariat(register_dir),
+    )

@@ -57,14 +57,31 @@ def report_date(con, year: int, given: str) -> date:
     return workdays.dispatch_date(given, _plain(row["rapporteringsfrist"]), _plain(row["siste_mottak"]))
 
 
-def common(year: int, form: str, rapportdato: date, run_key: str, code_version: str, status: str,
-           sample: bool) -> dict:
-    return {"aar": year, "form": form, "rapportdato": rapportdato, "run_id": run_key,
-            "kodeversjon": code_version, "eksempeldata": sample, "status": status}
+def common(year: int, form: str, rapportdato: date, run_key: str, code_version: str, status: str, sample: bool) -> dict:
+    return {
+        "aar": year,
+        "form": form,
+        "rapportdato": rapportdato,
+        "run_id": run_key,
+        "kodeversjon": code_version,
+        "eksempeldata": sample,
+        "status": status,
+    }
 
 
-POOL_SUMS = ("prosjekt", "rapportar_i_tide", "rapportar_for_seint", "rapportar_manglar", "rapportar_avviste",
-             "innvilga_kr", "utbetalt_kr", "overfort_inn_kr", "forbruk_kr", "ubrukt_kr", "grunnlag_kr")
+POOL_SUMS = (
+    "prosjekt",
+    "rapportar_i_tide",
+    "rapportar_for_seint",
+    "rapportar_manglar",
+    "rapportar_avviste",
+    "innvilga_kr",
+    "utbetalt_kr",
+    "overfort_inn_kr",
+    "forbruk_kr",
+    "ubrukt_kr",
+    "grunnlag_kr",
+)
 
 
 def pool_total(pools: list[dict]) -> dict:
@@ -99,26 +116,64 @@ def annual_report(con, year: int, base: dict) -> dict:
         "pulje_totalt": pool_total(pulje),
         "nettverk": _mart(con, "mart_nettverk_aar", year),
         "tema": tema,
-        "indikatorar": _records(con, """
+        "indikatorar": _records(
+            con,
+            """
             select m.* exclude (aar), coalesce(i.tema, '') as tema
             from mart_indikator_aar m left join (select unnest(?) as indikator, unnest(?) as tema) i using (indikator)
-            where m.aar = ?""", [*_indicator_themes(), year]),
+            where m.aar = ?""",
+            [*_indicator_themes(), year],
+        ),
         "seriar": _mart(con, "mart_indikator_serie", year),
         "tiltak_status": [{"status": r["verdi"], "tal": r["tal"]} for r in tiltak_risiko if r["kategori"] == "tiltak"],
         "hoge_risikoar": _mart(con, "mart_hoge_risikoar", year),
-        "prosjekt": [{k: p[k] for k in ("prosjektnummer", "prosjektnavn", "kommune", "tema", "innsending_id",
-                                        "hovedfunn", "godt_eksempel")} for p in prosjekt],
-        "okonomi_tema": [{"tema": t["tema"], "innvilga_kr": t["innvilga_kr"], "forbruk_kr": t["forbruk_kr"],
-                          "grunnlag_kr": t["grunnlag_kr"]} for t in tema],
+        "prosjekt": [
+            {
+                k: p[k]
+                for k in (
+                    "prosjektnummer",
+                    "prosjektnavn",
+                    "kommune",
+                    "tema",
+                    "innsending_id",
+                    "hovedfunn",
+                    "godt_eksempel",
+                )
+            }
+            for p in prosjekt
+        ],
+        "okonomi_tema": [
+            {
+                "tema": t["tema"],
+                "innvilga_kr": t["innvilga_kr"],
+                "forbruk_kr": t["forbruk_kr"],
+                "grunnlag_kr": t["grunnlag_kr"],
+            }
+            for t in tema
+        ],
         # the final settlements the letters claim: the whole period's unspent funds not transferred,
         # less what was already paid back
-        "tilbakebetaling": [{"prosjektnummer": p["prosjektnummer"], "prosjektnavn": p["prosjektnavn"],
-                             "kommune": p["kommune"], "ubrukt_kr": p["aa_betale_tilbake_kr"]}
-                            for p in prosjekt if (p["aa_betale_tilbake_kr"] or 0) > 0],
+        "tilbakebetaling": [
+            {
+                "prosjektnummer": p["prosjektnummer"],
+                "prosjektnavn": p["prosjektnavn"],
+                "kommune": p["kommune"],
+                "ubrukt_kr": p["aa_betale_tilbake_kr"],
+            }
+            for p in prosjekt
+            if (p["aa_betale_tilbake_kr"] or 0) > 0
+        ],
         "avvik_regel": _mart(con, "mart_avvik_regel_aar", year),
-        "utan_rapport": [{"prosjektnummer": p["prosjektnummer"], "prosjektnavn": p["prosjektnavn"],
-                          "kommune": p["kommune"], "pulje": p["pulje"]}
-                         for p in prosjekt if p["rapportstatus"] == "manglar"],
+        "utan_rapport": [
+            {
+                "prosjektnummer": p["prosjektnummer"],
+                "prosjektnavn": p["prosjektnavn"],
+                "kommune": p["kommune"],
+                "pulje": p["pulje"],
+            }
+            for p in prosjekt
+            if p["rapportstatus"] == "manglar"
+        ],
         "prosjektstatus": report("status"),
         "risiko": report("risiko"),
         "utvikling": report("utvikling"),
@@ -133,8 +188,11 @@ def annual_report(con, year: int, base: dict) -> dict:
 
 def report_files(year: int) -> dict[str, str]:
     """The annual report's files in the year's folder: the report, its appendix and the appendix's CSV."""
-    return {"rapport_fil": f"arsrapport-{year}.pdf", "vedlegg_fil": f"arsrapport-{year}-vedlegg.pdf",
-            "vedlegg_csv": f"arsrapport-{year}-filer.csv"}
+    return {
+        "rapport_fil": f"arsrapport-{year}.pdf",
+        "vedlegg_fil": f"arsrapport-{year}-vedlegg.pdf",
+        "vedlegg_csv": f"arsrapport-{year}-filer.csv",
+    }
 
 
 def appendix(con, year: int, base: dict) -> dict:
@@ -180,8 +238,10 @@ def letter_variant(p: dict, files: list[dict]) -> str:
 
 def _indicator_key(label: str | None) -> str | None:
     wanted = F.normalise_label(label) if label else None
-    return next((i.key for i in STANDARD_INDICATORS
-                 if wanted in (F.normalise_label(i.nb), F.normalise_label(i.nn), i.key)), None)
+    return next(
+        (i.key for i in STANDARD_INDICATORS if wanted in (F.normalise_label(i.nb), F.normalise_label(i.nn), i.key)),
+        None,
+    )
 
 
 def report_rows(con, name: str, year: int) -> list[dict]:
@@ -214,8 +274,9 @@ def letters(con, year: int, base: dict, given_date: str, register_dir: Path, for
     avvik_by_file = _grouped(avvik_rows, "filnavn")
     files_by_project = _grouped(_rows(warehouse.query(con, "reports/brev_filer", year)), "prosjektnummer")
     indikatorar = _grouped(_rows(warehouse.query(con, "reports/brev_indikatorar", year)), "innsending_id")
-    sent_indicators = dict(warehouse.query(con, "reports/brev_indikatorar_sendt", year)
-                           .itertuples(index=False, name=None))
+    sent_indicators = dict(
+        warehouse.query(con, "reports/brev_indikatorar_sendt", year).itertuples(index=False, name=None)
+    )
     deadlines = {r["prosjektnummer"]: r for r in _rows(warehouse.query(con, "reports/brev_fristar", year))}
     svarfrist = workdays.deadline(dato, int(sec["svarfrist_dagar"]))
     periode = _grouped(_rows(warehouse.query(con, "reports/brev_okonomi_periode", year)), "prosjektnummer")
@@ -231,29 +292,55 @@ def letters(con, year: int, base: dict, given_date: str, register_dir: Path, for
         received = []
         for f in files:
             outcome = file_outcome(f)
-            reasons = [a for a in avvik_by_file.get(f["filnavn"], [])
-                       if a["alvorsgrad"] == "avvis_fil" and (f["innsending_id"] is None
-                                                              or a["innsending_id"] in (None, f["innsending_id"]))]
-            received.append({**f, "utfall_brev": outcome,
-                             "grunnar": [_issue(a, lform) for a in reasons] if outcome in ("avvist", "ulesbar")
-                             else []})
+            reasons = [
+                a
+                for a in avvik_by_file.get(f["filnavn"], [])
+                if a["alvorsgrad"] == "avvis_fil"
+                and (f["innsending_id"] is None or a["innsending_id"] in (None, f["innsending_id"]))
+            ]
+            received.append(
+                {
+                    **f,
+                    "utfall_brev": outcome,
+                    "grunnar": [_issue(a, lform) for a in reasons] if outcome in ("avvist", "ulesbar") else [],
+                }
+            )
         usable = p["innsending_id"] is not None
         # issues to correct: the current report's; with no usable report, those of the files that were sent
         # (with none, a file's reasons for rejection are given where the letter lists what arrived)
-        mine = [a for f in files for a in avvik_by_file.get(f["filnavn"], [])
-                if (a["innsending_id"] == p["innsending_id"] if usable
-                    else a["alvorsgrad"] != "avvis_fil" and a["innsending_id"] == f["innsending_id"]
-                    and f["innsending_id"] is not None)]
+        mine = [
+            a
+            for f in files
+            for a in avvik_by_file.get(f["filnavn"], [])
+            if (
+                a["innsending_id"] == p["innsending_id"]
+                if usable
+                else a["alvorsgrad"] != "avvis_fil"
+                and a["innsending_id"] == f["innsending_id"]
+                and f["innsending_id"] is not None
+            )
+        ]
         inds = indikatorar.get(p["innsending_id"], []) if usable else []
         sent = sum(sent_indicators.get(f["innsending_id"], 0) for f in files if f["innsending_id"])
-        pv = {**p, "variant": variant,
-              # an ended project has no next year's grant, whatever the register holds for it
-              "neste_aar_innvilga_kr": None if p["sluttoppgjer"] else p["neste_aar_innvilga_kr"]}
-        facts = findings.ProjectFacts(prosjekt=pv, avvik=mine, indikatorar=inds, svarfrist=svarfrist,
-                                      konto=p["konto_tilbakebetaling"], frist=frist)
+        pv = {
+            **p,
+            "variant": variant,
+            # an ended project has no next year's grant, whatever the register holds for it
+            "neste_aar_innvilga_kr": None if p["sluttoppgjer"] else p["neste_aar_innvilga_kr"],
+        }
+        facts = findings.ProjectFacts(
+            prosjekt=pv,
+            avvik=mine,
+            indikatorar=inds,
+            svarfrist=svarfrist,
+            konto=p["konto_tilbakebetaling"],
+            frist=frist,
+        )
         neste_frist = workdays.on_or_after(d["neste_frist"]) if d["neste_frist"] else None
         ctx = {
-            **base, "form": lform, "rapportdato": dato,
+            **base,
+            "form": lform,
+            "rapportdato": dato,
             "prosjekt": pv,
             "variant": variant,
             "halde_tilbake": variant in ("manglar", "avvist", "ulesbar"),
@@ -283,8 +370,15 @@ def letters(con, year: int, base: dict, given_date: str, register_dir: Path, for
     return out
 
 
-PERIOD_SUMS = ("innvilga_kr", "utbetalt_kr", "overfort_inn_kr", "forbruk_kr", "overfort_ut_kr",
-               "ubrukt_ikkje_overfort_kr", "tilbakebetalt_kr")
+PERIOD_SUMS = (
+    "innvilga_kr",
+    "utbetalt_kr",
+    "overfort_inn_kr",
+    "forbruk_kr",
+    "overfort_ut_kr",
+    "ubrukt_ikkje_overfort_kr",
+    "tilbakebetalt_kr",
+)
 
 
 def budget_adopted(year: int, letter: date) -> bool:
@@ -311,7 +405,9 @@ def okonomi(p: dict, periode: list[dict], letter: date, svarfrist: date) -> dict
         "vilkaar_bevilgning": continues and not budget_adopted(neste, letter),
         "held_tilbake": withheld,
         "krev_tilbake_kr": claim,
-        "kid": p["kid"], "konto": p["konto_tilbakebetaling"], "frist": svarfrist,
+        "kid": p["kid"],
+        "konto": p["konto_tilbakebetaling"],
+        "frist": svarfrist,
         "sluttrekneskap_frist": p["sluttrekneskap_frist"],
     }
 

@@ -43,6 +43,7 @@ class V:
     """A value in a sentence and how it is printed: ``tal`` (a whole count), ``antal:<word>`` (a count
     with its noun, phrases ``<word>_1`` and ``<word>_n``), ``andel`` (a share 0–1, as a whole percent),
     ``num1`` (one decimal, with sign), ``nok``, ``tema``, ``indikator``, ``frase`` (a phrase key), ``tekst``."""
+
     value: Any
     kind: str = "tal"
 
@@ -65,8 +66,14 @@ def _sum(rows: Iterable[Mapping[str, Any]], key: str) -> int:
 # Totals: every table's total row is the sum of its rows
 # --------------------------------------------------------------------------------------------------
 
-NETWORK_SUMS = ("prosjekt", "rapportar_mottekne", "alle_tre_partar", "temadagar_haldne", "samlingar_deltekne",
-                "samlingar_rapportert")
+NETWORK_SUMS = (
+    "prosjekt",
+    "rapportar_mottekne",
+    "alle_tre_partar",
+    "temadagar_haldne",
+    "samlingar_deltekne",
+    "samlingar_rapportert",
+)
 
 
 def total(rows: Iterable[Mapping[str, Any]], keys: Iterable[str]) -> dict[str, Any]:
@@ -86,8 +93,14 @@ def network_tables(nettverk: list[dict], pools: Iterable[int]) -> list[dict]:
         rows = [r for r in nettverk if r["pulje"] == pulje]
         named = [r for r in rows if r.get("nettverk_id") is not None]
         without = [r for r in rows if r.get("nettverk_id") is None]
-        out.append({"pulje": pulje, "rader": named, "utan_nettverk": without[0] if without else None,
-                    "totalt": total(rows, NETWORK_SUMS)})
+        out.append(
+            {
+                "pulje": pulje,
+                "rader": named,
+                "utan_nettverk": without[0] if without else None,
+                "totalt": total(rows, NETWORK_SUMS),
+            }
+        )
     return out
 
 
@@ -97,11 +110,22 @@ def status_table(status_rows: list[dict]) -> dict:
     cells = {(r["pulje"], r["status"]): int(r["prosjekt"]) for r in status_rows}
     statuses = [s for s in PROJECT_STATUSES if any(k[1] == s for k in cells)]
     statuses += sorted({k[1] for k in cells} - set(statuses))  # a status the form does not know, shown as is
-    rows = [{"pulje": p, "tal": {s: cells.get((p, s), 0) for s in statuses},
-             "totalt": sum(cells.get((p, s), 0) for s in statuses)} for p in pools]
-    return {"statusar": statuses, "rader": rows,
-            "totalt": {"tal": {s: sum(r["tal"][s] for r in rows) for s in statuses},
-                       "totalt": sum(r["totalt"] for r in rows)}}
+    rows = [
+        {
+            "pulje": p,
+            "tal": {s: cells.get((p, s), 0) for s in statuses},
+            "totalt": sum(cells.get((p, s), 0) for s in statuses),
+        }
+        for p in pools
+    ]
+    return {
+        "statusar": statuses,
+        "rader": rows,
+        "totalt": {
+            "tal": {s: sum(r["tal"][s] for r in rows) for s in statuses},
+            "totalt": sum(r["totalt"] for r in rows),
+        },
+    }
 
 
 RISK_SUMS = ("risikoar", "hoge", "hoge_med_mottiltak", "hoge_utan_mottiltak", "prosjekt_utan_mottiltak")
@@ -110,6 +134,7 @@ RISK_SUMS = ("risikoar", "hoge", "hoge_med_mottiltak", "hoge_utan_mottiltak", "p
 # --------------------------------------------------------------------------------------------------
 # Key messages
 # --------------------------------------------------------------------------------------------------
+
 
 def _indicator_bits(indikatorar: list[dict], theme: str) -> list[Message]:
     indicators = [i for i in STANDARD_INDICATORS if i.theme == theme]
@@ -120,12 +145,16 @@ def _indicator_bits(indikatorar: list[dict], theme: str) -> list[Message]:
         r = next((x for x in indikatorar if x["indikator"] == ind.key), None)
         if not r or not r.get("prosjekt_rapporterer"):
             continue
-        values = dict(indikator=V(ind.key, "indikator"), mot=V(r["prosjekt_mot_maal"]),
-                      n=V(r["prosjekt_rapporterer"], "antal:ord_prosjekt"))
+        values = dict(
+            indikator=V(ind.key, "indikator"),
+            mot=V(r["prosjekt_mot_maal"]),
+            n=V(r["prosjekt_rapporterer"], "antal:ord_prosjekt"),
+        )
         if r.get("median_endring") is not None:
             eining = "hb_prosentpoeng" if ind.is_percent else f"hb_eining_{ind.unit}"
-            bits.append(_m(f"{prefix}_median", **values, median=V(r["median_endring"], "num1"),
-                           eining=V(eining, "frase")))
+            bits.append(
+                _m(f"{prefix}_median", **values, median=V(r["median_endring"], "num1"), eining=V(eining, "frase"))
+            )
         else:
             bits.append(_m(prefix, **values))
     return bits
@@ -147,39 +176,80 @@ def key_messages(ctx: Mapping[str, Any]) -> list[Message]:
     if prosjekt and i_tide == prosjekt:
         msgs.append(_m("hb_rapportar_alle", n=V(prosjekt)))
     elif prosjekt:
-        msgs.append(_m("hb_rapportar", i_tide=V(i_tide), n=V(prosjekt), del_=V(i_tide / prosjekt, "andel"),
-                       seint=V(t.get("rapportar_for_seint") or 0), manglar=V(t.get("rapportar_manglar") or 0),
-                       avviste=V(t.get("rapportar_avviste") or 0)))
+        msgs.append(
+            _m(
+                "hb_rapportar",
+                i_tide=V(i_tide),
+                n=V(prosjekt),
+                del_=V(i_tide / prosjekt, "andel"),
+                seint=V(t.get("rapportar_for_seint") or 0),
+                manglar=V(t.get("rapportar_manglar") or 0),
+                avviste=V(t.get("rapportar_avviste") or 0),
+            )
+        )
     net = ctx["nettverk_totalt"]
     mottekne = net["rapportar_mottekne"]
     if mottekne:
-        msgs.append(_m("hb_trepart", tre=V(net["alle_tre_partar"]), n=V(mottekne),
-                       del_=V(net["alle_tre_partar"] / mottekne, "andel")))
-        msgs.append(_m("hb_temadag", dagar=V(net["temadagar_haldne"]), n=V(mottekne),
-                       del_=V(net["temadagar_haldne"] / mottekne, "andel")))
+        msgs.append(
+            _m(
+                "hb_trepart",
+                tre=V(net["alle_tre_partar"]),
+                n=V(mottekne),
+                del_=V(net["alle_tre_partar"] / mottekne, "andel"),
+            )
+        )
+        msgs.append(
+            _m(
+                "hb_temadag",
+                dagar=V(net["temadagar_haldne"]),
+                n=V(mottekne),
+                del_=V(net["temadagar_haldne"] / mottekne, "andel"),
+            )
+        )
     r = ctx["risiko_totalt"]
     if r["hoge"] and r["hoge_utan_mottiltak"]:
-        msgs.append(_m("hb_risiko", hoge=V(r["hoge"], "antal:ord_hog_risiko"), utan=V(r["hoge_utan_mottiltak"]),
-                       prosjekt=V(r["prosjekt_utan_mottiltak"], "antal:ord_prosjekt")))
+        msgs.append(
+            _m(
+                "hb_risiko",
+                hoge=V(r["hoge"], "antal:ord_hog_risiko"),
+                utan=V(r["hoge_utan_mottiltak"]),
+                prosjekt=V(r["prosjekt_utan_mottiltak"], "antal:ord_prosjekt"),
+            )
+        )
     elif r["hoge"]:
         msgs.append(_m("hb_risiko_alle", hoge=V(r["hoge"], "antal:ord_hog_risiko")))
     paid, spent = t.get("utbetalt_kr"), t.get("forbruk_kr")
     if paid:
-        msgs.append(_m("hb_forbruk", forbruk=V(spent or 0, "nok"), utbetalt=V(paid, "nok"),
-                       del_=V(float(spent or 0) / float(paid), "andel")))
+        msgs.append(
+            _m(
+                "hb_forbruk",
+                forbruk=V(spent or 0, "nok"),
+                utbetalt=V(paid, "nok"),
+                del_=V(float(spent or 0) / float(paid), "andel"),
+            )
+        )
     for theme in THEMES:
         if (m := theme_development(ctx["indikatorar"], theme)) is not None:
             msgs.append(m)
     if ctx.get("programperiode"):
         p = ctx["programperiode"]
-        msgs.append(_m("hb_programperiode", fra=V(YEARS[0], "aar"), til=V(ctx["aar"], "aar"),
-                       n=V(p["prosjekt"]), avslutta=V(p["avslutta"]), drift=V(p["drift"])))
+        msgs.append(
+            _m(
+                "hb_programperiode",
+                fra=V(YEARS[0], "aar"),
+                til=V(ctx["aar"], "aar"),
+                n=V(p["prosjekt"]),
+                avslutta=V(p["avslutta"]),
+                drift=V(p["drift"]),
+            )
+        )
     return msgs
 
 
 # --------------------------------------------------------------------------------------------------
 # Quotations: main findings and good examples, each project at most once in the report
 # --------------------------------------------------------------------------------------------------
+
 
 def draw_key(aar: int, prosjektnummer: str) -> str:
     """A fixed, neutral order among equals: the SHA-256 of year and project number. It is no judgement,
@@ -217,17 +287,27 @@ def quotations(prosjekt: list[dict], utvikling: list[dict], aar: int) -> dict[st
 
     def quote(p: dict, text: str) -> dict:
         used.add(p["prosjektnummer"])
-        return {"prosjektnummer": p["prosjektnummer"], "prosjektnavn": p["prosjektnavn"], "kommune": p["kommune"],
-                "tekst": shorten(text)}
+        return {
+            "prosjektnummer": p["prosjektnummer"],
+            "prosjektnavn": p["prosjektnavn"],
+            "kommune": p["kommune"],
+            "tekst": shorten(text),
+        }
 
     for theme in THEMES:
-        members = sorted((p for p in prosjekt if theme in (p.get("tema") or []) and p.get("innsending_id")),
-                         key=lambda p: draw_key(aar, p["prosjektnummer"]))
+        members = sorted(
+            (p for p in prosjekt if theme in (p.get("tema") or []) and p.get("innsending_id")),
+            key=lambda p: draw_key(aar, p["prosjektnummer"]),
+        )
         gode = []
         for moved in (True, False):
             for p in members:
-                if len(gode) < EXAMPLES_PER_THEME and p["prosjektnummer"] not in used and p.get("godt_eksempel") \
-                        and ((p["prosjektnummer"], theme) in toward) == moved:
+                if (
+                    len(gode) < EXAMPLES_PER_THEME
+                    and p["prosjektnummer"] not in used
+                    and p.get("godt_eksempel")
+                    and ((p["prosjektnummer"], theme) in toward) == moved
+                ):
                     gode.append(quote(p, p["godt_eksempel"]))
         funn: list[dict] = []
         for p in members:
@@ -243,8 +323,8 @@ def quotations(prosjekt: list[dict], utvikling: list[dict], aar: int) -> dict[st
 # Trends and the programme period
 # --------------------------------------------------------------------------------------------------
 
-def trends(koeyrde: list[dict], pulje_rows: list[dict], tema_rows: list[dict],
-           indikator_rows: list[dict]) -> dict:
+
+def trends(koeyrde: list[dict], pulje_rows: list[dict], tema_rows: list[dict], indikator_rows: list[dict]) -> dict:
     """Per year from 2012 to the report's year: has it been run, and each pool's and theme's figures."""
     years = [{"aar": int(r["aar"]), "koeyrt": bool(r["koeyrt"])} for r in koeyrde]
     pulje = {(int(r["aar"]), int(r["pulje"])): r for r in pulje_rows}
@@ -255,12 +335,23 @@ def trends(koeyrde: list[dict], pulje_rows: list[dict], tema_rows: list[dict],
         "aar": years,
         "ikkje_koeyrde": [y["aar"] for y in years if not y["koeyrt"]],
         "puljar": pools,
-        "pulje": [{"aar": y["aar"], "koeyrt": y["koeyrt"], "pulje": p, "rad": pulje.get((y["aar"], p))}
-                  for y in years for p in pools],
-        "tema": {theme: [{"aar": y["aar"], "koeyrt": y["koeyrt"], "rad": tema.get((y["aar"], theme)),
-                          "indikatorar": [indikator.get((y["aar"], i.key)) for i in STANDARD_INDICATORS
-                                          if i.theme == theme]}
-                         for y in years] for theme in THEMES},
+        "pulje": [
+            {"aar": y["aar"], "koeyrt": y["koeyrt"], "pulje": p, "rad": pulje.get((y["aar"], p))}
+            for y in years
+            for p in pools
+        ],
+        "tema": {
+            theme: [
+                {
+                    "aar": y["aar"],
+                    "koeyrt": y["koeyrt"],
+                    "rad": tema.get((y["aar"], theme)),
+                    "indikatorar": [indikator.get((y["aar"], i.key)) for i in STANDARD_INDICATORS if i.theme == theme],
+                }
+                for y in years
+            ]
+            for theme in THEMES
+        },
     }
 
 
@@ -271,21 +362,29 @@ def programme_period(rows: list[dict], aar: int) -> dict | None:
         return None
     per_pool: dict[int, dict[str, int]] = {}
     for r in rows:
-        f = per_pool.setdefault(int(r["pulje"]), {"prosjekt": 0, "avslutta_i_perioden": 0, "rapportar": 0,
-                                                  **{s: 0 for s in PROJECT_STATUSES}})
+        f = per_pool.setdefault(
+            int(r["pulje"]),
+            {"prosjekt": 0, "avslutta_i_perioden": 0, "rapportar": 0, **{s: 0 for s in PROJECT_STATUSES}},
+        )
         f["prosjekt"] += 1
         f["rapportar"] += int(r["rapportar"] or 0)
         f["avslutta_i_perioden"] += int(r["siste_aar"] is not None and int(r["siste_aar"]) <= aar)
         f[r["siste_status"] if r["siste_status"] in STATUSES else "utan_rapport"] += 1
     keys = ("prosjekt", "avslutta_i_perioden", "rapportar", *PROJECT_STATUSES)
     totalt = {k: sum(f[k] for f in per_pool.values()) for k in keys}
-    return {"rader": [{"pulje": p, **f} for p, f in sorted(per_pool.items())], "totalt": totalt,
-            "prosjekt": totalt["prosjekt"], "avslutta": totalt["avsluttet"], "drift": totalt["drift"]}
+    return {
+        "rader": [{"pulje": p, **f} for p, f in sorted(per_pool.items())],
+        "totalt": totalt,
+        "prosjekt": totalt["prosjekt"],
+        "avslutta": totalt["avsluttet"],
+        "drift": totalt["drift"],
+    }
 
 
 # --------------------------------------------------------------------------------------------------
 # Everything the template draws on, derived once from the rows read
 # --------------------------------------------------------------------------------------------------
+
 
 def derive(ctx: dict) -> dict:
     """Add the derived parts (tables with totals, key messages, quotations) to a context of mart rows."""

@@ -82,23 +82,61 @@ TEMPLATES = ("arsrapport.html.j2", "arsrapport_vedlegg.html.j2", "brev.html.j2")
 
 COMMON_KEYS = ("aar", "rapportdato", "run_id", "kodeversjon", "eksempeldata", "status")
 TEMPLATE_KEYS: dict[str, tuple[str, ...]] = {
-    "arsrapport.html.j2": COMMON_KEYS + (
-        "pulje", "pulje_totalt", "nettverk", "tema", "indikatorar", "seriar", "tiltak_status", "risiko",
-        "okonomi_tema", "tilbakebetaling", "avvik_regel", "utan_rapport", "vedlegg_fil", "vedlegg_csv",
+    "arsrapport.html.j2": COMMON_KEYS
+    + (
+        "pulje",
+        "pulje_totalt",
+        "nettverk",
+        "tema",
+        "indikatorar",
+        "seriar",
+        "tiltak_status",
+        "risiko",
+        "okonomi_tema",
+        "tilbakebetaling",
+        "avvik_regel",
+        "utan_rapport",
+        "vedlegg_fil",
+        "vedlegg_csv",
         # derived by pipelines.report_rules.derive
-        "hovudbodskap", "nettverk_puljar", "nettverk_totalt", "tema_totalt", "status_tabell", "risiko_totalt",
-        "risiko_liste", "programperiode", "trendar", "sitat"),
+        "hovudbodskap",
+        "nettverk_puljar",
+        "nettverk_totalt",
+        "tema_totalt",
+        "status_tabell",
+        "risiko_totalt",
+        "risiko_liste",
+        "programperiode",
+        "trendar",
+        "sitat",
+    ),
     "arsrapport_vedlegg.html.j2": COMMON_KEYS + ("filer", "rapport_fil", "vedlegg_csv"),
-    "brev.html.j2": COMMON_KEYS + ("prosjekt", "variant", "mottekne", "indikatorar", "funn", "frist", "svarfrist",
-                                   "neste_frist", "deltakarar", "vedtak", "konto", "kontakt", "avsendar",
-                                   "journalnummer", "tidlegare_brev", "okonomi", "pengevedtak"),
+    "brev.html.j2": COMMON_KEYS
+    + (
+        "prosjekt",
+        "variant",
+        "mottekne",
+        "indikatorar",
+        "funn",
+        "frist",
+        "svarfrist",
+        "neste_frist",
+        "deltakarar",
+        "vedtak",
+        "konto",
+        "kontakt",
+        "avsendar",
+        "journalnummer",
+        "tidlegare_brev",
+        "okonomi",
+        "pengevedtak",
+    ),
 }
 STATUSES = ("utkast", "endeleg")
 
 
 def _raise(message: str) -> None:
     raise ValueError(message)
-
 
 
 def _ctx_form(ctx) -> str:
@@ -110,9 +148,11 @@ def _ctx_form(ctx) -> str:
 
 def _contextual(fn):
     """Wrap ``fn(value, form, ...)`` as a filter/global that reads the form from the context."""
+
     @pass_context
     def wrapper(ctx, value, *args, **kwargs):
         return fn(value, _ctx_form(ctx), *args, **kwargs)
+
     wrapper.__name__ = fn.__name__
     return wrapper
 
@@ -144,10 +184,10 @@ def _themes(ctx, keys: Iterable[str] | None) -> str:
 
 
 @pass_context
-def _indicator_charts(ctx, indikator: str, rows: Iterable[Mapping[str, Any]],
-                      max_rows: int = charts.MAX_ROWS) -> list[Markup]:
-    svgs = charts.indicator_charts(indikator, rows, aar=ctx["aar"], form=_ctx_form(ctx),
-                                   max_rows=max_rows)
+def _indicator_charts(
+    ctx, indikator: str, rows: Iterable[Mapping[str, Any]], max_rows: int = charts.MAX_ROWS
+) -> list[Markup]:
+    svgs = charts.indicator_charts(indikator, rows, aar=ctx["aar"], form=_ctx_form(ctx), max_rows=max_rows)
     return [Markup(svg) for svg in svgs]  # charts escape every text they draw
 
 
@@ -192,8 +232,9 @@ def environment() -> Environment:
     """The one Jinja2 environment of this process (templates compile once, then cached)."""
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES_DIR)),
-        autoescape=select_autoescape(enabled_extensions=("html", "j2", "svg", "xml"),
-                                     default_for_string=True, default=True),
+        autoescape=select_autoescape(
+            enabled_extensions=("html", "j2", "svg", "xml"), default_for_string=True, default=True
+        ),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -48,8 +48,15 @@ def _inbox_env(inbox: Path):
             os.environ["SAMANOM_INBOX"] = before
 
 
-def run_job(y, tap=None, partition: str | None = None, tags: dict | None = None, asset_selection=None,
-            run_config: dict | None = None, job_name: str = JOB) -> dict:
+def run_job(
+    y,
+    tap=None,
+    partition: str | None = None,
+    tags: dict | None = None,
+    asset_selection=None,
+    run_config: dict | None = None,
+    job_name: str = JOB,
+) -> dict:
     """One run of a job (by default the yearly job) in this process, as `samanom run` starts it (same resource
     configuration)."""
     from pipelines import progress
@@ -63,16 +70,25 @@ def run_job(y, tap=None, partition: str | None = None, tags: dict | None = None,
     from tests.benchmarks.pipeline import _cpu_s
 
     start, cpu = time.perf_counter(), _cpu_s()
-    with (tap.installed() if tap else _nothing()):
+    with tap.installed() if tap else _nothing():
         result = job.execute_in_process(
-            instance=y.instance, partition_key=partition or str(y.year), raise_on_error=False, run_config=config,
+            instance=y.instance,
+            partition_key=partition or str(y.year),
+            raise_on_error=False,
+            run_config=config,
             tags={"samanom/aar": str(y.year), "samanom/benchmark": "issue-19", **(tags or {})},
-            asset_selection=list(asset_selection) if asset_selection else None)
+            asset_selection=list(asset_selection) if asset_selection else None,
+        )
     wall = time.perf_counter() - start
     steps = sorted({e.step_key for e in result.all_events if e.is_step_success and e.step_key})
-    return {"wall_s": wall, "cpu_s": _cpu_s() - cpu, "success": result.success, "steps": len(steps),
-            "run_id": result.run_id,
-            "errors": [e.message for e in result.all_events if e.is_failure][:3]}
+    return {
+        "wall_s": wall,
+        "cpu_s": _cpu_s() - cpu,
+        "success": result.success,
+        "steps": len(steps),
+        "run_id": result.run_id,
+        "errors": [e.message for e in result.all_events if e.is_failure][:3],
+    }
 
 
 @contextmanager
@@ -128,9 +144,14 @@ def write_new_file(y, scale: int, seed: int) -> dict:
 
     year = y.year
     with y.settings.connect(read_only=True) as con:
-        missing = [r[0] for r in con.execute(
-            "select prosjektnummer from mart_prosjekt_aar where aar = ? and rapportstatus = 'manglar' "
-            "order by prosjektnummer", [year]).fetchall()]
+        missing = [
+            r[0]
+            for r in con.execute(
+                "select prosjektnummer from mart_prosjekt_aar where aar = ? and rapportstatus = 'manglar' "
+                "order by prosjektnummer",
+                [year],
+            ).fetchall()
+        ]
         last = con.execute("select max(mottatt_dato) from raw_filer where aar = ?", [year]).fetchone()[0]
     if not missing:
         raise NoNewFile(f"every project sent a report for {year}: no project to send a new file")
@@ -138,8 +159,9 @@ def write_new_file(y, scale: int, seed: int) -> dict:
     projects, _, grants = sample_inbox.load_register(sample_inbox.DEFAULT_REGISTER)
     projects, grants = sample_inbox.scale_projects(projects, grants, scale)
     project = next(p for p in projects if p.prosjektnummer == pn)
-    sub = sample_inbox.build_submission(sample_inbox.make_plan(project, seed), year, last,
-                                        grants.get((pn, year)), seed, tag="ny")
+    sub = sample_inbox.build_submission(
+        sample_inbox.make_plan(project, seed), year, last, grants.get((pn, year)), seed, tag="ny"
+    )
     data, _ = sample_inbox.render_submission(sub)
     name = f"{last.isoformat()}_{pn}_arsrapport_{year}.xlsx"
     (y.inbox / str(year) / name).write_bytes(data)
@@ -157,22 +179,40 @@ def sensor_path(y, scale: int, seed: int) -> dict:
     runs = []
     for request in tick.run_requests or []:
         job = request.job_name or JOB  # the sensor names its job (issue 19r: `innboks_koeyring`)
-        runs.append({"job": job, "partition": request.partition_key,
-                     "asset_selection": [k.to_user_string() for k in request.asset_selection or []] or "the job",
-                     **run_job(y, partition=request.partition_key, tags=dict(request.tags),
-                               asset_selection=request.asset_selection, run_config=request.run_config or None,
-                               job_name=job)})
+        runs.append(
+            {
+                "job": job,
+                "partition": request.partition_key,
+                "asset_selection": [k.to_user_string() for k in request.asset_selection or []] or "the job",
+                **run_job(
+                    y,
+                    partition=request.partition_key,
+                    tags=dict(request.tags),
+                    asset_selection=request.asset_selection,
+                    run_config=request.run_config or None,
+                    job_name=job,
+                ),
+            }
+        )
     wall = time.perf_counter() - start
-    return {"file": new, "requests_before_the_file": idle, "evaluation_s": evaluation, "runs": runs,
-            "wall_s": wall, "success": bool(runs) and all(r["success"] for r in runs)}
+    return {
+        "file": new,
+        "requests_before_the_file": idle,
+        "evaluation_s": evaluation,
+        "runs": runs,
+        "wall_s": wall,
+        "success": bool(runs) and all(r["success"] for r in runs),
+    }
 
 
 # --------------------------------------------------------------------------- (c) letter against plain page
 
-PLAIN = ('<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title><style>'
-         '@page {{ size: A4; margin: 24mm 20mm 20mm 22mm }} '
-         'html {{ font-family: "DejaVu Sans", sans-serif; font-size: 9.5pt; line-height: 1.4 }} '
-         'p {{ margin: 0 }}</style></head><body>{body}</body></html>')
+PLAIN = (
+    '<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title><style>'
+    "@page {{ size: A4; margin: 24mm 20mm 20mm 22mm }} "
+    'html {{ font-family: "DejaVu Sans", sans-serif; font-size: 9.5pt; line-height: 1.4 }} '
+    "p {{ margin: 0 }}</style></head><body>{body}</body></html>"
+)
 _BLOCK = re.compile(r"(?s)<(p|h1|h2|li|tr|caption)\b[^>]*>(.*?)</\1>")
 
 
@@ -182,8 +222,7 @@ def plain_document(letter_html: str) -> str:
     title = re.search(r"(?s)<title>(.*?)</title>", letter_html)[1]
     body = letter_html.split("<body", 1)[1]
     paragraphs = [" ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", m[2])).split()) for m in _BLOCK.finditer(body)]
-    return PLAIN.format(lang=lang, title=title,
-                        body="".join(f"<p>{html_lib.escape(p)}</p>" for p in paragraphs if p))
+    return PLAIN.format(lang=lang, title=title, body="".join(f"<p>{html_lib.escape(p)}</p>" for p in paragraphs if p))
 
 
 def _render_plain(html: str):
@@ -191,8 +230,9 @@ def _render_plain(html: str):
 
     from pipelines.documents import pdf
 
-    document = weasyprint.HTML(string=html).render(font_config=pdf._font_config(),
-                                                   pdf_variant=pdf.PDF_VARIANT, pdf_tags=True)
+    document = weasyprint.HTML(string=html).render(
+        font_config=pdf._font_config(), pdf_variant=pdf.PDF_VARIANT, pdf_tags=True
+    )
     return document.write_pdf(pdf_variant=pdf.PDF_VARIANT, pdf_tags=True), len(document.pages)
 
 
@@ -220,22 +260,36 @@ def letter_cost(jobs: list, k: int, profile: int = 0, profile_dir: Path | None =
         pages["plain"].append(n)
     letter, plain = statistics.mean(cpu["letter"]), statistics.mean(cpu["plain"])
     profile = profile_letters(letters[:profile], profile_dir) if profile else None
-    return {"profile": profile, "letters": len(letters), "letter_cpu_s": letter, "plain_cpu_s": plain, "ratio": letter / plain,
-            "letter_median_s": statistics.median(cpu["letter"]), "plain_median_s": statistics.median(cpu["plain"]),
-            "letter_pages": dict(sorted(_count(pages["letter"]).items())),
-            "plain_pages": dict(sorted(_count(pages["plain"]).items())), "load_average": os.getloadavg()}
+    return {
+        "profile": profile,
+        "letters": len(letters),
+        "letter_cpu_s": letter,
+        "plain_cpu_s": plain,
+        "ratio": letter / plain,
+        "letter_median_s": statistics.median(cpu["letter"]),
+        "plain_median_s": statistics.median(cpu["plain"]),
+        "letter_pages": dict(sorted(_count(pages["letter"]).items())),
+        "plain_pages": dict(sorted(_count(pages["plain"]).items())),
+        "load_average": os.getloadavg(),
+    }
 
 
 #: Where a letter's WeasyPrint time goes: (label, function, file the function is in).
-AREAS = (("layout", "layout_document", "layout/__init__.py"), ("tables", "table_layout", "layout/table.py"),
-         ("positioned boxes", "absolute_layout", "layout/absolute.py"),
-         ("shrink-to-fit", "shrink_to_fit", "layout/preferred.py"),
-         ("page margin boxes", "make_margin_boxes", "layout/page.py"),
-         ("cascade (computed styles)", "get_all_computed_styles", "css/__init__.py"),
-         ("HTML and CSS parsing", "__init__", "weasyprint/__init__.py"), ("PDF (write_pdf)", "write_pdf", "document.py"),
-         ("painting", "draw_page", "draw/__init__.py"), ("fonts", "build_fonts_dictionary", "pdf/fonts.py"),
-         ("tags", "add_tags", "pdf/tags.py"), ("our finisher", "_artifact_margin_content", ".py"),
-         ("hyphenation dictionary", "__init__", "pyphen/__init__.py"))
+AREAS = (
+    ("layout", "layout_document", "layout/__init__.py"),
+    ("tables", "table_layout", "layout/table.py"),
+    ("positioned boxes", "absolute_layout", "layout/absolute.py"),
+    ("shrink-to-fit", "shrink_to_fit", "layout/preferred.py"),
+    ("page margin boxes", "make_margin_boxes", "layout/page.py"),
+    ("cascade (computed styles)", "get_all_computed_styles", "css/__init__.py"),
+    ("HTML and CSS parsing", "__init__", "weasyprint/__init__.py"),
+    ("PDF (write_pdf)", "write_pdf", "document.py"),
+    ("painting", "draw_page", "draw/__init__.py"),
+    ("fonts", "build_fonts_dictionary", "pdf/fonts.py"),
+    ("tags", "add_tags", "pdf/tags.py"),
+    ("our finisher", "_artifact_margin_content", ".py"),
+    ("hyphenation dictionary", "__init__", "pyphen/__init__.py"),
+)
 
 
 def profile_letters(letters: list[str], out_dir: Path | None) -> dict:
@@ -245,8 +299,10 @@ def profile_letters(letters: list[str], out_dir: Path | None) -> dict:
     from pipelines.documents import pdf
 
     shares = {}
-    for label, render in (("letter", pdf.pdf_from_html),
-                          ("plain document", lambda h: _render_plain(plain_document(h)))):
+    for label, render in (
+        ("letter", pdf.pdf_from_html),
+        ("plain document", lambda h: _render_plain(plain_document(h))),
+    ):
         profiler = Profiler(interval=0.001)
         profiler.start()
         for html in letters:
@@ -258,8 +314,11 @@ def profile_letters(letters: list[str], out_dir: Path | None) -> dict:
         todo = [(root, frozenset())] if root else []
         while todo:
             frame, inside = todo.pop()
-            hits = {name for name, function, where in AREAS
-                    if frame.function == function and (frame.file_path or "").endswith(where)}
+            hits = {
+                name
+                for name, function, where in AREAS
+                if frame.function == function and (frame.file_path or "").endswith(where)
+            }
             for name in hits - inside:  # a recursive call counts once
                 found[name] += frame.time
             todo.extend((child, inside | hits) for child in frame.children)
@@ -267,7 +326,8 @@ def profile_letters(letters: list[str], out_dir: Path | None) -> dict:
         if out_dir:
             out_dir.mkdir(parents=True, exist_ok=True)
             (out_dir / f"profile-{label.replace(' ', '-')}.txt").write_text(
-                profiler.output_text(unicode=True, color=False, show_all=True), encoding="utf-8")
+                profiler.output_text(unicode=True, color=False, show_all=True), encoding="utf-8"
+            )
     return shares
 
 
@@ -280,8 +340,20 @@ def _count(values):
 
 # --------------------------------------------------------------------------- one scale
 
-def measure(scale: int, inbox: Path, register: Path | None, year: int, manifest: dict, work: Path, seed: int,
-            letters_sample: int, with_letters: bool, with_sensor: bool, profile_dir: Path | None = None) -> dict:
+
+def measure(
+    scale: int,
+    inbox: Path,
+    register: Path | None,
+    year: int,
+    manifest: dict,
+    work: Path,
+    seed: int,
+    letters_sample: int,
+    with_letters: bool,
+    with_sensor: bool,
+    profile_dir: Path | None = None,
+) -> dict:
     """(d), (b), (a) and (c) in that order, in a folder of their own."""
     from tests.benchmarks.pipeline import Year, check_correction, write_correction
 
@@ -293,13 +365,19 @@ def measure(scale: int, inbox: Path, register: Path | None, year: int, manifest:
     try:
         tap = LetterJobs()
         entry["full"] = run_job(y, tap=tap)
-        print(f"  [issue 19, scale {scale}] full yearly run (job {JOB}) {entry['full']['wall_s']:.1f} s"
-              + ("" if entry["full"]["success"] else "  FAILED"), flush=True)
+        print(
+            f"  [issue 19, scale {scale}] full yearly run (job {JOB}) {entry['full']['wall_s']:.1f} s"
+            + ("" if entry["full"]["success"] else "  FAILED"),
+            flush=True,
+        )
         fix = write_correction(y, manifest, scale, seed)
         entry["rerun"] = {**run_job(y), "correction": {**fix, **check_correction(y, fix)}}
         entry["rerun"]["ratio"] = entry["rerun"]["wall_s"] / entry["full"]["wall_s"]
-        print(f"  [issue 19, scale {scale}] re-run after one corrected file {entry['rerun']['wall_s']:.1f} s "
-              f"→ {entry['rerun']['ratio']:.0%}", flush=True)
+        print(
+            f"  [issue 19, scale {scale}] re-run after one corrected file {entry['rerun']['wall_s']:.1f} s "
+            f"→ {entry['rerun']['ratio']:.0%}",
+            flush=True,
+        )
         if with_sensor:
             try:
                 entry["sensor"] = sensor_path(y, scale, seed)
@@ -308,16 +386,24 @@ def measure(scale: int, inbox: Path, register: Path | None, year: int, manifest:
                 print(f"  [issue 19, scale {scale}] sensor path not measured: {exc}", flush=True)
         if "sensor" in entry:
             entry["sensor"]["ratio"] = entry["sensor"]["wall_s"] / entry["full"]["wall_s"]
-            print(f"  [issue 19, scale {scale}] one new file through innboks_sensor {entry['sensor']['wall_s']:.1f} s "
-                  f"({len(entry['sensor']['runs'])} run(s)) → {entry['sensor']['ratio']:.0%}", flush=True)
+            print(
+                f"  [issue 19, scale {scale}] one new file through innboks_sensor {entry['sensor']['wall_s']:.1f} s "
+                f"({len(entry['sensor']['runs'])} run(s)) → {entry['sensor']['ratio']:.0%}",
+                flush=True,
+            )
         if with_letters and tap.jobs:
             entry["letter_cost"] = letter_cost(tap.jobs, letters_sample, profile=10, profile_dir=profile_dir)
             r = entry["letter_cost"]
-            print(f"  [issue 19, scale {scale}] WeasyPrint CPU per letter {r['letter_cpu_s']:.3f} s, plain "
-                  f"document {r['plain_cpu_s']:.3f} s → {r['ratio']:.2f}×", flush=True)
+            print(
+                f"  [issue 19, scale {scale}] WeasyPrint CPU per letter {r['letter_cpu_s']:.3f} s, plain "
+                f"document {r['plain_cpu_s']:.3f} s → {r['ratio']:.2f}×",
+                flush=True,
+            )
             for label, shares in r["profile"].items():
-                print(f"    {label:15} " + ", ".join(f"{k} {v:.0%}" for k, v in shares.items() if k != "sampled_s"),
-                      flush=True)
+                print(
+                    f"    {label:15} " + ", ".join(f"{k} {v:.0%}" for k, v in shares.items() if k != "sampled_s"),
+                    flush=True,
+                )
     finally:
         entry["load_average_after"] = os.getloadavg()
         y.close()
@@ -341,26 +427,41 @@ def ratios(scales: dict) -> list[dict]:
         if "sensor" in r:
             a = r["sensor"]
             cpu = sum(run["cpu_s"] for run in a["runs"])
-            add(f"(a) one new file via innboks_sensor / full run (scale {s['scale']})", a["ratio"],
-                f"≤ {TARGETS['sensor']:.0%}", a["success"] and a["ratio"] <= TARGETS["sensor"],
+            add(
+                f"(a) one new file via innboks_sensor / full run (scale {s['scale']})",
+                a["ratio"],
+                f"≤ {TARGETS['sensor']:.0%}",
+                a["success"] and a["ratio"] <= TARGETS["sensor"],
                 f"{a['wall_s']:.1f} s ({', '.join(run.get('job', JOB) for run in a['runs']) or 'no run'}, "
                 f"evaluation {a['evaluation_s']:.2f} s) vs "
-                f"{full:.1f} s; in CPU s {cpu / r['full']['cpu_s']:.0%}; {load}")
+                f"{full:.1f} s; in CPU s {cpu / r['full']['cpu_s']:.0%}; {load}",
+            )
         if "rerun" in r:
             b = r["rerun"]
-            add(f"(b) re-run after one corrected file / full run (scale {s['scale']})", b["ratio"],
-                f"≤ {TARGETS['rerun']:.0%}", b["success"] and b["ratio"] <= TARGETS["rerun"],
-                f"{b['wall_s']:.1f} s vs {full:.1f} s; in CPU s {b['cpu_s'] / r['full']['cpu_s']:.0%}; {load}")
+            add(
+                f"(b) re-run after one corrected file / full run (scale {s['scale']})",
+                b["ratio"],
+                f"≤ {TARGETS['rerun']:.0%}",
+                b["success"] and b["ratio"] <= TARGETS["rerun"],
+                f"{b['wall_s']:.1f} s vs {full:.1f} s; in CPU s {b['cpu_s'] / r['full']['cpu_s']:.0%}; {load}",
+            )
         if "letter_cost" in r:
             c = r["letter_cost"]
-            add(f"(c) WeasyPrint CPU per letter / plain document (scale {s['scale']})", c["ratio"],
-                f"≤ {TARGETS['letter_cpu']:.0f}×", c["ratio"] <= TARGETS["letter_cpu"],
+            add(
+                f"(c) WeasyPrint CPU per letter / plain document (scale {s['scale']})",
+                c["ratio"],
+                f"≤ {TARGETS['letter_cpu']:.0f}×",
+                c["ratio"] <= TARGETS["letter_cpu"],
                 f"{c['letter_cpu_s']:.3f} s vs {c['plain_cpu_s']:.3f} s, {c['letters']} letters (pages "
                 f"{json.dumps(c['letter_pages'])} vs {json.dumps(c['plain_pages'])}); "
-                f"load {c['load_average'][0]:.1f}")
+                f"load {c['load_average'][0]:.1f}",
+            )
         if s["scale"] == 1:
-            add("(d) full yearly run at scale 1, wall seconds", full, f"≤ {TARGETS['full_run_s']:.0f} s",
+            add(
+                "(d) full yearly run at scale 1, wall seconds",
+                full,
+                f"≤ {TARGETS['full_run_s']:.0f} s",
                 r["full"]["success"] and full <= TARGETS["full_run_s"],
-                f"job {JOB} in one process, {r['full']['cpu_s']:.1f} CPU s with the letter pool; {load}")
+                f"job {JOB} in one process, {r['full']['cpu_s']:.1f} CPU s with the letter pool; {load}",
+            )
     return out
-

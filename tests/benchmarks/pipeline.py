@@ -59,12 +59,29 @@ from pathlib import Path
 from tests.benchmarks import feedback
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("dagster", "duckdb", "weasyprint", "pandas", "pandera", "pyarrow", "python-calamine", "Jinja2",
-            "openpyxl", "pyinstrument")
+PACKAGES = (
+    "dagster",
+    "duckdb",
+    "weasyprint",
+    "pandas",
+    "pandera",
+    "pyarrow",
+    "python-calamine",
+    "Jinja2",
+    "openpyxl",
+    "pyinstrument",
+)
 STAGES = ("register", "landing", "reading", "validation", "warehouse load", "marts", "annual report", "letters")
 RENDERING = ("annual report", "letters")
-TARGETS = {"reading": 5.0, "letters_pool": 1.6, "incremental": 0.20, "letter_overhead": 1.3, "scale_time": 1.3,
-           "scale_memory_mib": 2048, "report_pages": 1.3}
+TARGETS = {
+    "reading": 5.0,
+    "letters_pool": 1.6,
+    "incremental": 0.20,
+    "letter_overhead": 1.3,
+    "scale_time": 1.3,
+    "scale_memory_mib": 2048,
+    "report_pages": 1.3,
+}
 
 
 def _stage_of(key) -> str:
@@ -90,6 +107,7 @@ def _stage_of(key) -> str:
 
 
 # --------------------------------------------------------------------------- memory
+
 
 def _reset_peak() -> None:
     Path("/proc/self/clear_refs").write_text("5")
@@ -131,7 +149,7 @@ class ChildMemory(threading.Thread):
                 continue
             try:
                 stat = (proc / "stat").read_text()
-                if int(stat[stat.rindex(")") + 2:].split()[1]) != me:
+                if int(stat[stat.rindex(")") + 2 :].split()[1]) != me:
                     continue
                 hwm = re.search(r"VmHWM:\s+(\d+) kB", (proc / "status").read_text())
             except (OSError, ValueError):
@@ -152,6 +170,7 @@ class ChildMemory(threading.Thread):
 
 
 # --------------------------------------------------------------------------- the letters asset's renderer
+
 
 class LetterTap:
     """Stands between the letters asset and `documents.pdf.render_many`: keeps the jobs, times the rendering, and
@@ -177,8 +196,9 @@ class LetterTap:
             done = real([self.jobs[i] for i in picked], *args, **kwargs)
             self.render_s = time.perf_counter() - start
             self.rendered = picked
-            results = [{"path": str(job[3]), "sha256": "", "pages": 0, "bytes": 0, "reused": False}
-                       for job in self.jobs]
+            results = [
+                {"path": str(job[3]), "sha256": "", "pages": 0, "bytes": 0, "reused": False} for job in self.jobs
+            ]
             for i, r in zip(picked, done):
                 results[i] = r
             self.results = results
@@ -198,6 +218,7 @@ def _spaced(n: int, k: int | None) -> list[int]:
 
 
 # --------------------------------------------------------------------------- one year through Dagster
+
 
 class Year:
     """One scale's inbox, output folder and Dagster instance."""
@@ -231,21 +252,38 @@ class Year:
         _reset_peak()
         cpu, start = _cpu_s(), time.perf_counter()
         with self.tap.installed(), ChildMemory() as children:
-            result = dg.materialize(self.assets, selection=self.keys[name], instance=self.instance,
-                                    resources={"settings": self.settings}, partition_key=partition,
-                                    tags={"samanom/aar": str(self.year), "samanom/benchmark": name},
-                                    raise_on_error=False)
+            result = dg.materialize(
+                self.assets,
+                selection=self.keys[name],
+                instance=self.instance,
+                resources={"settings": self.settings},
+                partition_key=partition,
+                tags={"samanom/aar": str(self.year), "samanom/benchmark": name},
+                raise_on_error=False,
+            )
         wall, cpu = time.perf_counter() - start, _cpu_s() - cpu
         own = _own_peak_mib()
-        row = {"stage": name, "wall_s": wall, "cpu_s": cpu, "success": result.success, "own_peak_mib": own,
-               "children_peak_mib": children.peak_mib, "children_at_once": children.most,
-               "children_maxrss_mib": _children_maxrss_mib(), "peak_mib": own + children.peak_mib}
+        row = {
+            "stage": name,
+            "wall_s": wall,
+            "cpu_s": cpu,
+            "success": result.success,
+            "own_peak_mib": own,
+            "children_peak_mib": children.peak_mib,
+            "children_at_once": children.most,
+            "children_maxrss_mib": _children_maxrss_mib(),
+            "peak_mib": own + children.peak_mib,
+        }
         if name == "annual report" and self.tap.results:  # render_pdf goes through render_many too
             row["pages"] = self.tap.results[0].get("pages")
         if name == "letters":
             tap = self.tap
-            row.update(letters=len(tap.jobs), rendered=len(tap.rendered), render_s=tap.render_s,
-                       reused=sum(bool(r.get("reused")) for r in tap.results))
+            row.update(
+                letters=len(tap.jobs),
+                rendered=len(tap.rendered),
+                render_s=tap.render_s,
+                reused=sum(bool(r.get("reused")) for r in tap.results),
+            )
             if tap.sample and len(tap.rendered) < len(tap.jobs):
                 rest = wall - tap.render_s
                 row["measured_wall_s"] = wall
@@ -256,8 +294,9 @@ class Year:
             row["errors"] = failed[:3]
         return row
 
-    def run(self, label: str, profile: set[str] | None = None, profile_dir: Path | None = None,
-            progress=None, stages=STAGES) -> list[dict]:
+    def run(
+        self, label: str, profile: set[str] | None = None, profile_dir: Path | None = None, progress=None, stages=STAGES
+    ) -> list[dict]:
         rows = []
         for name in stages:
             if profile and name in profile:
@@ -265,8 +304,11 @@ class Year:
             else:
                 rows.append(self.stage(name))
             r = rows[-1]
-            print(f"  [{label}] {name:15} {r['wall_s']:8.2f} s  {r['peak_mib']:7.0f} MiB"
-                  + ("" if r["success"] else "  FAILED"), flush=True)
+            print(
+                f"  [{label}] {name:15} {r['wall_s']:8.2f} s  {r['peak_mib']:7.0f} MiB"
+                + ("" if r["success"] else "  FAILED"),
+                flush=True,
+            )
             if progress:
                 progress(rows)
         return rows
@@ -288,6 +330,7 @@ class Year:
 
 
 # --------------------------------------------------------------------------- profiles
+
 
 def top_frames(session, wall: float, n: int = 10) -> dict:
     """What dominates: our functions by inclusive time, the library calls they make, and self time."""
@@ -319,10 +362,13 @@ def top_frames(session, wall: float, n: int = 10) -> dict:
         for child in frame.children:
             stack.append((child, seen | counted, where if mine else None))
     pct = (lambda t: round(100 * t / total, 1)) if total else (lambda t: 0.0)
-    return {"sampled_s": total, "wall_s": wall,
-            "ours": [{"frame": k, "s": round(v, 3), "pct": pct(v)} for k, v in ours.most_common(n)],
-            "calls_from_ours": [{"frame": k, "s": round(v, 3), "pct": pct(v)} for k, v in calls.most_common(n)],
-            "self": [{"frame": k, "s": round(v, 3), "pct": pct(v)} for k, v in self_time.most_common(n)]}
+    return {
+        "sampled_s": total,
+        "wall_s": wall,
+        "ours": [{"frame": k, "s": round(v, 3), "pct": pct(v)} for k, v in ours.most_common(n)],
+        "calls_from_ours": [{"frame": k, "s": round(v, 3), "pct": pct(v)} for k, v in calls.most_common(n)],
+        "self": [{"frame": k, "s": round(v, 3), "pct": pct(v)} for k, v in self_time.most_common(n)],
+    }
 
 
 def profile_letters_in_process(jobs: list, k: int, out_dir: Path) -> dict:
@@ -341,13 +387,15 @@ def profile_letters_in_process(jobs: list, k: int, out_dir: Path) -> dict:
         session = profiler.stop()
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "profile-letters-in-process.txt").write_text(
-        profiler.output_text(unicode=True, color=False, show_all=False), encoding="utf-8")
+        profiler.output_text(unicode=True, color=False, show_all=False), encoding="utf-8"
+    )
     result = top_frames(session, wall)
     result.update(letters=len(sample), text=str(out_dir / "profile-letters-in-process.txt"))
     return result
 
 
 # --------------------------------------------------------------------------- ratios
+
 
 def reading_ratio(inbox_year: Path, repeat: int) -> dict:
     from tests.benchmarks import reader
@@ -372,9 +420,15 @@ def pool_ratio(jobs: list, work: Path) -> dict:
         cores[label] = (_cpu_s() - cpu) / times[label]
         shutil.rmtree(target, ignore_errors=True)
     # cores_used below the CPU count means the machine's other work took the rest
-    return {"letters": len(jobs), "processes": os.cpu_count(), "one_process_s": times["one_process"],
-            "pool_s": times["pool"], "ratio": times["one_process"] / times["pool"],
-            "cores_used": cores, "load_average": os.getloadavg()}
+    return {
+        "letters": len(jobs),
+        "processes": os.cpu_count(),
+        "one_process_s": times["one_process"],
+        "pool_s": times["pool"],
+        "ratio": times["one_process"] / times["pool"],
+        "cores_used": cores,
+        "load_average": os.getloadavg(),
+    }
 
 
 def weasyprint_alone(jobs: list, k: int) -> dict:
@@ -389,16 +443,18 @@ def weasyprint_alone(jobs: list, k: int) -> dict:
     times = []
     for html in htmls:
         start = time.perf_counter()
-        document = weasyprint.HTML(string=html, base_url=str(pdf.TEMPLATES_DIR) + os.sep,
-                                   url_fetcher=pdf.url_fetcher()).render(
-            stylesheets=[pdf.stylesheet()], font_config=pdf._font_config(),
-            pdf_variant=pdf.PDF_VARIANT, pdf_tags=True)
+        document = weasyprint.HTML(
+            string=html, base_url=str(pdf.TEMPLATES_DIR) + os.sep, url_fetcher=pdf.url_fetcher()
+        ).render(
+            stylesheets=[pdf.stylesheet()], font_config=pdf._font_config(), pdf_variant=pdf.PDF_VARIANT, pdf_tags=True
+        )
         document.write_pdf(pdf_variant=pdf.PDF_VARIANT, pdf_tags=True)
         times.append(time.perf_counter() - start)
     return {"letters": len(picked), "mean_s": statistics.mean(times), "median_s": statistics.median(times)}
 
 
 # --------------------------------------------------------------------------- the corrected submission
+
 
 def write_correction(y: Year, manifest: dict, scale: int, seed: int) -> dict:
     """One accepted submission again, rebuilt as the generator built it, `forbruk` lowered by about 10 %, received
@@ -408,12 +464,15 @@ def write_correction(y: Year, manifest: dict, scale: int, seed: int) -> dict:
     year = y.year
     entries = {e["file"]: e for e in manifest["submissions"]}
     with y.settings.connect(read_only=True) as con:
-        rows = con.execute("""
+        rows = con.execute(
+            """
             select i.prosjektnummer, i.filnavn, i.mottatt_dato, i.forbruk
             from core_innsendingar i join core_filer f on f.aar = i.aar and f.filnavn = i.filnavn
             where i.aar = ? and i.gjeldande and f.utfall = 'lest' and i.format = 'xlsx'
               and i.mottatt_dato < (select max(mottatt_dato) from raw_filer where aar = ?)
-            order by i.prosjektnummer""", [year, year]).fetchall()
+            order by i.prosjektnummer""",
+            [year, year],
+        ).fetchall()
     pick = next((r for r in rows if not (entries.get(f"{year}/{r[1]}") or {}).get("defects", ["?"])), None)
     if pick is None:
         raise RuntimeError("no accepted .xlsx submission without planted defects to correct")
@@ -421,8 +480,9 @@ def write_correction(y: Year, manifest: dict, scale: int, seed: int) -> dict:
     projects, _, grants = sample_inbox.load_register(sample_inbox.DEFAULT_REGISTER)
     projects, grants = sample_inbox.scale_projects(projects, grants, scale)
     project = next(p for p in projects if p.prosjektnummer == pn)
-    sub = sample_inbox.build_submission(sample_inbox.make_plan(project, seed), year, received,
-                                        grants.get((pn, year)), seed)
+    sub = sample_inbox.build_submission(
+        sample_inbox.make_plan(project, seed), year, received, grants.get((pn, year)), seed
+    )
     later = received + dt.timedelta(days=1)
     sub.received = later
     sub.values["innsendt_dato"] = later
@@ -430,18 +490,29 @@ def write_correction(y: Year, manifest: dict, scale: int, seed: int) -> dict:
     data, _ = sample_inbox.render_submission(sub)
     name = f"{later.isoformat()}_{pn}_arsrapport_{year}_korrigert.xlsx"
     (y.inbox / str(year) / name).write_bytes(data)
-    return {"prosjektnummer": pn, "original": original, "korrigert": name, "felt": "forbruk",
-            "fraa": spent, "til": sub.values["forbruk"]}
+    return {
+        "prosjektnummer": pn,
+        "original": original,
+        "korrigert": name,
+        "felt": "forbruk",
+        "fraa": spent,
+        "til": sub.values["forbruk"],
+    }
 
 
 def check_correction(y: Year, fix: dict) -> dict:
     with y.settings.connect(read_only=True) as con:
-        outcome = dict(con.execute("select filnavn, utfall from core_filer where aar = ? and filnavn in (?, ?)",
-                                   [y.year, fix["original"], fix["korrigert"]]).fetchall())
+        outcome = dict(
+            con.execute(
+                "select filnavn, utfall from core_filer where aar = ? and filnavn in (?, ?)",
+                [y.year, fix["original"], fix["korrigert"]],
+            ).fetchall()
+        )
     return {"utfall_original": outcome.get(fix["original"]), "utfall_korrigert": outcome.get(fix["korrigert"])}
 
 
 # --------------------------------------------------------------------------- one scale
+
 
 def warm_up(args, work: Path) -> float:
     """The bundled-size year once, unmeasured, up to the annual report: the first stages of a process pay for
@@ -472,8 +543,13 @@ def run_scale(scale: int, args, work: Path, parts: set[str], result: dict) -> di
     files = sum(1 for p in (inbox / str(args.year)).iterdir() if p.is_file())
     print(f"scale {scale}: {files} files, {subs} submissions (generated in {generated:.1f} s)", flush=True)
     register = inbox / manifest["register_dir"] if manifest["register_dir"] else None
-    entry: dict = {"scale": scale, "files": files, "submissions": subs, "generate_s": generated,
-                   "load_average_before": os.getloadavg()}
+    entry: dict = {
+        "scale": scale,
+        "files": files,
+        "submissions": subs,
+        "generate_s": generated,
+        "load_average_before": os.getloadavg(),
+    }
     y = Year(inbox, out, args.year, register)
     try:
         if scale > args.render_all_up_to:
@@ -484,8 +560,9 @@ def run_scale(scale: int, args, work: Path, parts: set[str], result: dict) -> di
             entry["stages"] = rows
             if args.json:
                 args.json.parent.mkdir(parents=True, exist_ok=True)
-                args.json.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str) + "\n",
-                                     encoding="utf-8")
+                args.json.write_text(
+                    json.dumps(result, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
+                )
 
         entry["stages"] = y.run(f"scale {scale}", progress=progress, stages=args.stages)
         entry["load_average_after"] = os.getloadavg()  # other work on the machine inflates the times
@@ -501,24 +578,33 @@ def run_scale(scale: int, args, work: Path, parts: set[str], result: dict) -> di
             per_letter = letters["wall_s"] / max(1, letters["letters"])
             # the stage's wall time per letter has the pool's cores behind it; its CPU time per letter does not
             cpu_per_letter = letters["cpu_s"] / max(1, letters["rendered"])
-            entry["letter_overhead"] = {"stage_s_per_letter": per_letter, "weasyprint_alone": alone,
-                                        "render_many_s_per_letter": letters["render_s"] / max(1, letters["rendered"]),
-                                        "stage_cpu_s_per_letter": cpu_per_letter,
-                                        "cpu_ratio": cpu_per_letter / alone["mean_s"],
-                                        "ratio": per_letter / alone["mean_s"]}
-            print(f"  letter overhead: {per_letter:.3f} s per letter in the stage, WeasyPrint alone "
-                  f"{alone['mean_s']:.3f} s → {entry['letter_overhead']['ratio']:.2f}×", flush=True)
+            entry["letter_overhead"] = {
+                "stage_s_per_letter": per_letter,
+                "weasyprint_alone": alone,
+                "render_many_s_per_letter": letters["render_s"] / max(1, letters["rendered"]),
+                "stage_cpu_s_per_letter": cpu_per_letter,
+                "cpu_ratio": cpu_per_letter / alone["mean_s"],
+                "ratio": per_letter / alone["mean_s"],
+            }
+            print(
+                f"  letter overhead: {per_letter:.3f} s per letter in the stage, WeasyPrint alone "
+                f"{alone['mean_s']:.3f} s → {entry['letter_overhead']['ratio']:.2f}×",
+                flush=True,
+            )
         if "pool" in parts and jobs and scale == args.pool_scale:
             entry["letters_pool"] = pool_ratio(jobs, base)
-            print(f"  letters pool: one process {entry['letters_pool']['one_process_s']:.1f} s, pool "
-                  f"{entry['letters_pool']['pool_s']:.1f} s → {entry['letters_pool']['ratio']:.2f}×", flush=True)
+            print(
+                f"  letters pool: one process {entry['letters_pool']['one_process_s']:.1f} s, pool "
+                f"{entry['letters_pool']['pool_s']:.1f} s → {entry['letters_pool']['ratio']:.2f}×",
+                flush=True,
+            )
         if "reading" in parts and scale == min(args.scales):
             entry["reading"] = reading_ratio(inbox / str(args.year), args.reader_repeat)
             print(f"  reading: {entry['reading']['ratio_openpyxl_over_samanom']:.1f}× against openpyxl", flush=True)
         _save(result, args)
 
         if "profile" in parts and scale == args.profile_scale and entry["stages"]:
-            slowest = sorted((r for r in entry["stages"]), key=lambda r: -r["wall_s"])[:args.profile_stages]
+            slowest = sorted((r for r in entry["stages"]), key=lambda r: -r["wall_s"])[: args.profile_stages]
             names = {r["stage"] for r in slowest}
             profile_dir = (args.json.parent if args.json else base) / "profiles"
             p = Year(inbox, base / "out-profile", args.year, register)
@@ -526,22 +612,36 @@ def run_scale(scale: int, args, work: Path, parts: set[str], result: dict) -> di
                 if scale > args.render_all_up_to:
                     p.tap.sample = args.render_sample
                 last = max(STAGES.index(n) for n in names)  # what comes after is not needed
-                rows = p.run(f"scale {scale} profiled", profile=names, profile_dir=profile_dir,
-                             stages=[n for n in args.stages if STAGES.index(n) <= last])
+                rows = p.run(
+                    f"scale {scale} profiled",
+                    profile=names,
+                    profile_dir=profile_dir,
+                    stages=[n for n in args.stages if STAGES.index(n) <= last],
+                )
             finally:
                 p.close()
                 shutil.rmtree(base / "out-profile", ignore_errors=True)
             entry["profiles"] = {r["stage"]: r["profile"] for r in rows if "profile" in r}
             if "letters" in names and jobs:
                 entry["profiles"]["letters (one process, sample)"] = profile_letters_in_process(
-                    jobs, args.profile_letters, profile_dir)
+                    jobs, args.profile_letters, profile_dir
+                )
             _save(result, args)
 
         if "issue19" in parts and scale in args.issue19_scales:
             entry["issue19"] = feedback.measure(
-                scale, inbox, register, args.year, manifest, work, args.seed, args.letter_cost_sample,
-                with_letters=scale == min(args.issue19_scales), with_sensor=True,
-                profile_dir=(args.json.parent if args.json else base) / "profiles")
+                scale,
+                inbox,
+                register,
+                args.year,
+                manifest,
+                work,
+                args.seed,
+                args.letter_cost_sample,
+                with_letters=scale == min(args.issue19_scales),
+                with_sensor=True,
+                profile_dir=(args.json.parent if args.json else base) / "profiles",
+            )
             _save(result, args)
 
         if "incremental" in parts and scale in args.incremental_scales and args.stages == STAGES:
@@ -549,10 +649,18 @@ def run_scale(scale: int, args, work: Path, parts: set[str], result: dict) -> di
             rerun = y.run(f"scale {scale} re-run")
             full = sum(r["wall_s"] for r in entry["stages"])
             again = sum(r["wall_s"] for r in rerun)
-            entry["incremental"] = {"correction": {**fix, **check_correction(y, fix)}, "full_s": full,
-                                    "rerun_s": again, "ratio": again / full, "stages": rerun}
-            print(f"  incremental: full {full:.1f} s, re-run after one corrected file {again:.1f} s "
-                  f"→ {100 * again / full:.0f} %", flush=True)
+            entry["incremental"] = {
+                "correction": {**fix, **check_correction(y, fix)},
+                "full_s": full,
+                "rerun_s": again,
+                "ratio": again / full,
+                "stages": rerun,
+            }
+            print(
+                f"  incremental: full {full:.1f} s, re-run after one corrected file {again:.1f} s "
+                f"→ {100 * again / full:.0f} %",
+                flush=True,
+            )
             _save(result, args)
     finally:
         y.close()
@@ -571,6 +679,7 @@ def _per_submission(entry: dict) -> None:
 
 # --------------------------------------------------------------------------- ratios, table, record
 
+
 def ratios(result: dict, args) -> list[dict]:
     scales = {k: s for k, s in result["scales"].items() if "total_s" in s}
     out = []
@@ -581,49 +690,81 @@ def ratios(result: dict, args) -> list[dict]:
     for s in scales.values():
         if "reading" in s:
             r = s["reading"]["ratio_openpyxl_over_samanom"]
-            add("reading: openpyxl / samanom reader", r, f"≥ {TARGETS['reading']}×", r >= TARGETS["reading"],
-                f"{s['reading']['files']} .xlsx files at scale {s['scale']}, {s['reading']['repeat']} passes")
+            add(
+                "reading: openpyxl / samanom reader",
+                r,
+                f"≥ {TARGETS['reading']}×",
+                r >= TARGETS["reading"],
+                f"{s['reading']['files']} .xlsx files at scale {s['scale']}, {s['reading']['repeat']} passes",
+            )
         if "letters_pool" in s:
             r = s["letters_pool"]
-            add("letters: one process / pool", r["ratio"], f"≥ {TARGETS['letters_pool']}×",
+            add(
+                "letters: one process / pool",
+                r["ratio"],
+                f"≥ {TARGETS['letters_pool']}×",
                 r["ratio"] >= TARGETS["letters_pool"],
                 f"{r['letters']} letters at scale {s['scale']}: {r['one_process_s']:.1f} s vs {r['pool_s']:.1f} s "
-                f"({r['processes']} processes; cores used {r.get('cores_used', {}).get('pool', 0):.2f})")
+                f"({r['processes']} processes; cores used {r.get('cores_used', {}).get('pool', 0):.2f})",
+            )
     for s in scales.values():
         if "incremental" in s:
             r = s["incremental"]
-            add(f"incremental (scale {s['scale']}): re-run / full run", r["ratio"], f"≤ {TARGETS['incremental']:.0%}",
+            add(
+                f"incremental (scale {s['scale']}): re-run / full run",
+                r["ratio"],
+                f"≤ {TARGETS['incremental']:.0%}",
                 r["ratio"] <= TARGETS["incremental"],
-                f"{r['rerun_s']:.1f} s vs {r['full_s']:.1f} s after one corrected file")
+                f"{r['rerun_s']:.1f} s vs {r['full_s']:.1f} s after one corrected file",
+            )
     for s in scales.values():
         if "letter_overhead" in s:
             r = s["letter_overhead"]
-            add(f"per-letter overhead (scale {s['scale']})", r["ratio"], f"≤ {TARGETS['letter_overhead']}×",
+            add(
+                f"per-letter overhead (scale {s['scale']})",
+                r["ratio"],
+                f"≤ {TARGETS['letter_overhead']}×",
                 r["ratio"] <= TARGETS["letter_overhead"],
                 f"stage {r['stage_s_per_letter']:.3f} s/letter vs WeasyPrint alone "
                 f"{r['weasyprint_alone']['mean_s']:.3f} s ({r['weasyprint_alone']['letters']} letters, one process); "
-                f"CPU per letter {r.get('cpu_ratio', 0):.2f}×")
+                f"CPU per letter {r.get('cpu_ratio', 0):.2f}×",
+            )
     out += feedback.ratios(result["scales"])  # measured on their own, with or without the stage table
     if "10" in scales and "100" in scales:
         a, b = scales["10"], scales["100"]
         r = b["non_rendering_ms_per_submission"] / a["non_rendering_ms_per_submission"]
-        add("scale: non-rendering time per submission, 100 / 10", r, f"≤ {TARGETS['scale_time']}×",
+        add(
+            "scale: non-rendering time per submission, 100 / 10",
+            r,
+            f"≤ {TARGETS['scale_time']}×",
             r <= TARGETS["scale_time"],
-            f"{b['non_rendering_ms_per_submission']:.1f} vs {a['non_rendering_ms_per_submission']:.1f} ms")
-    pages = {k: next((r.get("pages") for r in s["stages"] if r["stage"] == "annual report"), None)
-             for k, s in scales.items()}
+            f"{b['non_rendering_ms_per_submission']:.1f} vs {a['non_rendering_ms_per_submission']:.1f} ms",
+        )
+    pages = {
+        k: next((r.get("pages") for r in s["stages"] if r["stage"] == "annual report"), None) for k, s in scales.items()
+    }
     for big in ("10", "100"):
         if pages.get("1") and pages.get(big):
             r = pages[big] / pages["1"]
-            add(f"annual report pages, scale {big} / 1", r, f"≤ {TARGETS['report_pages']}×",
-                r <= TARGETS["report_pages"], f"{pages[big]} vs {pages['1']} pages (the appendix is its own PDF)")
+            add(
+                f"annual report pages, scale {big} / 1",
+                r,
+                f"≤ {TARGETS['report_pages']}×",
+                r <= TARGETS["report_pages"],
+                f"{pages[big]} vs {pages['1']} pages (the appendix is its own PDF)",
+            )
     if "100" in scales:
         top = max(scales["100"]["stages"], key=lambda r: r["peak_mib"])
         m = top["peak_mib"]
         ran = [r["stage"] for r in scales["100"]["stages"]]
-        add("scale: peak memory at 100", m, f"< {TARGETS['scale_memory_mib']} MiB", m < TARGETS["scale_memory_mib"],
+        add(
+            "scale: peak memory at 100",
+            m,
+            f"< {TARGETS['scale_memory_mib']} MiB",
+            m < TARGETS["scale_memory_mib"],
             f"{top['stage']}: this process plus its children"
-            + ("" if len(ran) == len(STAGES) else f"; only {', '.join(ran)} ran"))
+            + ("" if len(ran) == len(STAGES) else f"; only {', '.join(ran)} ran"),
+        )
     return out
 
 
@@ -632,11 +773,20 @@ def table(result: dict) -> str:
     lines = _stage_table(scales) if scales else []  # `--stages ""` leaves no stage table, only the ratios
     lines.append(f"{'ratio':52} {'measured':>10} {'target':>10}  result")
     for r in result.get("ratios", []):
-        value = f"{r['measured']:.0f} MiB" if "MiB" in r["target"] else (
-            f"{r['measured']:.0%}" if "%" in r["target"] else
-            f"{r['measured']:.1f} s" if r["target"].endswith(" s") else f"{r['measured']:.2f}×")
-        lines.append(f"{r['ratio']:52} {value:>10} {r['target']:>10}  {'met' if r['met'] else 'MISSED'}"
-                     f"  ({r['detail']})")
+        value = (
+            f"{r['measured']:.0f} MiB"
+            if "MiB" in r["target"]
+            else (
+                f"{r['measured']:.0%}"
+                if "%" in r["target"]
+                else f"{r['measured']:.1f} s"
+                if r["target"].endswith(" s")
+                else f"{r['measured']:.2f}×"
+            )
+        )
+        lines.append(
+            f"{r['ratio']:52} {value:>10} {r['target']:>10}  {'met' if r['met'] else 'MISSED'}  ({r['detail']})"
+        )
     return "\n".join(lines)
 
 
@@ -650,21 +800,33 @@ def _stage_table(scales: list[dict]) -> list[str]:
         for s in scales:
             r = next((r for r in s.get("stages", []) if r["stage"] == name), None)
             mark = "*" if r and r.get("extrapolated") else " "
-            cells.append(f" | {r['wall_s']:>7.1f}{mark} {r['ms_per_submission']:>7.1f} {r['peak_mib']:>7.0f}"
-                         if r else f" | {'–':>26}")
+            cells.append(
+                f" | {r['wall_s']:>7.1f}{mark} {r['ms_per_submission']:>7.1f} {r['peak_mib']:>7.0f}"
+                if r
+                else f" | {'–':>26}"
+            )
         lines.append(f"{name:16}" + "".join(cells))
     lines.append("-" * len(head))
-    lines.append(f"{'non-rendering':16}" + "".join(
-        f" | {s['non_rendering_s']:>8.1f} {s['non_rendering_ms_per_submission']:>8.1f} {'':>7}" for s in scales))
-    lines.append(f"{'total':16}" + "".join(
-        f" | {s['total_s']:>8.1f} {1000 * s['total_s'] / s['submissions']:>8.1f} {s['peak_mib']:>7.0f}"
-        for s in scales))
+    lines.append(
+        f"{'non-rendering':16}"
+        + "".join(
+            f" | {s['non_rendering_s']:>8.1f} {s['non_rendering_ms_per_submission']:>8.1f} {'':>7}" for s in scales
+        )
+    )
+    lines.append(
+        f"{'total':16}"
+        + "".join(
+            f" | {s['total_s']:>8.1f} {1000 * s['total_s'] / s['submissions']:>8.1f} {s['peak_mib']:>7.0f}"
+            for s in scales
+        )
+    )
     lines.append(f"{'submissions':16}" + "".join(f" | {s['submissions']:>26}" for s in scales))
-    lines.append(f"{'letters':16}" + "".join(
-        f" | {_letters_cell(s):>26}" for s in scales))
+    lines.append(f"{'letters':16}" + "".join(f" | {_letters_cell(s):>26}" for s in scales))
     if any(r.get("extrapolated") for s in scales for r in s.get("stages", [])):
-        lines.append("* letters rendered for an evenly spaced sample only; time = the rest of the stage + the "
-                     "sample's render time × letters / sample")
+        lines.append(
+            "* letters rendered for an evenly spaced sample only; time = the rest of the stage + the "
+            "sample's render time × letters / sample"
+        )
     lines.append("")
     return lines
 
@@ -679,17 +841,25 @@ def _letters_cell(s: dict) -> str:
 def machine() -> dict:
     cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
     model = re.search(r"model name\s*:\s*(.+)", cpuinfo)
-    mem = re.search(r"MemTotal:\s+(\d+) kB", Path("/proc/meminfo").read_text()) if Path("/proc/meminfo").exists() \
+    mem = (
+        re.search(r"MemTotal:\s+(\d+) kB", Path("/proc/meminfo").read_text())
+        if Path("/proc/meminfo").exists()
         else None
+    )
     versions = {}
     for name in PACKAGES:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = None
-    return {"cpus": os.cpu_count(), "cpu_model": model[1].strip() if model else platform.processor(),
-            "memory_gib": round(int(mem[1]) / 1024 ** 2, 1) if mem else None, "kernel": platform.release(),
-            "python": platform.python_version(), "packages": versions}
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": model[1].strip() if model else platform.processor(),
+        "memory_gib": round(int(mem[1]) / 1024**2, 1) if mem else None,
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "packages": versions,
+    }
 
 
 def _save(result: dict, args) -> None:
@@ -707,21 +877,36 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scales", type=_ints, default=[1, 10, 100])
     parser.add_argument("--year", type=int, default=2013)
-    parser.add_argument("--stages", default=",".join(STAGES),
-                        help="the stages to run, in order, e.g. register,landing,reading,validation; \"\" for none "
-                             "(then only the figures of issue 19, which run the job on their own)")
+    parser.add_argument(
+        "--stages",
+        default=",".join(STAGES),
+        help='the stages to run, in order, e.g. register,landing,reading,validation; "" for none '
+        "(then only the figures of issue 19, which run the job on their own)",
+    )
     parser.add_argument("--seed", type=int, default=2013)
     parser.add_argument("--json", type=Path)
-    parser.add_argument("--parts", default="issue19,reading,pool,overhead,incremental,profile",
-                        help="which ratios besides the stage table: issue19 (the four figures of issue 19: "
-                             "sensor path, re-run, letter against plain page, full yearly run), reading, pool, "
-                             "overhead, incremental, profile")
-    parser.add_argument("--issue19-scales", type=_ints, default=[1, 10],
-                        help="scales at which the figures of issue 19 are measured")
-    parser.add_argument("--letter-cost-sample", type=int, default=30,
-                        help="letters rendered against their plain documents for the letter figure")
-    parser.add_argument("--render-all-up-to", type=int, default=10,
-                        help="above this scale the letters stage renders only --render-sample letters")
+    parser.add_argument(
+        "--parts",
+        default="issue19,reading,pool,overhead,incremental,profile",
+        help="which ratios besides the stage table: issue19 (the four figures of issue 19: "
+        "sensor path, re-run, letter against plain page, full yearly run), reading, pool, "
+        "overhead, incremental, profile",
+    )
+    parser.add_argument(
+        "--issue19-scales", type=_ints, default=[1, 10], help="scales at which the figures of issue 19 are measured"
+    )
+    parser.add_argument(
+        "--letter-cost-sample",
+        type=int,
+        default=30,
+        help="letters rendered against their plain documents for the letter figure",
+    )
+    parser.add_argument(
+        "--render-all-up-to",
+        type=int,
+        default=10,
+        help="above this scale the letters stage renders only --render-sample letters",
+    )
     parser.add_argument("--render-sample", type=int, default=500)
     parser.add_argument("--pool-scale", type=int, default=1, help="scale whose letters the pool ratio renders")
     parser.add_argument("--incremental-scales", type=_ints, default=[1, 10])
@@ -732,8 +917,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reader-repeat", type=int, default=5)
     parser.add_argument("--work", type=Path, help="folder for inboxes and outputs (default: a temporary one)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
-    parser.add_argument("--no-warm-up", action="store_true",
-                        help="measure the first scale cold (by default the bundled-size year runs once first)")
+    parser.add_argument(
+        "--no-warm-up",
+        action="store_true",
+        help="measure the first scale cold (by default the bundled-size year runs once first)",
+    )
     args = parser.parse_args(argv)
     args.scales = sorted(set(args.scales))
     args.stages = tuple(n.strip() for n in args.stages.split(",") if n.strip())
@@ -749,9 +937,16 @@ def main(argv: list[str] | None = None) -> int:
     import_start = time.perf_counter()
     importlib.import_module("pipelines.definitions")  # Dagster and the code location, once, outside every stage
 
-    result = {"date": dt.datetime.now().astimezone().isoformat(timespec="seconds"), "machine": machine(),
-              "year": args.year, "seed": args.seed, "parts": sorted(parts),
-              "import_s": time.perf_counter() - import_start, "scales": {}, "ratios": []}
+    result = {
+        "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "machine": machine(),
+        "year": args.year,
+        "seed": args.seed,
+        "parts": sorted(parts),
+        "import_s": time.perf_counter() - import_start,
+        "scales": {},
+        "ratios": [],
+    }
     try:
         if not args.no_warm_up:
             result["warm_up_s"] = warm_up(args, work)
@@ -763,8 +958,10 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep and not args.work:
             shutil.rmtree(work, ignore_errors=True)
     m = result["machine"]
-    print(f"\nsamanom {args.year}, {result['date'][:10]}, {m['cpus']} × {m['cpu_model']}, Python {m['python']}, "
-          f"bench {result['bench_s'] / 60:.1f} min")
+    print(
+        f"\nsamanom {args.year}, {result['date'][:10]}, {m['cpus']} × {m['cpu_model']}, Python {m['python']}, "
+        f"bench {result['bench_s'] / 60:.1f} min"
+    )
     print(table(result))
     return 0
 

@@ -58,12 +58,25 @@ def run(files: list[Path], repeat: int) -> dict:
                     totals[name] += time.perf_counter() - start
             for name, total in totals.items():
                 passes[name].append(total)
-    summary = {name: {"median_s": statistics.median(t), "best_s": min(t), "passes_s": t,
-                      "per_file_ms": 1000 * statistics.median(t) / len(files)} for name, t in passes.items()}
+    summary = {
+        name: {
+            "median_s": statistics.median(t),
+            "best_s": min(t),
+            "passes_s": t,
+            "per_file_ms": 1000 * statistics.median(t) / len(files),
+        }
+        for name, t in passes.items()
+    }
     a, b = (summary[n]["median_s"] for n in READERS)
-    return {"files": len(files), "bytes": sum(p.stat().st_size for p in files), "repeat": repeat,
-            "readers": summary, "ratio_openpyxl_over_samanom": b / a,
-            "python": platform.python_version(), "pandas": pd.__version__}
+    return {
+        "files": len(files),
+        "bytes": sum(p.stat().st_size for p in files),
+        "repeat": repeat,
+        "readers": summary,
+        "ratio_openpyxl_over_samanom": b / a,
+        "python": platform.python_version(),
+        "pandas": pd.__version__,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,8 +91,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     result = run(files, args.repeat)
     result["inbox"] = str(args.inbox)
-    print(f"{result['files']} .xlsx files ({result['bytes'] / 1024:.0f} KiB) from {args.inbox}, "
-          f"{args.repeat} passes each, interleaved")
+    print(
+        f"{result['files']} .xlsx files ({result['bytes'] / 1024:.0f} KiB) from {args.inbox}, "
+        f"{args.repeat} passes each, interleaved"
+    )
     print(f"{'reader':32} {'median pass':>12} {'best pass':>10} {'per file':>10}")
     for name, s in result["readers"].items():
         print(f"{name:32} {s['median_s']:>11.3f}s {s['best_s']:>9.3f}s {s['per_file_ms']:>8.1f}ms")

@@ -56,9 +56,22 @@ def start_office(profile: Path, locale: str):
     pipe = "samanom_" + uuid.uuid4().hex
     env = {**os.environ, "LC_ALL": "C.UTF-8"}
     proc = subprocess.Popen(
-        ["soffice", f"-env:UserInstallation={profile.resolve().as_uri()}", "--headless", "--invisible",
-         "--nologo", "--norestore", "--nodefault", "--nolockcheck", f"--accept=pipe,name={pipe};urp;"],
-        stdout=subprocess.DEVNULL, stderr=sys.stderr if os.environ.get("SAMANOM_LO_DEBUG") else subprocess.DEVNULL, env=env, start_new_session=True)
+        [
+            "soffice",
+            f"-env:UserInstallation={profile.resolve().as_uri()}",
+            "--headless",
+            "--invisible",
+            "--nologo",
+            "--norestore",
+            "--nodefault",
+            "--nolockcheck",
+            f"--accept=pipe,name={pipe};urp;",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=sys.stderr if os.environ.get("SAMANOM_LO_DEBUG") else subprocess.DEVNULL,
+        env=env,
+        start_new_session=True,
+    )
     local = uno.getComponentContext()
     resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
     deadline = time.monotonic() + 60
@@ -81,8 +94,9 @@ def main(job_path):
         smgr = ctx.ServiceManager
         desktop = smgr.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
         load = (prop("Hidden", True),)
-        doc = desktop.loadComponentFromURL(url(job["open"]) if job.get("open") else "private:factory/scalc",
-                                           "_blank", 0, load)
+        doc = desktop.loadComponentFromURL(
+            url(job["open"]) if job.get("open") else "private:factory/scalc", "_blank", 0, load
+        )
         formats = doc.getNumberFormats()
         result = []
         for sheet_name, ref, text in job.get("typing", []):
@@ -96,9 +110,15 @@ def main(job_path):
             cell.setPropertyValue("FormulaLocal", text)
             cell = sheet.getCellRangeByName(ref)
             fmt = formats.getByKey(cell.getPropertyValue("NumberFormat"))
-            state = {"sheet": sheet_name, "ref": ref, "typed": text, "shown": cell.getString(),
-                     "value": cell.getValue(), "text": cell.getType().value == "TEXT",
-                     "format": fmt.FormatString}
+            state = {
+                "sheet": sheet_name,
+                "ref": ref,
+                "typed": text,
+                "shown": cell.getString(),
+                "value": cell.getValue(),
+                "text": cell.getType().value == "TEXT",
+                "format": fmt.FormatString,
+            }
             result.append(state)
         for target, filter_name, options in job.get("save", []):
             args = [prop("FilterName", filter_name), prop("Overwrite", True)]
