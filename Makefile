@@ -25,7 +25,10 @@ demo: setup
 	$(BIN)/samanom run --year 2013
 	@echo "Årsrapport: output/2013/arsrapport-2013.pdf   Brev: output/2013/brev/   Lager: output/samanom.duckdb"
 
+# Lint and formatting first (seconds), then the suite on every core (pytest-xdist, one worker per test file).
 test: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
 # The yearly run at scale 1, 10 and 100 stage by stage through Dagster, the ratios of issue 8 and the four figures
