@@ -113,6 +113,20 @@ def write_csv_export(path: Path, rows: list[dict], encoding: str, delimiter: str
     path.write_bytes(buffer.getvalue().encode(encoding))
 
 
+# P2-01 in Haugesund, a bokmål municipality: the project of the small inbox's survey export
+HAUGESUND = dict(
+    prosjektnummer="P2-01",
+    kommunenummer="1106",
+    kommune="Haugesund",
+    prosjektnavn="Omdømmebygging i Haugesund",
+    tema="omdømme; sykefravær",
+    prosjektleder="Per Ås",
+    epost="per.as@haugesund.kommune.no",
+    tillitsvalgte_med="Ja",
+    hovedfunn="Betre omdømme blant unge.",
+)
+
+
 @pytest.fixture(scope="session")
 def small_inbox(tmp_path_factory) -> Path:
     """Four files for 2013: an nn workbook, a bokmål CSV export (cp1252, two rows, one for an unknown
@@ -125,19 +139,11 @@ def small_inbox(tmp_path_factory) -> Path:
     write_workbook(year_dir / "2014-01-20_P1-01_arsrapport_kopi.xlsx", sheets)
     (year_dir / "2014-01-13_P1-02_arsrapport.xlsx").write_bytes(b"PK\x03\x04 this is not a workbook")
     haugesund = prosjekt_values(
-        prosjektnummer="P2-01",
-        kommunenummer="1106",
-        kommune="Haugesund",
-        prosjektnavn="Omdømmebygging i Haugesund",
-        tema="omdømme; sykefravær",
-        prosjektleder="Per Ås",
-        epost="per.as@haugesund.kommune.no",
-        tillitsvalgte_med="Ja",
+        **HAUGESUND,
         tilskudd_mottatt=300000.0,
         forbruk=300000.0,
         innsendt_dato=dt.date(2014, 2, 10),
         godt_eksempel="",
-        hovedfunn="Betre omdømme blant unge.",
         sykefravaer_pst__utgangspunkt=9.1,
         sykefravaer_pst__utgangsaar=2012,
         sykefravaer_pst__maal=7.5,

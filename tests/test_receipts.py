@@ -22,6 +22,7 @@ from pipelines.documents import formatting, pdf, receipts
 from pipelines.resources import Settings
 from pipelines.sensors import ANNUAL_REPORT, innboks_koeyring, innboks_sensor
 from schemas import form as F
+from tests import conftest
 from tests.conftest import INDICATORS_NN, RISIKO, TILTAK, YEAR, prosjekt_values
 from tools.form_writer import form_sheets, write_workbook
 
@@ -61,18 +62,7 @@ HAUGESUND = "2014-02-04_P2-01_arsrapport.xlsx"
 def write_corrected_files(year_dir: Path) -> None:
     bad_share = [{**INDICATORS_NN[0], "resultat": 108.0}, INDICATORS_NN[1]]
     write_workbook(year_dir / LUSTER, form_sheets("nn", prosjekt_values(), bad_share, TILTAK, RISIKO))
-    haugesund = prosjekt_values(
-        prosjektnummer="P2-01",
-        kommunenummer="1106",
-        kommune="Haugesund",
-        prosjektnavn="Omdømmebygging i Haugesund",
-        tema="omdømme; sykefravær",
-        prosjektleder="Per Ås",
-        epost="per.as@haugesund.kommune.no",
-        tillitsvalgte_med="Ja",
-        hovedfunn="Betre omdømme blant unge.",
-        innsendt_dato=dt.date(2014, 2, 4),
-    )
+    haugesund = prosjekt_values(**conftest.HAUGESUND, innsendt_dato=dt.date(2014, 2, 4))
     absence = [
         {
             "indikator": "sykefravaer_pst",
