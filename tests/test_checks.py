@@ -15,25 +15,14 @@ import duckdb
 import pandas as pd
 import pytest
 
+from pipelines.assets import marts
 from pipelines.definitions import defs
 from pipelines.resources import REGISTER_DIR, Settings
 from tests.conftest import YEAR
 
 ASSETS = list(defs.assets)
 UP_TO_VALIDATION = [
-    dg.AssetKey(["register", n])
-    for n in (
-        "kommuner",
-        "nettverk",
-        "prosjekt",
-        "prosjekt_kommuner",
-        "tilskudd",
-        "utbetalingar",
-        "overforingar",
-        "tilbakebetalingar",
-        "programparametrar",
-    )
-] + [
+    *marts.REGISTER,
     dg.AssetKey(["landing", "innkomne_filer"]),
     dg.AssetKey(["reading", "innsendingar"]),
     dg.AssetKey(["reading", "validerte_innsendingar"]),

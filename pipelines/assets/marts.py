@@ -9,25 +9,13 @@ import re
 import dagster as dg
 
 from pipelines import lineage, sporing, versions, warehouse
+from pipelines.assets import register
 from pipelines.assets.ingest import TABLE_ASSETS, VALIDATED
 from pipelines.partitions import year_check, years
 from pipelines.resources import Settings
 
 OWNER = "team:sekretariatet"
-REGISTER = [
-    dg.AssetKey(["register", n])
-    for n in (
-        "kommuner",
-        "nettverk",
-        "prosjekt",
-        "prosjekt_kommuner",
-        "tilskudd",
-        "utbetalingar",
-        "overforingar",
-        "tilbakebetalingar",
-        "programparametrar",
-    )
-]
+REGISTER = [dg.AssetKey(["register", n]) for n in register.FILES]
 MODELS = dg.AssetKey(["warehouse", "prosjekt_aar"])
 # the marts that read earlier years too (`aar <= $aar`): their year depends on every earlier year
 CROSS_YEAR = {"mart_indikator_serie"}
