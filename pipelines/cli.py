@@ -89,7 +89,7 @@ def run(args) -> int:
         print(f"samanom: kjøringen {run_id} ble avbrutt uten å avslutte; den er nå markert som feilet.")
     # The same job the UI, the sensor and the schedule launch, so the run is one of the job's runs
     # there; the run's own last step (or its failure hook) writes run.json.
-    job = defs.resolve_job_def("aarskoeyring")
+    job = defs.resolve_job_def("aarskjoring")
     # the event log goes to the run storage (the UI shows it); the terminal gets a line per stage
     run_id = str(uuid.uuid4())  # known before the run starts, so the listener can follow it (as Dagster makes them)
     shown = progress.Progress(defs.resolve_asset_graph().get_all_asset_keys())
@@ -106,7 +106,7 @@ def run(args) -> int:
         },
         tags={
             "samanom/aar": str(args.year),
-            "samanom/kjelde": "samanom run",
+            "samanom/kilde": "samanom run",
             runs.PROCESS_TAG: runs.this_process(),
             **_repository_tag(),
         },
@@ -135,13 +135,13 @@ def _repository_tag() -> dict[str, str]:
 
 def _print_summary(s: dict, out: Path) -> None:
     year = s["aar"]
-    print(f"samanom {year}: {'ferdig' if s['vellukka'] else 'FEILA — sjå Dagster-loggen (samanom ui)'}")
+    print(f"samanom {year}: {'ferdig' if s['vellykket'] else 'FEILA — sjå Dagster-loggen (samanom ui)'}")
     print(f"  dagster-køyring          {s['dagster_run_id']}")
     for key in (
         "filer",
-        "innsendingar_lesne",
-        "innsendingar_godkjende",
-        "innsendingar_avviste",
+        "innsendinger_leste",
+        "innsendinger_godkjente",
+        "innsendinger_avviste",
         "avvik",
         "aktive_prosjekt",
         "brev",
@@ -150,7 +150,7 @@ def _print_summary(s: dict, out: Path) -> None:
             print(f"  {key:<24} {s[key]}")
     if s.get("filer_utfall"):
         print("  filer etter utfall       " + ", ".join(f"{k}: {v}" for k, v in s["filer_utfall"].items()))
-    if s["vellukka"]:  # a failed run names no report it did not write
+    if s["vellykket"]:  # a failed run names no report it did not write
         print(f"  årsrapport               {out / str(year) / f'arsrapport-{year}.pdf'}")
         print(f"  brev                     {out / str(year) / 'brev'}")
     print(f"  lager (DuckDB)           {out / 'samanom.duckdb'}")
@@ -218,7 +218,7 @@ def sample(args) -> int:
     years = range(int(first), int(last or first) + 1)
     manifest = generate_inbox(Path(args.out), years, seed=args.seed, scale=args.scale)
     print(
-        f"Eksempelinnboks i {args.out}: {len(manifest['submissions'])} innsendingar, "
+        f"Eksempelinnboks i {args.out}: {len(manifest['submissions'])} innsendinger, "
         f"{len(manifest['defects'])} planta feil, {len(manifest['missing'])} manglande rapportar"
     )
     return 0
@@ -261,8 +261,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--status",
         default="utkast",
-        choices=["utkast", "endeleg"],
-        help="utkast: letters are drafts, rewritten on every run; endeleg: dispatch the batch (each "
+        choices=["utkast", "endelig"],
+        help="utkast: letters are drafts, rewritten on every run; endelig: dispatch the batch (each "
         "letter gets its journal number and is archived, never to be rewritten)",
     )
     p.add_argument(

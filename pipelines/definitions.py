@@ -2,37 +2,37 @@
 
 import dagster as dg
 
-from pipelines.assets.ingest import innkomne_filer, innsendingar, validerte_innsendingar
+from pipelines.assets.ingest import innkomne_filer, innsendinger, validerte_innsendinger
 from pipelines.assets.marts import mart_assets, prosjekt_aar
 from pipelines.assets.register import register_assets
-from pipelines.assets.reports import arsrapport, koeyring, kvitteringar, oppfolgingsbrev
+from pipelines.assets.reports import arsrapport, kjoring, kvitteringer, oppfolgingsbrev
 from pipelines.resources import settings
 from pipelines.sensors import (
-    aarleg_koeyring,
-    aarskoeyring,
-    innboks_koeyring,
+    aarlig_kjoring,
+    aarskjoring,
+    innboks_kjoring,
     innboks_sensor,
 )
 
 yearly_assets = [
     innkomne_filer,
-    innsendingar,
-    validerte_innsendingar,
+    innsendinger,
+    validerte_innsendinger,
     prosjekt_aar,
     *mart_assets,
-    kvitteringar,
+    kvitteringer,
     arsrapport,
     oppfolgingsbrev,
-    koeyring,
+    kjoring,
 ]
 
 # One run writes the DuckDB file at a time (DuckDB allows one writer): steps run in one process,
 # and the letters are rendered in a process pool inside their asset.
 defs = dg.Definitions(
     assets=[*register_assets, *yearly_assets],
-    jobs=[aarskoeyring, innboks_koeyring],
+    jobs=[aarskjoring, innboks_kjoring],
     sensors=[innboks_sensor],
-    schedules=[aarleg_koeyring],
+    schedules=[aarlig_kjoring],
     resources={"settings": settings()},
     executor=dg.in_process_executor,
 )

@@ -41,7 +41,7 @@ RULES: dict[str, tuple[str, str, str]] = {
         "arket «Prosjekt» mangler, så rapporten kan ikke leses",
         "arket «Prosjekt» manglar, så rapporten kan ikkje lesast",
     ),
-    "csv_feil_kolonnetal": (
+    "csv_feil_kolonnetall": (
         REJECT_FILE,
         "raden har et annet antall felt enn overskriftsraden (sett tekst med skilletegn i anførselstegn)",
         "rada har eit anna tal felt enn overskriftsrada (set tekst med skiljeteikn i hermeteikn)",
@@ -118,13 +118,13 @@ def _one_of(labels: dict[str, tuple[str, str]]) -> tuple[str, str]:
 # What a value should have looked like, by key (bokmål, nynorsk).
 EXPECTED: dict[str, tuple[str, str]] = {
     "tal": ("et tall, for eksempel 8,4", "eit tal, til dømes 8,4"),
-    "tal_utan_prosent": ("et tall uten prosenttegn", "eit tal utan prosentteikn"),
-    "eitt_desimalteikn": ("ett desimaltegn (komma eller punktum)", "eitt desimalteikn (komma eller punktum)"),
-    "belop_utan_skilje": (
+    "tall_uten_prosent": ("et tall uten prosenttegn", "eit tal utan prosentteikn"),
+    "ett_desimaltegn": ("ett desimaltegn (komma eller punktum)", "eitt desimalteikn (komma eller punktum)"),
+    "belop_uten_skille": (
         "et beløp uten skilletegn, for eksempel 1234 eller 1 234",
         "eit beløp utan skiljeteikn, til dømes 1234 eller 1 234",
     ),
-    "heilt_tal": ("et helt tall", "eit heilt tal"),
+    "helt_tall": ("et helt tall", "eit heilt tal"),
     "aarstal": ("et årstall med fire sifre", "eit årstal med fire siffer"),
     "dato": ("en dato som 23.11.2013", "ein dato som 23.11.2013"),
     "ja_nei": ("Ja eller Nei", "Ja eller Nei"),
@@ -141,13 +141,13 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "rekneark": ("et regneark lagret fra Excel eller LibreOffice", "eit rekneark lagra frå Excel eller LibreOffice"),
     "prosent": ("en prosent mellom 0 og 100", "ein prosent mellom 0 og 100"),
     "samlingar": ("et helt tall fra 0 til 3", "eit heilt tal frå 0 til 3"),
-    "ikkje_negativ": ("et tall som ikke er negativt", "eit tal som ikkje er negativt"),
+    "ikke_negativ": ("et tall som ikke er negativt", "eit tal som ikkje er negativt"),
     "skala_1_5": ("et helt tall fra 1 til 5", "eit heilt tal frå 1 til 5"),
     "skala_1_6": ("et tall fra 1 til 6", "eit tal frå 1 til 6"),
     "poeng_0_100": ("et tall fra 0 til 100", "eit tal frå 0 til 100"),
     "mottiltak": ("et mottiltak når S × K er minst 9 eller K er 5", "eit mottiltak når S × K er minst 9 eller K er 5"),
     "maks_4000": ("høyst 4 000 tegn", "høgst 4 000 teikn"),
-    "ein_gong": ("hver indikator én gang", "kvar indikator éin gong"),
+    "en_gang": ("hver indikator én gang", "kvar indikator éin gong"),
     "rapporteringsaaret": ("året rapporten gjelder", "året rapporten gjeld"),
     "prosjektaara": ("et år prosjektet er aktivt", "eit år prosjektet er aktivt"),
     "registeret": ("et prosjektnummer fra tilskuddsbrevet", "eit prosjektnummer frå tilskotsbrevet"),
@@ -163,7 +163,7 @@ class Issue:
     rad: int | None = None
     felt: str | None = None
     verdi: str | None = None
-    forventa: str | None = None  # a key of EXPECTED, or literal text
+    forventet: str | None = None  # a key of EXPECTED, or literal text
     alvor: str | None = None  # overrides the rule's severity, e.g. a missing project number rejects the file
 
     @property
@@ -171,9 +171,9 @@ class Issue:
         return self.alvor or RULES[self.regel][0]
 
     def expected(self, form: str) -> str | None:
-        if self.forventa is None:
+        if self.forventet is None:
             return None
-        pair = EXPECTED.get(self.forventa, (self.forventa, self.forventa))
+        pair = EXPECTED.get(self.forventet, (self.forventet, self.forventet))
         return pair[1] if form == "nn" else pair[0]
 
     def message(self, form: str) -> str:

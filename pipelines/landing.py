@@ -61,7 +61,7 @@ class ArchiveError(OSError):
 class LandedFile:
     filnavn: str  # path relative to the year's inbox folder, readable (see display_name)
     sha256: str | None
-    storleik_bytes: int | None
+    storrelse_bytes: int | None
     mottatt_dato: date | None
     format: str | None  # xlsx | xlsm | xls | ods | csv | ukjent
     arkivsti: str | None  # relative to the output folder
@@ -219,7 +219,7 @@ def land(year_dir: Path, archive_dir: Path, out_dir: Path) -> Landing:
             LandedFile(
                 filnavn=name,
                 sha256=digest,
-                storleik_bytes=target.stat().st_size,
+                storrelse_bytes=target.stat().st_size,
                 mottatt_dato=received,
                 format=sniff_format(target),
                 arkivsti=target.relative_to(out_dir).as_posix(),
@@ -301,12 +301,12 @@ HISTORY_COLUMNS = [
     "filnavn_hex",
     "versjon",
     "sha256",
-    "storleik_bytes",
+    "storrelse_bytes",
     "mottatt_dato",
     "format",
     "arkivsti",
     "mottak",
-    "erstatta_av",
+    "erstattet_av",
     "borte",
 ]
 
@@ -315,7 +315,7 @@ def history(earlier: list[dict], current: list[LandedFile]) -> list[dict]:
     """Every version a file name ever had in the year's inbox, as the landing history keeps them.
 
     A name whose bytes changed gets a new version, and the one before names its
-    successor (`erstatta_av`); a name no longer in the inbox keeps its last
+    successor (`erstattet_av`); a name no longer in the inbox keeps its last
     version, marked `borte`, until it comes back. The same inbox landed again
     changes nothing, so the history depends on what arrived, never on when.
     """
@@ -331,19 +331,19 @@ def history(earlier: list[dict], current: list[LandedFile]) -> list[dict]:
             "filnavn": f.filnavn,
             "filnavn_hex": f.filnavn_hex,
             "sha256": f.sha256,
-            "storleik_bytes": f.storleik_bytes,
+            "storrelse_bytes": f.storrelse_bytes,
             "mottatt_dato": f.mottatt_dato,
             "format": f.format,
             "arkivsti": f.arkivsti,
             "mottak": f.mottak,
-            "erstatta_av": None,
+            "erstattet_av": None,
             "borte": False,
         }
         if mine and (mine[-1]["sha256"], mine[-1]["mottak"]) == (f.sha256, f.mottak):
             mine[-1].update(now, versjon=mine[-1]["versjon"])
             continue
         if mine:
-            mine[-1]["erstatta_av"] = f.sha256 or f.mottak
+            mine[-1]["erstattet_av"] = f.sha256 or f.mottak
             mine[-1]["borte"] = False
         mine.append({**now, "versjon": len(mine) + 1})
     for key, mine in versions.items():

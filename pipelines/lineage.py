@@ -187,15 +187,15 @@ def _schema() -> dict[str, dict[str, str]]:
 
 # --- row lineage: which rows of the sources fed which row of a mart ------------------------------
 
-# The columns that identify a row of each mart; `lin_mart_kjelder.nokkel` is them joined by '/'.
+# The columns that identify a row of each mart; `lin_mart_kilder.nokkel` is them joined by '/'.
 # Every file in sql/marts/ has an entry (tests/test_lineage.py proves it, and that every row of
 # every mart has source rows).
 MART_KEYS: dict[str, tuple[str, ...]] = {
     "mart_avvik_regel_aar": ("regel", "alvorsgrad"),
-    "mart_hoge_risikoar": ("prosjektnummer", "rad"),
+    "mart_hoye_risikoer": ("prosjektnummer", "rad"),
     "mart_indikator_aar": ("indikator",),
     "mart_indikator_serie": ("prosjektnummer", "indikator", "verdiaar"),
-    "mart_kjeldefiler_aar": ("filnavn",),
+    "mart_kildefiler_aar": ("filnavn",),
     "mart_nettverk_aar": ("pulje", "nettverk_id"),
     "mart_prosjekt_aar": ("prosjektnummer",),
     "mart_pulje_aar": ("pulje",),
@@ -205,7 +205,7 @@ MART_KEYS: dict[str, tuple[str, ...]] = {
 
 
 def row_key(values) -> str:
-    """A mart row's key as `lin_mart_kjelder.nokkel` writes it."""
+    """A mart row's key as `lin_mart_kilder.nokkel` writes it."""
     return "/".join("" if v is None or (isinstance(v, float) and v != v) else str(v) for v in values)
 
 

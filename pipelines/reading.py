@@ -37,7 +37,7 @@ RAW_TABLES = {"indikatorer": form.INDIKATOR_COLUMNS, "tiltak": form.TILTAK_COLUM
 class RawSubmission:
     """One project's report as read: a workbook, or one row of a CSV export."""
 
-    kjelde_rad: int | None  # CSV line (header = 1); None for a workbook
+    kilde_rad: int | None  # CSV line (header = 1); None for a workbook
     skjemaform: str | None  # nb | nn as the labels say; None for CSV
     fields: dict[str, tuple[str | None, str | None, int | None]] = field(
         default_factory=dict
@@ -70,7 +70,7 @@ def read_file(path: Path, fmt: str) -> ReadResult:
                     Issue(
                         "fil_for_stor",
                         verdi=f"{size / 1024 / 1024:.0f} MB",
-                        forventa=f"under {MAX_FILE_BYTES // (1024 * 1024)} MB",
+                        forventet=f"under {MAX_FILE_BYTES // (1024 * 1024)} MB",
                     )
                 ]
             )
@@ -79,10 +79,10 @@ def read_file(path: Path, fmt: str) -> ReadResult:
         if fmt in {"xlsx", "xlsm", "xls", "ods"}:
             return read_workbook(path, fmt)
         if path.suffix.lower() in {".xlsx", ".xlsm", ".xls", ".ods"}:
-            return ReadResult(issues=[Issue("fil_ulesbar", verdi=path.suffix, forventa="rekneark")])
+            return ReadResult(issues=[Issue("fil_ulesbar", verdi=path.suffix, forventet="rekneark")])
         return ReadResult(
             issues=[
-                Issue("fil_feil_type", verdi=path.suffix or path.name, forventa=".xlsx, .xls, .ods, .xlsm eller .csv")
+                Issue("fil_feil_type", verdi=path.suffix or path.name, forventet=".xlsx, .xls, .ods, .xlsm eller .csv")
             ]
         )
     except BaseException as exc:  # a broken file must end as a rejection, never as a crashed run
@@ -92,9 +92,9 @@ def read_file(path: Path, fmt: str) -> ReadResult:
         return ReadResult(issues=[Issue("fil_ulesbar", verdi=type(exc).__name__)])
 
 
-def submission_id(sha256: str, kjelde_rad: int | None) -> str:
+def submission_id(sha256: str, kilde_rad: int | None) -> str:
     """A workbook is one submission; each row of a CSV export is one more."""
-    return sha256[:16] + (f"-L{kjelde_rad}" if kjelde_rad else "")
+    return sha256[:16] + (f"-L{kilde_rad}" if kilde_rad else "")
 
 
 def raw_frames(read: Iterable[tuple[object, ReadResult]]) -> dict[str, pd.DataFrame]:
@@ -117,19 +117,19 @@ def raw_frames(read: Iterable[tuple[object, ReadResult]]) -> dict[str, pd.DataFr
             "rad": issue.rad,
             "felt": issue.felt,
             "verdi": issue.verdi,
-            "forventa": issue.forventa,
+            "forventet": issue.forventet,
         }
 
     for f, result in read:
         problems += [problem(f, None, issue) for issue in result.issues]
         for sub in result.submissions:
-            sid = submission_id(f.sha256, sub.kjelde_rad)
+            sid = submission_id(f.sha256, sub.kilde_rad)
             subs.append(
                 {
                     "innsending_id": sid,
                     "sha256": f.sha256,
                     "filnavn": f.filnavn,
-                    "kjelde_rad": sub.kjelde_rad,
+                    "kilde_rad": sub.kilde_rad,
                     "skjemaform": sub.skjemaform,
                     "format": f.format,
                     "mottatt_dato": f.mottatt_dato,
@@ -143,13 +143,24 @@ def raw_frames(read: Iterable[tuple[object, ReadResult]]) -> dict[str, pd.DataFr
                 tables[name] += [{"innsending_id": sid, **row} for row in getattr(sub, name)]
             problems += [problem(f, sid, issue) for issue in sub.issues]
     frames = {
-        "innsendingar": pd.DataFrame(
-            subs, columns=["innsending_id", "sha256", "filnavn", "kjelde_rad", "skjemaform", "format", "mottatt_dato"]
+        "innsendinger": pd.DataFrame(
+            subs, columns=["innsending_id", "sha256", "filnavn", "kilde_rad", "skjemaform", "format", "mottatt_dato"]
         ),
         "felt": pd.DataFrame(felt, columns=["innsending_id", "felt", "verdi", "ark", "rad"]),
         "lesefeil": pd.DataFrame(
             problems,
-            columns=["sha256", "filnavn", "innsending_id", "regel", "alvor", "ark", "rad", "felt", "verdi", "forventa"],
+            columns=[
+                "sha256",
+                "filnavn",
+                "innsending_id",
+                "regel",
+                "alvor",
+                "ark",
+                "rad",
+                "felt",
+                "verdi",
+                "forventet",
+            ],
         ),
     }
     for name, columns in RAW_TABLES.items():
@@ -159,9 +170,9 @@ def raw_frames(read: Iterable[tuple[object, ReadResult]]) -> dict[str, pd.DataFr
 
 def raw_rows_of_files(frames: dict[str, pd.DataFrame], shas: set[str]) -> dict[str, pd.DataFrame]:
     """The rows of the `raw_*` tables (as `raw_frames` gives them) that came from the files `shas`."""
-    subs = frames["innsendingar"][frames["innsendingar"]["sha256"].isin(shas)]
+    subs = frames["innsendinger"][frames["innsendinger"]["sha256"].isin(shas)]
     ids = set(subs["innsending_id"])
-    kept = {"innsendingar": subs, "lesefeil": frames["lesefeil"][frames["lesefeil"]["sha256"].isin(shas)]}
+    kept = {"innsendinger": subs, "lesefeil": frames["lesefeil"][frames["lesefeil"]["sha256"].isin(shas)]}
     for name in ("felt", *RAW_TABLES):
         kept[name] = frames[name][frames[name]["innsending_id"].isin(ids)]
     return kept
@@ -215,7 +226,7 @@ def read_workbook(path: Path, fmt: str) -> ReadResult:
         try:
             _check_zip(path)
         except ValueError:
-            return ReadResult(issues=[Issue("fil_for_stor", verdi="utpakka > 50 MB", forventa="under 50 MB")])
+            return ReadResult(issues=[Issue("fil_for_stor", verdi="utpakka > 50 MB", forventet="under 50 MB")])
     try:
         wb = python_calamine.CalamineWorkbook.from_path(str(path))
     except Exception as exc:
@@ -232,13 +243,13 @@ def read_workbook(path: Path, fmt: str) -> ReadResult:
     if prosjekt_sheet is None:
         return ReadResult(issues=[Issue("prosjektark_mangler", ark=form.SHEET_PROSJEKT[0])])
 
-    sub = RawSubmission(kjelde_rad=None, skjemaform=None)
+    sub = RawSubmission(kilde_rad=None, skjemaform=None)
     nn_votes = nb_votes = 0
 
     rows = _rows(wb, prosjekt_sheet)
     if rows is None:
         return ReadResult(
-            issues=[Issue("for_mange_rader", ark=prosjekt_sheet, forventa=f"under {MAX_TABLE_ROWS} rader")]
+            issues=[Issue("for_mange_rader", ark=prosjekt_sheet, forventet=f"under {MAX_TABLE_ROWS} rader")]
         )
     labels = _label_index(form.PROSJEKT_FIELDS)
     for r, row in enumerate(rows, start=1):
@@ -306,7 +317,7 @@ def _table(
 ) -> list[dict]:
     rows = _rows(wb, sheet_name)
     if rows is None:
-        issues.append(Issue("for_mange_rader", ark=sheet_name, forventa=f"under {MAX_TABLE_ROWS} rader"))
+        issues.append(Issue("for_mange_rader", ark=sheet_name, forventet=f"under {MAX_TABLE_ROWS} rader"))
         return []
     header_at = next((i for i, row in enumerate(rows) if any(cell_text(c) for c in row)), None)
     if header_at is None:
@@ -335,7 +346,7 @@ def _table(
     out = []
     body = rows[header_at + 1 :]
     if len([r for r in body if any(cell_text(c) for c in r)]) > MAX_TABLE_ROWS:
-        issues.append(Issue("for_mange_rader", ark=sheet_name, forventa=f"under {MAX_TABLE_ROWS} rader"))
+        issues.append(Issue("for_mange_rader", ark=sheet_name, forventet=f"under {MAX_TABLE_ROWS} rader"))
         return []
     for offset, row in enumerate(body):
         r = header_at + 2 + offset
@@ -490,7 +501,7 @@ def read_csv_export(path: Path) -> ReadResult:
     if not data.strip():
         return ReadResult(issues=[Issue("fil_tom")])
     if b"\x00" in data[:4096]:
-        return ReadResult(issues=[Issue("fil_ulesbar", verdi="binært innhald", forventa="tekst (CSV)")])
+        return ReadResult(issues=[Issue("fil_ulesbar", verdi="binært innhald", forventet="tekst (CSV)")])
     text, _encoding = decode_csv(data)
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
@@ -507,7 +518,7 @@ def read_csv_export(path: Path) -> ReadResult:
             result.issues.append(Issue("kolonne_mangler", rad=1, felt=required))
     if result.issues:  # without these columns no row can be placed
         result.issues = [
-            Issue(i.regel, rad=1, felt=i.felt, forventa=i.forventa, alvor="avvis_fil") for i in result.issues
+            Issue(i.regel, rad=1, felt=i.felt, forventet=i.forventet, alvor="avvis_fil") for i in result.issues
         ]
         return result
     for c, key in enumerate(keys):
@@ -519,11 +530,11 @@ def read_csv_export(path: Path) -> ReadResult:
         if not any(cell.strip() for cell in row):
             continue
         if len(result.submissions) >= MAX_CSV_ROWS:
-            result.issues.append(Issue("for_mange_rader", forventa=f"under {MAX_CSV_ROWS} rader"))
+            result.issues.append(Issue("for_mange_rader", forventet=f"under {MAX_CSV_ROWS} rader"))
             return result
-        sub = RawSubmission(kjelde_rad=line, skjemaform=None)
+        sub = RawSubmission(kilde_rad=line, skjemaform=None)
         if len(row) != len(keys):  # a delimiter inside an unquoted value shifts every later column
-            sub.issues.append(Issue("csv_feil_kolonnetal", rad=line, verdi=str(len(row)), forventa=f"{len(keys)}"))
+            sub.issues.append(Issue("csv_feil_kolonnetall", rad=line, verdi=str(len(row)), forventet=f"{len(keys)}"))
         values = {key: (row[c].strip() or None) if c < len(row) else None for c, key in enumerate(keys)}
         for f in form.PROSJEKT_FIELDS:
             sub.fields[f.key] = (values.get(f.key), None, line)

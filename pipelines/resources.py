@@ -33,7 +33,7 @@ class Settings(dg.ConfigurableResource):
     `rapportdato` empty means: the first working day after the later of the
     year's reporting deadline and the last file received for it
     (`pipelines/workdays.dispatch_date`), so the same inbox always gives the
-    same documents. `status` `endeleg` dispatches the year's letters.
+    same documents. `status` `endelig` dispatches the year's letters.
     `form` is the annual report's language form (bokmål or nynorsk); each
     letter still follows its municipality's own choice.
     """

@@ -1,7 +1,7 @@
 """The run's own record: `OUT/Y/run.json`, written by the run it describes, however it was started.
 
-The yearly job ends with the asset `reports/koeyring`, which writes the record of a run that got
-that far; a step that fails writes it through the job's failure hook, with `vellukka: false` and the
+The yearly job ends with the asset `reports/kjoring`, which writes the record of a run that got
+that far; a step that fails writes it through the job's failure hook, with `vellykket: false` and the
 step. So a run from `samanom run`, the UI, the inbox sensor or the schedule each leaves its record,
 and no other process writes one.
 """
@@ -19,14 +19,14 @@ from pipelines import warehouse
 
 
 def summary(settings, year: int, run_id: str, success: bool, failed_step: str | None = None) -> dict:
-    counts: dict = {"aar": year, "dagster_run_id": run_id, "vellukka": success}
+    counts: dict = {"aar": year, "dagster_run_id": run_id, "vellykket": success}
     if failed_step:
-        counts["feila_steg"] = failed_step
+        counts["feilet_steg"] = failed_step
     if not settings.database.exists():
         return counts
     try:
         with warehouse.connect(settings.database, read_only=True) as con:
-            counts.update({k: int(v) for k, v in warehouse.query(con, "reports/koeyring_tal", year).iloc[0].items()})
+            counts.update({k: int(v) for k, v in warehouse.query(con, "reports/kjoring_tall", year).iloc[0].items()})
             counts["filer_utfall"] = {
                 r.utfall: int(r.filer) for r in warehouse.query(con, "reports/filer_etter_utfall", year).itertuples()
             }
@@ -36,8 +36,8 @@ def summary(settings, year: int, run_id: str, success: bool, failed_step: str | 
         counts["lager"] = "kunne ikke leses etter kjøringen"
     letters = settings.year_dir(year) / "brev"
     counts["brev"] = len(list(letters.glob("*.pdf"))) if letters.is_dir() else 0
-    receipts = settings.year_dir(year) / "kvitteringar"
-    counts["kvitteringar"] = len(list(receipts.glob("*.pdf"))) if receipts.is_dir() else 0
+    receipts = settings.year_dir(year) / "kvitteringer"
+    counts["kvitteringer"] = len(list(receipts.glob("*.pdf"))) if receipts.is_dir() else 0
     return counts
 
 
@@ -51,7 +51,7 @@ def write(settings, year: int, record: dict) -> Path:
 
 
 @dg.failure_hook(required_resource_keys={"settings"})
-def skriv_feila_koeyring(context: dg.HookContext) -> None:
+def skriv_feilet_kjoring(context: dg.HookContext) -> None:
     """A failed step records the run as failed: the run it describes writes its run.json."""
     run = context.instance.get_run_by_id(context.run_id)
     partition = run.tags.get("dagster/partition") if run else None

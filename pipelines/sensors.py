@@ -1,15 +1,15 @@
 """Operating the pipeline: a sensor on the inbox and a yearly schedule after the reporting deadline.
 
-The schedule starts the same job as `samanom run` and the UI's «Materialize all», `aarskoeyring`: the
+The schedule starts the same job as `samanom run` and the UI's «Materialize all», `aarskjoring`: the
 register (checked against its models first: a broken register stops the year), then the year's partition
 of every yearly asset (landing → reading → warehouse → marts → reports), ending with the run's record
 `run.json`.
 
-The inbox sensor starts `innboks_koeyring`, what one new or changed file needs: landing, reading (which
+The inbox sensor starts `innboks_kjoring`, what one new or changed file needs: landing, reading (which
 reads only the files it has not read), validation, the models and marts, the file's receipt and the
 letters (rendered again only where their HTML changed), and `run.json` — not the annual report, which is
-rendered when the year's run asks for it (`aarskoeyring`, or the secretariat from the UI). Where the
-register was never loaded, the sensor starts the whole `aarskoeyring` for the year instead. The sensor
+rendered when the year's run asks for it (`aarskjoring`, or the secretariat from the UI). Where the
+register was never loaded, the sensor starts the whole `aarskjoring` for the year instead. The sensor
 starts from what is materialised: with no cursor, it takes the files each year's landing last recorded.
 """
 
@@ -26,33 +26,33 @@ from pipelines import landing
 from pipelines.assets.register import register_assets
 from pipelines.partitions import years
 from pipelines.resources import settings
-from pipelines.run_record import skriv_feila_koeyring
+from pipelines.run_record import skriv_feilet_kjoring
 
 YEARLY_GROUPS = ("landing", "reading", "warehouse", "marts", "reports")
 LANDING = dg.AssetKey(["landing", "innkomne_filer"])
 ANNUAL_REPORT = dg.AssetKey(["reports", "arsrapport"])
 REGISTER = [a.key for a in register_assets]
 
-aarskoeyring = dg.define_asset_job(
-    name="aarskoeyring",
+aarskjoring = dg.define_asset_job(
+    name="aarskjoring",
     selection=dg.AssetSelection.groups("register", *YEARLY_GROUPS),
     partitions_def=years,
-    hooks={skriv_feila_koeyring},
+    hooks={skriv_feilet_kjoring},
     description="Ett rapporteringsår gjennom hele syklusen: registeret (kontrollert mot modellene sine), så "
     "årets partisjon av hver årlige ressurs, fra filene i innboksen til årsrapporten, brevene og "
     "kjøringens egen oversikt (run.json).",
 )
 
 
-innboks_koeyring = dg.define_asset_job(
-    name="innboks_koeyring",
+innboks_kjoring = dg.define_asset_job(
+    name="innboks_kjoring",
     selection=dg.AssetSelection.groups(*YEARLY_GROUPS) - dg.AssetSelection.assets(ANNUAL_REPORT),
     partitions_def=years,
-    hooks={skriv_feila_koeyring},
+    hooks={skriv_feilet_kjoring},
     description="Det en ny eller endret fil i innboksen trenger, startet av innbokssensoren: årets filer tas "
     "imot og leses (bare de som ikke er lest før), valideres, modellene og martene bygges, filen får "
     "kvittering og brevene skrives der innholdet er endret. Ikke årsrapporten: den lages når årets "
-    "kjøring (`aarskoeyring`) ber om den, eller når sekretariatet materialiserer den i UI-et.",
+    "kjøring (`aarskjoring`) ber om den, eller når sekretariatet materialiserer den i UI-et.",
 )
 
 
@@ -85,11 +85,11 @@ def year_fingerprint(fingerprints: dict[str, str], year: str) -> str:
 
 @dg.sensor(
     name="innboks_sensor",
-    jobs=[innboks_koeyring, aarskoeyring],
+    jobs=[innboks_kjoring, aarskjoring],
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.STOPPED,
     description="Watches the inbox (one folder per year). When a file arrives, changes or is removed, it "
-    "requests a run of `innboks_koeyring` for that year's partition: the file is read and "
+    "requests a run of `innboks_kjoring` for that year's partition: the file is read and "
     "validated, gets its receipt, and the marts and letters follow; the annual report waits for "
     "the year's run. The cursor holds each file's SHA-256, so the same files never start a second "
     "run; with no cursor it starts from the files each year's landing last recorded.",
@@ -97,7 +97,7 @@ def year_fingerprint(fingerprints: dict[str, str], year: str) -> str:
 def innboks_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     now = inbox_fingerprints(_inbox())
     before: dict[str, str] = json.loads(context.cursor) if context.cursor else _landed(context)
-    job = innboks_koeyring.name if _register_loaded(context) else aarskoeyring.name
+    job = innboks_kjoring.name if _register_loaded(context) else aarskjoring.name
     requests = []
     for year in years.get_partition_keys():
         old, new = year_fingerprint(before, year), year_fingerprint(now, year)
@@ -111,7 +111,7 @@ def innboks_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
                 run_key=f"{year}-{new or 'tom'}-{old or 'ny'}",
                 job_name=job,
                 partition_key=year,
-                tags={"samanom/aar": year, "samanom/kjelde": "innboks_sensor"},
+                tags={"samanom/aar": year, "samanom/kilde": "innboks_sensor"},
             )
         )
         context.log.info(f"{year}: {len(changed)} nye, endra eller fjerna filer: {', '.join(changed[:20])}")
@@ -156,18 +156,18 @@ def _register_loaded(context: dg.SensorEvaluationContext) -> bool:
 
 
 @dg.schedule(
-    name="aarleg_koeyring",
-    target=aarskoeyring,
+    name="aarlig_kjoring",
+    target=aarskjoring,
     cron_schedule="0 6 1 2 *",
     execution_timezone="Europe/Oslo",
     default_status=dg.DefaultScheduleStatus.STOPPED,
     description="On 1 February, the day after the reporting deadline (31 January), runs the year just "
     "reported. Off by default: the secretariat turns it on in the UI.",
 )
-def aarleg_koeyring(context: dg.ScheduleEvaluationContext):
+def aarlig_kjoring(context: dg.ScheduleEvaluationContext):
     year = str(context.scheduled_execution_time.year - 1)
     if year not in years.get_partition_keys():
         return dg.SkipReason(f"{year} is not a reporting year of the programme.")
     return dg.RunRequest(
-        run_key=f"frist-{year}", partition_key=year, tags={"samanom/aar": year, "samanom/kjelde": "aarleg_koeyring"}
+        run_key=f"frist-{year}", partition_key=year, tags={"samanom/aar": year, "samanom/kilde": "aarlig_kjoring"}
     )

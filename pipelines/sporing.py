@@ -28,12 +28,12 @@ SHOWN = 5000
 
 @cache
 def _texts() -> dict:
-    with open(TEMPLATES_DIR / "kolonnar.toml", "rb") as f:
+    with open(TEMPLATES_DIR / "kolonner.toml", "rb") as f:
         return tomllib.load(f)
 
 
 def column_texts() -> dict[str, str]:
-    return _texts()["kolonnar"]
+    return _texts()["kolonner"]
 
 
 def mart_text(mart: str) -> str:

@@ -30,7 +30,7 @@ _HELPER_COLUMNS = ("min", "maks", "_prosent", "_tekst")
 
 @dataclass
 class Validated:
-    innsendingar: pd.DataFrame  # one row per submission read, accepted or not
+    innsendinger: pd.DataFrame  # one row per submission read, accepted or not
     indikatorer: pd.DataFrame
     tiltak: pd.DataFrame
     risiko: pd.DataFrame
@@ -45,7 +45,7 @@ def validate_year(
     rejected_when_read: set[str] = frozenset(),
 ) -> Validated:
     issues: list[tuple[str, Issue]] = []
-    subs = raw["innsendingar"].copy()
+    subs = raw["innsendinger"].copy()
     prosjekt = _type_prosjekt(subs, raw["felt"], issues)
     tables = {
         "indikatorer": _type_indikatorer(raw["indikatorer"], issues),
@@ -76,12 +76,12 @@ def validate_year(
     return Validated(prosjekt, tables["indikatorer"], tables["tiltak"], tables["risiko"], issues, checks)
 
 
-def rejected_when_read(lesefeil: pd.DataFrame, innsendingar: pd.DataFrame) -> set[str]:
+def rejected_when_read(lesefeil: pd.DataFrame, innsendinger: pd.DataFrame) -> set[str]:
     """Submissions that reading already rejected: by their own issue, or because their whole file was."""
     rejecting = (lesefeil["alvor"] == REJECT_FILE) | lesefeil["regel"].map(lambda r: RULES[r][0] == REJECT_FILE)
     rejected_files = set(lesefeil.loc[rejecting & lesefeil["innsending_id"].isna(), "sha256"])
     return set(lesefeil.loc[rejecting, "innsending_id"].dropna()) | set(
-        innsendingar.loc[innsendingar["sha256"].isin(rejected_files), "innsending_id"]
+        innsendinger.loc[innsendinger["sha256"].isin(rejected_files), "innsending_id"]
     )
 
 
@@ -103,7 +103,7 @@ def _parse(text, parser, sid, ark, rad, felt, issues, **kwargs):
                     rad=_int(rad),
                     felt=felt,
                     verdi=str(text),
-                    forventa=exc.args[0] if exc.args else None,
+                    forventet=exc.args[0] if exc.args else None,
                 ),
             )
         )
@@ -124,7 +124,7 @@ def _type_prosjekt(subs: pd.DataFrame, felt: pd.DataFrame, issues) -> pd.DataFra
     rows = []
     by_sub = {sid: g for sid, g in felt.groupby("innsending_id", sort=False)}
     for sub in subs.itertuples(index=False):
-        record = {"innsending_id": sub.innsending_id, "ark": None, "rad": sub.kjelde_rad}
+        record = {"innsending_id": sub.innsending_id, "ark": None, "rad": sub.kilde_rad}
         fields = by_sub.get(sub.innsending_id)
         places = {}
         if fields is not None:
@@ -148,7 +148,7 @@ def _type_prosjekt(subs: pd.DataFrame, felt: pd.DataFrame, issues) -> pd.DataFra
                                 rad=rad,
                                 felt=key,
                                 verdi=record[key][:60],
-                                forventa="maks_4000",
+                                forventet="maks_4000",
                             ),
                         )
                     )
@@ -303,7 +303,7 @@ def _run_schema(name: str, df: pd.DataFrame, issues) -> tuple[pd.DataFrame, int]
         issues.append(
             (
                 row["innsending_id"],
-                Issue(regel, ark=ark, rad=rad, felt=felt, verdi=shown, forventa=expected, alvor=alvor),
+                Issue(regel, ark=ark, rad=rad, felt=felt, verdi=shown, forventet=expected, alvor=alvor),
             )
         )
         if regel in VALUE_REJECTING:
@@ -343,9 +343,11 @@ def _cross_check(year: int, prosjekt: pd.DataFrame, register: dict[str, pd.DataF
     for row in prosjekt.to_dict("records"):
         sid = row["innsending_id"]
 
-        def issue(regel, felt, verdi, forventa, alvor=None):
+        def issue(regel, felt, verdi, forventet, alvor=None):
             ark, rad = row[f"_plass_{felt}"] if f"_plass_{felt}" in row else (None, None)
-            issues.append((sid, Issue(regel, ark=ark, rad=rad, felt=felt, verdi=verdi, forventa=forventa, alvor=alvor)))
+            issues.append(
+                (sid, Issue(regel, ark=ark, rad=rad, felt=felt, verdi=verdi, forventet=forventet, alvor=alvor))
+            )
 
         pnr, knr, aar = row["prosjektnummer"], row["kommunenummer"], row["rapporteringsaar"]
         if aar is not None and not _isna(aar) and int(aar) != year:
@@ -383,13 +385,13 @@ def _cross_check(year: int, prosjekt: pd.DataFrame, register: dict[str, pd.DataF
 def _supersede(prosjekt: pd.DataFrame) -> pd.DataFrame:
     """A later submission for the same project supersedes the earlier; both are kept."""
     prosjekt = prosjekt.drop(columns=[c for c in prosjekt.columns if c.startswith("_plass_")])
-    prosjekt["erstatta_av"] = None
+    prosjekt["erstattet_av"] = None
     ok = prosjekt[prosjekt["godkjent"]].sort_values(
-        ["prosjektnummer", "mottatt_dato", "innsendt_dato", "filnavn", "kjelde_rad"], na_position="first"
+        ["prosjektnummer", "mottatt_dato", "innsendt_dato", "filnavn", "kilde_rad"], na_position="first"
     )
     for _pnr, group in ok.groupby("prosjektnummer", sort=False):
         ids = list(group["innsending_id"])
         for earlier in ids[:-1]:
-            prosjekt.loc[prosjekt["innsending_id"] == earlier, "erstatta_av"] = ids[-1]
-    prosjekt["gjeldande"] = prosjekt["godkjent"] & prosjekt["erstatta_av"].isna()
+            prosjekt.loc[prosjekt["innsending_id"] == earlier, "erstattet_av"] = ids[-1]
+    prosjekt["gjeldende"] = prosjekt["godkjent"] & prosjekt["erstattet_av"].isna()
     return prosjekt

@@ -34,17 +34,17 @@ def parse_number(text: str, *, percent: bool = False, money: bool = False) -> fl
         s = re.sub(r"(?i)^(kr\.?|nok)|(kr\.?|nok|,-)$", "", s)
     if s.endswith("%"):
         if not percent:
-            raise ValueError("tal_utan_prosent")
+            raise ValueError("tall_uten_prosent")
         s = s[:-1]
     if s.count(",") and s.count("."):
-        raise ValueError("eitt_desimalteikn")
+        raise ValueError("ett_desimaltegn")
     if s.count(",") > 1 or s.count(".") > 1:
         if money and re.fullmatch(r"\d{1,3}([.,]\d{3})+", s):
             s = s.replace(",", "").replace(".", "")
         else:
             raise ValueError("tal")
     elif money and re.fullmatch(r"\d{1,3}[.,]\d{3}", s):
-        raise ValueError("belop_utan_skilje")
+        raise ValueError("belop_uten_skille")
     s = s.replace(",", ".")
     if not _NUMBER.fullmatch(s):  # float() would also take «nan», «inf», «1_000» and non-ASCII digits
         raise ValueError("tal")
@@ -54,7 +54,7 @@ def parse_number(text: str, *, percent: bool = False, money: bool = False) -> fl
 def parse_int(text: str) -> int:
     value = parse_number(text)
     if not value.is_integer():
-        raise ValueError("heilt_tal")
+        raise ValueError("helt_tall")
     return int(value)
 
 

@@ -20,14 +20,14 @@ SEVERITIES = ["avvis_fil", "avvis_rad", "merknad"]
 # an empty table (no accepted submission had measures, say) has no string dtype: ids are judged by value
 ID = None
 
-OUTCOMES = ["lest", "delvis_lest", "avvist", "erstatta", "duplikat", "eldre_versjon", "borte", *sorted(NOT_READ)]
+OUTCOMES = ["lest", "delvis_lest", "avvist", "erstattet", "duplikat", "eldre_versjon", "borte", *sorted(NOT_READ)]
 
 
 def _from_accepted(subs: pd.DataFrame) -> pa.Check:
     accepted = set(subs.loc[subs["godkjent"].fillna(False).astype(bool), "innsending_id"])
     return pa.Check(
         lambda s: s.isin(accepted),
-        name="fraa_godkjend_innsending",
+        name="fra_godkjent_innsending",
         error="the row belongs to a submission that was not accepted",
     )
 
@@ -39,9 +39,9 @@ def _traceable() -> dict[str, pa.Column]:
     }
 
 
-def innsendingar(subs: pd.DataFrame) -> pa.DataFrameSchema:
+def innsendinger(subs: pd.DataFrame) -> pa.DataFrameSchema:
     def one_current_per_project(df: pd.DataFrame) -> pd.Series:
-        current = df["gjeldande"].fillna(False).astype(bool)
+        current = df["gjeldende"].fillna(False).astype(bool)
         return ~(df["prosjektnummer"].where(current).duplicated(keep=False) & current)
 
     return pa.DataFrameSchema(
@@ -52,22 +52,22 @@ def innsendingar(subs: pd.DataFrame) -> pa.DataFrameSchema:
         },
         checks=[
             pa.Check(
-                lambda df: ~df["gjeldande"].fillna(False).astype(bool) | df["godkjent"].fillna(False).astype(bool),
-                name="gjeldande_er_godkjend",
+                lambda df: ~df["gjeldende"].fillna(False).astype(bool) | df["godkjent"].fillna(False).astype(bool),
+                name="gjeldende_er_godkjent",
                 error="a current submission must be accepted",
             ),
             pa.Check(
-                lambda df: ~df["gjeldande"].fillna(False).astype(bool) | df["prosjektnummer"].notna(),
-                name="gjeldande_har_prosjekt",
+                lambda df: ~df["gjeldende"].fillna(False).astype(bool) | df["prosjektnummer"].notna(),
+                name="gjeldende_har_prosjekt",
                 error="a current submission must name its project",
             ),
             pa.Check(
                 one_current_per_project,
-                name="ein_gjeldande_per_prosjekt",
+                name="en_gjeldende_per_prosjekt",
                 error="a project has one current report in a year",
             ),
         ],
-        name="core_innsendingar",
+        name="core_innsendinger",
     )
 
 
@@ -80,7 +80,7 @@ def indikatorer(subs: pd.DataFrame) -> pa.DataFrameSchema:
             **{
                 c: pa.Column(
                     float,
-                    pa.Check(lambda s: ~s.isin([float("inf"), float("-inf")]), name="endeleg_tal"),
+                    pa.Check(lambda s: ~s.isin([float("inf"), float("-inf")]), name="endelig_tall"),
                     nullable=True,
                     coerce=True,
                 )
@@ -152,7 +152,7 @@ def filer(history: pd.DataFrame, avvik_df: pd.DataFrame) -> pa.DataFrameSchema:
             pa.Check(
                 lambda df: versions(df) == received,
                 element_wise=False,
-                name="kvar_fil_som_kom_inn",
+                name="hver_fil_som_kom_inn",
                 error="every version of every file received has exactly one row",
             ),
             pa.Check(

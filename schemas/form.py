@@ -208,13 +208,13 @@ RISIKO_COLUMNS = (
 # Measure status: canonical key -> accepted spellings.
 TILTAK_STATUSES: dict[str, tuple[str, ...]] = {
     "planlagt": ("planlagt", "planlagd"),  # nynorsk writes both
-    "pagar": ("pågår", "i gang"),
+    "paagaar": ("pågår", "i gang"),
     "fullfort": ("fullført",),
     "avbrutt": ("avbrutt", "avbrote"),
 }
 TILTAK_STATUS_LABELS = {
     "planlagt": ("planlagt", "planlagt"),
-    "pagar": ("pågår", "i gang"),
+    "paagaar": ("pågår", "i gang"),
     "fullfort": ("fullført", "fullført"),
     "avbrutt": ("avbrutt", "avbrote"),
 }

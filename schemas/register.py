@@ -20,7 +20,7 @@ PARAMETERS = {
     "terskel_ubrukt_kr": r"^\d+$",
     "konto_tilbakebetaling": r"^\d{4} \d{2} \d{5}$",
     "kid_grunnlag": r"^aar\+pulje\+nummer$",
-    "sluttrekneskap_frist": _DATE,
+    "sluttregnskap_frist": _DATE,
 }
 
 
@@ -42,8 +42,8 @@ REGISTER_SCHEMAS: dict[str, pa.DataFrameSchema] = {
             "kommunenummer": _text(checks=pa.Check.str_matches(r"^\d{4}$"), unique=True),
             "kommune": _text(),
             "fylke": _text(),
-            "malform": _text(checks=pa.Check.isin(["nb", "nn", "noytral"])),
-            "malform_grunnlag": _text(checks=pa.Check.isin(["direkte", "utleidd", "usikker"])),
+            "maalform": _text(checks=pa.Check.isin(["nb", "nn", "noytral"])),
+            "maalform_grunnlag": _text(checks=pa.Check.isin(["direkte", "utleidd", "usikker"])),
         },
         name="kommuner",
     ),
@@ -93,50 +93,50 @@ REGISTER_SCHEMAS: dict[str, pa.DataFrameSchema] = {
         name="tilskudd",
     ),
     # the secretariat's ledger, one row per posting as exported from the accounting system
-    "utbetalingar": pa.DataFrameSchema(
+    "utbetalinger": pa.DataFrameSchema(
         {
             "bilag": _text(checks=pa.Check.str_matches(r"^\S+$"), unique=True),
             "dato": _text(checks=pa.Check.str_matches(_DATE)),
             "prosjektnummer": _text(checks=pa.Check.str_matches(_PROJECT)),
             "aar": _text(checks=pa.Check.isin(_YEARS)),
-            "beloep_kr": _text(checks=pa.Check.str_matches(_AMOUNT)),
+            "belop_kr": _text(checks=pa.Check.str_matches(_AMOUNT)),
             "kapittel_post": _text(),
             "tekst": _text(),
             "eksempeldata": _text(checks=pa.Check.isin(["ja", "nei"])),
         },
-        checks=[pa.Check(lambda df: df["dato"].str[:4] >= df["aar"], name="utbetalt_tidlegast_i_tilskotsaaret")],
-        name="utbetalingar",
+        checks=[pa.Check(lambda df: df["dato"].str[:4] >= df["aar"], name="utbetalt_tidligst_i_tilskuddsaaret")],
+        name="utbetalinger",
     ),
-    "overforingar": pa.DataFrameSchema(
+    "overforinger": pa.DataFrameSchema(
         {
             "vedtak": _text(checks=pa.Check.str_matches(r"^\S+$"), unique=True),
             "dato": _text(checks=pa.Check.str_matches(_DATE)),
             "prosjektnummer": _text(checks=pa.Check.str_matches(_PROJECT)),
             "fra_aar": _text(checks=pa.Check.isin(_YEARS)),
             "til_aar": _text(checks=pa.Check.isin(_YEARS)),
-            "beloep_kr": _text(checks=pa.Check.str_matches(_AMOUNT)),
+            "belop_kr": _text(checks=pa.Check.str_matches(_AMOUNT)),
             "tekst": _text(),
             "eksempeldata": _text(checks=pa.Check.isin(["ja", "nei"])),
         },
         checks=[pa.Check(lambda df: df["til_aar"].astype(int) == df["fra_aar"].astype(int) + 1, name="til_neste_aar")],
         unique=["prosjektnummer", "fra_aar"],
-        name="overforingar",
+        name="overforinger",
     ),
-    "tilbakebetalingar": pa.DataFrameSchema(
+    "tilbakebetalinger": pa.DataFrameSchema(
         {
             "bilag": _text(checks=pa.Check.str_matches(r"^\S+$"), unique=True),
             "dato": _text(checks=pa.Check.str_matches(_DATE)),
             "prosjektnummer": _text(checks=pa.Check.str_matches(_PROJECT)),
             "aar": _text(checks=pa.Check.isin(_YEARS)),
-            "beloep_kr": _text(checks=pa.Check.str_matches(_AMOUNT)),
+            "belop_kr": _text(checks=pa.Check.str_matches(_AMOUNT)),
             "kid": _text(checks=pa.Check.str_matches(r"^\d*$")),
             "tekst": _text(),
             "eksempeldata": _text(checks=pa.Check.isin(["ja", "nei"])),
         },
-        name="tilbakebetalingar",
+        name="tilbakebetalinger",
     ),
     # the programme's parameters, one line each (the materiality threshold, the repayment account, ...)
-    "programparametrar": pa.DataFrameSchema(
+    "programparametere": pa.DataFrameSchema(
         {
             "parameter": _text(checks=pa.Check.isin(list(PARAMETERS)), unique=True),
             "verdi": _text(checks=pa.Check.str_length(min_value=1)),
@@ -144,9 +144,9 @@ REGISTER_SCHEMAS: dict[str, pa.DataFrameSchema] = {
             "eksempeldata": _text(checks=pa.Check.isin(["ja", "nei"])),
         },
         checks=[
-            pa.Check(lambda df: set(PARAMETERS) <= set(df["parameter"]), name="alle_parametrar_finst"),
+            pa.Check(lambda df: set(PARAMETERS) <= set(df["parameter"]), name="alle_parametere_finnes"),
             pa.Check(lambda df: _typed(df), name="parameter_har_rett_type"),
         ],
-        name="programparametrar",
+        name="programparametere",
     ),
 }

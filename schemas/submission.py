@@ -46,7 +46,7 @@ _KIND_DTYPE = {
 }
 _KIND_CHECKS = {
     "int03": [_range(0, 3, "samlingar")],
-    "nok": [_range(0, None, "ikkje_negativ")],
+    "nok": [_range(0, None, "ikke_negativ")],
     "longtext": [pa.Check(lambda s: s.str.len() <= form.LONGTEXT_MAX, name="tekst_for_lang:maks_4000")],
     "prosjektnummer": [pa.Check.str_matches(r"^P\d+-\d+$", name="ugyldig_verdi:prosjektnummer")],
 }
@@ -95,7 +95,7 @@ def indikator_schema() -> pa.DataFrameSchema:
         + [
             pa.Check(
                 lambda df: ~df.duplicated(["innsending_id", "indikator"], keep="first"),
-                name="indikator_duplikat:ein_gong:indikator",
+                name="indikator_duplikat:en_gang:indikator",
             )
         ],
         name="indikatorer",

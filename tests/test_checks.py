@@ -24,8 +24,8 @@ ASSETS = list(defs.assets)
 UP_TO_VALIDATION = [
     *marts.REGISTER,
     dg.AssetKey(["landing", "innkomne_filer"]),
-    dg.AssetKey(["reading", "innsendingar"]),
-    dg.AssetKey(["reading", "validerte_innsendingar"]),
+    dg.AssetKey(["reading", "innsendinger"]),
+    dg.AssetKey(["reading", "validerte_innsendinger"]),
     dg.AssetKey(["reading", "indikatorer"]),
     dg.AssetKey(["reading", "tiltak"]),
     dg.AssetKey(["reading", "risiko"]),
@@ -91,22 +91,22 @@ def test_a_register_out_of_its_model_stops_the_year_and_is_not_written(small_inb
     assert not result.success
     assert _checks(result)[("register/kommuner", "pandera_modell")] is False
     done = _materialised(result)
-    assert "register/kommuner" not in done and "reading/validerte_innsendingar" not in done
+    assert "register/kommuner" not in done and "reading/validerte_innsendinger" not in done
     with duckdb.connect(str(tmp_path / "out" / "samanom.duckdb"), read_only=True) as con:
         tables = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
     assert "ref_kommuner" not in tables
 
 
 def _second_current_report(result):
-    subs = result.innsendingar
-    row = subs[subs["gjeldande"]].head(1).assign(innsending_id="feil-kopi")
-    result.innsendingar = pd.concat([subs, row], ignore_index=True)
+    subs = result.innsendinger
+    row = subs[subs["gjeldende"]].head(1).assign(innsending_id="feil-kopi")
+    result.innsendinger = pd.concat([subs, row], ignore_index=True)
     return result
 
 
 def _row_from_rejected(table: str):
     def fault(result):
-        rejected = result.innsendingar.loc[~result.innsendingar["godkjent"], "innsending_id"].iloc[0]
+        rejected = result.innsendinger.loc[~result.innsendinger["godkjent"], "innsending_id"].iloc[0]
         frame = getattr(result, table)
         setattr(result, table, pd.concat([frame, frame.head(1).assign(innsending_id=rejected)], ignore_index=True))
         return result
@@ -117,7 +117,7 @@ def _row_from_rejected(table: str):
 @pytest.mark.parametrize(
     ("check", "fault"),
     [
-        (("reading/validerte_innsendingar", "pandera_prosjekt"), _second_current_report),
+        (("reading/validerte_innsendinger", "pandera_prosjekt"), _second_current_report),
         (("reading/indikatorer", "pandera_indikatorer"), _row_from_rejected("indikatorer")),
         (("reading/tiltak", "pandera_tiltak"), _row_from_rejected("tiltak")),
         (("reading/risiko", "pandera_risiko"), _row_from_rejected("risiko")),
@@ -133,8 +133,8 @@ def test_validation_that_would_publish_wrong_rows_blocks(small_inbox, tmp_path, 
     assert checks[check] is False
     assert all(passed for key, passed in checks.items() if key != check), checks
     done = _materialised(result)
-    assert not done & {"reading/validerte_innsendingar", "reading/indikatorer", "warehouse/prosjekt_aar"}
-    assert _year_rows(tmp_path / "out", "core_innsendingar") == 0  # nothing of the year was written
+    assert not done & {"reading/validerte_innsendinger", "reading/indikatorer", "warehouse/prosjekt_aar"}
+    assert _year_rows(tmp_path / "out", "core_innsendinger") == 0  # nothing of the year was written
 
 
 @pytest.mark.parametrize(
@@ -150,7 +150,7 @@ def test_files_and_issues_unaccounted_for_block(small_inbox, tmp_path, monkeypat
     real = getattr(ingest, target)
     monkeypatch.setattr(ingest, target, lambda *a, **k: fault(real(*a, **k)))
     result = _run(small_inbox, tmp_path / "out", UP_TO_VALIDATION)
-    assert _checks(result)[("reading/validerte_innsendingar", check)] is False
+    assert _checks(result)[("reading/validerte_innsendinger", check)] is False
     assert "warehouse/prosjekt_aar" not in _materialised(result)
 
 
@@ -162,18 +162,18 @@ def test_a_pool_total_off_the_model_blocks_the_report(small_inbox, tmp_path, mon
     def off_by_one(con, path, year):
         rows = real(con, path, year)
         if path.stem == "mart_pulje_aar":
-            con.execute("update mart_pulje_aar set innvilga_kr = innvilga_kr + 1 where aar = ? and pulje = 1", [year])
+            con.execute("update mart_pulje_aar set innvilget_kr = innvilget_kr + 1 where aar = ? and pulje = 1", [year])
         return rows
 
     monkeypatch.setattr(warehouse, "build_mart", off_by_one)
     marts = [k for a in ASSETS for k in a.keys if k.path[0] == "marts"]
     result = _run(small_inbox, tmp_path / "out", [*UP_TO_VALIDATION, *marts, dg.AssetKey(["reports", "arsrapport"])])
-    assert _checks(result)[("marts/mart_pulje_aar", "totalar_stemmer")] is False
-    evaluation = next(e for e in result.get_asset_check_evaluations() if e.check_name == "totalar_stemmer")
+    assert _checks(result)[("marts/mart_pulje_aar", "totaler_stemmer")] is False
+    evaluation = next(e for e in result.get_asset_check_evaluations() if e.check_name == "totaler_stemmer")
     compared = evaluation.metadata["samanlikning"].value.records
     # the check shows per pool what it compared: pool 1's grants differ by one krone, pool 2's do not
     wrong = [r.data for r in compared if not r.data["stemmer"]]
-    assert [(r["pulje"], r["tal"]) for r in wrong] == [("1", "innvilga_kr")]
+    assert [(r["pulje"], r["tall"]) for r in wrong] == [("1", "innvilget_kr")]
     assert {r.data["pulje"] for r in compared} >= {"1", "2", "totalt"}
     done = _materialised(result)
     assert "marts/mart_pulje_aar" in done and "reports/arsrapport" not in done

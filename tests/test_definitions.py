@@ -15,9 +15,9 @@ import pytest
 from pipelines.definitions import defs
 from pipelines.partitions import years
 from pipelines.sensors import (
-    aarleg_koeyring,
-    aarskoeyring,
-    innboks_koeyring,
+    aarlig_kjoring,
+    aarskjoring,
+    innboks_kjoring,
     innboks_sensor,
 )
 
@@ -25,10 +25,10 @@ GROUPS = {"register", "landing", "reading", "warehouse", "marts", "reports"}
 KINDS = {"excel", "csv", "duckdb", "sql", "pdf", "json"}
 MARTS = [
     "mart_avvik_regel_aar",
-    "mart_hoge_risikoar",
+    "mart_hoye_risikoer",
     "mart_indikator_aar",
     "mart_indikator_serie",
-    "mart_kjeldefiler_aar",
+    "mart_kildefiler_aar",
     "mart_nettverk_aar",
     "mart_prosjekt_aar",
     "mart_pulje_aar",
@@ -41,51 +41,51 @@ MARTS = [
 # list its source rows.
 PROJECT = ["register/kommuner", "register/nettverk", "register/prosjekt", "register/prosjekt_kommuner"]
 # the secretariat's ledger and the programme's parameters: read by the money model behind int_prosjekt_aar
-LEDGER = ["register/overforingar", "register/programparametrar", "register/tilbakebetalingar", "register/utbetalingar"]
-PROJECT_YEAR = ["reading/validerte_innsendingar", *PROJECT, *LEDGER, "register/tilskudd", "warehouse/prosjekt_aar"]
+LEDGER = ["register/overforinger", "register/programparametere", "register/tilbakebetalinger", "register/utbetalinger"]
+PROJECT_YEAR = ["reading/validerte_innsendinger", *PROJECT, *LEDGER, "register/tilskudd", "warehouse/prosjekt_aar"]
 SNAPSHOT = {
     "register/kommuner": [],
     "register/nettverk": [],
     "register/prosjekt": [],
     "register/prosjekt_kommuner": [],
     "register/tilskudd": [],
-    "register/utbetalingar": [],
-    "register/overforingar": [],
-    "register/tilbakebetalingar": [],
-    "register/programparametrar": [],
+    "register/utbetalinger": [],
+    "register/overforinger": [],
+    "register/tilbakebetalinger": [],
+    "register/programparametere": [],
     "landing/innkomne_filer": [],
-    "reading/innsendingar": ["landing/innkomne_filer"],
-    "reading/validerte_innsendingar": [
-        "reading/innsendingar",
+    "reading/innsendinger": ["landing/innkomne_filer"],
+    "reading/validerte_innsendinger": [
+        "reading/innsendinger",
         "register/kommuner",
         "register/prosjekt",
         "register/tilskudd",
     ],
-    "reading/indikatorer": ["reading/innsendingar"],
-    "reading/tiltak": ["reading/innsendingar"],
-    "reading/risiko": ["reading/innsendingar"],
+    "reading/indikatorer": ["reading/innsendinger"],
+    "reading/tiltak": ["reading/innsendinger"],
+    "reading/risiko": ["reading/innsendinger"],
     "warehouse/prosjekt_aar": [
         "reading/indikatorer",
-        "reading/innsendingar",
+        "reading/innsendinger",
         "reading/risiko",
         "reading/tiltak",
-        "reading/validerte_innsendingar",
+        "reading/validerte_innsendinger",
         *PROJECT,
         *LEDGER,
         "register/tilskudd",
     ],
-    "marts/mart_avvik_regel_aar": ["reading/validerte_innsendingar", "warehouse/prosjekt_aar"],
-    "marts/mart_kjeldefiler_aar": ["reading/validerte_innsendingar", "warehouse/prosjekt_aar"],
-    "marts/mart_hoge_risikoar": [
+    "marts/mart_avvik_regel_aar": ["reading/validerte_innsendinger", "warehouse/prosjekt_aar"],
+    "marts/mart_kildefiler_aar": ["reading/validerte_innsendinger", "warehouse/prosjekt_aar"],
+    "marts/mart_hoye_risikoer": [
         "reading/risiko",
-        "reading/validerte_innsendingar",
+        "reading/validerte_innsendinger",
         *PROJECT,
         "warehouse/prosjekt_aar",
     ],
-    "marts/mart_indikator_aar": ["reading/indikatorer", "reading/validerte_innsendingar", "warehouse/prosjekt_aar"],
+    "marts/mart_indikator_aar": ["reading/indikatorer", "reading/validerte_innsendinger", "warehouse/prosjekt_aar"],
     "marts/mart_indikator_serie": [
         "reading/indikatorer",
-        "reading/validerte_innsendingar",
+        "reading/validerte_innsendinger",
         *PROJECT,
         "warehouse/prosjekt_aar",
     ],
@@ -96,13 +96,13 @@ SNAPSHOT = {
     "marts/mart_tiltak_risiko_aar": [
         "reading/risiko",
         "reading/tiltak",
-        "reading/validerte_innsendingar",
+        "reading/validerte_innsendinger",
         "warehouse/prosjekt_aar",
     ],
     "reports/arsrapport": [f"marts/{m}" for m in MARTS],
     "reports/oppfolgingsbrev": ["marts/mart_indikator_aar", "marts/mart_prosjekt_aar"],
-    "reports/kvitteringar": ["reading/validerte_innsendingar", "warehouse/prosjekt_aar"],
-    "reports/koeyring": ["reports/arsrapport", "reports/kvitteringar", "reports/oppfolgingsbrev"],
+    "reports/kvitteringer": ["reading/validerte_innsendinger", "warehouse/prosjekt_aar"],
+    "reports/kjoring": ["reports/arsrapport", "reports/kvitteringer", "reports/oppfolgingsbrev"],
 }
 # Checks that must stay beside their assets (more may be added).
 CHECKS = {
@@ -111,19 +111,19 @@ CHECKS = {
     ("register/tilskudd", "pandera_modell"),
     ("register/nettverk", "pandera_modell"),
     ("register/prosjekt_kommuner", "pandera_modell"),
-    ("register/utbetalingar", "pandera_modell"),
-    ("register/overforingar", "pandera_modell"),
-    ("register/tilbakebetalingar", "pandera_modell"),
-    ("register/programparametrar", "pandera_modell"),
-    ("reading/validerte_innsendingar", "alle_filer_gjort_greie_for"),
-    ("reading/validerte_innsendingar", "pandera_prosjekt"),
-    ("reading/validerte_innsendingar", "pandera_avvik"),
+    ("register/utbetalinger", "pandera_modell"),
+    ("register/overforinger", "pandera_modell"),
+    ("register/tilbakebetalinger", "pandera_modell"),
+    ("register/programparametere", "pandera_modell"),
+    ("reading/validerte_innsendinger", "alle_filer_gjort_greie_for"),
+    ("reading/validerte_innsendinger", "pandera_prosjekt"),
+    ("reading/validerte_innsendinger", "pandera_avvik"),
     ("reading/indikatorer", "pandera_indikatorer"),
     ("reading/tiltak", "pandera_tiltak"),
     ("reading/risiko", "pandera_risiko"),
-    ("marts/mart_pulje_aar", "totalar_stemmer"),
+    ("marts/mart_pulje_aar", "totaler_stemmer"),
     ("reports/oppfolgingsbrev", "brev_til_alle_aktive_prosjekt"),
-    ("reports/arsrapport", "totalar_stemmer_med_lageret"),
+    ("reports/arsrapport", "totaler_stemmer_med_lageret"),
 }
 
 
@@ -148,9 +148,9 @@ def _by_year(partitions_def) -> bool:
 
 def test_definitions_load():
     dg.Definitions.validate_loadable(defs)
-    assert defs.resolve_job_def("aarskoeyring") is not None
+    assert defs.resolve_job_def("aarskjoring") is not None
     assert defs.resolve_sensor_def("innboks_sensor") is not None
-    assert defs.resolve_schedule_def("aarleg_koeyring") is not None
+    assert defs.resolve_schedule_def("aarlig_kjoring") is not None
 
 
 def test_graph_matches_snapshot(graph):
@@ -185,7 +185,7 @@ def test_reports_depend_on_landing(graph):
     for report in ("arsrapport", "oppfolgingsbrev"):
         ancestors = graph.get_ancestor_asset_keys(dg.AssetKey(["reports", report]))
         assert landing in ancestors, report
-        assert dg.AssetKey(["reading", "validerte_innsendingar"]) in ancestors, report
+        assert dg.AssetKey(["reading", "validerte_innsendinger"]) in ancestors, report
 
 
 def test_checks_sit_beside_their_assets(graph):
@@ -198,7 +198,7 @@ def test_report_totals_check_shows_but_does_not_block():
     (spec,) = [
         s
         for s in defs.resolve_assets_def(dg.AssetKey(["reports", "arsrapport"])).check_specs
-        if s.name == "totalar_stemmer_med_lageret"
+        if s.name == "totaler_stemmer_med_lageret"
     ]
     assert not spec.blocking and spec.description
 
@@ -206,7 +206,7 @@ def test_report_totals_check_shows_but_does_not_block():
 def test_yearly_job_covers_the_register_and_every_yearly_asset(graph):
     # the register's blocking checks stop the year's run, so the job the UI, sensor and schedule
     # launch (and `samanom run`) starts with it
-    job = defs.resolve_job_def(aarskoeyring.name)
+    job = defs.resolve_job_def(aarskjoring.name)
     in_job = {_name(k) for k in job.asset_layer.executable_asset_keys}
     assert in_job == {_name(k) for k in graph.get_all_asset_keys()}
     assert job.partitions_def is not None and _by_year(job.partitions_def)
@@ -320,7 +320,7 @@ def test_sensor_starts_from_the_files_landing_recorded(inbox):
         )
         first = innboks_sensor(dg.build_sensor_context(instance=instance, cursor=None))
         assert [(r.partition_key, r.tags["samanom/aar"], r.job_name) for r in first.run_requests] == [
-            ("2014", "2014", aarskoeyring.name)
+            ("2014", "2014", aarskjoring.name)
         ]
         # a new version of a 2013 file later starts 2013, named by year and by the files' version; with the
         # register loaded, only what a file needs (no annual report)
@@ -328,24 +328,24 @@ def test_sensor_starts_from_the_files_landing_recorded(inbox):
             instance.report_runless_asset_event(dg.AssetMaterialization(key))
         (inbox / "2013" / "a.xlsx").write_bytes(b"corrected")
         later = innboks_sensor(dg.build_sensor_context(instance=instance, cursor=first.cursor))
-        assert [(r.partition_key, r.job_name) for r in later.run_requests] == [("2013", innboks_koeyring.name)]
+        assert [(r.partition_key, r.job_name) for r in later.run_requests] == [("2013", innboks_kjoring.name)]
         assert later.run_requests[0].run_key.startswith("2013-")
 
 
 def test_the_sensor_path_leaves_the_annual_report_to_the_years_run():
-    sensor_path = defs.resolve_job_def(innboks_koeyring.name).asset_layer.selected_asset_keys
-    whole = defs.resolve_job_def(aarskoeyring.name).asset_layer.selected_asset_keys
+    sensor_path = defs.resolve_job_def(innboks_kjoring.name).asset_layer.selected_asset_keys
+    whole = defs.resolve_job_def(aarskjoring.name).asset_layer.selected_asset_keys
     report = dg.AssetKey(["reports", "arsrapport"])
     assert report in whole and report not in sensor_path
-    assert dg.AssetKey(["reports", "kvitteringar"]) in sensor_path
+    assert dg.AssetKey(["reports", "kvitteringer"]) in sensor_path
     # everything else of the year is on the sensor path; the register is loaded by the year's run
     assert whole - sensor_path == {report, *(k for k in whole if k.path[0] == "register")}
 
 
 def test_sensor_and_schedule_are_off_by_default():
     assert innboks_sensor.default_status == dg.DefaultSensorStatus.STOPPED
-    assert aarleg_koeyring.default_status == dg.DefaultScheduleStatus.STOPPED
-    assert {j.name for j in innboks_sensor.jobs} == {innboks_koeyring.name, aarskoeyring.name}
+    assert aarlig_kjoring.default_status == dg.DefaultScheduleStatus.STOPPED
+    assert {j.name for j in innboks_sensor.jobs} == {innboks_kjoring.name, aarskjoring.name}
 
 
 @pytest.mark.parametrize(
@@ -353,11 +353,11 @@ def test_sensor_and_schedule_are_off_by_default():
     [(dt.datetime(2014, 2, 1, 6), "2013"), (dt.datetime(2016, 2, 1, 6), "2015"), (dt.datetime(2013, 2, 1, 6), "2012")],
 )
 def test_schedule_runs_the_year_just_reported(when, year):
-    result = aarleg_koeyring(dg.build_schedule_context(scheduled_execution_time=when))
+    result = aarlig_kjoring(dg.build_schedule_context(scheduled_execution_time=when))
     assert isinstance(result, dg.RunRequest)
     assert result.partition_key == year
 
 
 def test_schedule_skips_years_outside_the_programme():
-    result = aarleg_koeyring(dg.build_schedule_context(scheduled_execution_time=dt.datetime(2017, 2, 1, 6)))
+    result = aarlig_kjoring(dg.build_schedule_context(scheduled_execution_time=dt.datetime(2017, 2, 1, 6)))
     assert isinstance(result, dg.SkipReason)

@@ -56,13 +56,13 @@ def ingest(inbox: Path, out: Path, **settings) -> None:
     res = {"settings": Settings(inbox=str(inbox), out=str(out), **settings)}
     instance = dg.DagsterInstance.ephemeral()
     assert dg.materialize(assets, selection=keys, instance=instance, resources=res).success
-    from pipelines.assets.ingest import validerte_innsendingar
+    from pipelines.assets.ingest import validerte_innsendinger
 
     # validation is one step that writes the accepted tables together: all its assets are selected
     yearly = [
         dg.AssetKey(["landing", "innkomne_filer"]),
-        dg.AssetKey(["reading", "innsendingar"]),
-        *validerte_innsendingar.keys,
+        dg.AssetKey(["reading", "innsendinger"]),
+        *validerte_innsendinger.keys,
     ]
     assert dg.materialize(assets, selection=yearly, partition_key=str(YEAR), instance=instance, resources=res).success
 
@@ -228,7 +228,7 @@ def test_a_file_that_changes_while_it_is_copied_is_archived_as_it_is_once_it_sta
     monkeypatch.setattr(landing, "_copy_once", truncated_while_copied)
     result = landing.land(year_dir, tmp_path / "out" / "arkiv", tmp_path / "out")
     (f,) = result.files
-    assert f.mottak == landing.ARCHIVED and f.storleik_bytes == 8095
+    assert f.mottak == landing.ARCHIVED and f.storrelse_bytes == 8095
     assert f.sha256 == hashlib.sha256(content).hexdigest()
     assert (tmp_path / "out" / f.arkivsti).read_bytes() == content
     assert len(calls) == 2
@@ -266,7 +266,7 @@ def test_a_correction_under_the_same_name_and_a_removed_file_stay_in_the_warehou
     ingest(inbox, out)  # the same inbox again changes nothing
     with warehouse.connect(out / "samanom.duckdb", read_only=True) as con:
         hist = con.execute(
-            "select filnavn, versjon, sha256, erstatta_av, borte from raw_filhistorikk "
+            "select filnavn, versjon, sha256, erstattet_av, borte from raw_filhistorikk "
             "where aar = ? order by filnavn, versjon",
             [YEAR],
         ).fetchall()
@@ -337,14 +337,14 @@ def test_odd_names_links_hidden_and_lock_files(small_inbox, small_run, tmp_path)
     ).stdout
     assert readable in text and ".2014-01-23_P1-16_arsrapport.xlsx" in text
     summary = json.loads((out / str(YEAR) / "run.json").read_text(encoding="utf-8"))
-    assert summary["vellukka"] and summary["filer_utfall"]["laasefil"] == 2
+    assert summary["vellykket"] and summary["filer_utfall"]["laasefil"] == 2
 
 
 def test_a_missing_inbox_or_year_folder_is_an_error_and_an_empty_year_needs_the_flag(small_run, tmp_path, capsys):
     from pipelines.cli import _before_run, main
 
     out = tmp_path / "out"
-    assert main(["run", "--year", str(YEAR), "--inbox", str(tmp_path / "finst_ikkje"), "--out", str(out)]) == 2
+    assert main(["run", "--year", str(YEAR), "--inbox", str(tmp_path / "finnes_ikke"), "--out", str(out)]) == 2
     assert "Innboksen" in capsys.readouterr().err and not (out / "samanom.duckdb").exists()
     (tmp_path / "inbox").mkdir()
     assert main(["run", "--year", str(YEAR), "--inbox", str(tmp_path / "inbox"), "--out", str(out)]) == 2
@@ -393,7 +393,7 @@ def test_a_kill_inside_the_validation_write_leaves_the_year_as_it_was(small_inbo
         from pipelines import warehouse
         original = warehouse._replace
         def dying(con, table, year, df):
-            if table == "core_avvik":  # core_filer and core_innsendingar are written, not committed
+            if table == "core_avvik":  # core_filer and core_innsendinger are written, not committed
                 os.kill(os.getpid(), signal.SIGKILL)
             return original(con, table, year, df)
         warehouse._replace = dying
@@ -402,7 +402,7 @@ def test_a_kill_inside_the_validation_write_leaves_the_year_as_it_was(small_inbo
     """)
     assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
     after = tables(out / "samanom.duckdb")
-    for table in ("core_filer", "core_innsendingar", "core_avvik", "core_indikatorer"):
+    for table in ("core_filer", "core_innsendinger", "core_avvik", "core_indikatorer"):
         assert after[table] == before[table], f"{table}: half a year shows after the kill"
     ingest(inbox, out)
     unbroken = tmp_path / "unbroken"  # the same two inboxes, one after the other, without the kill
@@ -482,7 +482,7 @@ def test_a_second_run_on_the_same_folder_stops_with_one_line_and_leaves_the_othe
 
     out = tmp_path / "out"
     (out / str(YEAR)).mkdir(parents=True)
-    theirs = '{"vellukka": true, "dagster_run_id": "den andre"}\n'
+    theirs = '{"vellykket": true, "dagster_run_id": "den andre"}\n'
     (out / str(YEAR) / "run.json").write_text(theirs, encoding="utf-8")
     holder = subprocess.Popen(
         [
@@ -527,7 +527,7 @@ def test_an_abandoned_run_is_told_from_a_live_one():
     for run_id, identity in (("levande", alive), ("forlaten", gone)):
         instance.add_run(
             DagsterRun(
-                job_name="aarskoeyring",
+                job_name="aarskjoring",
                 run_id=run_id,
                 status=dg.DagsterRunStatus.STARTED,
                 tags={runs.PROCESS_TAG: identity},

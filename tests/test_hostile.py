@@ -90,7 +90,7 @@ def prosjekt_values(**over) -> dict:
 INDICATORS = [
     dict(indikator="fagutdanning_andel_pst", utgangspunkt=61.0, utgangsaar=2011, maal=70, maalaar=2014, resultat=64.5)
 ]
-TILTAK = [dict(tiltak="Lærlingordning", status="pagar", start=dt.date(2012, 1, 1))]
+TILTAK = [dict(tiltak="Lærlingordning", status="paagaar", start=dt.date(2012, 1, 1))]
 RISIKO = [dict(risikofaktor="Manglande forankring", sannsynlighet=2, konsekvens=5, mottiltak="Forankring i AMU")]
 
 
@@ -401,7 +401,7 @@ def test_formulas_and_external_links_are_read_as_cached_values(tmp_path, suffix)
 def test_formulas_validate_to_findings_not_crashes(tmp_path):
     result = read(hostile_formula_workbook(tmp_path))
     v = validate([("f", result)])
-    sub = v.innsendingar.iloc[0]
+    sub = v.innsendinger.iloc[0]
     assert sub["godkjent"]
     rules = {(i.regel, i.felt) for _sid, i in v.issues}
     assert ("felt_mangler", "prosjektleder") in rules  # the empty formula cell is a finding, not a value
@@ -493,7 +493,7 @@ def test_script_and_bidi_in_workbook_text_kept_then_cleaned(tmp_path):
     raw = field(result, "hovedfunn")
     assert "<script>alert('x')</script>" in raw  # read as text, exactly
     v = validate([("x", result)])
-    row = v.innsendingar.iloc[0]
+    row = v.innsendinger.iloc[0]
     assert row["hovedfunn"] == "Fleire lærlingar <script>alert('x')</script> slutt og <b>feit</b>[31m"
     assert row["prosjektleder"] == "Kari Li"
     assert row["godkjent"]
@@ -522,7 +522,7 @@ def test_control_characters_in_csv_text_cleaned(tmp_path):
     result = read(p)
     assert not result.rejected and len(result.submissions) == 1
     v = validate([("c", result)])
-    row = v.innsendingar.iloc[0]
+    row = v.innsendinger.iloc[0]
     assert row["prosjektnavn"] == "Luster prosjekt"
     assert row["hovedfunn"] == "Fleire lærlingar <script>alert('x')</script> slutt og <b>feit</b>[31m"
     assert row["godkjent_av"] == "Ola Rå"
@@ -532,7 +532,7 @@ def test_text_only_of_marks_is_empty(tmp_path):
     p = tmp_path / "tekst.xlsx"
     write_workbook(p, form_sheets("nb", prosjekt_values(godkjent_av="\u200f\u202e\u200b"), INDICATORS, TILTAK, RISIKO))
     v = validate([("m", read(p))])
-    assert pd.isna(v.innsendingar.iloc[0]["godkjent_av"])
+    assert pd.isna(v.innsendinger.iloc[0]["godkjent_av"])
     assert ("felt_mangler", "godkjent_av") in {(i.regel, i.felt) for _sid, i in v.issues}
 
 
@@ -540,7 +540,7 @@ def test_very_long_text_is_cut_with_a_finding(tmp_path):
     p = tmp_path / "lang.xlsx"
     write_workbook(p, form_sheets("nb", prosjekt_values(hovedfunn="å" * 30_000), INDICATORS, TILTAK, RISIKO))
     v = validate([("l", read(p))])
-    assert len(v.innsendingar.iloc[0]["hovedfunn"]) == form.LONGTEXT_MAX
+    assert len(v.innsendinger.iloc[0]["hovedfunn"]) == form.LONGTEXT_MAX
     assert "tekst_for_lang" in {i.regel for _sid, i in v.issues}
 
 
@@ -559,7 +559,7 @@ def validate(results: list[tuple[str, reading.ReadResult]], year: int = YEAR) ->
     read = [
         (
             landing.LandedFile(
-                filnavn=sha, sha256=sha, storleik_bytes=0, mottatt_dato=dt.date(2014, 1, 15), format="x", arkivsti=sha
+                filnavn=sha, sha256=sha, storrelse_bytes=0, mottatt_dato=dt.date(2014, 1, 15), format="x", arkivsti=sha
             ),
             result,
         )

@@ -72,39 +72,39 @@ def register_csv(name: str) -> list[dict]:
         return list(csv.DictReader(f))
 
 
-PARAMS = {r["parameter"]: r["verdi"] for r in register_csv("programparametrar")}
+PARAMS = {r["parameter"]: r["verdi"] for r in register_csv("programparametere")}
 
 
 # The test's own computation: one row per project and active year, from the register and ledger CSVs
-# and the accepted, current submissions in core_innsendingar.
+# and the accepted, current submissions in core_innsendinger.
 EXPECTED_SQL = """
 with reg as (
-    select t.prosjektnummer, cast(t.aar as integer) as aar, cast(t.innvilget_kr as bigint) as innvilga,
+    select t.prosjektnummer, cast(t.aar as integer) as aar, cast(t.innvilget_kr as bigint) as innvilget,
            cast(t.rapporteringsfrist as date) as frist, cast(p.forste_aar as integer) as forste,
            cast(p.siste_aar as integer) as siste
     from read_csv('{ref}/tilskudd.csv', all_varchar = true) t
     join read_csv('{ref}/prosjekt.csv', all_varchar = true) p using (prosjektnummer)
 ),
 betalt as (
-    select prosjektnummer, cast(aar as integer) as aar, sum(cast(beloep_kr as bigint)) as betalt,
+    select prosjektnummer, cast(aar as integer) as aar, sum(cast(belop_kr as bigint)) as betalt,
            max(cast(dato as date)) as betalt_dato
-    from read_csv('{ref}/utbetalingar.csv', all_varchar = true) group by all
+    from read_csv('{ref}/utbetalinger.csv', all_varchar = true) group by all
 ),
 inn as (
-    select prosjektnummer, cast(til_aar as integer) as aar, sum(cast(beloep_kr as bigint)) as inn
-    from read_csv('{ref}/overforingar.csv', all_varchar = true) group by all
+    select prosjektnummer, cast(til_aar as integer) as aar, sum(cast(belop_kr as bigint)) as inn
+    from read_csv('{ref}/overforinger.csv', all_varchar = true) group by all
 ),
 ut as (
-    select prosjektnummer, cast(fra_aar as integer) as aar, sum(cast(beloep_kr as bigint)) as ut
-    from read_csv('{ref}/overforingar.csv', all_varchar = true) group by all
+    select prosjektnummer, cast(fra_aar as integer) as aar, sum(cast(belop_kr as bigint)) as ut
+    from read_csv('{ref}/overforinger.csv', all_varchar = true) group by all
 ),
 attende as (
-    select prosjektnummer, cast(aar as integer) as aar, sum(cast(beloep_kr as bigint)) as attende
-    from read_csv('{ref}/tilbakebetalingar.csv', all_varchar = true) group by all
+    select prosjektnummer, cast(aar as integer) as aar, sum(cast(belop_kr as bigint)) as attende
+    from read_csv('{ref}/tilbakebetalinger.csv', all_varchar = true) group by all
 ),
 rapport as (
     select prosjektnummer, aar, forbruk, tilskudd_mottatt, status
-    from core_innsendingar where godkjent and gjeldande
+    from core_innsendinger where godkjent and gjeldende
 )
 select r.*, coalesce(b.betalt, 0) as betalt, b.betalt_dato, coalesce(i.inn, 0) as inn, coalesce(u.ut, 0) as ut,
        coalesce(a.attende, 0) as attende, s.forbruk, s.tilskudd_mottatt, s.status
@@ -188,7 +188,7 @@ def test_every_letter_prints_the_ledger_amounts(ledger_run, expected, year):
         lines = pdf_lines(ledger_run / str(year) / "brev" / f"{project}.pdf")
         text = flat(lines)
         j = rows[project]
-        nb = j["malform"] == "nb"
+        nb = j["maalform"] == "nb"
         # the journal carries what the letter prints
         assert num(j["utbetalt_kr"]) == e["betalt"], project
         assert (num(j["forbruk_kr"]), num(j["ubrukt_kr"])) == (
@@ -197,10 +197,10 @@ def test_every_letter_prints_the_ledger_amounts(ledger_run, expected, year):
         ), project
         assert num(j["tilbakebetaling_kr"]) == (e["krav"] or 0), project
         codes = set(j["funn"].split(";")) - {""}
-        assert ("ubrukt_tilskot" in codes) == e["forklare"], project
+        assert ("ubrukt_tilskudd" in codes) == e["forklare"], project
         assert ("tilbakebetaling" in codes) == bool(e["krav"]), project
-        assert ("tilskot_avvik" in codes) == e["avvik"], project
-        assert ("sluttrekneskap" in codes) == (e["slutt"] and e["etter_perioden"]), project
+        assert ("tilskudd_avvik" in codes) == e["avvik"], project
+        assert ("sluttregnskap" in codes) == (e["slutt"] and e["etter_perioden"]), project
         next_grant = re.compile(
             rf"(tilskudd|tilskuddet|tilskot|tilskotet) (for|i) (neste år|{year + 1})", re.IGNORECASE
         )
@@ -234,7 +234,7 @@ def test_every_letter_prints_the_ledger_amounts(ledger_run, expected, year):
             assert not re.search(r"neste år", text), project
             if e["krav"]:
                 kinds["krav"] += 1
-                claim = format_nok(e["krav"], j["malform"]).replace("\xa0", " ").replace("\u202f", " ")
+                claim = format_nok(e["krav"], j["maalform"]).replace("\xa0", " ").replace("\u202f", " ")
                 pay = "skal betales tilbake til konto" if nb else "skal betalast tilbake til konto"
                 assert f"{claim} {pay} {PARAMS['konto_tilbakebetaling']}" in text, project
                 assert f"KID {j['kid']}" in text and j["kid"], project
@@ -242,13 +242,13 @@ def test_every_letter_prints_the_ledger_amounts(ledger_run, expected, year):
             if e["etter_perioden"]:
                 assert (
                     f"31.12.{year}" in text
-                    and dt.date.fromisoformat(PARAMS["sluttrekneskap_frist"]).strftime("%d.%m.%Y") in text
+                    and dt.date.fromisoformat(PARAMS["sluttregnskap_frist"]).strftime("%d.%m.%Y") in text
                 ), project
                 assert num(j["tilbakebetaling_kr"]) == 0, project
         else:
             kinds["løpende"] += 1
             # the money table's rows, by their labels in the letter's form
-            label = lambda key: phrase(key, j["malform"], aar=year)  # noqa: E731
+            label = lambda key: phrase(key, j["maalform"], aar=year)  # noqa: E731
             assert same(amount_after(lines, label("b_utbetalt")), e["betalt"]), project
             assert same(amount_after(lines, label("b_forbruk")), e["forbruk"]), project
             assert same(amount_after(lines, label("b_ubrukt")), e["ubrukt"]), project
@@ -257,10 +257,10 @@ def test_every_letter_prints_the_ledger_amounts(ledger_run, expected, year):
         if e["avvik"]:
             kinds["avvik"] += 1
             # the finding quotes both amounts: what the report says, and what the ledger says was paid
-            said = format_nok(e["tilskudd_mottatt"], j["malform"]).replace("\xa0", " ").replace("\u202f", " ")
+            said = format_nok(e["tilskudd_mottatt"], j["maalform"]).replace("\xa0", " ").replace("\u202f", " ")
             assert said in text, project
             if e["betalt"]:
-                assert format_nok(e["betalt"], j["malform"]).replace("\xa0", " ").replace("\u202f", " ") in text, (
+                assert format_nok(e["betalt"], j["maalform"]).replace("\xa0", " ").replace("\u202f", " ") in text, (
                     project
                 )
         kinds["forklare"] += e["forklare"]
@@ -287,7 +287,7 @@ def test_report_money_table(ledger_run, expected):
                 s = sums.setdefault(
                     key,
                     {
-                        "innvilga": 0,
+                        "innvilget": 0,
                         "betalt": 0,
                         "inn": 0,
                         "forbruk": Decimal(0),
@@ -295,7 +295,7 @@ def test_report_money_table(ledger_run, expected):
                         "grunnlag": Decimal(0),
                     },
                 )
-                s["innvilga"] += e["innvilga"]
+                s["innvilget"] += e["innvilget"]
                 s["betalt"] += e["betalt"]
                 s["inn"] += e["inn"]
                 if e["forbruk"] is not None:
@@ -307,7 +307,7 @@ def test_report_money_table(ledger_run, expected):
             key = re.match(r"\s*(Pulje \d|Totalt)", row).group(1)
             s = sums[key]
             figures = [kr(a) for a in re.findall(AMOUNT, row)]
-            assert figures == [s["innvilga"], s["betalt"], s["inn"], s["forbruk"], s["ubrukt"]], (year, key)
+            assert figures == [s["innvilget"], s["betalt"], s["inn"], s["forbruk"], s["ubrukt"]], (year, key)
             share = format_share(s["forbruk"] / s["grunnlag"], "nb").replace("\xa0", " ").replace("\u202f", " ")
             assert row.rstrip().endswith(share), (year, key, share)
         text = flat(lines)
@@ -329,9 +329,9 @@ def model():
         warehouse.replace_table(
             con,
             f"ref_{name}",
-            derived(name, df).assign(kjelde_fil=f"{name}.csv", kjelde_sha256="", kjelde_rad=range(2, len(df) + 2)),
+            derived(name, df).assign(kilde_fil=f"{name}.csv", kilde_sha256="", kilde_rad=range(2, len(df) + 2)),
         )
-    for name in ("utbetalingar", "overforingar", "tilbakebetalingar"):
+    for name in ("utbetalinger", "overforinger", "tilbakebetalinger"):
         con.execute(f"delete from ref_{name}")
     warehouse.create_views(con)
     yield con
@@ -340,7 +340,7 @@ def model():
 
 def pay(con, project: str, year: int, amount: int, day: str | None = None) -> None:
     con.execute(
-        "insert into ref_utbetalingar (bilag, dato, prosjektnummer, aar, beloep_kr, kapittel_post, tekst, "
+        "insert into ref_utbetalinger (bilag, dato, prosjektnummer, aar, belop_kr, kapittel_post, tekst, "
         "eksempeldata) values (?, ?, ?, ?, ?, '0500.60', 'test', 'ja')",
         [f"U-{project}-{year}-{amount}", day or f"{year}-02-15", project, str(year), str(amount)],
     )
@@ -348,7 +348,7 @@ def pay(con, project: str, year: int, amount: int, day: str | None = None) -> No
 
 def transfer(con, project: str, year: int, amount: int) -> None:
     con.execute(
-        "insert into ref_overforingar (vedtak, dato, prosjektnummer, fra_aar, til_aar, beloep_kr, tekst, "
+        "insert into ref_overforinger (vedtak, dato, prosjektnummer, fra_aar, til_aar, belop_kr, tekst, "
         "eksempeldata) values (?, ?, ?, ?, ?, ?, 'test', 'ja')",
         [f"O-{project}-{year}", f"{year + 1}-02-20", project, str(year), str(year + 1), str(amount)],
     )
@@ -356,7 +356,7 @@ def transfer(con, project: str, year: int, amount: int) -> None:
 
 def repaid(con, project: str, year: int, amount: int) -> None:
     con.execute(
-        "insert into ref_tilbakebetalingar (bilag, dato, prosjektnummer, aar, beloep_kr, kid, tekst, "
+        "insert into ref_tilbakebetalinger (bilag, dato, prosjektnummer, aar, belop_kr, kid, tekst, "
         "eksempeldata) values (?, ?, ?, ?, ?, '', 'test', 'ja')",
         [f"T-{project}-{year}", f"{year + 1}-02-20", project, str(year), str(amount)],
     )
@@ -364,8 +364,8 @@ def repaid(con, project: str, year: int, amount: int) -> None:
 
 def report(con, project: str, year: int, spent: float, received: float | None = None, status: str = "gjennomføring"):
     con.execute(
-        """insert into core_innsendingar (aar, innsending_id, prosjektnummer, status, tilskudd_mottatt,
-                   forbruk, godkjent, gjeldande) values (?, ?, ?, ?, ?, ?, true, true)""",
+        """insert into core_innsendinger (aar, innsending_id, prosjektnummer, status, tilskudd_mottatt,
+                   forbruk, godkjent, gjeldende) values (?, ?, ?, ?, ?, ?, true, true)""",
         [year, f"{project}-{year}", project, status, received, spent],
     )
 
@@ -382,13 +382,13 @@ def test_a_report_on_the_monday_after_a_saturday_deadline_is_on_time_in_the_mode
     ).fetchone()[0] == dt.date(2015, 2, 2)
     status = {}
     for day in (dt.date(2015, 2, 2), dt.date(2015, 2, 3)):
-        model.execute("delete from core_innsendingar")
+        model.execute("delete from core_innsendinger")
         report(model, project, 2014, spent=1000)
-        model.execute("update core_innsendingar set mottatt_dato = ?", [day])
+        model.execute("update core_innsendinger set mottatt_dato = ?", [day])
         status[day] = model.execute(
             "select rapportstatus from int_prosjekt_aar where aar = 2014 and prosjektnummer = ?", [project]
         ).fetchone()[0]
-    assert status == {dt.date(2015, 2, 2): "i_tide", dt.date(2015, 2, 3): "for_seint"}
+    assert status == {dt.date(2015, 2, 2): "i_tide", dt.date(2015, 2, 3): "for_sent"}
 
 
 def money(con, project: str, year: int) -> dict:
@@ -436,7 +436,7 @@ def test_unspent_is_paid_plus_transferred_minus_spent_not_what_was_reported_rece
     pay(model, pnr, 2013, 250000)
     report(model, pnr, 2013, spent=280000, received=250000)
     m12, m13 = money(model, pnr, 2012), money(model, pnr, 2013)
-    assert (m12["overfort_ut_kr"], m12["ubrukt_ikkje_overfort_kr"]) == (60000, 40000)
+    assert (m12["overfort_ut_kr"], m12["ubrukt_ikke_overfort_kr"]) == (60000, 40000)
     assert (m13["overfort_inn_kr"], m13["ubrukt_kr"], m13["mottatt_avvik"]) == (60000, 30000, False)
 
 
@@ -446,10 +446,10 @@ def test_materiality_threshold_is_one_register_line(model):
     pay(model, pnr, 2012, 300000)
     report(model, pnr, 2012, spent=300000 - threshold + 1)
     assert not money(model, pnr, 2012)["forklare_ubrukt"]
-    model.execute("update core_innsendingar set forbruk = forbruk - 1")
+    model.execute("update core_innsendinger set forbruk = forbruk - 1")
     assert money(model, pnr, 2012)["forklare_ubrukt"]
     model.execute(
-        "update ref_programparametrar set verdi = ? where parameter = 'terskel_ubrukt_kr'", [str(threshold + 1)]
+        "update ref_programparametere set verdi = ? where parameter = 'terskel_ubrukt_kr'", [str(threshold + 1)]
     )
     assert not money(model, pnr, 2012)["forklare_ubrukt"]
 
@@ -462,7 +462,7 @@ def test_final_settlement_recovers_every_year_not_transferred_less_what_was_paid
     transfer(model, pnr, 2012, 20000)  # 30 000 of 2012 was not approved for transfer
     m = money(model, pnr, 2014)
     # 2012: 30 000 not transferred; 2013: 300 000 + 20 000 − 290 000 = 30 000; 2014: 30 000
-    assert m["sluttoppgjer"] and m["sluttoppgjer_no"] and m["periode_ubrukt_kr"] == 90000
+    assert m["sluttoppgjor"] and m["sluttoppgjor_no"] and m["periode_ubrukt_kr"] == 90000
     assert m["aa_betale_tilbake_kr"] == 90000
     repaid(model, pnr, 2014, 25000)
     assert money(model, pnr, 2014)["aa_betale_tilbake_kr"] == 65000
@@ -476,8 +476,8 @@ def test_settlement_waits_for_every_year_s_spending(model):
         pay(model, pnr, year, 300000)
         report(model, pnr, year, spent=100000)
     m = money(model, pnr, 2014)
-    assert m["sluttoppgjer"] and not m["sluttoppgjer_no"] and m["aa_betale_tilbake_kr"] is None
-    assert list(m["aar_utan_forbruk"]) == [2013]
+    assert m["sluttoppgjor"] and not m["sluttoppgjor_no"] and m["aa_betale_tilbake_kr"] is None
+    assert list(m["aar_uten_forbruk"]) == [2013]
 
 
 def test_the_final_year_2015_is_settled_against_a_final_account(model):
@@ -487,14 +487,14 @@ def test_the_final_year_2015_is_settled_against_a_final_account(model):
         report(model, pnr, year, spent=200000)
     m = money(model, pnr, 2015)
     # the 2015 report is due 1 November: it cannot settle the year, a final account after 31.12 does
-    assert m["sluttoppgjer"] and m["sluttrekneskap_etter_perioden"] and not m["sluttoppgjer_no"]
+    assert m["sluttoppgjor"] and m["sluttregnskap_etter_perioden"] and not m["sluttoppgjor_no"]
     assert m["aa_betale_tilbake_kr"] is None and m["periode_ubrukt_kr"] == 100000 * (2016 - first)
-    assert str(m["sluttrekneskap_frist"])[:10] == PARAMS["sluttrekneskap_frist"]
-    assert dt.date.fromisoformat(PARAMS["sluttrekneskap_frist"]) > dt.date(2015, 12, 31)
+    assert str(m["sluttregnskap_frist"])[:10] == PARAMS["sluttregnskap_frist"]
+    assert dt.date.fromisoformat(PARAMS["sluttregnskap_frist"]) > dt.date(2015, 12, 31)
     f = findings.ProjectFacts(prosjekt={**m, "rapportstatus": "i_tide", "forste_aar": first}, svarfrist=None)
     (final,) = findings.final_account(f)
-    assert final.kode == "sluttrekneskap" and "31.12.2015" in final.nb and "sluttregnskap" in final.nb
-    assert "sluttrekneskap" in final.nn and final.frist == dt.date.fromisoformat(PARAMS["sluttrekneskap_frist"])
+    assert final.kode == "sluttregnskap" and "31.12.2015" in final.nb and "sluttregnskap" in final.nb
+    assert "sluttregnskap" in final.nn and final.frist == dt.date.fromisoformat(PARAMS["sluttregnskap_frist"])
 
 
 def test_an_ended_project_s_report_ends_it_whatever_the_register_says(model):
@@ -504,7 +504,7 @@ def test_an_ended_project_s_report_ends_it_whatever_the_register_says(model):
     pay(model, pnr, 2014, 300000)
     report(model, pnr, 2014, spent=100000, status="avsluttet")
     m = money(model, pnr, 2014)
-    assert m["sluttoppgjer"] and m["sluttoppgjer_no"] and m["aa_betale_tilbake_kr"] == 400000
+    assert m["sluttoppgjor"] and m["sluttoppgjor_no"] and m["aa_betale_tilbake_kr"] == 400000
 
 
 def test_received_differs_finding_quotes_both_amounts():
@@ -528,33 +528,33 @@ def test_appropriation_condition_only_before_the_budget_is_adopted():
     assert report_context.budget_adopted(2014, dt.date(2014, 1, 1))
     p = {
         "aar": 2013,
-        "sluttoppgjer": False,
-        "neste_aar_innvilga_kr": 400000,
+        "sluttoppgjor": False,
+        "neste_aar_innvilget_kr": 400000,
         "rapportstatus": "i_tide",
         "neste_aar_utbetalt_kr": None,
         "neste_aar_utbetalt_dato": None,
         "aa_betale_tilbake_kr": None,
         "kid": "1",
         "konto_tilbakebetaling": "x",
-        "sluttrekneskap_frist": None,
+        "sluttregnskap_frist": None,
     }
     assert report_context.okonomi(p, [], dt.date(2013, 12, 20), dt.date(2014, 1, 17))["vilkaar_bevilgning"]
     assert not report_context.okonomi(p, [], dt.date(2014, 1, 31), dt.date(2014, 2, 28))["vilkaar_bevilgning"]
     # withheld only while the report is missing or rejected, and never for an ended project
-    assert report_context.okonomi({**p, "rapportstatus": "manglar"}, [], dt.date(2014, 1, 31), dt.date(2014, 2, 28))[
-        "held_tilbake"
+    assert report_context.okonomi({**p, "rapportstatus": "mangler"}, [], dt.date(2014, 1, 31), dt.date(2014, 2, 28))[
+        "holder_tilbake"
     ]
     ended = report_context.okonomi(
-        {**p, "rapportstatus": "manglar", "sluttoppgjer": True}, [], dt.date(2014, 1, 31), dt.date(2014, 2, 28)
+        {**p, "rapportstatus": "mangler", "sluttoppgjor": True}, [], dt.date(2014, 1, 31), dt.date(2014, 2, 28)
     )
-    assert not ended["held_tilbake"] and ended["neste_aar"] is None
+    assert not ended["holder_tilbake"] and ended["neste_aar"] is None
 
 
 # ---------------------------------------------------------------- the ledger files
 
 
 def _generator():
-    spec = importlib.util.spec_from_file_location("make_rekneskap", REGISTER_DIR / "make_rekneskap.py")
+    spec = importlib.util.spec_from_file_location("make_regnskap", REGISTER_DIR / "make_regnskap.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
@@ -574,16 +574,16 @@ def test_payment_rule_of_the_sample_ledger():
 
 
 def test_sample_ledger_is_consistent_and_marked(model):
-    payments = register_csv("utbetalingar")
+    payments = register_csv("utbetalinger")
     grants = {(t["prosjektnummer"], t["aar"]): int(t["innvilget_kr"]) for t in register_csv("tilskudd")}
     assert payments and all(r["eksempeldata"] == "ja" for r in payments)
     paid: dict = {}
     for r in payments:
-        paid[(r["prosjektnummer"], r["aar"])] = paid.get((r["prosjektnummer"], r["aar"]), 0) + int(r["beloep_kr"])
+        paid[(r["prosjektnummer"], r["aar"])] = paid.get((r["prosjektnummer"], r["aar"]), 0) + int(r["belop_kr"])
     assert all(amount <= grants[key] for key, amount in paid.items()), "never more than granted"
     # the KID the repayments carry is the one the letters print
     gen = _generator()
-    for r in register_csv("tilbakebetalingar"):
+    for r in register_csv("tilbakebetalinger"):
         assert r["kid"] == gen.kid(int(r["aar"]), r["prosjektnummer"])
         assert (
             model.execute(
@@ -597,11 +597,11 @@ def test_sample_ledger_is_consistent_and_marked(model):
 @pytest.mark.parametrize(
     "name, column, bad",
     [
-        ("utbetalingar", "beloep_kr", "-5000"),
-        ("utbetalingar", "dato", "15.02.2013"),
-        ("overforingar", "til_aar", "2016"),
-        ("tilbakebetalingar", "beloep_kr", "0"),
-        ("programparametrar", "verdi", "tjue tusen"),
+        ("utbetalinger", "belop_kr", "-5000"),
+        ("utbetalinger", "dato", "15.02.2013"),
+        ("overforinger", "til_aar", "2016"),
+        ("tilbakebetalinger", "belop_kr", "0"),
+        ("programparametere", "verdi", "tjue tusen"),
     ],
 )
 def test_ledger_schemas_reject_a_bad_posting(name, column, bad):

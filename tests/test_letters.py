@@ -69,7 +69,7 @@ def test_dispatched_letters_are_never_rewritten_and_a_change_makes_one_new_lette
     assert re.search(r"\b40 000 kr", letter_text(out, "P1-01"))  # 340 000 received, 300 000 spent
 
     # the secretariat dispatches the batch on Monday 17 February 2014
-    assert main([*run, "--status", "endeleg", "--date", "2014-02-17"]) == 0
+    assert main([*run, "--status", "endelig", "--date", "2014-02-17"]) == 0
     first = sent_letters(out)
     rows = journal_rows(out)
     assert len(first) == len(rows) == len(journal(out)) and {r["status"] for r in rows} == {"sendt"}
@@ -107,14 +107,14 @@ def test_dispatched_letters_are_never_rewritten_and_a_change_makes_one_new_lette
             assert (out / str(YEAR) / "brev" / f"{project}.pdf").read_bytes() == data, project
 
     # only the new file was read; the warehouse is the one a run from scratch makes of the same inbox
-    meta = latest_metadata(out, "reading", "innsendingar")
-    assert (meta["filer_lesne"], meta["filer_uendra_sidan_sist"]) == (1, 3)
+    meta = latest_metadata(out, "reading", "innsendinger")
+    assert (meta["filer_leste"], meta["filer_uendret_siden_sist"]) == (1, 3)
     fresh = tmp_path / "fresh"
     assert main(["run", "--year", str(YEAR), "--inbox", str(inbox), "--out", str(fresh)]) == 0
     assert warehouse_rows(out) == warehouse_rows(fresh)
 
     # dispatching again sends that one letter, numbered after the first
-    assert main([*run, "--status", "endeleg", "--date", "2014-02-24"]) == 0
+    assert main([*run, "--status", "endelig", "--date", "2014-02-24"]) == 0
     second = sent_letters(out)
     assert {k: v for k, v in second.items() if k in first} == first
     assert set(second) - set(first) == {f"{YEAR}-P1-01-2.pdf"}
@@ -153,7 +153,7 @@ def register(name: str) -> list[dict]:
 
 def expected_forms() -> dict[str, str]:
     """The Language Act: nynorsk to a municipality that has chosen nynorsk, bokmål to the others."""
-    form_of = {k["kommunenummer"]: k["malform"] for k in register("kommuner")}
+    form_of = {k["kommunenummer"]: k["maalform"] for k in register("kommuner")}
     return {p["prosjektnummer"]: "nn" if form_of[p["kommunenummer"]] == "nn" else "nb" for p in register("prosjekt")}
 
 
@@ -164,11 +164,11 @@ def kroner(amount: float, form: str) -> str:
 def test_every_letter_is_in_its_municipality_s_language_form(bundled_run):
     rows = journal(bundled_run)
     forms = expected_forms()
-    assert {p: r["malform"] for p, r in rows.items()} == {p: forms[p] for p in rows}
+    assert {p: r["maalform"] for p, r in rows.items()} == {p: forms[p] for p in rows}
     assert {"nb", "nn"} <= set(forms[p] for p in rows)
     for project, row in rows.items():
         text = letter_text(bundled_run, project)
-        if row["malform"] == "nn":
+        if row["maalform"] == "nn":
             assert "Med helsing" in text and "Tilskot" in text and "Tilskudd" not in text, project
         else:
             assert "Med hilsen" in text and "Tilskudd" in text and "Tilskot" not in text, project
@@ -177,11 +177,11 @@ def test_every_letter_is_in_its_municipality_s_language_form(bundled_run):
 def test_reminders_only_where_nothing_arrived_and_unreadable_files_acknowledged(bundled_run):
     rows = journal(bundled_run)
     missing = {m["prosjektnummer"] for m in MANIFEST["missing"] if m["year"] == YEAR}
-    reminded = {p for p, r in rows.items() if r["brevtype"] == "manglar"}
+    reminded = {p for p, r in rows.items() if r["brevtype"] == "mangler"}
     assert reminded == missing and missing
     for project in reminded:
-        assert "rapport_manglar" in rows[project]["funn"].split(";")
-        phrase = "ikkje fått nokon rapport" if rows[project]["malform"] == "nn" else "ikke fått noen rapport"
+        assert "rapport_mangler" in rows[project]["funn"].split(";")
+        phrase = "ikkje fått nokon rapport" if rows[project]["maalform"] == "nn" else "ikke fått noen rapport"
         text = letter_text(bundled_run, project)
         assert phrase in text and "Fristen har gått ut" in text, project
         assert all(d > "2014-01-31" for d in [rows[project]["dato"]])  # after the deadline, never on it
@@ -190,7 +190,7 @@ def test_reminders_only_where_nothing_arrived_and_unreadable_files_acknowledged(
     assert unreadable
     for defect in unreadable:
         row = rows[defect["prosjektnummer"]]
-        assert row["brevtype"] == "ulesbar" and "rapport_manglar" not in row["funn"], defect
+        assert row["brevtype"] == "ulesbar" and "rapport_mangler" not in row["funn"], defect
         text = letter_text(bundled_run, defect["prosjektnummer"])
         name = defect["file"].split("/", 1)[1]
         received = dt.date.fromisoformat(name[:10]).strftime("%d.%m.%Y")

@@ -180,7 +180,7 @@ def typed_submission(form: str) -> dict:
             own[2][0]: (42.5, 2012, 50.0, 2015, 44.0),
         },
         "tiltak": [
-            (tiltak[0][0], "pagar", dt.date(2013, 2, 1), dt.date(2014, 12, 31)),
+            (tiltak[0][0], "paagaar", dt.date(2013, 2, 1), dt.date(2014, 12, 31)),
             ("Ny turnus", "planlagt", dt.date(2014, 1, 1), None),
             (tiltak[2][0], "avbrutt", dt.date(2012, 8, 15), dt.date(2013, 6, 30)),
         ],
@@ -199,7 +199,7 @@ def read_and_validate(paths: list[Path]) -> validation.Validated:
                 landing.LandedFile(
                     filnavn=path.name,
                     sha256=sha,
-                    storleik_bytes=0,
+                    storrelse_bytes=0,
                     mottatt_dato=dt.date(2014, 1, 20),
                     format=fmt,
                     arkivsti=path.name,
@@ -222,8 +222,8 @@ def _value(v):
 
 def assert_as_typed(v: validation.Validated, expected: dict, n: int, *, measures: bool = True) -> None:
     assert [(i.regel, i.message("nb")) for _sid, i in v.issues] == []
-    assert len(v.innsendingar) == n and v.innsendingar["godkjent"].all()
-    for sub in v.innsendingar.to_dict("records"):
+    assert len(v.innsendinger) == n and v.innsendinger["godkjent"].all()
+    for sub in v.innsendinger.to_dict("records"):
         for key, want in expected["prosjekt"].items():
             got = _value(sub[key])
             if isinstance(want, float) or isinstance(got, float):
@@ -272,7 +272,7 @@ def test_form_filled_in_calc_reads_back_as_typed_in_every_format(tmp_path, form)
     assert by_text["01.03.2013"]["value"] == (dt.date(2013, 3, 1) - dt.date(1899, 12, 30)).days
     assert by_text[project()["kommunenummer"]]["text"]  # the form's text cell keeps a leading zero
     v = read_and_validate([p for p, _ in targets])
-    assert set(v.innsendingar["skjemaform"]) == {form}
+    assert set(v.innsendinger["skjemaform"]) == {form}
     assert_as_typed(v, sub["expected"], len(targets))
 
 
@@ -293,7 +293,7 @@ def test_what_calc_makes_of_a_typing_mistake_is_an_issue_not_a_value(tmp_path):
     assert "«Egeninnsats (kr)»" in money and "95500" in money.replace(" ", "")
     date = issues[("ugyldig_verdi", "resultat")].message("nb")
     assert "«08.01." in date and "Resultat" in date  # the date Calc made of 8.1, as a Norwegian reads it
-    sub_row = v.innsendingar.iloc[0]
+    sub_row = v.innsendinger.iloc[0]
     assert pd.isna(sub_row["egeninnsats"])  # rejected: empty in the typed table, kept in raw_felt
     assert v.indikatorer.set_index("indikator").loc["sykefravaer_pst", "resultat"] is pd.NA or pd.isna(
         v.indikatorer.set_index("indikator").loc["sykefravaer_pst", "resultat"]

@@ -43,36 +43,36 @@ def test_every_mart_column_is_traced(small_run):
 @pytest.mark.parametrize(
     "mart, column, expected",
     [
-        ("mart_pulje_aar", "innvilga_kr", {"stg_tilskudd.innvilga_kr"}),
+        ("mart_pulje_aar", "innvilget_kr", {"stg_tilskudd.innvilget_kr"}),
         # unspent is the ledger's payments and transfers against the accepted report's spending, never
         # what the municipality says it received
         (
             "mart_pulje_aar",
             "ubrukt_kr",
-            {"stg_utbetalingar.beloep_kr", "stg_overforingar.beloep_kr", "stg_innsendingar.forbruk"},
+            {"stg_utbetalinger.belop_kr", "stg_overforinger.belop_kr", "stg_innsendinger.forbruk"},
         ),
-        ("mart_pulje_aar", "utbetalt_kr", {"stg_utbetalingar.beloep_kr"}),
-        ("mart_tema_aar", "forbruk_kr", {"stg_innsendingar.forbruk"}),
-        ("mart_prosjekt_aar", "prosjektleiar", {"stg_innsendingar.prosjektleder"}),
-        ("mart_prosjekt_aar", "neste_aar_innvilga_kr", {"stg_tilskudd.innvilga_kr"}),
+        ("mart_pulje_aar", "utbetalt_kr", {"stg_utbetalinger.belop_kr"}),
+        ("mart_tema_aar", "forbruk_kr", {"stg_innsendinger.forbruk"}),
+        ("mart_prosjekt_aar", "prosjektleder", {"stg_innsendinger.prosjektleder"}),
+        ("mart_prosjekt_aar", "neste_aar_innvilget_kr", {"stg_tilskudd.innvilget_kr"}),
         (
             "mart_prosjekt_aar",
             "rapportstatus",
             {
-                "stg_innsendingar.innsending_id",
-                "stg_innsendingar.mottatt_dato",
+                "stg_innsendinger.innsending_id",
+                "stg_innsendinger.mottatt_dato",
                 "stg_tilskudd.rapporteringsfrist_virkedag",
-                "core_innsendingar.prosjektnummer",
+                "core_innsendinger.prosjektnummer",
             },
         ),
         ("mart_indikator_aar", "median_endring", {"stg_indikatorer.resultat", "stg_indikatorer.utgangspunkt"}),
         ("mart_indikator_serie", "verdi", {"stg_indikatorer.resultat"}),
         ("mart_indikator_serie", "maal", {"stg_indikatorer.maal", "stg_indikatorer.aar"}),  # the latest year's target
-        ("mart_nettverk_aar", "nettverksleiar", {"ref_nettverk.nettverksleder"}),
-        ("mart_kjeldefiler_aar", "sha256", {"core_filer.sha256"}),
+        ("mart_nettverk_aar", "nettverksleder", {"ref_nettverk.nettverksleder"}),
+        ("mart_kildefiler_aar", "sha256", {"core_filer.sha256"}),
         # a row count comes from the columns that decide which rows it counts
         ("mart_prosjekt_aar", "tiltak", {"stg_tiltak.aar", "stg_tiltak.prosjektnummer"}),
-        ("mart_avvik_regel_aar", "tal", {"core_avvik.aar", "core_avvik.regel", "core_avvik.alvorsgrad"}),
+        ("mart_avvik_regel_aar", "antall", {"core_avvik.aar", "core_avvik.regel", "core_avvik.alvorsgrad"}),
         ("mart_tema_aar", "prosjekt", {"stg_prosjekt.tema"}),
     ],
 )
@@ -81,11 +81,13 @@ def test_lineage_by_hand(mart, column, expected):
 
 
 def test_constants_and_counts_are_told_apart():
-    traced = lineage.trace("select 'tiltak' as kategori, $aar as aar, count(*) as tal from core_avvik group by regel")
+    traced = lineage.trace(
+        "select 'tiltak' as kategori, $aar as aar, count(*) as antall from core_avvik group by regel"
+    )
     assert {c: [str(s) for s in sources] for c, sources in traced.items()} == {
         "kategori": [],
         "aar": [],
-        "tal": ["core_avvik.regel"],
+        "antall": ["core_avvik.regel"],
     }
 
 
@@ -120,16 +122,16 @@ def test_mart_materialisations_carry_column_lineage(small_run):
             upstream = graph.get_ancestor_asset_keys(key)
             assert all(d.asset_key in upstream for ds in deps.values() for d in ds), mart
             if mart == "mart_pulje_aar":
-                assert deps["innvilga_kr"] == [dg.TableColumnDep(MODELS, "stg_tilskudd.innvilga_kr")]
+                assert deps["innvilget_kr"] == [dg.TableColumnDep(MODELS, "stg_tilskudd.innvilget_kr")]
                 assert deps["aar"] == []
                 assert (
-                    "| innvilga_kr | `warehouse/prosjekt_aar` stg_tilskudd.innvilga_kr |"
+                    "| innvilget_kr | `warehouse/prosjekt_aar` stg_tilskudd.innvilget_kr |"
                     in metadata["kolonneopphav"].value
                 )
             if mart == "mart_nettverk_aar":  # one table per register asset: the column is not qualified
-                assert deps["nettverksleiar"] == [dg.TableColumnDep(["register", "nettverk"], "nettverksleder")]
+                assert deps["nettverksleder"] == [dg.TableColumnDep(["register", "nettverk"], "nettverksleder")]
             if mart == "mart_avvik_regel_aar":
-                assert dg.TableColumnDep(["reading", "validerte_innsendingar"], "core_avvik.regel") in deps["tal"]
+                assert dg.TableColumnDep(["reading", "validerte_innsendinger"], "core_avvik.regel") in deps["antall"]
 
 
 def test_lineage_kept_on_disk_is_the_lineage_traced(tmp_path):
@@ -138,7 +140,7 @@ def test_lineage_kept_on_disk_is_the_lineage_traced(tmp_path):
     assert lineage.mart_lineage("mart_pulje_aar", tmp_path) == traced
     (stored,) = tmp_path.glob("*/mart_pulje_aar.json")
     assert lineage.mart_lineage("mart_pulje_aar", tmp_path) == traced
-    stored.write_text('[["innvilga_kr", [["stg_x"]]]]', encoding="utf-8")  # damaged: traced again
+    stored.write_text('[["innvilget_kr", [["stg_x"]]]]', encoding="utf-8")  # damaged: traced again
     assert lineage.mart_lineage("mart_pulje_aar", tmp_path) == traced
 
 
@@ -161,7 +163,7 @@ def test_every_mart_file_has_row_lineage_for_every_row(small_run):
         traced = {
             r[0]
             for r in _rows(
-                small_run, "select distinct nokkel from lin_mart_kjelder where mart = ? and aar = ?", mart, YEAR
+                small_run, "select distinct nokkel from lin_mart_kilder where mart = ? and aar = ?", mart, YEAR
             )
         }
         assert rows, f"{mart}: the small inbox gives it rows, so its lineage is tested"
@@ -170,7 +172,7 @@ def test_every_mart_file_has_row_lineage_for_every_row(small_run):
         # every source row names its file and fingerprint, and the file is one the year received or
         # a register file
         for filnavn, sha256 in _rows(
-            small_run, "select distinct filnavn, sha256 from lin_mart_kjelder where mart = ? and aar = ?", mart, YEAR
+            small_run, "select distinct filnavn, sha256 from lin_mart_kilder where mart = ? and aar = ?", mart, YEAR
         ):
             assert filnavn and sha256 and len(sha256) == 64, (mart, filnavn)
 
@@ -179,7 +181,7 @@ def test_lineage_columns_are_named_not_positional(small_run):
     # a field goes to `felt`, an indicator key never lands in it (the old union by position did that)
     rows = _rows(
         small_run,
-        "select felt, verdi, tabell from lin_mart_kjelder where mart = 'mart_avvik_regel_aar' and aar = ?",
+        "select felt, verdi, tabell from lin_mart_kilder where mart = 'mart_avvik_regel_aar' and aar = ?",
         YEAR,
     )
     felt_of_issues = {r[0] for r in _rows(small_run, "select felt from core_avvik where aar = ?", YEAR)}
@@ -197,11 +199,11 @@ def test_pool_grants_trace_to_the_register_lines(small_run):
     with open(path, encoding="utf-8", newline="") as f:
         lines = {i: row for i, row in enumerate(csv.DictReader(f), start=2)}  # line 1 is the header
     sha = hashlib.sha256(path.read_bytes()).hexdigest()
-    for pulje, innvilga in _rows(small_run, "select pulje, innvilga_kr from mart_pulje_aar where aar = ?", YEAR):
+    for pulje, innvilget in _rows(small_run, "select pulje, innvilget_kr from mart_pulje_aar where aar = ?", YEAR):
         grants = _rows(
             small_run,
-            "select prosjektnummer, filnavn, sha256, rad, felt, verdi from lin_mart_kjelder "
-            "where mart = 'mart_pulje_aar' and aar = ? and nokkel = ? and kolonne = 'innvilga_kr'",
+            "select prosjektnummer, filnavn, sha256, rad, felt, verdi from lin_mart_kilder "
+            "where mart = 'mart_pulje_aar' and aar = ? and nokkel = ? and kolonne = 'innvilget_kr'",
             YEAR,
             str(pulje),
         )
@@ -210,7 +212,7 @@ def test_pool_grants_trace_to_the_register_lines(small_run):
             assert (filnavn, sha256, felt) == ("tilskudd.csv", sha, "innvilget_kr")
             assert lines[rad]["prosjektnummer"] == prosjekt and lines[rad]["innvilget_kr"] == verdi
             assert lines[rad]["aar"] == str(YEAR)
-        assert sum(int(g[5]) for g in grants) == innvilga
+        assert sum(int(g[5]) for g in grants) == innvilget
 
 
 def test_mart_materialisations_carry_their_source_rows(small_run):
@@ -220,11 +222,10 @@ def test_mart_materialisations_carry_their_source_rows(small_run):
                 dg.AssetRecordsFilter(asset_key=dg.AssetKey(["marts", mart]), asset_partitions=[str(YEAR)]), limit=1
             ).records
             metadata = record.asset_materialization.metadata
-            table = metadata["kjelderader"].value
+            table = metadata["kilderader"].value
             expected = _rows(
                 small_run,
-                "select nokkel, filnavn, sha256, ark, rad, felt, verdi from lin_mart_kjelder "
-                "where mart = ? and aar = ?",
+                "select nokkel, filnavn, sha256, ark, rad, felt, verdi from lin_mart_kilder where mart = ? and aar = ?",
                 mart,
                 YEAR,
             )
@@ -241,8 +242,8 @@ def test_mart_materialisations_carry_their_source_rows(small_run):
                 for r in table.records
             ]
             assert sorted(shown, key=repr) == sorted(expected, key=repr), mart  # whole, at this size
-            assert metadata["kjelderader_rader"].value == len(expected)
-            path = metadata["kjelderader_fil"].value
+            assert metadata["kilderader_rader"].value == len(expected)
+            path = metadata["kilderader_fil"].value
             assert path == str(small_run / str(YEAR) / "sporing" / f"{mart}.csv")
             with open(path, encoding="utf-8") as f:
                 assert sum(1 for _ in f) == len(expected) + 1
@@ -251,7 +252,7 @@ def test_mart_materialisations_carry_their_source_rows(small_run):
             assert all(
                 c.description
                 for c in metadata["dagster/column_schema"].value.columns
-                if c.name in ("innvilga_kr", "pulje")
+                if c.name in ("innvilget_kr", "pulje")
             ), mart
             # a preview a person reads: no Python lists, `nan` or exponent notation
             for row in metadata["innhald"].value.records:

@@ -33,7 +33,7 @@ def test_every_file_has_an_outcome(small_run):
     }
     run = json.loads((small_run / str(YEAR) / "run.json").read_text())
     assert run["filer"] == sum(run["filer_utfall"].values()) == 4
-    assert (run["innsendingar_godkjende"], run["innsendingar_avviste"]) == (2, 1)
+    assert (run["innsendinger_godkjente"], run["innsendinger_avviste"]) == (2, 1)
 
 
 def test_files_are_archived_byte_for_byte(small_run, small_inbox):
@@ -67,14 +67,14 @@ def test_values_are_read_as_written(small_run):
     (nn_row,) = sql(
         small_run,
         "select skjemaform, kommunenummer, tema, tilskudd_mottatt, temadag_dato, "
-        "tillitsvalgte_med from core_innsendingar where prosjektnummer = 'P1-01' "
-        "and gjeldande",
+        "tillitsvalgte_med from core_innsendinger where prosjektnummer = 'P1-01' "
+        "and gjeldende",
     )
     assert nn_row[0] == "nn" and nn_row[1] == "1426" and nn_row[2] == ["kompetanse_rekruttering"]
     assert nn_row[3] == 340000 and str(nn_row[4]) == "2013-03-01" and nn_row[5] is False
     indicators = dict(sql(small_run, "select indikator, resultat from stg_indikatorer where aar = ?", YEAR))
     assert indicators == {"fagutdanning_andel_pst": 64.5, "kvalifiserte_sokere": 1.6, "sykefravaer_pst": 8.4}
-    (csv_row,) = sql(small_run, "select tema, mottatt_dato from core_innsendingar where prosjektnummer = 'P2-01'")
+    (csv_row,) = sql(small_run, "select tema, mottatt_dato from core_innsendinger where prosjektnummer = 'P2-01'")
     assert csv_row[0] == ["omdomme", "sykefravaer"] and str(csv_row[1]) == "2014-02-14"
 
 
@@ -82,9 +82,9 @@ def test_report_status_per_project(small_run):
     status = dict(sql(small_run, "select prosjektnummer, rapportstatus from mart_prosjekt_aar where aar = ?", YEAR))
     active = sql(small_run, "select count(*) from ref_tilskudd where aar = ?", str(YEAR))[0][0]
     assert len(status) == active
-    assert status["P1-01"] == "i_tide" and status["P2-01"] == "for_seint"
-    assert status["P1-02"] == "manglar"  # its only file could not be read as a workbook, nor tied to it
-    assert set(status.values()) == {"i_tide", "for_seint", "manglar"}
+    assert status["P1-01"] == "i_tide" and status["P2-01"] == "for_sent"
+    assert status["P1-02"] == "mangler"  # its only file could not be read as a workbook, nor tied to it
+    assert set(status.values()) == {"i_tide", "for_sent", "mangler"}
 
 
 def test_annual_report_totals_match_the_warehouse(small_run):
@@ -153,7 +153,7 @@ def test_every_mart_figure_traces_to_files_and_rows(small_run):
     )[0]
     sources = sql(
         small_run,
-        "select distinct prosjektnummer, filnavn, ark, rad from lin_mart_kjelder "
+        "select distinct prosjektnummer, filnavn, ark, rad from lin_mart_kilder "
         "where mart = 'mart_indikator_aar' and aar = ? and nokkel = 'sykefravaer_pst'",
         YEAR,
     )
@@ -162,7 +162,7 @@ def test_every_mart_figure_traces_to_files_and_rows(small_run):
     per_pool = dict(
         sql(
             small_run,
-            "select nokkel, count(distinct innsending_id) from lin_mart_kjelder "
+            "select nokkel, count(distinct innsending_id) from lin_mart_kilder "
             "where mart = 'mart_pulje_aar' and aar = ? group by nokkel",
             YEAR,
         )
@@ -170,7 +170,7 @@ def test_every_mart_figure_traces_to_files_and_rows(small_run):
     accepted = dict(
         sql(
             small_run,
-            "select cast(pulje as varchar), rapportar_i_tide + rapportar_for_seint from mart_pulje_aar where aar = ?",
+            "select cast(pulje as varchar), rapporter_i_tide + rapporter_for_sent from mart_pulje_aar where aar = ?",
             YEAR,
         )
     )

@@ -20,7 +20,7 @@ import pytest
 from pipelines.definitions import defs
 from pipelines.documents import formatting, pdf, receipts
 from pipelines.resources import Settings
-from pipelines.sensors import ANNUAL_REPORT, innboks_koeyring, innboks_sensor
+from pipelines.sensors import ANNUAL_REPORT, innboks_kjoring, innboks_sensor
 from schemas import form as F
 from tests import conftest
 from tests.conftest import INDICATORS_NN, RISIKO, TILTAK, YEAR, prosjekt_values
@@ -101,7 +101,7 @@ def test_a_corrected_file_gets_its_receipt_through_the_sensor_and_nothing_else_i
 
         write_corrected_files(inbox / str(YEAR))
         tick = innboks_sensor(dg.build_sensor_context(instance=instance, cursor=first.cursor, definitions=defs))
-        assert [(r.partition_key, r.job_name) for r in tick.run_requests] == [(str(YEAR), innboks_koeyring.name)]
+        assert [(r.partition_key, r.job_name) for r in tick.run_requests] == [(str(YEAR), innboks_kjoring.name)]
         request = tick.run_requests[0]
         settings = Settings(inbox=str(inbox), out=str(out))
         result = defs.resolve_job_def(request.job_name).execute_in_process(
@@ -113,7 +113,7 @@ def test_a_corrected_file_gets_its_receipt_through_the_sensor_and_nothing_else_i
         )
         assert result.success
         materialised = {e.asset_key for e in result.get_asset_materialization_events()}
-        assert dg.AssetKey(["reports", "kvitteringar"]) in materialised and ANNUAL_REPORT not in materialised
+        assert dg.AssetKey(["reports", "kvitteringer"]) in materialised and ANNUAL_REPORT not in materialised
         # what it did is what the sensor saw: the next tick has nothing to do
         again = innboks_sensor(dg.build_sensor_context(instance=instance, cursor=tick.cursor, definitions=defs))
         assert not again.run_requests
@@ -135,7 +135,7 @@ def test_a_corrected_file_gets_its_receipt_through_the_sensor_and_nothing_else_i
         # listed in the letter journal, with the receipt's SHA-256
         rows = sql(
             out,
-            "select mottatt_sha256, sha256, malform, mottakar from core_brevjournal "
+            "select mottatt_sha256, sha256, maalform, mottaker from core_brevjournal "
             "where aar = ? and dokument = 'kvittering' and filnavn = ?",
             YEAR,
             name,
@@ -165,27 +165,27 @@ def test_a_file_without_a_project_number_gets_a_receipt_to_the_secretariat(tmp_p
             "filnavn": "2014-01-15_arsrapport.xlsx",
             "sha256": sha,
             "mottatt_dato": received,
-            "storleik_bytes": 1,
+            "storrelse_bytes": 1,
             "format": "xlsx",
             "utfall": "avvist",
-            "lesen_fil": "2014-01-15_arsrapport.xlsx",
+            "lest_fil": "2014-01-15_arsrapport.xlsx",
         }
     ]
     subs = [
         {
             "sha256": sha,
             "innsending_id": sha[:16],
-            "kjelde_rad": None,
+            "kilde_rad": None,
             "skjemaform": "nn",
             "godkjent": False,
-            "gjeldande": False,
+            "gjeldende": False,
             "prosjektnummer": None,
             "prosjektleder": "Kari Li",
             "epost": "kari@example.no",
             "kjent_prosjekt": False,
             "prosjektnavn": None,
             "kommune": None,
-            "malform": None,
+            "maalform": None,
             "rapporteringsfrist": None,
             **{f"{t}_{s}": 0 for t in ("indikatorer", "tiltak", "risiko") for s in ("lesne", "godkjende")},
         }
@@ -200,7 +200,7 @@ def test_a_file_without_a_project_number_gets_a_receipt_to_the_secretariat(tmp_p
         "verdi": None,
         "regel": "felt_mangler",
         "alvorsgrad": "avvis_fil",
-        "forventa": "prosjektnummer",
+        "forventet": "prosjektnummer",
         "melding_nb": "Feltet mangler",
         "melding_nn": "Feltet manglar",
         "indikator_tekst": None,
@@ -211,12 +211,12 @@ def test_a_file_without_a_project_number_gets_a_receipt_to_the_secretariat(tmp_p
     }
     secretariat = {
         "kontakt": {"namn": "Kari Nordmann", "epost": "s@example.no", "telefon": "22 24 90 90"},
-        "avsendar_adresse": {
+        "avsender_adresse": {
             "departement": "Departementet",
             "avdeling": "Avdelinga",
             "eining": "Sekretariatet",
             "postadresse": "Postboks 1",
-            "postnummer_stad": "0032 Oslo",
+            "postnummer_sted": "0032 Oslo",
             "eksempel": True,
         },
     }
@@ -227,17 +227,17 @@ def test_a_file_without_a_project_number_gets_a_receipt_to_the_secretariat(tmp_p
         "run_id": "-",
         "kodeversjon": "-",
         "eksempeldata": True,
-        "status": "endeleg",
+        "status": "endelig",
     }
     [ctx] = receipts.contexts(YEAR, files, subs, [issue], base, dt.date(2014, 1, 31), secretariat)
-    assert ctx["mottakar"] is None and ctx["til_sekretariatet"] == receipts.NO_PROJECT_NUMBER
+    assert ctx["mottaker"] is None and ctx["til_sekretariatet"] == receipts.NO_PROJECT_NUMBER
     assert ctx["form"] == "nb" and ctx["rapportdato"] == received
 
     out = tmp_path / "kvittering.pdf"
     pdf.render_pdf(receipts.TEMPLATE, ctx, ctx["form"], out)
     text = pdf_text(out)
     assert formatting.text("k_internt", "nb") in text and "Kari Li" not in text
-    assert " ".join(formatting.text("k_sekretariatet_utan_prosjektnummer", "nb").split()) in text
+    assert " ".join(formatting.text("k_sekretariatet_uten_prosjektnummer", "nb").split()) in text
     assert formatting.text("k_h_rett", "nb") in text
     label = next(f for f in F.PROSJEKT_FIELDS if f.key == "prosjektnummer").label("nb")
     assert f"«{label}»" in text and "«Prosjekt», rad 1" in text

@@ -319,7 +319,7 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 
 
 COLUMNS = {
-    "kommuner": ["kommunenummer", "kommune", "fylkesnummer", "fylke", "malform", "malform_grunnlag", "merknad"],
+    "kommuner": ["kommunenummer", "kommune", "fylkesnummer", "fylke", "maalform", "maalform_grunnlag", "merknad"],
     "nettverk": ["nettverk_id", "pulje", "nettverk", "tema", "nettverksleder"],
     "prosjekt": [
         "prosjektnummer",
@@ -501,13 +501,13 @@ def check_against_booklet(reg):
     return probs
 
 
-def check_malform(reg):
+def check_maalform(reg):
     probs = []
     for k in reg["kommuner"]:
-        if k["malform"] not in MALFORMER:
-            probs.append(f"{k['kommune']}: malform {k['malform']!r}")
-        if k["malform_grunnlag"] not in GRUNNLAG:
-            probs.append(f"{k['kommune']}: malform_grunnlag {k['malform_grunnlag']!r}")
+        if k["maalform"] not in MALFORMER:
+            probs.append(f"{k['kommune']}: maalform {k['maalform']!r}")
+        if k["maalform_grunnlag"] not in GRUNNLAG:
+            probs.append(f"{k['kommune']}: maalform_grunnlag {k['maalform_grunnlag']!r}")
     return probs
 
 
@@ -518,7 +518,7 @@ ALL_CHECKS = (
     check_membership,
     check_tilskudd,
     check_against_booklet,
-    check_malform,
+    check_maalform,
 )
 
 
@@ -620,7 +620,7 @@ def test_repeated_municipalities_keep_each_project(reg):
     assert repeated == {"Sortland": 2, "Songdalen": 2, "Andøy": 2, "Kvinesdal": 2, "Arendal": 3}
 
 
-def test_malform_evidence(reg):
+def test_maalform_evidence(reg):
     k = {r["kommune"]: r for r in reg["kommuner"]}
     direct = {
         "Eigersund": "nb",
@@ -633,10 +633,10 @@ def test_malform_evidence(reg):
         "Jondal": "nn",
     }
     for name, form in direct.items():
-        assert (k[name]["malform"], k[name]["malform_grunnlag"]) == (form, "direkte"), name
+        assert (k[name]["maalform"], k[name]["maalform_grunnlag"]) == (form, "direkte"), name
     for name in ("Fræna", "Bø (Telemark)", "Midtre Gauldal"):
-        assert k[name]["malform_grunnlag"] == "usikker", name
-    assert {r["kommune"] for r in reg["kommuner"] if r["malform_grunnlag"] == "direkte"} == set(direct)
+        assert k[name]["maalform_grunnlag"] == "usikker", name
+    assert {r["kommune"] for r in reg["kommuner"] if r["maalform_grunnlag"] == "direkte"} == set(direct)
     inferred_nn = [
         "Luster",
         "Gloppen",
@@ -658,9 +658,9 @@ def test_malform_evidence(reg):
     ]
     inferred_neutral = ["Sel", "Nord-Aurdal", "Os (Hedmark)", "Tolga", "Tinn", "Sunndal", "Sirdal", "Kvinesdal"]
     for name in inferred_nn:
-        assert (k[name]["malform"], k[name]["malform_grunnlag"]) == ("nn", "utleidd"), name
+        assert (k[name]["maalform"], k[name]["maalform_grunnlag"]) == ("nn", "utleidd"), name
     for name in inferred_neutral:
-        assert (k[name]["malform"], k[name]["malform_grunnlag"]) == ("noytral", "utleidd"), name
+        assert (k[name]["maalform"], k[name]["maalform_grunnlag"]) == ("noytral", "utleidd"), name
 
 
 def test_readme_says_sample_data():

@@ -85,7 +85,7 @@ def test_each_rejected_value_is_an_issue_with_the_value_as_written(run):
     raw = dict(
         sql(
             run,
-            "select felt, verdi from raw_felt f join core_innsendingar s using (innsending_id) "
+            "select felt, verdi from raw_felt f join core_innsendinger s using (innsending_id) "
             "where s.prosjektnummer = 'P1-01' and f.felt in ('egeninnsats', 'forbruk')",
         )
     )
@@ -98,7 +98,7 @@ def test_no_rejected_value_stands_in_a_typed_table_or_a_mart(run):
         ((p, k), v)
         for p, *row in sql(
             run,
-            "select prosjektnummer, egeninnsats, forbruk, samlinger_deltatt, tilskudd_mottatt from core_innsendingar "
+            "select prosjektnummer, egeninnsats, forbruk, samlinger_deltatt, tilskudd_mottatt from core_innsendinger "
             "where aar = ?",
             YEAR,
         )
@@ -110,7 +110,7 @@ def test_no_rejected_value_stands_in_a_typed_table_or_a_mart(run):
     # the CSV row's indicator is kept with its rejected result empty; the workbook's row is rejected whole
     (csv_ind,) = sql(
         run,
-        "select utgangspunkt, maal, resultat from core_indikatorer i join core_innsendingar s "
+        "select utgangspunkt, maal, resultat from core_indikatorer i join core_innsendinger s "
         "using (innsending_id) where s.prosjektnummer = 'P2-01' and i.indikator = 'sykefravaer_pst'",
     )
     assert csv_ind == (9.1, 7.5, None)
@@ -121,7 +121,7 @@ def test_no_rejected_value_stands_in_a_typed_table_or_a_mart(run):
         "select table_name, column_name from information_schema.columns where data_type in "
         "('DOUBLE', 'FLOAT', 'INTEGER', 'BIGINT', 'DECIMAL', 'HUGEINT', 'SMALLINT') "
         "and (table_name like 'core_%' or table_name like 'stg_%' or table_name like 'int_%' "
-        "or table_name like 'mart_%') and column_name not in ('aar', 'rad', 'kjelde_rad')",
+        "or table_name like 'mart_%') and column_name not in ('aar', 'rad', 'kilde_rad')",
     )
     assert len({t for t, _ in columns if t.startswith("mart_")}) >= 5
     hits = []

@@ -42,7 +42,7 @@ def common(form: str) -> dict:
     }
 
 
-def seriar_rows() -> list[dict]:
+def serier_rows() -> list[dict]:
     """Sick leave for three projects; the alphabetical order differs from the order of results."""
     rows = []
     projects = [
@@ -90,13 +90,13 @@ def report_context(form: str) -> dict:
         {
             "pulje": 2,
             "prosjekt": 51,
-            "kommunar": 59,
-            "kommunar_alle_puljar": 104,
-            "rapportar_i_tide": 40,
-            "rapportar_for_seint": 6,
-            "rapportar_manglar": 4,
-            "rapportar_avviste": 1,
-            "innvilga_kr": 1234567,
+            "kommuner": 59,
+            "kommuner_alle_puljer": 104,
+            "rapporter_i_tide": 40,
+            "rapporter_for_sent": 6,
+            "rapporter_mangler": 4,
+            "rapporter_avviste": 1,
+            "innvilget_kr": 1234567,
             "utbetalt_kr": 1000000,
             "overfort_inn_kr": 0,
             "forbruk_kr": 900000.5,
@@ -106,13 +106,13 @@ def report_context(form: str) -> dict:
         {
             "pulje": 1,
             "prosjekt": 48,
-            "kommunar": 51,
-            "kommunar_alle_puljar": 104,
-            "rapportar_i_tide": 44,
-            "rapportar_for_seint": 2,
-            "rapportar_manglar": 2,
-            "rapportar_avviste": 0,
-            "innvilga_kr": 2000000,
+            "kommuner": 51,
+            "kommuner_alle_puljer": 104,
+            "rapporter_i_tide": 44,
+            "rapporter_for_sent": 2,
+            "rapporter_mangler": 2,
+            "rapporter_avviste": 0,
+            "innvilget_kr": 2000000,
             "utbetalt_kr": 2000000,
             "overfort_inn_kr": 50000,
             "forbruk_kr": 1800000,
@@ -129,76 +129,76 @@ def report_context(form: str) -> dict:
                     "pulje": 1,
                     "nettverk_id": "N1-2",
                     "nettverk": "Vest 1",
-                    "nettverksleiar": "Kari Testesen",
+                    "nettverksleder": "Kari Testesen",
                     "tema": ["sykefravaer"],
                     "prosjekt": 8,
-                    "rapportar_mottekne": 7,
-                    "alle_tre_partar": 6,
-                    "temadagar_haldne": 5,
-                    "samlingar_snitt": 2.75,
-                    "samlingar_deltekne": 11,
-                    "samlingar_rapportert": 4,
+                    "rapporter_mottatte": 7,
+                    "alle_tre_parter": 6,
+                    "temadager_holdt": 5,
+                    "samlinger_snitt": 2.75,
+                    "samlinger_deltatt": 11,
+                    "samlinger_rapportert": 4,
                 },
                 {
                     "pulje": 1,
                     "nettverk_id": "N1-1",
                     "nettverk": "Nord 1",
-                    "nettverksleiar": None,
+                    "nettverksleder": None,
                     "tema": ["heltid_deltid", "omdomme"],
                     "prosjekt": 6,
-                    "rapportar_mottekne": 6,
-                    "alle_tre_partar": 6,
-                    "temadagar_haldne": 6,
-                    "samlingar_snitt": 3.0,
-                    "samlingar_deltekne": 18,
-                    "samlingar_rapportert": 6,
+                    "rapporter_mottatte": 6,
+                    "alle_tre_parter": 6,
+                    "temadager_holdt": 6,
+                    "samlinger_snitt": 3.0,
+                    "samlinger_deltatt": 18,
+                    "samlinger_rapportert": 6,
                 },
                 {
                     "pulje": 1,
                     "nettverk_id": None,
                     "nettverk": None,
-                    "nettverksleiar": None,
+                    "nettverksleder": None,
                     "tema": None,
                     "prosjekt": 1,
-                    "rapportar_mottekne": 1,
-                    "alle_tre_partar": 1,
-                    "temadagar_haldne": 1,
-                    "samlingar_snitt": 1.0,
-                    "samlingar_deltekne": 1,
-                    "samlingar_rapportert": 1,
+                    "rapporter_mottatte": 1,
+                    "alle_tre_parter": 1,
+                    "temadager_holdt": 1,
+                    "samlinger_snitt": 1.0,
+                    "samlinger_deltatt": 1,
+                    "samlinger_rapportert": 1,
                 },
                 {
                     "pulje": 2,
                     "nettverk_id": "N2-1",
                     "nettverk": "Sør 2",
-                    "nettverksleiar": "Ola Prøvesen",
+                    "nettverksleder": "Ola Prøvesen",
                     "tema": ["omdomme"],
                     "prosjekt": 5,
-                    "rapportar_mottekne": 4,
-                    "alle_tre_partar": 3,
-                    "temadagar_haldne": 2,
-                    "samlingar_snitt": None,
-                    "samlingar_deltekne": None,
-                    "samlingar_rapportert": 0,
+                    "rapporter_mottatte": 4,
+                    "alle_tre_parter": 3,
+                    "temadager_holdt": 2,
+                    "samlinger_snitt": None,
+                    "samlinger_deltatt": None,
+                    "samlinger_rapportert": 0,
                 },
             ],
             "tema": [
                 {
                     "tema": "sykefravaer",
                     "prosjekt": 30,
-                    "rapportar_mottekne": 28,
-                    "innvilga_kr": 3000000,
+                    "rapporter_mottatte": 28,
+                    "innvilget_kr": 3000000,
                     "forbruk_kr": 2500000,
                 },
                 {
                     "tema": "heltid_deltid",
                     "prosjekt": 25,
-                    "rapportar_mottekne": 24,
-                    "innvilga_kr": 2000000,
+                    "rapporter_mottatte": 24,
+                    "innvilget_kr": 2000000,
                     "forbruk_kr": 1900000,
                 },
             ],
-            "indikatorar": [
+            "indikatorer": [
                 {
                     "indikator": "sykefravaer_pst",
                     "tema": "sykefravaer",
@@ -216,14 +216,14 @@ def report_context(form: str) -> dict:
                     "median_endring": 3.5,
                 },
             ],
-            "seriar": seriar_rows(),
+            "seriar": serier_rows(),
             "tiltak_status": [
-                {"status": "pagar", "tal": 120},
+                {"status": "paagaar", "tal": 120},
                 {"status": "planlagt", "tal": 40},
                 {"status": "fullfort", "tal": 33},
                 {"status": "avbrutt", "tal": 2},
             ],
-            "hoge_risikoar": [
+            "hoye_risikoer": [
                 {
                     "prosjektnummer": "P1-01",
                     "prosjektnavn": "Alvdal nærvær",
@@ -276,41 +276,41 @@ def report_context(form: str) -> dict:
             ],
             "prosjektstatus": [
                 {"pulje": 1, "status": "gjennomforing", "prosjekt": 46},
-                {"pulje": 1, "status": "utan_rapport", "prosjekt": 2},
+                {"pulje": 1, "status": "uten_rapport", "prosjekt": 2},
                 {"pulje": 2, "status": "oppstart", "prosjekt": 47},
-                {"pulje": 2, "status": "utan_rapport", "prosjekt": 4},
+                {"pulje": 2, "status": "uten_rapport", "prosjekt": 4},
             ],
             "risiko": [
                 {
                     "pulje": 1,
-                    "risikoar": 30,
-                    "hoge": 1,
-                    "hoge_med_mottiltak": 1,
-                    "hoge_utan_mottiltak": 0,
-                    "prosjekt_utan_mottiltak": 0,
+                    "risikoer": 30,
+                    "hoye": 1,
+                    "hoye_med_mottiltak": 1,
+                    "hoye_uten_mottiltak": 0,
+                    "prosjekt_uten_mottiltak": 0,
                 },
                 {
                     "pulje": 2,
-                    "risikoar": 20,
-                    "hoge": 1,
-                    "hoge_med_mottiltak": 0,
-                    "hoge_utan_mottiltak": 1,
-                    "prosjekt_utan_mottiltak": 1,
+                    "risikoer": 20,
+                    "hoye": 1,
+                    "hoye_med_mottiltak": 0,
+                    "hoye_uten_mottiltak": 1,
+                    "prosjekt_uten_mottiltak": 1,
                 },
             ],
-            "koeyrde_aar": [{"aar": 2012, "koeyrt": False}, {"aar": 2013, "koeyrt": True}],
+            "kjorte_aar": [{"aar": 2012, "kjort": False}, {"aar": 2013, "kjort": True}],
             "trend_pulje": [
                 {
                     "aar": 2013,
                     "pulje": 1,
                     "prosjekt": 48,
-                    "rapportar_mottekne": 46,
-                    "rapportar_i_tide": 44,
-                    "alle_tre_partar": 40,
-                    "temadagar_haldne": 41,
+                    "rapporter_mottatte": 46,
+                    "rapporter_i_tide": 44,
+                    "alle_tre_parter": 40,
+                    "temadager_holdt": 41,
                 }
             ],
-            "trend_tema": [{"aar": 2013, "tema": "sykefravaer", "prosjekt": 30, "rapportar_mottekne": 28}],
+            "trend_tema": [{"aar": 2013, "tema": "sykefravaer", "prosjekt": 30, "rapporter_mottatte": 28}],
             "trend_indikator": [
                 {
                     "aar": 2013,
@@ -324,17 +324,17 @@ def report_context(form: str) -> dict:
             "programperiode_rader": [],
             **report_files(2013),
             "okonomi_tema": [
-                {"tema": "sykefravaer", "innvilga_kr": 3000000, "forbruk_kr": 2500000, "grunnlag_kr": 2800000},
-                {"tema": "omdomme", "innvilga_kr": 500000, "forbruk_kr": None, "grunnlag_kr": 0},
+                {"tema": "sykefravaer", "innvilget_kr": 3000000, "forbruk_kr": 2500000, "grunnlag_kr": 2800000},
+                {"tema": "omdomme", "innvilget_kr": 500000, "forbruk_kr": None, "grunnlag_kr": 0},
             ],
             "tilbakebetaling": [
                 {"prosjektnummer": "P1-01", "prosjektnavn": "Alvdal nærvær", "kommune": "Alvdal", "ubrukt_kr": 12500}
             ],
             "avvik_regel": [
-                {"regel": "V101 manglande utgangspunkt", "alvorsgrad": "merknad", "tal": 7},
-                {"regel": "V001 ukjent prosjektnummer", "alvorsgrad": "avvis_fil", "tal": 1},
+                {"regel": "V101 manglande utgangspunkt", "alvorsgrad": "merknad", "antall": 7},
+                {"regel": "V001 ukjent prosjektnummer", "alvorsgrad": "avvis_fil", "antall": 1},
             ],
-            "utan_rapport": [
+            "uten_rapport": [
                 {"prosjektnummer": "P2-40", "prosjektnavn": "Bø samhandling", "kommune": "Bø", "pulje": 2}
             ],
             "filer": [
@@ -356,7 +356,7 @@ def report_context(form: str) -> dict:
                     "filnavn": "P2-07_2013.xlsx",
                     "sha256": "b" * 64,
                     "mottatt_dato": D(2014, 1, 22),
-                    "utfall": "erstatta",
+                    "utfall": "erstattet",
                     "format": "xlsx",
                 },
             ],
@@ -377,18 +377,18 @@ MONEY = {
     "utbetalt_dato": D(2013, 2, 15),
     "overfort_inn_kr": 0,
     "overfort_ut_kr": 0,
-    "ubrukt_ikkje_overfort_kr": 134567,
+    "ubrukt_ikke_overfort_kr": 134567,
     "terskel_ubrukt_kr": 20000,
-    "sluttoppgjer": False,
-    "sluttoppgjer_no": False,
-    "sluttrekneskap_etter_perioden": False,
+    "sluttoppgjor": False,
+    "sluttoppgjor_no": False,
+    "sluttregnskap_etter_perioden": False,
     "periode_ubrukt_kr": 134567,
     "periode_tilbakebetalt_kr": 0,
-    "aar_utan_forbruk": [],
+    "aar_uten_forbruk": [],
     "aa_betale_tilbake_kr": None,
     "kid": "20131017",
     "konto_tilbakebetaling": "7694.05.00000",
-    "sluttrekneskap_frist": D(2016, 2, 1),
+    "sluttregnskap_frist": D(2016, 2, 1),
     "neste_aar_utbetalt_kr": None,
     "neste_aar_utbetalt_dato": None,
 }
@@ -397,7 +397,7 @@ MONEY = {
 def with_money(ctx: dict, periode: list[dict] | None = None) -> dict:
     """The letter's money block and flag, made by the pipeline's own function from the project row."""
     ctx["okonomi"] = okonomi(ctx["prosjekt"], periode or [], ctx["rapportdato"], ctx["svarfrist"])
-    ctx["pengevedtak"] = ctx["okonomi"]["held_tilbake"] or bool(ctx["okonomi"]["krev_tilbake_kr"])
+    ctx["pengevedtak"] = ctx["okonomi"]["holder_tilbake"] or bool(ctx["okonomi"]["krever_tilbake_kr"])
     return ctx
 
 
@@ -410,23 +410,23 @@ def letter_context(form: str, rapportstatus: str = "i_tide", name: str = "Alvdal
                 "prosjektnavn": name,
                 "kommune": "Alvdal",
                 "kommunenummer": "0438",
-                "prosjektleiar": "Kari Testesen",
+                "prosjektleder": "Kari Testesen",
                 "epost": "kari@example.invalid",
                 "nettverk": "Aust 2",
-                "nettverksleiar": "Ola Prøvesen",
+                "nettverksleder": "Ola Prøvesen",
                 "pulje": 1,
                 "tema": ["sykefravaer"],
                 "rapportstatus": rapportstatus,
-                "mottatt_dato": None if rapportstatus == "manglar" else D(2013, 11, 23),
+                "mottatt_dato": None if rapportstatus == "mangler" else D(2013, 11, 23),
                 "rapporteringsfrist": D(2014, 1, 31),
-                "innvilga_kr": 1234567,
+                "innvilget_kr": 1234567,
                 "forbruk_kr": 1100000,
                 "ubrukt_kr": 134567,
-                "avsluttar_i_aar": False,
-                "neste_aar_innvilga_kr": 400000,
+                "avslutter_i_aar": False,
+                "neste_aar_innvilget_kr": 400000,
                 **MONEY,
             },
-            "indikatorar": [
+            "indikatorer": [
                 {
                     "indikator": "sykefravaer_pst",
                     "standard": True,
@@ -462,17 +462,17 @@ def letter_context(form: str, rapportstatus: str = "i_tide", name: str = "Alvdal
             "konto": "7694.05.00000",
             "kontakt": {"namn": "Siri Sekretær", "epost": "post@example.invalid", "telefon": "22 24 90 90"},
             "variant": rapportstatus,
-            "halde_tilbake": rapportstatus in ("manglar", "avvist", "ulesbar"),
+            "holde_tilbake": rapportstatus in ("mangler", "avvist", "ulesbar"),
             "mottekne": []
-            if rapportstatus == "manglar"
+            if rapportstatus == "mangler"
             else [
                 {
                     "filnavn": "2013-11-23_P1-01_arsrapport_2013.xlsx",
                     "mottatt_dato": D(2013, 11, 23),
-                    "kjelde_rad": None,
+                    "kilde_rad": None,
                     "utfall_brev": "avvist" if rapportstatus == "avvist" else "brukt",
-                    "erstatta_av_fil": None,
-                    "erstatta_av_dato": None,
+                    "erstattet_av_fil": None,
+                    "erstattet_av_dato": None,
                     "grunnar": [],
                 }
             ],
@@ -480,18 +480,18 @@ def letter_context(form: str, rapportstatus: str = "i_tide", name: str = "Alvdal
             "neste_frist": D(2015, 2, 2),
             "neste_aar": 2014,
             "deltakarar": ["Tolga"],
-            "vedtak": rapportstatus in ("manglar", "avvist"),
-            "indikatorar_sendt_avviste": False,
+            "vedtak": rapportstatus in ("mangler", "avvist"),
+            "indikatorer_sendt_avviste": False,
             "avsendar": {
                 "departement": "Kommunal- og regionaldepartementet",
                 "avdeling": "Kommunalavdelingen",
                 "eining": "Sekretariatet for Saman om ein betre kommune",
                 "postadresse": "Postboks 8112 Dep",
-                "postnummer_stad": "0032 Oslo",
+                "postnummer_sted": "0032 Oslo",
                 "eksempel": True,
             },
             "journalnummer": None,
-            "tidlegare_brev": None,
+            "tidligere_brev": None,
         }
     )
     return with_money(ctx)
@@ -573,7 +573,7 @@ def test_warehouse_decimals_mix_with_floats():
 def test_phrases_have_both_forms_and_differ_where_expected():
     tekstar = formatting.phrases()
     assert all(set(v) == {"nb", "nn"} for v in tekstar.values())
-    assert "ikkje" in tekstar["b_innleiing_manglar"]["nn"] and "ikke" in tekstar["b_innleiing_manglar"]["nb"]
+    assert "ikkje" in tekstar["b_innledning_mangler"]["nn"] and "ikke" in tekstar["b_innledning_mangler"]["nb"]
 
 
 def test_templates_escape_and_strict_undefined():
@@ -595,8 +595,8 @@ def test_missing_nested_key_is_an_error():
 
 def test_final_real_data_has_no_marks(out_dir):
     ctx = letter_context("nb")
-    ctx.update(eksempeldata=False, status="endeleg")
-    info = pdf.render_pdf("brev.html.j2", ctx, "nb", out_dir / "endeleg.pdf")
+    ctx.update(eksempeldata=False, status="endelig")
+    info = pdf.render_pdf("brev.html.j2", ctx, "nb", out_dir / "endelig.pdf")
     text = "\n".join(pdf_text(Path(info["path"])))
     assert "Eksempeldata" not in text and "eksempeldata" not in text and "UTKAST" not in text
 
@@ -612,7 +612,7 @@ def test_form_mismatch_is_an_error():
 
 
 def test_chart_rows_are_alphabetical_not_by_result():
-    svgs = charts.indicator_charts("sykefravaer_pst", seriar_rows(), aar=2013, form="nn")
+    svgs = charts.indicator_charts("sykefravaer_pst", serier_rows(), aar=2013, form="nn")
     assert len(svgs) == 1
     svg = svgs[0]
     names = ["Alvdal nærvær", "Prosjekt &lt;script&gt;", "Østre Toten friskare", "Ålesund heiltid"]
@@ -627,7 +627,7 @@ def test_chart_rows_are_alphabetical_not_by_result():
     assert ia.count("M") == 1
     assert svg.count("IA-målet for landet er 6,72 % innan utgangen av 2013 (20 % under 8,4 %)") == 1
     assert "IA-mål for landet 6,72 %" in svg  # the legend
-    assert svg == charts.indicator_charts("sykefravaer_pst", list(reversed(seriar_rows())), 2013, "nn")[0]
+    assert svg == charts.indicator_charts("sykefravaer_pst", list(reversed(serier_rows())), 2013, "nn")[0]
 
 
 def test_chart_no_reference_mark_for_other_indicators_and_split_in_parts():
@@ -865,12 +865,12 @@ def test_letter_pdf(rendered, form):
     assert not re.search(forbidden, text, re.IGNORECASE), re.search(forbidden, text, re.IGNORECASE)
 
 
-@pytest.mark.parametrize("status", ["manglar", "avvist"])
+@pytest.mark.parametrize("status", ["mangler", "avvist"])
 def test_letter_reminder_and_withheld_grant(out_dir, status):
     ctx = letter_context("nn", rapportstatus=status)
     info = pdf.render_pdf("brev.html.j2", ctx, "nn", out_dir / f"brev_{status}.pdf")
     text = flat("\n".join(pdf_text(Path(info["path"]))))
-    if status == "manglar":
+    if status == "mangler":
         assert "Påminning" in text and "ikkje fått nokon rapport" in text and "innan 15.03.2014" in text
     else:
         assert "må rettast" in text
@@ -880,10 +880,10 @@ def test_letter_reminder_and_withheld_grant(out_dir, status):
 def test_letter_ended_project_pays_back(out_dir):
     ctx = letter_context("nb")
     ctx["prosjekt"].update(
-        avsluttar_i_aar=True,
-        neste_aar_innvilga_kr=None,
-        sluttoppgjer=True,
-        sluttoppgjer_no=True,
+        avslutter_i_aar=True,
+        neste_aar_innvilget_kr=None,
+        sluttoppgjor=True,
+        sluttoppgjor_no=True,
         aa_betale_tilbake_kr=134567,
     )
     periode = [
@@ -893,7 +893,7 @@ def test_letter_ended_project_pays_back(out_dir):
             "overfort_inn_kr": 0,
             "forbruk_kr": 500000,
             "overfort_ut_kr": 0,
-            "ubrukt_ikkje_overfort_kr": 0,
+            "ubrukt_ikke_overfort_kr": 0,
         },
         {
             "aar": 2013,
@@ -901,7 +901,7 @@ def test_letter_ended_project_pays_back(out_dir):
             "overfort_inn_kr": 0,
             "forbruk_kr": 1100000,
             "overfort_ut_kr": 0,
-            "ubrukt_ikkje_overfort_kr": 134567,
+            "ubrukt_ikke_overfort_kr": 134567,
         },
     ]
     info = pdf.render_pdf("brev.html.j2", with_money(ctx, periode), "nb", out_dir / "brev_slutt.pdf")

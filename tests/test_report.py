@@ -130,11 +130,11 @@ def norwegian_order(name: str) -> str:
 
 
 def expected_summary(out: Path) -> dict[str, dict]:
-    """Per pool ('1', '2') and in total: the summary's figures, from ref_*, stg_tilskudd, core_innsendingar."""
+    """Per pool ('1', '2') and in total: the summary's figures, from ref_*, stg_tilskudd, core_innsendinger."""
     projects = sql(
         out,
         """
-        select p.prosjektnummer, p.pulje, t.innvilga_kr, t.rapporteringsfrist
+        select p.prosjektnummer, p.pulje, t.innvilget_kr, t.rapporteringsfrist
         from ref_prosjekt p join stg_tilskudd t on t.prosjektnummer = p.prosjektnummer and t.aar = ?
         where ? between cast(p.forste_aar as int) and cast(p.siste_aar as int)""",
         YEAR,
@@ -144,8 +144,8 @@ def expected_summary(out: Path) -> dict[str, dict]:
     for nummer, accepted, current, received, paid, spent in sql(
         out,
         """
-            select prosjektnummer, godkjent, gjeldande, mottatt_dato, tilskudd_mottatt, forbruk
-            from core_innsendingar where aar = ? and prosjektnummer is not null""",
+            select prosjektnummer, godkjent, gjeldende, mottatt_dato, tilskudd_mottatt, forbruk
+            from core_innsendinger where aar = ? and prosjektnummer is not null""",
         YEAR,
     ):
         submissions[nummer].append((accepted, current, received, paid, spent))
@@ -156,9 +156,9 @@ def expected_summary(out: Path) -> dict[str, dict]:
             out,
             """
         select t.prosjektnummer,
-               coalesce((select sum(cast(beloep_kr as bigint)) from ref_utbetalingar u
+               coalesce((select sum(cast(belop_kr as bigint)) from ref_utbetalinger u
                          where u.prosjektnummer = t.prosjektnummer and cast(u.aar as int) = ?), 0),
-               coalesce((select sum(cast(beloep_kr as bigint)) from ref_overforingar o
+               coalesce((select sum(cast(belop_kr as bigint)) from ref_overforinger o
                          where o.prosjektnummer = t.prosjektnummer and cast(o.til_aar as int) = ?), 0)
         from ref_tilskudd t where cast(t.aar as int) = ?""",
             YEAR,
@@ -173,10 +173,10 @@ def expected_summary(out: Path) -> dict[str, dict]:
     figures: dict[str, dict] = {}
     for nummer, pool, granted, deadline in projects:
         for key in (str(pool), "totalt"):
-            f = figures.setdefault(key, defaultdict(int, kommunar=set()))
+            f = figures.setdefault(key, defaultdict(int, kommuner=set()))
             f["prosjekt"] += 1
-            f["kommunar"] |= members[nummer]
-            f["innvilga"] += granted
+            f["kommuner"] |= members[nummer]
+            f["innvilget"] += granted
             paid, moved = ledger[nummer]
             f["utbetalt"] += paid
             f["overfort_inn"] += moved
@@ -184,14 +184,14 @@ def expected_summary(out: Path) -> dict[str, dict]:
             assert len(counted) <= 1, f"{nummer}: more than one current submission"
             if counted:
                 _, _, received, _, spent = counted[0]
-                f["for_seint" if received and received > deadline else "i_tide"] += 1
+                f["for_sent" if received and received > deadline else "i_tide"] += 1
                 f["forbruk"] += Decimal(str(spent or 0))
                 if spent is not None:
                     f["ubrukt"] += max(paid + moved - Decimal(str(spent)), Decimal(0))
             elif submissions[nummer]:
                 f["avvist"] += 1
             else:
-                f["manglar"] += 1
+                f["mangler"] += 1
     return figures
 
 
@@ -267,15 +267,14 @@ def test_summary_totals_equal_the_warehouse(bundled_run, nb_text):
     figures = expected_summary(bundled_run)
     assert set(figures) == {"1", "2", "totalt"}
     # the programme's own count, not the sum of the pools: some municipalities are in both
-    assert len(figures["totalt"]["kommunar"]) < len(figures["1"]["kommunar"]) + len(figures["2"]["kommunar"])
+    assert len(figures["totalt"]["kommuner"]) < len(figures["1"]["kommuner"]) + len(figures["2"]["kommuner"])
     lines = {fold(line) for line in section(nb_text, "Sammendrag per pulje", "Puljer og nettverk")}
     for key, f in figures.items():
         label = "Totalt" if key == "totalt" else f"Pulje {key}"
         reports = " ".join(
-            whole(n)
-            for n in (f["prosjekt"], len(f["kommunar"]), f["i_tide"], f["for_seint"], f["manglar"], f["avvist"])
+            whole(n) for n in (f["prosjekt"], len(f["kommuner"]), f["i_tide"], f["for_sent"], f["mangler"], f["avvist"])
         )
-        money = " ".join(kroner(f[k]) for k in ("innvilga", "utbetalt", "overfort_inn", "forbruk", "ubrukt"))
+        money = " ".join(kroner(f[k]) for k in ("innvilget", "utbetalt", "overfort_inn", "forbruk", "ubrukt"))
         assert f"{label} {reports}" in lines, f"{label} {reports}"
         # the share spent follows (its denominator is tested in tests/test_ledger.py)
         assert any(line.startswith(f"{label} {money} ") for line in lines), f"{label} {money}"
@@ -368,9 +367,9 @@ def test_nynorsk_report_same_figures_other_words_same_bytes_twice(bundled_run, n
     for result in (first, second):
         assert result.success
         (materialization,) = result.asset_materializations_for_node("reports__arsrapport")
-        assert materialization.metadata["malform"].value == "nn"
+        assert materialization.metadata["maalform"].value == "nn"
         assert [(c.check_name, c.passed) for c in result.get_asset_check_evaluations()] == [
-            ("totalar_stemmer_med_lageret", True)
+            ("totaler_stemmer_med_lageret", True)
         ]
     nn_pdf, nb_pdf = report_pdf(first_out), report_pdf(bundled_run)
     assert nn_pdf.read_bytes() == report_pdf(second_out).read_bytes(), "same warehouse, same bytes"
@@ -457,11 +456,11 @@ def test_totals_check_names_a_difference(bundled_run):
         base = report_context.common(YEAR, "nb", report_context.report_date(con, YEAR, ""), "k", "v", "utkast", True)
         ctx = report_context.annual_report(con, YEAR, base)
         assert totals_against_warehouse(con, ctx, YEAR).passed
-        summed = sum(p["kommunar"] for p in ctx["pulje"])  # what the report printed before
-        ctx["pulje_totalt"] = {**ctx["pulje_totalt"], "kommunar": summed}
+        summed = sum(p["kommuner"] for p in ctx["pulje"])  # what the report printed before
+        ctx["pulje_totalt"] = {**ctx["pulje_totalt"], "kommuner": summed}
         result = totals_against_warehouse(con, ctx, YEAR)
     assert not result.passed and result.metadata["avvik"].value == 1
-    assert "kommunar" in result.metadata["avvik_tabell"].value and str(summed) in result.metadata["avvik_tabell"].value
+    assert "kommuner" in result.metadata["avvik_tabell"].value and str(summed) in result.metadata["avvik_tabell"].value
 
 
 def test_both_forms_are_tagged_archival_pdfs(bundled_run, nn_runs):

@@ -46,7 +46,7 @@ ACTIVE = """
            p.prosjektnavn, string_split(p.tema, ';') as tema, t.rapporteringsfrist
     from ref_prosjekt p join stg_tilskudd t on t.prosjektnummer = p.prosjektnummer and t.aar = $aar
     where $aar between cast(p.forste_aar as int) and cast(p.siste_aar as int)"""
-CURRENT = "select * from core_innsendingar where aar = $aar and godkjent and gjeldande"
+CURRENT = "select * from core_innsendinger where aar = $aar and godkjent and gjeldende"
 
 
 def projects(out: Path, year: int) -> dict[str, dict]:
@@ -76,8 +76,8 @@ def high_risks(out: Path, year: int) -> list[tuple]:
     return sql(
         out,
         f"""select s.prosjektnummer, r.mottiltak is null
-        from core_risiko r join core_innsendingar s using (aar, innsending_id)
-        where r.aar = ? and s.godkjent and s.gjeldande and {RULE_HIGH}""",
+        from core_risiko r join core_innsendinger s using (aar, innsending_id)
+        where r.aar = ? and s.godkjent and s.gjeldende and {RULE_HIGH}""",
         year,
     )
 
@@ -89,8 +89,8 @@ def toward_target(out: Path, year: int) -> dict[str, tuple[int, int]]:
         out,
         """
             select i.indikator, i.utgangspunkt, i.maal, i.resultat
-            from core_indikatorer i join core_innsendingar s using (aar, innsending_id)
-            where i.aar = ? and s.godkjent and s.gjeldande and i.standard and i.utgangspunkt is not null
+            from core_indikatorer i join core_innsendinger s using (aar, innsending_id)
+            where i.aar = ? and s.godkjent and s.gjeldende and i.standard and i.utgangspunkt is not null
               and i.maal is not null and i.resultat is not null""",
         year,
     ):
@@ -171,7 +171,7 @@ def test_every_project_counts_in_every_table_and_sums_equal_totals(all_years, te
     reported = [p for p in rows.values() if p["rapport"]]
     assert any(line.startswith(f"Totalt {whole(len(rows))} {whole(len(reported))} ") for line in lines)
     # projects by status: each pool's row and the total add up to every active project
-    status = Counter(p["rapport"]["status"] if p["rapport"] else "utan_rapport" for p in rows.values())
+    status = Counter(p["rapport"]["status"] if p["rapport"] else "uten_rapport" for p in rows.values())
     status_block = [fold(x) for x in section(text, "Status og gevinstrealisering", "Puljer og nettverk")]
     total_row = next(x for x in status_block if x.startswith("Totalt "))
     figures = [int(x.replace(" ", "")) for x in re.findall(r"\d+", total_row)]
@@ -239,18 +239,18 @@ def test_final_year_summarises_the_programme_period(all_years, texts):
                 where t.aar between cast(p.forste_aar as int) and cast(p.siste_aar as int) and t.aar <= 2015)
             select a.prosjektnummer, any_value(a.pulje), any_value(a.siste),
                    arg_max(s.status, s.aar) filter (where s.prosjektnummer is not null)
-            from aktive a left join core_innsendingar s
-              on s.prosjektnummer = a.prosjektnummer and s.aar = a.aar and s.godkjent and s.gjeldande
+            from aktive a left join core_innsendinger s
+              on s.prosjektnummer = a.prosjektnummer and s.aar = a.aar and s.godkjent and s.gjeldende
             group by a.prosjektnummer""",
     ):
-        last[nummer] = (pulje, siste, status or "utan_rapport")
+        last[nummer] = (pulje, siste, status or "uten_rapport")
     total = next(x for x in block if x.startswith("Totalt "))
     figures = [int(x) for x in re.findall(r"\d+", total.replace(" ", " "))]
     ended = sum(1 for _, s, _ in last.values() if s <= 2015)
     status = Counter(st for _, _, st in last.values())
     assert figures[0] == len(last) and figures[2] == ended, (total, len(last), ended)
     assert figures[3:8] == [
-        status.get(k, 0) for k in ("avsluttet", "drift", "gjennomforing", "oppstart", "utan_rapport")
+        status.get(k, 0) for k in ("avsluttet", "drift", "gjennomforing", "oppstart", "uten_rapport")
     ], (total, status)
     words = fold(text.split("\f")[2])
     assert (

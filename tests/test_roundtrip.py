@@ -165,7 +165,7 @@ def read_and_validate(paths: list[Path]) -> tuple[validation.Validated, dict[str
         landed = landing.LandedFile(
             filnavn=path.name,
             sha256=f"{n:016d}",
-            storleik_bytes=path.stat().st_size,
+            storrelse_bytes=path.stat().st_size,
             mottatt_dato=dt.date(2014, 1, 15),
             format=fmt,
             arkivsti=path.name,
@@ -173,8 +173,8 @@ def read_and_validate(paths: list[Path]) -> tuple[validation.Validated, dict[str
         read.append((landed, reading.read_file(path, fmt)))
     raw = reading.raw_frames(read)
     assert raw["lesefeil"].empty, raw["lesefeil"].to_dict("records")
-    file_of = dict(zip(raw["innsendingar"]["innsending_id"], raw["innsendingar"]["filnavn"]))
-    rejected = validation.rejected_when_read(raw["lesefeil"], raw["innsendingar"])
+    file_of = dict(zip(raw["innsendinger"]["innsending_id"], raw["innsendinger"]["filnavn"]))
+    rejected = validation.rejected_when_read(raw["lesefeil"], raw["innsendinger"])
     return validation.validate_year(YEAR, raw, register(), rejected), file_of
 
 
@@ -211,9 +211,9 @@ def check(
     expected_subs: int,
 ) -> None:
     assert v.issues == [], [(file_of.get(s), i) for s, i in v.issues]
-    assert len(v.innsendingar) == expected_subs
-    assert v.innsendingar["godkjent"].all()
-    for row in v.innsendingar.to_dict("records"):
+    assert len(v.innsendinger) == expected_subs
+    assert v.innsendinger["godkjent"].all()
+    for row in v.innsendinger.to_dict("records"):
         sid, name = row["innsending_id"], file_of[row["innsending_id"]]
         for key in form.PROSJEKT_KEYS:
             _same(row[key], values[key], f"{name} {key}")
@@ -271,7 +271,7 @@ def test_workbook_roundtrip(lang, values, inds, tiltak, risiko, percent_as):
     with tempfile.TemporaryDirectory() as tmp:
         paths = [write_workbook(Path(tmp) / f"2014-01-15_{values['prosjektnummer']}{s}", sheets, pct) for s in suffixes]
         v, file_of = read_and_validate(paths)
-    assert set(v.innsendingar["skjemaform"]) == {lang}
+    assert set(v.innsendinger["skjemaform"]) == {lang}
     check(v, file_of, values, inds, tiltak, risiko, len(suffixes))
 
 
@@ -337,11 +337,11 @@ def test_csv_roundtrip(variant, values, inds, date_form):
         path = Path(tmp) / "2014-02-14_eksport.csv"
         path.write_bytes(buffer.getvalue().encode(encoding))
         v, file_of = read_and_validate([path])
-    assert len(v.innsendingar) == len(values)
-    by_line = sorted(v.innsendingar.to_dict("records"), key=lambda r: r["kjelde_rad"])
+    assert len(v.innsendinger) == len(values)
+    by_line = sorted(v.innsendinger.to_dict("records"), key=lambda r: r["kilde_rad"])
     for row, want in zip(by_line, values):
         one = validation.Validated(
-            v.innsendingar[v.innsendingar["innsending_id"] == row["innsending_id"]],
+            v.innsendinger[v.innsendinger["innsending_id"] == row["innsending_id"]],
             v.indikatorer,
             v.tiltak,
             v.risiko,

@@ -1,4 +1,4 @@
-"""One run identity: `samanom run` is a run of the job `aarskoeyring`, the report prints its Dagster
+"""One run identity: `samanom run` is a run of the job `aarskjoring`, the report prints its Dagster
 run id, and run.json is written by the run it describes."""
 
 from __future__ import annotations
@@ -35,11 +35,11 @@ def test_the_report_prints_the_run_of_the_job_that_made_it(small_run):
     with dg.DagsterInstance.from_config(str(small_run / ".dagster")) as instance:
         run = instance.get_run_by_id(run_id)
         assert run is not None, "the printed id is a run of this instance"
-        assert run.job_name == "aarskoeyring"  # not __ephemeral_asset_job__: the UI lists it under the job
+        assert run.job_name == "aarskjoring"  # not __ephemeral_asset_job__: the UI lists it under the job
         assert run.tags["dagster/partition"] == str(YEAR)
         assert run.status == dg.DagsterRunStatus.SUCCESS
         (latest,) = instance.get_runs(limit=1)
-    assert record["dagster_run_id"] == run_id == latest.run_id and record["vellukka"] is True
+    assert record["dagster_run_id"] == run_id == latest.run_id and record["vellykket"] is True
 
 
 def test_a_rerun_of_the_same_inputs_keeps_the_report_and_its_run(small_run, small_inbox, tmp_path):
@@ -54,7 +54,7 @@ def test_a_rerun_of_the_same_inputs_keeps_the_report_and_its_run(small_run, smal
     record = json.loads((out / str(YEAR) / "run.json").read_text(encoding="utf-8"))
     with dg.DagsterInstance.from_config(str(out / ".dagster")) as instance:
         runs = instance.get_runs()
-        assert [r.job_name for r in runs] == ["aarskoeyring", "aarskoeyring"]
+        assert [r.job_name for r in runs] == ["aarskjoring", "aarskjoring"]
         assert record["dagster_run_id"] == runs[0].run_id != first
 
 
@@ -68,7 +68,7 @@ def test_a_failed_run_writes_its_own_record(small_inbox, tmp_path):
     (register / "tilskudd.csv").write_text("prosjektnummer;aar\nP1-01;2013\n", encoding="utf-8")
     out = tmp_path / "out"
     with dg.instance_for_test() as instance:
-        result = defs.resolve_job_def("aarskoeyring").execute_in_process(
+        result = defs.resolve_job_def("aarskjoring").execute_in_process(
             instance=instance,
             partition_key=str(YEAR),
             raise_on_error=False,
@@ -80,5 +80,5 @@ def test_a_failed_run_writes_its_own_record(small_inbox, tmp_path):
         )
     assert not result.success
     record = json.loads((out / str(YEAR) / "run.json").read_text(encoding="utf-8"))
-    assert record["dagster_run_id"] == result.run_id and record["vellukka"] is False
-    assert record["feila_steg"] == "register__tilskudd"
+    assert record["dagster_run_id"] == result.run_id and record["vellykket"] is False
+    assert record["feilet_steg"] == "register__tilskudd"

@@ -13,7 +13,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from pipelines.assets.ingest import innkomne_filer, innsendingar, validerte_innsendingar
+from pipelines.assets.ingest import innkomne_filer, innsendinger, validerte_innsendinger
 from pipelines.assets.register import register_assets
 from pipelines.resources import DEFAULT_INBOX, Settings
 from schemas.form import YEARS
@@ -48,7 +48,7 @@ COMPARED = (
 def warehouse(tmp_path_factory):
     out = tmp_path_factory.mktemp("roundtrip")
     settings = Settings(inbox=str(DEFAULT_INBOX), out=str(out))
-    assets = [*register_assets, innkomne_filer, innsendingar, validerte_innsendingar]
+    assets = [*register_assets, innkomne_filer, innsendinger, validerte_innsendinger]
     instance = dg.DagsterInstance.ephemeral()
     assert dg.materialize(register_assets, resources={"settings": settings}, instance=instance).success
     for year in YEARS:
@@ -106,7 +106,7 @@ def test_every_clean_submission_reads_back_as_written(warehouse, year):
     rows = {
         (r[0], r[1]): r[2:]
         for r in warehouse.execute(
-            f"select filnavn, coalesce(kjelde_rad, 0), innsending_id, {columns} from core_innsendingar where aar = ?",
+            f"select filnavn, coalesce(kilde_rad, 0), innsending_id, {columns} from core_innsendinger where aar = ?",
             [year],
         ).fetchall()
     }

@@ -16,8 +16,8 @@ from pipelines.documents import report_context
 
 def test_settings_come_from_what_is_given_then_the_environment_then_the_defaults(tmp_path):
     env = {"SAMANOM_INBOX": str(tmp_path / "innboks"), "SAMANOM_FORM": "nn", "SAMANOM_STATUS": ""}
-    s = resources.settings(env, status="endeleg", out=None)
-    assert (s.inbox, s.form, s.status, s.out) == (str(tmp_path / "innboks"), "nn", "endeleg", str(paths.DEFAULT_OUT))
+    s = resources.settings(env, status="endelig", out=None)
+    assert (s.inbox, s.form, s.status, s.out) == (str(tmp_path / "innboks"), "nn", "endelig", str(paths.DEFAULT_OUT))
     assert resources.settings({}).register_dir == str(paths.REGISTER_DIR)
     # what `samanom run` hands Dagster's processes gives them the same settings back
     given = resources.settings({}, inbox=str(tmp_path), register_dir=str(tmp_path / "reg"), rapportdato="2014-03-03")
@@ -39,7 +39,7 @@ def test_the_letters_read_the_secretariat_from_the_runs_register_folder(small_ru
     shutil.copytree(paths.REGISTER_DIR, register)
     sec = json.loads((register / "sekretariat.json").read_text(encoding="utf-8"))
     sec["kontakt"]["namn"] = "Ola Testesen"
-    sec["svarfrist_dagar"] = 14
+    sec["svarfrist_dager"] = 14
     (register / "sekretariat.json").write_text(json.dumps(sec), encoding="utf-8")
     with warehouse.connect(small_run / "samanom.duckdb", read_only=True) as con:
         date = report_context.report_date(con, YEAR, "")

@@ -4,7 +4,7 @@
 Debian's Chromium through Playwright: the report group's graph, the annual report's page with its
 latest materialisation (partition 2013) and metadata, the checks beside the assets on its path, a
 mart's column lineage (`kolonneopphav`), and, as the secretariat would, a back-fill of 2012–2014 launched
-from the job `aarskoeyring` and found on the back-fills page. The back-fill is not waited for: its runs
+from the job `aarskjoring` and found on the back-fills page. The back-fill is not waited for: its runs
 die with the UI's process group at teardown, and the test fails if any process of that group survives.
 No mock of the UI or of its GraphQL. Screenshots land in `tests/artifacts/` (git-ignored).
 """
@@ -257,7 +257,7 @@ def test_auditor_follows_the_annual_report_in_the_ui(ui, page, sample_run):
     expect(page.locator(f'a[href="/assets/reports/arsrapport?view=partitions&partition={YEAR}"]').first).to_be_visible()
     expect(page.get_by_text("sha256", exact=True).first).to_be_visible()
     expect(page.get_by_text(f"arsrapport-{YEAR}.pdf").first).to_be_visible()
-    expect(page.get_by_text("marts / mart_kjeldefiler_aar").first).to_be_visible()
+    expect(page.get_by_text("marts / mart_kildefiler_aar").first).to_be_visible()
     _shot(page, "ui-02-arsrapport.png")
 
     # 4. The checks beside the assets on the report's path: every check in the code is listed.
@@ -265,7 +265,7 @@ def test_auditor_follows_the_annual_report_in_the_ui(ui, page, sample_run):
     for asset, shot in (
         ("reports/arsrapport", "ui-03-arsrapport-sjekkar.png"),
         ("reports/oppfolgingsbrev", "ui-04-oppfolgingsbrev-sjekkar.png"),
-        ("reading/validerte_innsendingar", "ui-05-validerte-innsendingar-sjekkar.png"),
+        ("reading/validerte_innsendinger", "ui-05-validerte-innsendingar-sjekkar.png"),
     ):
         page.goto(f"{ui}/assets/{asset}?view=checks", wait_until="domcontentloaded")
         _dismiss_dialogs(page)
@@ -297,18 +297,18 @@ def test_auditor_follows_the_annual_report_in_the_ui(ui, page, sample_run):
     expect(entry.first).to_be_visible()
     entry.first.get_by_text("[Show Markdown]").click()
     lineage = page.get_by_role("dialog").filter(has_text="kolonneopphav")
-    expect(lineage.get_by_text("innvilga_kr", exact=True)).to_be_visible()
-    expect(lineage.get_by_text("stg_tilskudd.innvilga_kr").first).to_be_visible()
+    expect(lineage.get_by_text("innvilget_kr", exact=True)).to_be_visible()
+    expect(lineage.get_by_text("stg_tilskudd.innvilget_kr").first).to_be_visible()
     _shot(page, "ui-07-mart-kolonneopphav.png")
     lineage.get_by_role("button", name="Close").click()
     expect(lineage).to_be_hidden()
 
     # 6b. From the annual report to the rows behind a figure, without SQL: the report's metadata links the
-    #     mart behind its summary; that mart's `kjelderader` lists, for Pulje 1's «Innvilget», every grant
+    #     mart behind its summary; that mart's `kilderader` lists, for Pulje 1's «Innvilget», every grant
     #     letter's line in tilskudd.csv. The expected rows come from the warehouse, not from the UI.
     grants = _warehouse(
         sample_run,
-        "select t.prosjektnummer, t.kjelde_rad, t.innvilget_kr from ref_tilskudd t "
+        "select t.prosjektnummer, t.kilde_rad, t.innvilget_kr from ref_tilskudd t "
         "join ref_prosjekt p using (prosjektnummer) where t.aar = ? and p.pulje = '1' "
         "order by t.prosjektnummer",
         YEAR,
@@ -317,18 +317,18 @@ def test_auditor_follows_the_annual_report_in_the_ui(ui, page, sample_run):
     _dismiss_dialogs(page)
     page.locator('a[href="/assets/marts/mart_pulje_aar"]').first.click()
     expect(page).to_have_url(re.compile(r"/assets/marts/mart_pulje_aar"))
-    expect(page.get_by_text("kjelderader", exact=True).first).to_be_visible()
+    expect(page.get_by_text("kilderader", exact=True).first).to_be_visible()
     for prosjekt, rad, kroner in (grants[0], grants[-1]):
-        row = _table_row(page, "1", "innvilga_kr", prosjekt, "tilskudd.csv", str(rad), "innvilget_kr", kroner)
+        row = _table_row(page, "1", "innvilget_kr", prosjekt, "tilskudd.csv", str(rad), "innvilget_kr", kroner)
         expect(row.first).to_be_attached()
-    rows = _table_row(page, "innvilga_kr", "tilskudd.csv")
+    rows = _table_row(page, "innvilget_kr", "tilskudd.csv")
     pools = _warehouse(
         sample_run,
         "select count(*) from ref_tilskudd t join ref_prosjekt p using (prosjektnummer) where t.aar = ?",
         YEAR,
     )[0][0]
     expect(rows).to_have_count(pools)  # both pools' grant lines; Pulje 1's are those checked above
-    row = _table_row(page, "1", "innvilga_kr", grants[0][0], "tilskudd.csv")
+    row = _table_row(page, "1", "innvilget_kr", grants[0][0], "tilskudd.csv")
     row.first.scroll_into_view_if_needed()
     _shot(page, "ui-11-pulje-1-innvilget-kjelderader.png")
 
@@ -336,8 +336,8 @@ def test_auditor_follows_the_annual_report_in_the_ui(ui, page, sample_run):
     quoted = _warehouse(
         sample_run,
         "select a.prosjektnummer, a.filnavn, a.ark, a.rad, a.verdi, a.regel "
-        "from core_avvik a join core_innsendingar s using (aar, innsending_id) "
-        "where a.aar = ? and s.gjeldande and a.ark is not null and a.verdi is not null "
+        "from core_avvik a join core_innsendinger s using (aar, innsending_id) "
+        "where a.aar = ? and s.gjeldende and a.ark is not null and a.verdi is not null "
         "and a.regel <> 'mottaksdato_mangler' order by a.prosjektnummer limit 1",
         YEAR,
     )
@@ -352,7 +352,7 @@ def test_auditor_follows_the_annual_report_in_the_ui(ui, page, sample_run):
         _shot(page, "ui-12-brev-funn-med-plass.png")
 
     # 6d. Every issue of the year and every rejected file with its reason, on the validation asset.
-    page.goto(f"{ui}/assets/reading/validerte_innsendingar", wait_until="domcontentloaded")
+    page.goto(f"{ui}/assets/reading/validerte_innsendinger", wait_until="domcontentloaded")
     _dismiss_dialogs(page)
     expect(page.get_by_text("avviksliste", exact=True).first).to_be_visible()
     for filnavn, ark, rad, regel in _warehouse(
@@ -364,7 +364,7 @@ def test_auditor_follows_the_annual_report_in_the_ui(ui, page, sample_run):
     ):
         expect(_table_row(page, filnavn).first).to_be_attached()
 
-    # 6e. The run id the report prints is found by the Runs filter: the run of the job aarskoeyring.
+    # 6e. The run id the report prints is found by the Runs filter: the run of the job aarskjoring.
     run_id = _printed_run_id(sample_run)
     page.goto(f"{ui}/runs", wait_until="domcontentloaded")
     _dismiss_dialogs(page)
@@ -383,16 +383,16 @@ def test_auditor_follows_the_annual_report_in_the_ui(ui, page, sample_run):
     found = page.locator(f'a[href^="/runs/{run_id}"]')
     expect(found.first).to_be_visible()
     expect(page.get_by_text("Invalid Run ID")).to_have_count(0)
-    expect(page.get_by_text("aarskoeyring").first).to_be_visible()
+    expect(page.get_by_text("aarskjoring").first).to_be_visible()
     page.keyboard.press("Escape")
     _shot(page, "ui-13-kjoerings-id-i-filteret.png", clip={"x": 0, "y": 0, "width": 1400, "height": 320})
 
-    # 7. The secretariat's back-fill: Jobs → aarskoeyring → Materialize all… → Custom partitions
+    # 7. The secretariat's back-fill: Jobs → aarskjoring → Materialize all… → Custom partitions
     #    2012, 2013, 2014 → Launch backfill. The UI answers with a toast naming the new back-fill.
     page.goto(f"{ui}/jobs", wait_until="domcontentloaded")
     _dismiss_dialogs(page)
-    page.get_by_role("link", name="aarskoeyring").first.click()
-    expect(page).to_have_url(re.compile(r"/jobs/aarskoeyring"))
+    page.get_by_role("link", name="aarskjoring").first.click()
+    expect(page).to_have_url(re.compile(r"/jobs/aarskjoring"))
     page.get_by_role("button", name="Materialize all…").click()
     launch = page.get_by_role("dialog").filter(has_text="Launch runs to materialize")
     expect(launch.get_by_text("Partition selection")).to_be_visible()
@@ -423,7 +423,7 @@ def test_auditor_follows_the_annual_report_in_the_ui(ui, page, sample_run):
     # The list is a grid of divs, not a table: its row is the nearest block holding the link and the
     # partition count.
     row = link.locator("xpath=ancestor::div[.//button[contains(., ' partitions')]][1]")
-    expect(row.get_by_text("aarskoeyring").first).to_be_visible()
+    expect(row.get_by_text("aarskjoring").first).to_be_visible()
     expect(row.get_by_text(f"{len(BACKFILL_YEARS)} partitions", exact=True)).to_be_visible()
     _shot(page, "ui-09-tilbakefyllingar.png", clip={"x": 0, "y": 0, "width": 1400, "height": 240})
     row.get_by_text(f"{len(BACKFILL_YEARS)} partitions", exact=True).click()

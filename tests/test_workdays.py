@@ -49,18 +49,18 @@ def test_one_dispatch_date_a_working_day_after_deadline_and_last_file():
 
 
 def _project(**over) -> dict:
-    p = {"rapportstatus": "manglar", "mottatt_dato": None}
+    p = {"rapportstatus": "mangler", "mottatt_dato": None}
     return {**p, **over}
 
 
 def test_letter_variant_tells_unreadable_from_missing_and_follows_the_model_s_status():
     # on time or late is the model's status (the working-day deadline: tests/test_ledger.py)
-    unreadable = {"innsending_id": None, "utfall": "avvist", "godkjent": None, "gjeldande": None}
-    rejected = {"innsending_id": "x", "utfall": "avvist", "godkjent": False, "gjeldande": False}
-    assert report_context.letter_variant(_project(), []) == "manglar"
+    unreadable = {"innsending_id": None, "utfall": "avvist", "godkjent": None, "gjeldende": None}
+    rejected = {"innsending_id": "x", "utfall": "avvist", "godkjent": False, "gjeldende": False}
+    assert report_context.letter_variant(_project(), []) == "mangler"
     assert report_context.letter_variant(_project(), [unreadable]) == "ulesbar"
     assert report_context.letter_variant(_project(rapportstatus="avvist"), [rejected, unreadable]) == "avvist"
-    for status in ("i_tide", "for_seint"):
+    for status in ("i_tide", "for_sent"):
         assert (
             report_context.letter_variant(_project(rapportstatus=status, mottatt_dato=date(2015, 2, 2)), []) == status
         )
@@ -75,7 +75,7 @@ def test_an_issue_is_quoted_by_the_form_s_labels_never_by_an_internal_key(form):
             "rad": 21,
             "felt": "godkjent_av",
             "verdi": None,
-            "forventa": "godkjent_av",
+            "forventet": "godkjent_av",
         },
         {
             "regel": "verdi_utenfor_omrade",
@@ -83,7 +83,7 @@ def test_an_issue_is_quoted_by_the_form_s_labels_never_by_an_internal_key(form):
             "rad": 2,
             "felt": "resultat",
             "verdi": "108",
-            "forventa": "0 og 100",
+            "forventet": "0 og 100",
             "indikator_nokkel": "fagutdanning_andel_pst",
             "indikator_tekst": "Del med fagutdanning",
         },
@@ -93,7 +93,7 @@ def test_an_issue_is_quoted_by_the_form_s_labels_never_by_an_internal_key(form):
             "rad": 7,
             "felt": "indikator",
             "verdi": "fagutdanning_andel_pst",
-            "forventa": "ein_gong",
+            "forventet": "en_gang",
         },
         {
             "regel": "risiko_uten_mottiltak",
@@ -101,7 +101,7 @@ def test_an_issue_is_quoted_by_the_form_s_labels_never_by_an_internal_key(form):
             "rad": 5,
             "felt": "mottiltak",
             "verdi": None,
-            "forventa": "mottiltak",
+            "forventet": "mottiltak",
             "risikofaktor": "Prosjektleiaren sluttar",
             "sannsynlighet": "3",
             "konsekvens": "5",

@@ -23,12 +23,12 @@ KINDS = {
     "mottatt": lambda c: (
         c["variant"] == "i_tide" and c["form"] == "nb" and not c["deltakarar"] and not c["delvis_lest"]
     ),
-    "for-seint": lambda c: c["variant"] == "for_seint",
-    "paaminning": lambda c: c["variant"] == "manglar",
+    "for-seint": lambda c: c["variant"] == "for_sent",
+    "paaminning": lambda c: c["variant"] == "mangler",
     "avvist": lambda c: c["variant"] == "avvist",
     "ulesbar": lambda c: c["variant"] == "ulesbar",
     "delvis-lest": lambda c: c["delvis_lest"],
-    "erstatta": lambda c: any(f["utfall_brev"] == "erstatta" for f in c["mottekne"]),
+    "erstattet": lambda c: any(f["utfall_brev"] == "erstatta" for f in c["mottekne"]),
     "tilbakebetaling": lambda c: any(f["kode"] == "tilbakebetaling" for f in c["funn"]),
     "kopi": lambda c: bool(c["deltakarar"]),
 }

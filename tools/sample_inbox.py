@@ -146,7 +146,7 @@ MEASURES: dict[str, tuple[tuple[str, str], ...]] = {
 }
 MEASURE_COMMENTS = {
     "planlagt": ("Starter opp til høsten", "Startar opp til hausten"),
-    "pagar": ("Forsinket på grunn av omorganisering", "Forseinka på grunn av omorganisering"),
+    "paagaar": ("Forsinket på grunn av omorganisering", "Forseinka på grunn av omorganisering"),
     "fullfort": ("Videreføres i ordinær drift", "Blir vidareført i ordinær drift"),
     "avbrutt": ("Erstattet av et nytt tiltak", "Erstatta av eit nytt tiltak"),
 }
@@ -288,7 +288,7 @@ class Project:
     forste_aar: int
     siste_aar: int
     kommune: str
-    malform: str
+    maalform: str
     source: str | None = None  # for a scaled copy: the register project it copies
 
 
@@ -333,7 +333,7 @@ def load_register(register_dir: Path) -> tuple[list[Project], dict[str, dict[str
                 int(r["forste_aar"]),
                 int(r["siste_aar"]),
                 kommuner[knr]["kommune"],
-                kommuner[knr].get("malform", "nb"),
+                kommuner[knr].get("maalform", "nb"),
             )
         )
     grants: dict[tuple[str, int], Grant] = {}
@@ -447,7 +447,7 @@ def slug(text: str) -> str:
 
 def _letter_form(p: Project) -> str:
     """The language form of the project's letter: nynorsk where the municipality has chosen it, else bokmål."""
-    return "nn" if p.malform == "nn" else "nb"
+    return "nn" if p.maalform == "nn" else "nb"
 
 
 def _fi(form: str) -> int:
@@ -522,9 +522,9 @@ class Plan:
 def make_plan(p: Project, seed: int) -> Plan:
     """Everything about a project that stays the same from year to year (seeded by its number)."""
     rng = random.Random(f"{seed}|plan|{p.prosjektnummer}")
-    if p.malform == "nn":
+    if p.maalform == "nn":
         form = "nn"
-    elif p.malform in ("noytral", "nøytral"):
+    elif p.maalform in ("noytral", "nøytral"):
         form = "nn" if rng.random() < 0.25 else "nb"
     else:
         form = "nb"
@@ -754,7 +754,7 @@ def build_submission(
         elif year >= p.siste_aar and rng.random() < 0.85:
             st = "fullfort"  # the project's last year: most measures are finished
         else:
-            st = "pagar"
+            st = "paagaar"
         end = m.end
         if st == "fullfort" and (end is None or end > signed):
             end = min(dt.date(year, 12, 15), signed)
@@ -1209,7 +1209,7 @@ def _generate_year(
         year,
         min(year + 1, 2015),
         k["kommune"],
-        k.get("malform", "nb"),
+        k.get("maalform", "nb"),
     )
     ghost_plan = make_plan(ghost, seed + year)
     d = default_deadline(year)

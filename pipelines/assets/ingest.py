@@ -64,7 +64,7 @@ def innkomne_filer(context: dg.AssetExecutionContext, settings: Settings) -> dg.
             "innboks": str(inbox),
             "mottak": ", ".join(f"{k}: {v}" for k, v in sorted(outcomes.items())),
             "arkivfiler_reparerte": len(landed.repaired),
-            "versjonar_i_historikken": len(history),
+            "versjoner_i_historikken": len(history),
             "borte_fra_innboksen": int(history["borte"].sum()) if len(history) else 0,
             "filer": _md(df[["filnavn", "sha256", "mottatt_dato", "format", "mottak"]], rows=200),
             # what the inbox sensor starts from when it has no cursor: the files landed, by content
@@ -77,7 +77,7 @@ RAW_FILER_COLUMNS = [
     "filnavn",
     "filnavn_hex",
     "sha256",
-    "storleik_bytes",
+    "storrelse_bytes",
     "mottatt_dato",
     "format",
     "arkivsti",
@@ -86,7 +86,7 @@ RAW_FILER_COLUMNS = [
 
 
 @dg.asset(
-    key=["reading", "innsendingar"],
+    key=["reading", "innsendinger"],
     group_name="reading",
     partitions_def=years,
     deps=[innkomne_filer],
@@ -100,7 +100,7 @@ RAW_FILER_COLUMNS = [
         "i `raw_lesefeil`. En ny kjøring leser bare filer den ikke har lest før med denne kodeversjonen (`raw_lesing`)."
     ),
 )
-def innsendingar(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
+def innsendinger(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
     year = int(context.partition_key)
     version = versions.reading()
     with settings.connect() as con:
@@ -108,7 +108,7 @@ def innsendingar(context: dg.AssetExecutionContext, settings: Settings) -> dg.Ma
         lesing = warehouse.read_year(con, "raw_lesing", year)
         earlier = {
             name: warehouse.read_year(con, f"raw_{name}", year).drop(columns="aar")
-            for name in ("innsendingar", "felt", "lesefeil", *reading.RAW_TABLES)
+            for name in ("innsendinger", "felt", "lesefeil", *reading.RAW_TABLES)
         }
     # the same bytes twice are one file: the first copy is read; links, hidden and lock files are never read
     first = files[files["mottak"] == landing.ARCHIVED].drop_duplicates("sha256")
@@ -141,11 +141,11 @@ def innsendingar(context: dg.AssetExecutionContext, settings: Settings) -> dg.Ma
     return dg.MaterializeResult(
         data_version=sporing.fingerprint(*frames.values()),
         metadata={
-            "dagster/row_count": len(frames["raw_innsendingar"]),
-            "filer_lesne": len(read),
-            "filer_uendra_sidan_sist": len(kept),
+            "dagster/row_count": len(frames["raw_innsendinger"]),
+            "filer_leste": len(read),
+            "filer_uendret_siden_sist": len(kept),
             "lesefeil": len(frames["raw_lesefeil"]),
-            "lesefeil_per_regel": _md(frames["raw_lesefeil"].groupby("regel").size().rename("tal").reset_index()),
+            "lesefeil_per_regel": _md(frames["raw_lesefeil"].groupby("regel").size().rename("antall").reset_index()),
         },
     )
 
@@ -154,7 +154,7 @@ def _as_read(sha256: str, filnavn: str, mottatt_dato) -> tuple[str, str, str]:
     return sha256, filnavn, "" if pd.isna(mottatt_dato) else str(pd.Timestamp(mottatt_dato).date())
 
 
-VALIDATED = dg.AssetKey(["reading", "validerte_innsendingar"])
+VALIDATED = dg.AssetKey(["reading", "validerte_innsendinger"])
 # The accepted tables validation writes beside the submissions, one asset each: table -> (key, what it is)
 TABLE_ASSETS = {
     "core_indikatorer": (
@@ -194,7 +194,7 @@ ACCEPTED_CHECKS = {
         dg.AssetSpec(
             VALIDATED,
             group_name="reading",
-            deps=[innsendingar, *REGISTER_DEPS],
+            deps=[innsendinger, *REGISTER_DEPS],
             owners=[OWNER],
             kinds={"duckdb"},
             code_version=versions.validation(),
@@ -203,7 +203,7 @@ ACCEPTED_CHECKS = {
                 "hver rapport mot registeret (prosjektet finnes, vertskommune, år, tema). Det som ikke holder, står i "
                 "`core_avvik` med fil, ark, rad, felt, verdien som sto der, hva som var forventet og en melding på "
                 "prosjektets målform; metadataene lister hvert avvik og hver avviste fil med grunnen. En rettet "
-                "innsending erstatter den forrige, og begge blir stående. Tabeller: `core_innsendingar`, "
+                "innsending erstatter den forrige, og begge blir stående. Tabeller: `core_innsendinger`, "
                 "`core_filer`, `core_avvik`."
             ),
         ),
@@ -211,7 +211,7 @@ ACCEPTED_CHECKS = {
             dg.AssetSpec(
                 key,
                 group_name="reading",
-                deps=[innsendingar],
+                deps=[innsendinger],
                 owners=[OWNER],
                 kinds={"duckdb"},
                 code_version=versions.validation(),
@@ -223,20 +223,20 @@ ACCEPTED_CHECKS = {
     partitions_def=years,
     check_specs=[year_check(name, key, text) for (key, name), text in ACCEPTED_CHECKS.items()],
 )
-def validerte_innsendingar(context: dg.AssetExecutionContext, settings: Settings):
+def validerte_innsendinger(context: dg.AssetExecutionContext, settings: Settings):
     year = int(context.partition_key)
     with settings.connect() as con:
         raw = {
             name: warehouse.read_year(con, f"raw_{name}", year)
-            for name in ("innsendingar", "felt", *reading.RAW_TABLES)
+            for name in ("innsendinger", "felt", *reading.RAW_TABLES)
         }
         files = warehouse.read_year(con, "raw_filer", year)
         history = warehouse.read_year(con, "raw_filhistorikk", year)
         problems = warehouse.read_year(con, "raw_lesefeil", year)
         register = {name: con.execute(f"select * from ref_{name}").df() for name in ("prosjekt", "kommuner")}
-    rejected = validation.rejected_when_read(problems, raw["innsendingar"])
+    rejected = validation.rejected_when_read(problems, raw["innsendinger"])
     result = validation.validate_year(year, raw, register, rejected)
-    subs = result.innsendingar
+    subs = result.innsendinger
     issues = [
         (
             r.innsending_id,
@@ -247,7 +247,7 @@ def validerte_innsendingar(context: dg.AssetExecutionContext, settings: Settings
                 rad=_none(r.rad),
                 felt=_none(r.felt),
                 verdi=_none(r.verdi),
-                forventa=_none(r.forventa),
+                forventet=_none(r.forventet),
                 alvor=_none(r.alvor),
             ),
         )
@@ -259,7 +259,7 @@ def validerte_innsendingar(context: dg.AssetExecutionContext, settings: Settings
     core_filer = _outcomes(files, subs, avvik, history)
     tables = {
         "core_filer": core_filer,
-        "core_innsendingar": subs,
+        "core_innsendinger": subs,
         "core_indikatorer": result.indikatorer,
         "core_tiltak": result.tiltak,
         "core_risiko": result.risiko,
@@ -267,7 +267,7 @@ def validerte_innsendingar(context: dg.AssetExecutionContext, settings: Settings
     }
     # what validation would publish, judged before it is written: a failing model writes nothing
     models = {
-        (VALIDATED, "pandera_prosjekt"): (accepted.innsendingar(subs), subs),
+        (VALIDATED, "pandera_prosjekt"): (accepted.innsendinger(subs), subs),
         (VALIDATED, "pandera_avvik"): (accepted.avvik(subs), avvik),
         (VALIDATED, "alle_filer_gjort_greie_for"): (accepted.filer(history, avvik), core_filer),
         **{
@@ -298,14 +298,14 @@ def validerte_innsendingar(context: dg.AssetExecutionContext, settings: Settings
         issue_rows = warehouse.query(con, "sporing/avvik", year)
         rejected_files = warehouse.query(con, "sporing/avviste_filer", year)
     folder = settings.year_dir(year) / "sporing"
-    by_rule = avvik.groupby(["regel", "alvorsgrad"]).size().rename("tal").reset_index()
+    by_rule = avvik.groupby(["regel", "alvorsgrad"]).size().rename("antall").reset_index()
     # input quality is shown, not failed: bad input is normal and already recorded as issues
     input_quality = pd.DataFrame([{"tabell": name, "feil": n} for name, n in result.checks.items()])
     yield dg.MaterializeResult(
         asset_key=VALIDATED,
         metadata={
-            "dagster/row_count": int(subs["gjeldande"].sum()) if len(subs) else 0,
-            "innsendingar": len(subs),
+            "dagster/row_count": int(subs["gjeldende"].sum()) if len(subs) else 0,
+            "innsendinger": len(subs),
             "avvik": len(avvik),
             **sporing.traced("avviksliste", issue_rows, folder / "avvik.csv"),
             **sporing.traced("avviste_filer", rejected_files, folder / "avviste_filer.csv"),
@@ -315,7 +315,7 @@ def validerte_innsendingar(context: dg.AssetExecutionContext, settings: Settings
                 {"tabell": "Skjemaets pandera-modell", "feil": "Verdier som brøt modellen (registrert som avvik)"},
             ),
             "filer": sporing.table(
-                core_filer[["filnavn", "sha256", "mottatt_dato", "utfall", "innsendingar", "avvik"]]
+                core_filer[["filnavn", "sha256", "mottatt_dato", "utfall", "innsendinger", "avvik"]]
             ),
         },
         data_version=sporing.fingerprint(subs, core_filer, avvik),
@@ -362,7 +362,7 @@ def _issue_frame(issues, files: pd.DataFrame, subs: pd.DataFrame) -> pd.DataFram
         "verdi",
         "regel",
         "alvorsgrad",
-        "forventa",
+        "forventet",
         "melding_nb",
         "melding_nn",
     ]
@@ -396,19 +396,19 @@ def _outcomes(files: pd.DataFrame, subs: pd.DataFrame, avvik: pd.DataFrame, hist
         accepted = mine[mine["godkjent"]]
         if len(mine) == 0 or len(accepted) == 0:
             outcomes.append("avvist")
-        elif not accepted["gjeldande"].any():
-            outcomes.append("erstatta")
+        elif not accepted["gjeldende"].any():
+            outcomes.append("erstattet")
         elif len(accepted) < len(mine) or file_issues["alvorsgrad"].isin([REJECT_ROW, REJECT_FILE]).any():
             outcomes.append("delvis_lest")
         else:
             outcomes.append("lest")
     out["utfall"] = outcomes
-    out["innsendingar"] = counts
+    out["innsendinger"] = counts
     out["avvik"] = issue_counts
     version_of = {
         (r.filnavn, _none(r.filnavn_hex)): r.versjon
         for r in history.itertuples(index=False)
-        if not r.borte and _none(r.erstatta_av) is None
+        if not r.borte and _none(r.erstattet_av) is None
     }
     out.insert(
         out.columns.get_loc("filnavn_hex") + 1,
@@ -416,9 +416,9 @@ def _outcomes(files: pd.DataFrame, subs: pd.DataFrame, avvik: pd.DataFrame, hist
         [version_of.get((r.filnavn, _none(r.filnavn_hex)), 1) for r in out.itertuples(index=False)],
     )
     # versions that are no longer in the inbox: replaced under the same name, or the file removed
-    earlier = history[history["borte"].astype(bool) | history["erstatta_av"].notna()].copy()
-    earlier["utfall"] = ["borte" if _none(e) is None else "eldre_versjon" for e in earlier["erstatta_av"]]
-    earlier["innsendingar"] = 0
+    earlier = history[history["borte"].astype(bool) | history["erstattet_av"].notna()].copy()
+    earlier["utfall"] = ["borte" if _none(e) is None else "eldre_versjon" for e in earlier["erstattet_av"]]
+    earlier["innsendinger"] = 0
     earlier["avvik"] = 0
     earlier = earlier[[c for c in out.columns]]
     both = pd.concat([out, earlier], ignore_index=True) if len(earlier) else out

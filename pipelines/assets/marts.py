@@ -31,10 +31,10 @@ def _written_by(table: str) -> tuple[dg.AssetKey, bool]:
         return MODELS, True
     if table in TABLE_ASSETS:
         return TABLE_ASSETS[table][0], False
-    if table in ("core_innsendingar", "core_filer", "core_avvik"):
+    if table in ("core_innsendinger", "core_filer", "core_avvik"):
         return VALIDATED, True
     if table.startswith("raw_"):
-        return dg.AssetKey(["reading", "innsendingar"]), True
+        return dg.AssetKey(["reading", "innsendinger"]), True
     if dg.AssetKey(["register", table.removeprefix("ref_")]) in REGISTER:
         return dg.AssetKey(["register", table.removeprefix("ref_")]), False
     raise lineage.LineageError(f"no asset is known to write `{table}`: add it to marts._written_by")
@@ -70,8 +70,8 @@ MODEL_TABLES = frozenset().union(
     description=(
         "Lagerets modeller over de validerte tabellene og registeret: staging-visningene (`stg_*`: hvert prosjekts "
         "gjeldende innsending, registeret med typer), `int_prosjekt_aar` (ett prosjekt i ett aktivt år, med "
-        "rapportens status: i tide, for sent, mangler, avvist) og sporingsvisningene `lin_kjelderader` og "
-        "`lin_mart_kjelder`: hvilken fil, hvilket ark, hvilken rad og hvilken verdi hver rad i hver mart bygger på."
+        "rapportens status: i tide, for sent, mangler, avvist) og sporingsvisningene `lin_kilderader` og "
+        "`lin_mart_kilder`: hvilken fil, hvilket ark, hvilken rad og hvilken verdi hver rad i hver mart bygger på."
     ),
 )
 def prosjekt_aar(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
@@ -84,7 +84,7 @@ def prosjekt_aar(context: dg.AssetExecutionContext, settings: Settings) -> dg.Ma
         metadata={
             "dagster/row_count": len(df),
             "modellar": ", ".join(views),
-            **{f"rapportar_{k}": v for k, v in status.items()},
+            **{f"rapporter_{k}": v for k, v in status.items()},
             "prosjekt_aar": sporing.table(
                 df[
                     [
@@ -93,7 +93,7 @@ def prosjekt_aar(context: dg.AssetExecutionContext, settings: Settings) -> dg.Ma
                         "pulje",
                         "nettverk_id",
                         "rapportstatus",
-                        "innvilga_kr",
+                        "innvilget_kr",
                         "filnavn",
                     ]
                 ]
@@ -122,13 +122,13 @@ def _mart_asset(path) -> dg.AssetsDefinition:
         group_name="marts",
         partitions_def=years,
         # its metadata lists the source rows from the lineage views, which the models asset creates
-        deps=_deps(lineage.mart_reads(name) | {"lin_mart_kjelder"}, cross_year=name in CROSS_YEAR),
+        deps=_deps(lineage.mart_reads(name) | {"lin_mart_kilder"}, cross_year=name in CROSS_YEAR),
         owners=[OWNER],
         kinds={"duckdb", "sql"},
         code_version=versions.mart(path),
         description=f"Mart `{name}`, én rad er {sporing.mart_text(name)}. Bygget av `sql/marts/{path.name}`; "
         "metadataene viser radene, hvor hver kolonne kommer fra (`kolonneopphav`) og kilderadene bak "
-        "hver rad (`kjelderader`: fil, SHA-256, ark, rad, felt og verdi).",
+        "hver rad (`kilderader`: fil, SHA-256, ark, rad, felt og verdi).",
         check_specs=[year_check(check, ["marts", name], _grain(p)) for check, p in checks.items()],
     )
     def _asset(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
@@ -142,7 +142,7 @@ def _mart_asset(path) -> dg.AssetsDefinition:
                 [name],
             ).fetchall()
             results = [_run_check(con, check, p, year) for check, p in checks.items()]
-            sources = warehouse.query(con, "sporing/mart_kjelder", year, mart=name)
+            sources = warehouse.query(con, "sporing/mart_kilder", year, mart=name)
         traced = lineage.mart_lineage(name, settings.cache_dir / "lineage")
         origins = _column_origins(name, [c for c, _ in columns], traced)
         texts = sporing.column_texts()
@@ -165,7 +165,7 @@ def _mart_asset(path) -> dg.AssetsDefinition:
                 "sql": f"sql/marts/{path.name}",
                 "radnokkel": ", ".join(lineage.MART_KEYS[name]),
                 # every row of the mart with the source values behind it: file, SHA-256, sheet, row, field, value
-                **sporing.traced("kjelderader", sources, settings.year_dir(year) / "sporing" / f"{name}.csv"),
+                **sporing.traced("kilderader", sources, settings.year_dir(year) / "sporing" / f"{name}.csv"),
                 "innhald": sporing.table(content.drop(columns=["aar"], errors="ignore")),
             },
         )
@@ -210,7 +210,7 @@ def _run_check(con, check: str, path, year: int) -> dg.AssetCheckResult:
         check_name=check,
         passed=passed,
         metadata={
-            "tal_samanlikna": len(df),
+            "tall_sammenlignet": len(df),
             "avvik": int((~df["ok"].fillna(False)).sum()),
             "sql": f"sql/checks/{path.name}",
             "samanlikning": sporing.table(df.rename(columns={"ok": "stemmer"})),

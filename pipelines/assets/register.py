@@ -21,14 +21,14 @@ FILES = {
     "prosjekt_kommuner": "Hvilke kommuner som deltar i hvert prosjekt, og hvilken som leder det.",
     "tilskudd": "Tilskuddsbrevene: innvilget beløp per prosjekt og år («Innvilget» i årsrapporten), "
     "rapporteringsfrist og vilkår. Beløpene er eksempeldata.",
-    "utbetalingar": "Sekretariatets regnskap: hver utbetaling av tilskudd (bilag, dato, prosjekt, tilskuddsår, "
+    "utbetalinger": "Sekretariatets regnskap: hver utbetaling av tilskudd (bilag, dato, prosjekt, tilskuddsår, "
     "beløp) slik den eksporteres fra statsregnskapet. Eksempeldata. Brevene oppgir det som er "
     "utbetalt herfra, aldri det kommunen oppgir å ha mottatt («Utbetalt» i årsrapporten).",
-    "overforingar": "Godkjente overføringer av ubrukte midler fra ett tilskuddsår til det neste (vedtak, dato, "
+    "overforinger": "Godkjente overføringer av ubrukte midler fra ett tilskuddsår til det neste (vedtak, dato, "
     "prosjekt, beløp). Eksempeldata.",
-    "tilbakebetalingar": "Mottatte tilbakebetalinger av ubrukt tilskudd (bilag, dato, prosjekt, tilskuddsåret som "
+    "tilbakebetalinger": "Mottatte tilbakebetalinger av ubrukt tilskudd (bilag, dato, prosjekt, tilskuddsåret som "
     "gjøres opp, beløp, KID). Eksempeldata.",
-    "programparametrar": "Programmets parametre, én linje hver: vesentlighetsgrensen for ubrukte midler, kontoen "
+    "programparametere": "Programmets parametre, én linje hver: vesentlighetsgrensen for ubrukte midler, kontoen "
     "for tilbakebetaling, KID-mønsteret og fristen for sluttregnskap.",
 }
 
@@ -88,7 +88,7 @@ def _register_asset(name: str, description: str) -> dg.AssetsDefinition:
                 "lageret har fortsatt forrige versjon."
             )
         # line 1 is the header: the first row is line 2, as a spreadsheet shows it
-        stored = derived(name, df).assign(kjelde_fil=path.name, kjelde_sha256=sha256, kjelde_rad=range(2, len(df) + 2))
+        stored = derived(name, df).assign(kilde_fil=path.name, kilde_sha256=sha256, kilde_rad=range(2, len(df) + 2))
         with settings.connect() as con:
             rows = warehouse.replace_table(con, f"ref_{name}", stored)
         yield dg.MaterializeResult(

@@ -62,7 +62,7 @@ def printed_run_id(ctx: dict, settings: Settings, run_id: str, instance: dg.Dags
     (another history in the same folder) is replaced by this run.
     """
     html = templating.render_html("arsrapport.html.j2", {**ctx, "run_id": "-"}, ctx["form"])
-    record = settings.cache_dir / "kjoering" / f"{pdf.cache_key(html)}.json"
+    record = settings.cache_dir / "kjoring" / f"{pdf.cache_key(html)}.json"
     try:
         first = json.loads(record.read_text(encoding="utf-8"))["dagster_run_id"]
         if instance.get_run_by_id(first) is not None:
@@ -74,10 +74,10 @@ def printed_run_id(ctx: dict, settings: Settings, run_id: str, instance: dg.Dags
     return run_id
 
 
-TOTALS_CHECK = "totalar_stemmer_med_lageret"
+TOTALS_CHECK = "totaler_stemmer_med_lageret"
 TOTALS_SQL = f"checks/arsrapport__{TOTALS_CHECK}"
 # the pools' sums, and the municipalities, which the total counts once
-SUMMARY_FIGURES = ("prosjekt", "kommunar", *(f for f in report_context.POOL_SUMS if f != "prosjekt"))
+SUMMARY_FIGURES = ("prosjekt", "kommuner", *(f for f in report_context.POOL_SUMS if f != "prosjekt"))
 
 
 def _as_printed(value) -> Decimal:
@@ -109,7 +109,7 @@ def totals_against_warehouse(con, ctx: dict, year: int) -> dg.AssetCheckResult:
             rows.append(
                 {
                     "rad": row,
-                    "tal": figure,
+                    "tall": figure,
                     "rapporten": _plain_number(in_report),
                     "lageret": _plain_number(in_warehouse),
                     "stemmer": row in printed
@@ -124,7 +124,7 @@ def totals_against_warehouse(con, ctx: dict, year: int) -> dg.AssetCheckResult:
         check_name=TOTALS_CHECK,
         passed=differences.empty,
         metadata={
-            "tal_samanlikna": len(table),
+            "tall_sammenlignet": len(table),
             "avvik": len(differences),
             "sql": f"sql/{TOTALS_SQL}.sql",
             "samanlikning": sporing.table(table),
@@ -152,7 +152,7 @@ def totals_against_warehouse(con, ctx: dict, year: int) -> dg.AssetCheckResult:
         "lengre enn en side, blir tall per pulje eller nettverk. Revisorenes materiale er et eget dokument, "
         "`arsrapport-<år>-vedlegg.pdf` (kjøringens identitet, kodeversjon, hver kildefil med SHA-256), med fillisten "
         "også som `arsrapport-<år>-filer.csv`. Bygget bare fra martene. PDF/A-2a, tagget. Metadataene lenker til "
-        "martene bak sammendraget, og `dagster_kjoering` er kjøringen vedlegget trykker."
+        "martene bak sammendraget, og `dagster_kjoring` er kjøringen vedlegget trykker."
     ),
     check_specs=[
         year_check(
@@ -201,25 +201,25 @@ def arsrapport(context: dg.AssetExecutionContext, settings: Settings) -> dg.Mate
             "vedlegg": dg.MetadataValue.path(appendix_info["path"]),
             "vedlegg_sha256": appendix_info["sha256"],
             "vedlegg_sider": appendix_info["pages"],
-            "malform": settings.form,
+            "maalform": settings.form,
             # the run id printed in the report: the run that first made this content (a link in the UI)
-            "dagster_kjoering": dg.MetadataValue.dagster_run(ctx["run_id"]),
+            "dagster_kjoring": dg.MetadataValue.dagster_run(ctx["run_id"]),
             "kjoeringsnoekkel": key,
             "rapportdato": ctx["rapportdato"].isoformat(),
             "eksempeldata": ctx["eksempeldata"],
             # the summary as printed; each column's description names the report's label («Innvilget» …)
-            "tal_per_pulje": sporing.table(totals),
-            # where the auditor goes next: the mart behind the summary, whose `kjelderader` lists, for
+            "tall_per_pulje": sporing.table(totals),
+            # where the auditor goes next: the mart behind the summary, whose `kilderader` lists, for
             # every pool and column, the grant letters and report fields its figures add up
-            "kjelder_sammendrag": dg.MetadataValue.asset(dg.AssetKey(["marts", "mart_pulje_aar"])),
-            "kjelder_per_prosjekt": dg.MetadataValue.asset(dg.AssetKey(["marts", "mart_prosjekt_aar"])),
+            "kilder_sammendrag": dg.MetadataValue.asset(dg.AssetKey(["marts", "mart_pulje_aar"])),
+            "kilder_per_prosjekt": dg.MetadataValue.asset(dg.AssetKey(["marts", "mart_prosjekt_aar"])),
         },
         check_results=[check],
         data_version=dg.DataVersion(info["sha256"][:16]),
     )
 
 
-RECEIPTS = dg.AssetKey(["reports", "kvitteringar"])
+RECEIPTS = dg.AssetKey(["reports", "kvitteringer"])
 
 
 @dg.asset(
@@ -231,17 +231,17 @@ RECEIPTS = dg.AssetKey(["reports", "kvitteringar"])
     kinds={"pdf"},
     code_version=versions.documents(),
     description=(
-        "En kvittering per mottatt fil (`kvitteringar/<filnavn uten endelse>.pdf`), samme dag som filen kommer inn: "
+        "En kvittering per mottatt fil (`kvitteringer/<filnavn uten endelse>.pdf`), samme dag som filen kommer inn: "
         "til prosjektet på vertskommunens målform, med hva vi mottok (navn, dato, SHA-256), hva vi leste "
         "(indikatorer, tiltak og risikoer), hver feil som må rettes med ark, rad, felt, verdien som sto der og "
         "hva skjemaet venter, og rapporteringsfristen. En fil som ikke kan knyttes til ett prosjekt i registeret "
         "(uleselig, uten eller med ukjent prosjektnummer, flere prosjekter), får kvitteringen adressert til sekretariatet. "
         "Kvitteringen er datert med mottaksdatoen i filnavnet. Bare filer uten kvittering, eller der fakta er "
         "endret, får en ny; hver står i brevjournalen (`core_brevjournal`, dokument `kvittering`) og i "
-        "`kvitteringar/journal.csv`."
+        "`kvitteringer/journal.csv`."
     ),
 )
-def kvitteringar(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
+def kvitteringer(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
     year = int(context.partition_key)
     year_dir = settings.year_dir(year)
     folder = year_dir / receipts.FOLDER
@@ -265,12 +265,12 @@ def kvitteringar(context: dg.AssetExecutionContext, settings: Settings) -> dg.Ma
             "dagster/row_count": len(contexts),
             "mappe": dg.MetadataValue.path(str(folder)),
             # a new or changed file gets a receipt; the others stand as they were sent
-            "nye_kvitteringar": len(new),
-            "skrivne_paa_nytt": len(restore),
+            "nye_kvitteringer": len(new),
+            "skrevet_paa_nytt": len(restore),
             "uendra": len(contexts) - len(new) - len(restore),
-            "til_sekretariatet": sum(c["mottakar"] is None for c in contexts),
+            "til_sekretariatet": sum(c["mottaker"] is None for c in contexts),
             "nye": sporing.table(
-                pd.DataFrame(rows, columns=["filnavn", "mottakar", "malform", "funn", "fil", "sha256"])
+                pd.DataFrame(rows, columns=["filnavn", "mottaker", "maalform", "funn", "fil", "sha256"])
             ),
             "journal": sporing.table(journal),
             "journal_fil": dg.MetadataValue.path(str(folder / "journal.csv")),
@@ -292,7 +292,7 @@ def kvitteringar(context: dg.AssetExecutionContext, settings: Settings) -> dg.Ma
         "til en nynorskkommune, ellers bokmål), alle datert med puljens ene virkedag: hver fil som kom inn og hva "
         "som ble av den, eller en purring når fristen er ute, indikatorene mot prosjektets eget utgangspunkt og mål, "
         "hvert funn med frist, tilskuddet, neste frist og klageretten der brevet holder tilbake eller krever "
-        "tilbake penger. Utkast til en kjøring med status `endeleg` sender puljen: da får hvert brev journalnummer, "
+        "tilbake penger. Utkast til en kjøring med status `endelig` sender puljen: da får hvert brev journalnummer, "
         "arkiveres i `brev/sendt/` og føres i `core_brevjournal`, og skrives aldri om; senere kjøringer skriver brev "
         "bare til prosjekt der fakta er endret. Metadataene lister hvert brev (`journal`, med SHA-256) og hvert funn "
         "med fil, ark, rad og verdi (`funn`); `brev/journal.csv` er journalen."
@@ -310,7 +310,7 @@ def kvitteringar(context: dg.AssetExecutionContext, settings: Settings) -> dg.Ma
 def oppfolgingsbrev(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
     year = int(context.partition_key)
     letter_dir = settings.year_dir(year) / "brev"
-    final = settings.status == "endeleg"
+    final = settings.status == "endelig"
     with settings.connect() as con:
         contexts = report_context.letters(
             con, year, _base(con, settings, year, "nb"), settings.rapportdato, Path(settings.register_dir)
@@ -345,14 +345,14 @@ def oppfolgingsbrev(context: dg.AssetExecutionContext, settings: Settings) -> dg
         metadata={
             "dagster/row_count": len(contexts),
             "mappe": dg.MetadataValue.path(str(letter_dir)),
-            "malform": json.dumps(forms),
+            "maalform": json.dumps(forms),
             "status": settings.status,
-            "purringar": sum(c["variant"] == "manglar" for c in contexts),
+            "purringar": sum(c["variant"] == "mangler" for c in contexts),
             "nye_brev": len(to_write),
             "sendte_brev_staar": len(standing),
-            "ikkje_forfalne": not_due,
+            "ikke_forfalte": not_due,
             # a re-run after one corrected file renders that project's letter; the rest are unchanged
-            "teikna_paa_nytt": rendered,
+            "tegnet_paa_nytt": rendered,
             "uendra": len(contexts) - rendered,
             **sporing.traced("journal", journal, folder / "brevjournal.csv"),
             # each finding of each letter, and for a quoted issue its file, sheet, row and value
@@ -361,7 +361,7 @@ def oppfolgingsbrev(context: dg.AssetExecutionContext, settings: Settings) -> dg
         check_results=[
             dg.AssetCheckResult(
                 passed=len(letters) == len(contexts) == active - not_due and len(set(letters)) == len(letters),
-                metadata={"aktive_prosjekt": active, "brev": len(letters), "ikkje_forfalne": not_due},
+                metadata={"aktive_prosjekt": active, "brev": len(letters), "ikke_forfalte": not_due},
             )
         ],
         data_version=sporing.fingerprint(journal),
@@ -376,7 +376,7 @@ def letter_findings(contexts: list[dict]) -> pd.DataFrame:
     rows = []
     for c in contexts:
         for f in c["funn"]:
-            place = f["kjelde"] or {}
+            place = f["kilde"] or {}
             rows.append(
                 {
                     "prosjektnummer": c["prosjekt"]["prosjektnummer"],
@@ -390,7 +390,7 @@ def letter_findings(contexts: list[dict]) -> pd.DataFrame:
 
 
 @dg.asset(
-    key=["reports", "koeyring"],
+    key=["reports", "kjoring"],
     group_name="reports",
     partitions_def=years,
     deps=[dg.AssetKey(["reports", "arsrapport"]), dg.AssetKey(["reports", "oppfolgingsbrev"]), RECEIPTS],
@@ -401,10 +401,10 @@ def letter_findings(contexts: list[dict]) -> pd.DataFrame:
         "Kjøringens egen oversikt, `run.json`: Dagster-kjørings-ID-en (den samme som årsrapporten trykker når "
         "innholdet er nytt), filer etter utfall, innsendinger, avvik, aktive prosjekter, brev og kvitteringer. Skrives av "
         "kjøringen den beskriver, enten den startet fra `samanom run`, UI-et, sensoren eller timeplanen; et steg "
-        "som feiler, skriver den med `vellukka: false`."
+        "som feiler, skriver den med `vellykket: false`."
     ),
 )
-def koeyring(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
+def kjoring(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
     year = int(context.partition_key)
     record = run_record.summary(settings, year, context.run_id, True)
     path = run_record.write(settings, year, record)
@@ -412,7 +412,7 @@ def koeyring(context: dg.AssetExecutionContext, settings: Settings) -> dg.Materi
         data_version=dg.DataVersion(hashlib.sha256(path.read_bytes()).hexdigest()[:16]),
         metadata={
             "sti": dg.MetadataValue.path(str(path)),
-            "dagster_kjoering": dg.MetadataValue.dagster_run(context.run_id),
+            "dagster_kjoring": dg.MetadataValue.dagster_run(context.run_id),
             **{k: v for k, v in record.items() if isinstance(v, (int, str)) and not isinstance(v, bool)},
         },
     )

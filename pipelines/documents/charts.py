@@ -91,7 +91,7 @@ _WORDS: dict[str, tuple[str, str]] = {
         "Hver rad er ett nettverk (medianen av prosjektene), i alfabetisk rekkefølge.",
         "Kvar rad er eitt nettverk (medianen av prosjekta), i alfabetisk rekkjefølgje.",
     ),
-    "utan_nettverk": ("Uten nettverk, pulje {pulje}", "Utan nettverk, pulje {pulje}"),
+    "uten_nettverk": ("Uten nettverk, pulje {pulje}", "Utan nettverk, pulje {pulje}"),
     "n_prosjekt": ("{label} ({n})", "{label} ({n})"),
     "ukjent_aar": ("år ukjent", "år ukjent"),
     "akse": ("{label} ({unit})", "{label} ({unit})"),
@@ -213,7 +213,7 @@ def series_by_network(projects: list[ProjectSeries], form: str) -> list[ProjectS
         groups.setdefault((p.nettverk or "", p.pulje or 0), []).append(p)
     rows = []
     for (nettverk, pulje), members in groups.items():
-        name = nettverk or _w("utan_nettverk", form, pulje=pulje)
+        name = nettverk or _w("uten_nettverk", form, pulje=pulje)
         years = sorted({y for p in members for y, _ in p.verdiar})
         rows.append(
             ProjectSeries(

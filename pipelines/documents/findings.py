@@ -36,7 +36,7 @@ class Finding:
     frist: date | None
     # where a finding that quotes a recorded issue was found (file, sheet, row, field, value, SHA-256), so
     # the letters' metadata lists each finding with its place however the letter words it
-    kjelde: dict | None = field(default=None, compare=False)
+    kilde: dict | None = field(default=None, compare=False)
 
     def for_form(self, form: str) -> dict:
         return {
@@ -44,7 +44,7 @@ class Finding:
             "alvorsgrad": self.alvorsgrad,
             "tekst": self.nn if form == "nn" else self.nb,
             "frist": self.frist,
-            "kjelde": self.kjelde,
+            "kilde": self.kilde,
         }
 
 
@@ -52,7 +52,7 @@ class Finding:
 class ProjectFacts:
     prosjekt: dict  # one row of mart_prosjekt_aar, with the letter's own `variant`
     avvik: list[dict] = field(default_factory=list)  # the issues to correct (rows of sql/reports/brev_avvik)
-    indikatorar: list[dict] = field(default_factory=list)
+    indikatorer: list[dict] = field(default_factory=list)
     svarfrist: date | None = None
     konto: str = ""
     frist: date | None = None  # the reporting deadline, moved to a working day
@@ -108,21 +108,21 @@ def _value(a: dict, form: str) -> str | None:
 
 def _expected(a: dict, form: str) -> str | None:
     """What the form expects, in words: the validator's key for it, the indicator's range, or its literal text."""
-    forventa = a.get("forventa")
+    forventet = a.get("forventet")
     ind = F.INDICATOR_BY_KEY.get(a.get("indikator_nokkel") or "")
     if a["regel"] == "verdi_utenfor_omrade" and ind is not None:
         low, high = format_num(ind.low, form, 0), format_num(ind.high, form, 0) if ind.high is not None else None
         return text("f_mellom", form, lav=low, hog=high) if high else text("f_minst", form, lav=low)
-    if forventa in (None, "") or a["regel"] == "indikator_duplikat":  # the rule's words say it all
+    if forventet in (None, "") or a["regel"] == "indikator_duplikat":  # the rule's words say it all
         return None
-    if forventa in EXPECTED:
-        return EXPECTED[forventa][1 if form == "nn" else 0]
-    if label(forventa, form) != forventa:
+    if forventet in EXPECTED:
+        return EXPECTED[forventet][1 if form == "nn" else 0]
+    if label(forventet, form) != forventet:
         return None  # a field key: the rule's own words already say the field must be filled in
-    if re.fullmatch(r"\d+ og \d+", forventa):
-        low, high = forventa.split(" og ")
+    if re.fullmatch(r"\d+ og \d+", forventet):
+        low, high = forventet.split(" og ")
         return text("f_mellom", form, lav=low, hog=high)
-    return forventa
+    return forventet
 
 
 def describe_issue(a: dict, form: str) -> str:
@@ -154,11 +154,11 @@ def describe_issue(a: dict, form: str) -> str:
     sentence = (", ".join(place) + ": " if place else "") + what
     found, expected = _value(a, form), _expected(a, form)
     if found and expected:
-        sentence += text("f_fann_venta", form, fann=found, venta=expected)
+        sentence += text("f_fant_ventet", form, fann=found, venta=expected)
     elif found:
-        sentence += text("f_fann", form, fann=found)
+        sentence += text("f_fant", form, fann=found)
     elif expected:
-        sentence += text("f_venta", form, venta=expected)
+        sentence += text("f_ventet", form, venta=expected)
     sentence = without_keys(sentence, form)
     return sentence[0].upper() + sentence[1:] + "."
 
@@ -168,9 +168,9 @@ def describe_issue(a: dict, form: str) -> str:
 
 def report_missing(f: ProjectFacts) -> list[Finding]:
     p = f.prosjekt
-    if p["variant"] != "manglar":
+    if p["variant"] != "mangler":
         return []
-    return [_finding("rapport_manglar", "krav", "f_rapport_manglar", f.svarfrist, aar=p["aar"], frist=_date(f.frist))]
+    return [_finding("rapport_mangler", "krav", "f_rapport_mangler", f.svarfrist, aar=p["aar"], frist=_date(f.frist))]
 
 
 def report_rejected(f: ProjectFacts) -> list[Finding]:
@@ -190,13 +190,13 @@ def report_rejected(f: ProjectFacts) -> list[Finding]:
 
 def report_late(f: ProjectFacts) -> list[Finding]:
     p = f.prosjekt
-    if p["variant"] != "for_seint":
+    if p["variant"] != "for_sent":
         return []
     return [
         _finding(
-            "rapport_for_seint",
+            "rapport_for_sent",
             "merknad",
-            "f_rapport_for_seint",
+            "f_rapport_for_sent",
             None,
             mottatt=_date(p["mottatt_dato"]),
             frist=_date(f.frist),
@@ -221,9 +221,9 @@ def issues_in_report(f: ProjectFacts) -> list[Finding]:
 
 
 _PARTIES = (
-    ("folkevalgte_med", "f_part_folkevalde"),
+    ("folkevalgte_med", "f_part_folkevalgte"),
     ("administrasjon_med", "f_part_administrasjonen"),
-    ("tillitsvalgte_med", "f_part_tillitsvalde"),
+    ("tillitsvalgte_med", "f_part_tillitsvalgte"),
 )
 
 
@@ -249,18 +249,18 @@ def theme_day(f: ProjectFacts) -> list[Finding]:
     p = f.prosjekt
     if p["innsending_id"] is None or p.get("temadag_dato") is not None or p["aar"] < p["forste_aar"]:
         return []
-    return [_finding("temadag_manglar", "krav", "f_temadag_manglar", f.svarfrist)]
+    return [_finding("temadag_mangler", "krav", "f_temadag_mangler", f.svarfrist)]
 
 
 def not_measurable(f: ProjectFacts) -> list[Finding]:
     out = []
-    for ind in f.indikatorar:
+    for ind in f.indikatorer:
         if ind["utgangspunkt"] is None or ind["maal"] is None:
             out.append(
                 _finding(
-                    "ikkje_maalbart",
+                    "ikke_maalbart",
                     "krav",
-                    "f_ikkje_maalbart",
+                    "f_ikke_maalbart",
                     f.svarfrist,
                     ark=lambda form: ind.get("ark") or "–",
                     rad=ind.get("rad") or "–",
@@ -275,7 +275,7 @@ def not_measurable(f: ProjectFacts) -> list[Finding]:
 def survey_without_measures(f: ProjectFacts) -> list[Finding]:
     if f.prosjekt.get("format") != "csv":
         return []
-    return [_finding("csv_utan_tiltak_risiko", "krav", "f_csv_utan_tiltak_risiko", f.svarfrist)]
+    return [_finding("csv_uten_tiltak_risiko", "krav", "f_csv_uten_tiltak_risiko", f.svarfrist)]
 
 
 # ---- money: every amount from int_okonomi_prosjekt_aar (the ledger and the accepted report) ----
@@ -293,9 +293,9 @@ def received_differs(f: ProjectFacts) -> list[Finding]:
     if not p["utbetalt_kr"]:
         return [
             _finding(
-                "tilskot_avvik",
+                "tilskudd_avvik",
                 "merknad",
-                "f_tilskot_avvik_ikkje_utbetalt",
+                "f_tilskudd_avvik_ikke_utbetalt",
                 None,
                 aar=p["aar"],
                 mottatt=lambda form: format_nok(p["rapportert_mottatt_kr"], form),
@@ -303,9 +303,9 @@ def received_differs(f: ProjectFacts) -> list[Finding]:
         ]
     return [
         _finding(
-            "tilskot_avvik",
+            "tilskudd_avvik",
             "merknad",
-            "f_tilskot_avvik",
+            "f_tilskudd_avvik",
             None,
             aar=p["aar"],
             mottatt=lambda form: format_nok(p["rapportert_mottatt_kr"], form),
@@ -322,13 +322,13 @@ def unspent_grant(f: ProjectFacts) -> list[Finding]:
         return []
     return [
         _finding(
-            "ubrukt_tilskot",
+            "ubrukt_tilskudd",
             "krav",
-            "f_ubrukt_tilskot",
+            "f_ubrukt_tilskudd",
             f.svarfrist,
             aar=p["aar"],
             neste=p["aar"] + 1,
-            belop=lambda form: format_nok(p["ubrukt_ikkje_overfort_kr"], form),
+            belop=lambda form: format_nok(p["ubrukt_ikke_overfort_kr"], form),
         )
     ]
 
@@ -362,17 +362,17 @@ def final_account(f: ProjectFacts) -> list[Finding]:
     """A project ending in a year whose report is due before 31.12 (2015) is settled against a final
     account sent after the project period."""
     p = f.prosjekt
-    if not (p.get("sluttoppgjer") and p.get("sluttrekneskap_etter_perioden")):
+    if not (p.get("sluttoppgjor") and p.get("sluttregnskap_etter_perioden")):
         return []
-    due = p["sluttrekneskap_frist"]
+    due = p["sluttregnskap_frist"]
     return [
-        _finding("sluttrekneskap", "krav", "f_sluttrekneskap", due, aar=p["aar"], periode=_period(p), frist=_date(due))
+        _finding("sluttregnskap", "krav", "f_sluttregnskap", due, aar=p["aar"], periode=_period(p), frist=_date(due))
     ]
 
 
 def final_report(f: ProjectFacts) -> list[Finding]:
     p = f.prosjekt
-    if not p["avsluttar_i_aar"]:
+    if not p["avslutter_i_aar"]:
         return []
     return [_finding("sluttrapport", "krav", "f_sluttrapport", f.svarfrist, aar=p["aar"])]
 

@@ -349,7 +349,7 @@ def municipality_name(name: Any, form: str) -> str:
     name = str(name)
     if name.casefold().endswith("kommune"):
         return name
-    return text("kommune_namn", form, namn=name)
+    return text("kommune_navn", form, namn=name)
 
 
 def difference(a: Any, b: Any) -> Decimal | None:

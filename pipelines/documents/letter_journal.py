@@ -1,7 +1,7 @@
 """The letters' lifecycle: drafts until the secretariat dispatches a batch, then archived and never rewritten.
 
 A run with `--status utkast` (the default) writes drafts: `brev/<prosjektnummer>.pdf`, regenerated on
-every run, marked UTKAST, with «Vår ref.» not yet given. A run with `--status endeleg` dispatches the
+every run, marked UTKAST, with «Vår ref.» not yet given. A run with `--status endelig` dispatches the
 batch: each letter gets its journal number `<år>/<prosjektnummer>-<løpenummer>`, is written once to
 `brev/sendt/<år>-<prosjektnummer>-<løpenummer>.pdf` and recorded in `core_brevjournal`; that file and that
 row are never changed again. A later run writes a letter only for a project whose facts changed since its
@@ -9,7 +9,7 @@ last dispatched letter (a report arrived, a correction, a settlement), and that 
 earlier one by date and number. `brev/journal.csv` lists every dispatched letter and every current draft.
 
 Receipts (`pipelines/documents/receipts.py`) are journaled in the same table, `dokument = 'kvittering'`, when they are
-sent (at once: a receipt is no draft), and listed in `kvitteringar/journal.csv`.
+sent (at once: a receipt is no draft), and listed in `kvitteringer/journal.csv`.
 """
 
 from __future__ import annotations
@@ -33,10 +33,8 @@ def situation(ctx: dict) -> str:
     with other dates or better phrasing does not make a new letter where nothing changed."""
     facts = {
         "prosjekt": ctx["prosjekt"],
-        "mottekne": [
-            {k: f.get(k) for k in ("filnavn", "sha256", "utfall_brev", "kjelde_rad")} for f in ctx["mottekne"]
-        ],
-        "indikatorar": ctx["indikatorar"],
+        "mottekne": [{k: f.get(k) for k in ("filnavn", "sha256", "utfall_brev", "kilde_rad")} for f in ctx["mottekne"]],
+        "indikatorer": ctx["indikatorer"],
         "funn": sorted(f["kode"] for f in ctx["funn"]),
     }
     return hashlib.sha256(json.dumps(facts, sort_keys=True, default=str).encode()).hexdigest()
@@ -56,7 +54,7 @@ def dispatched(con, year: int) -> list[dict]:
 def receipts_sent(con, year: int) -> list[dict]:
     """The receipts sent for the year's files, the latest per file name last."""
     _ensure(con)
-    return warehouse.query(con, "reports/kvitteringar_sendte", year).to_dict("records")
+    return warehouse.query(con, "reports/kvitteringer_sendte", year).to_dict("records")
 
 
 def latest_by_file(rows: list[dict]) -> dict[str, dict]:
@@ -86,7 +84,7 @@ def plan(contexts: list[dict], earlier: dict[str, dict], final: bool) -> tuple[l
             standing.append(pn)
             continue
         if last is not None:
-            ctx["tidlegare_brev"] = {"dato": _date(last["dato"]), "journalnummer": last["journalnummer"]}
+            ctx["tidligere_brev"] = {"dato": _date(last["dato"]), "journalnummer": last["journalnummer"]}
         lopenr = int(last["lopenr"]) + 1 if last is not None else 1
         ctx["lopenr"] = lopenr
         if final:
@@ -121,18 +119,18 @@ def money(ctx: dict) -> dict:
     p, o = ctx["prosjekt"], ctx["okonomi"]
     iso = lambda d: _date(d).isoformat() if d is not None else None  # noqa: E731
     return {
-        "innvilga_kr": p["innvilga_kr"],
+        "innvilget_kr": p["innvilget_kr"],
         "utbetalt_kr": p["utbetalt_kr"],
         "utbetalt_dato": iso(p["utbetalt_dato"]),
         "overfort_inn_kr": p["overfort_inn_kr"],
         "forbruk_kr": p["forbruk_kr"],
         "ubrukt_kr": p["ubrukt_kr"],
         "overfort_ut_kr": p["overfort_ut_kr"],
-        "sluttoppgjer": p["sluttoppgjer"],
-        "periode_ubrukt_kr": p["periode_ubrukt_kr"] if p["sluttoppgjer"] else None,
-        "tilbakebetaling_kr": o["krev_tilbake_kr"] or 0,
-        "tilbakebetaling_frist": iso(o["frist"]) if o["krev_tilbake_kr"] else None,
-        "kid": o["kid"] if o["krev_tilbake_kr"] else None,
+        "sluttoppgjor": p["sluttoppgjor"],
+        "periode_ubrukt_kr": p["periode_ubrukt_kr"] if p["sluttoppgjor"] else None,
+        "tilbakebetaling_kr": o["krever_tilbake_kr"] or 0,
+        "tilbakebetaling_frist": iso(o["frist"]) if o["krever_tilbake_kr"] else None,
+        "kid": o["kid"] if o["krever_tilbake_kr"] else None,
         "pengevedtak": ctx["pengevedtak"],
     }
 
@@ -146,21 +144,21 @@ def row(ctx: dict, fil: str, result: dict) -> dict:
         "journalnummer": ctx.get("journalnummer"),
         "dato": ctx["rapportdato"],
         "brevtype": ctx["variant"],
-        "malform": ctx["form"],
+        "maalform": ctx["form"],
         "kommunenummer": p["kommunenummer"],
         "kommune": p["kommune"],
         "svarfrist": ctx["svarfrist"],
         "funn": ";".join(f["kode"] for f in ctx["funn"]),
         **money(ctx),
-        "neste_aar_innvilga_kr": p["neste_aar_innvilga_kr"],
+        "neste_aar_innvilget_kr": p["neste_aar_innvilget_kr"],
         "situasjon": ctx["situasjon"],
-        "viser_til": (ctx.get("tidlegare_brev") or {}).get("journalnummer"),
+        "viser_til": (ctx.get("tidligere_brev") or {}).get("journalnummer"),
         "fil": fil,
         "sha256": result["sha256"],
         "sider": result["pages"],
         "rapportstatus": p["rapportstatus"],
         "dokument": "brev",
-        "mottakar": p["prosjektnummer"],
+        "mottaker": p["prosjektnummer"],
     }
 
 
@@ -191,7 +189,7 @@ def write_csv(path: Path, sent: list[dict], drafts: list[dict]) -> pd.DataFrame:
 
 
 def write_receipts_csv(path: Path, sent: list[dict]) -> pd.DataFrame:
-    """kvitteringar/journal.csv: every receipt sent for the year's files, as the journal lists them."""
+    """kvitteringer/journal.csv: every receipt sent for the year's files, as the journal lists them."""
     columns = [
         "aar",
         "dokument",
@@ -199,9 +197,9 @@ def write_receipts_csv(path: Path, sent: list[dict]) -> pd.DataFrame:
         "mottatt_sha256",
         "lopenr",
         "dato",
-        "mottakar",
+        "mottaker",
         "prosjektnummer",
-        "malform",
+        "maalform",
         "kommune",
         "svarfrist",
         "funn",

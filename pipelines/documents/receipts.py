@@ -26,7 +26,7 @@ from pathlib import Path, PurePosixPath
 from pipelines import workdays
 from pipelines.documents import findings, report_context
 
-FOLDER = "kvitteringar"
+FOLDER = "kvitteringer"
 DOCUMENT = "kvittering"
 TEMPLATE = "kvittering.html.j2"
 SECRETARIAT_FORM = "nb"  # the secretariat writes bokmål (stg_prosjekt: nynorsk only to a nynorsk municipality)
@@ -34,9 +34,9 @@ SECRETARIAT_FORM = "nb"  # the secretariat writes bokmål (stg_prosjekt: nynorsk
 # why a receipt goes to the secretariat rather than to a project
 UNREADABLE, NO_PROJECT_NUMBER, UNKNOWN_PROJECT, SEVERAL_PROJECTS = (
     "ulesbar",
-    "utan_prosjektnummer",
+    "uten_prosjektnummer",
     "ukjent_prosjekt",
-    "fleire_prosjekt",
+    "flere_prosjekt",
 )
 
 
@@ -77,17 +77,17 @@ def _read(s: dict) -> dict:
     return {
         "prosjektnummer": s["prosjektnummer"],
         "kjent_prosjekt": s["kjent_prosjekt"],
-        "kjelde_rad": s["kjelde_rad"],
+        "kilde_rad": s["kilde_rad"],
         "godkjent": s["godkjent"],
         **{
             k: s[k]
             for k in (
-                "indikatorer_lesne",
-                "indikatorer_godkjende",
-                "tiltak_lesne",
-                "tiltak_godkjende",
-                "risiko_lesne",
-                "risiko_godkjende",
+                "indikatorer_leste",
+                "indikatorer_godkjente",
+                "tiltak_leste",
+                "tiltak_godkjente",
+                "risiko_leste",
+                "risiko_godkjente",
             )
         },
     }
@@ -103,7 +103,7 @@ def contexts(
     secretariat: dict,
 ) -> list[dict]:
     """One receipt context per file received as a report (rows of `reports/kvittering_filer`), with its
-    submissions (`reports/kvittering_innsendingar`) and issues (`reports/brev_avvik`, by SHA-256).
+    submissions (`reports/kvittering_innsendinger`) and issues (`reports/brev_avvik`, by SHA-256).
 
     `base` holds the common keys (year, status, sample mark); `year_deadline` is the year's reporting deadline,
     for a file tied to no project (or a project without a grant letter for the year)."""
@@ -118,7 +118,7 @@ def contexts(
     for f in files:
         mine = subs_of.get(f["sha256"], [])
         project, why = recipient(mine)
-        form = project["malform"] if project else SECRETARIAT_FORM
+        form = project["maalform"] if project else SECRETARIAT_FORM
         deadline = workdays.on_or_after((project or {}).get("rapporteringsfrist") or year_deadline)
         received = f["mottatt_dato"]
         found = issues_of.get(f["sha256"], [])
@@ -129,19 +129,19 @@ def contexts(
             # dated by the file's own received date: the same file always gives the same receipt
             "rapportdato": received or base["rapportdato"],
             "fil": {
-                **{k: f[k] for k in ("filnavn", "sha256", "mottatt_dato", "storleik_bytes", "format")},
-                # the same bytes as a file read before it (not read again); not `erstatta`, which a
+                **{k: f[k] for k in ("filnavn", "sha256", "mottatt_dato", "storrelse_bytes", "format")},
+                # the same bytes as a file read before it (not read again); not `erstattet`, which a
                 # later file decides
-                "lesen_fil": f["lesen_fil"] if f["utfall"] == "duplikat" else None,
+                "lest_fil": f["lest_fil"] if f["utfall"] == "duplikat" else None,
             },
             "kvittering_fil": f"{FOLDER}/{names[f['filnavn']]}",
-            "mottakar": None
+            "mottaker": None
             if project is None
             else {
                 "prosjektnummer": project["prosjektnummer"],
                 "prosjektnavn": project["prosjektnavn"],
                 "kommune": project["kommune"],
-                "prosjektleiar": project["prosjektleder"],
+                "prosjektleder": project["prosjektleder"],
                 "epost": project["epost"],
             },
             "til_sekretariatet": why,
@@ -159,7 +159,7 @@ def contexts(
             "frist": deadline,
             "etter_fristen": received is not None and received > deadline,
             "kontakt": secretariat["kontakt"],
-            "avsendar": secretariat["avsendar_adresse"],
+            "avsendar": secretariat["avsender_adresse"],
         }
         ctx["situasjon"] = situation(ctx)
         out.append(ctx)
@@ -171,7 +171,7 @@ def situation(ctx: dict) -> str:
     A receipt is written again only when this changes."""
     # not the date of a file without one in its name (it follows the year's letters): that receipt stands
     facts = {
-        k: ctx[k] for k in ("fil", "mottakar", "til_sekretariatet", "prosjektnummer_i_fila", "lese", "frist", "form")
+        k: ctx[k] for k in ("fil", "mottaker", "til_sekretariatet", "prosjektnummer_i_fila", "lese", "frist", "form")
     }
     facts["avvik"] = [a["tekst"] for a in ctx["avvik"]]
     return hashlib.sha256(json.dumps(facts, sort_keys=True, default=str).encode()).hexdigest()
@@ -212,7 +212,7 @@ def to_journal(written: list[dict], results: list[dict], earlier: dict[str, dict
 
 def journal_row(ctx: dict, result: dict) -> dict:
     """A receipt as the letter journal lists it (columns of `core_brevjournal`)."""
-    m = ctx["mottakar"] or {}
+    m = ctx["mottaker"] or {}
     return {
         "aar": ctx["aar"],
         "prosjektnummer": m.get("prosjektnummer"),
@@ -220,7 +220,7 @@ def journal_row(ctx: dict, result: dict) -> dict:
         "journalnummer": None,
         "dato": ctx["rapportdato"],
         "brevtype": DOCUMENT,
-        "malform": ctx["form"],
+        "maalform": ctx["form"],
         "kommune": m.get("kommune"),
         "svarfrist": ctx["frist"],
         "funn": ";".join(a["regel"] for a in ctx["avvik"]),
@@ -231,7 +231,7 @@ def journal_row(ctx: dict, result: dict) -> dict:
         "dokument": DOCUMENT,
         "filnavn": ctx["fil"]["filnavn"],
         "mottatt_sha256": ctx["fil"]["sha256"],
-        "mottakar": m.get("prosjektnummer") or "sekretariatet",
+        "mottaker": m.get("prosjektnummer") or "sekretariatet",
     }
 
 
@@ -240,11 +240,11 @@ def receipt_contexts(
 ) -> list[dict]:
     """The receipts' contexts for every file received as a report in the year, read from the warehouse."""
     files = report_context.report_rows(con, "kvittering_filer", year)
-    subs = report_context.report_rows(con, "kvittering_innsendingar", year)
+    subs = report_context.report_rows(con, "kvittering_innsendinger", year)
     dates = report_context.report_rows(con, "rapportdato", year)[0]
     # a file without a date in its name is dated like the year's letters
     fallback = report_context.report_date(con, year, given_date)
-    base = report_context.common(year, SECRETARIAT_FORM, fallback, "-", code_version, "endeleg", sample)
+    base = report_context.common(year, SECRETARIAT_FORM, fallback, "-", code_version, "endelig", sample)
     return contexts(
         year,
         files,

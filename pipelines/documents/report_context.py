@@ -71,11 +71,11 @@ def common(year: int, form: str, rapportdato: date, run_key: str, code_version: 
 
 POOL_SUMS = (
     "prosjekt",
-    "rapportar_i_tide",
-    "rapportar_for_seint",
-    "rapportar_manglar",
-    "rapportar_avviste",
-    "innvilga_kr",
+    "rapporter_i_tide",
+    "rapporter_for_sent",
+    "rapporter_mangler",
+    "rapporter_avviste",
+    "innvilget_kr",
     "utbetalt_kr",
     "overfort_inn_kr",
     "forbruk_kr",
@@ -91,10 +91,10 @@ def pool_total(pools: list[dict]) -> dict:
     would count it twice; the mart gives the programme's own count in every row.
     """
     total = formatting.sum_rows(pools, *POOL_SUMS)
-    distinct = {p["kommunar_alle_puljar"] for p in pools}
+    distinct = {p["kommuner_alle_puljer"] for p in pools}
     if len(distinct) > 1:
-        raise ValueError(f"mart_pulje_aar: the pools disagree on kommunar_alle_puljar: {sorted(distinct)}")
-    total["kommunar"] = distinct.pop() if distinct else None
+        raise ValueError(f"mart_pulje_aar: the pools disagree on kommuner_alle_puljer: {sorted(distinct)}")
+    total["kommuner"] = distinct.pop() if distinct else None
     return total
 
 
@@ -116,7 +116,7 @@ def annual_report(con, year: int, base: dict) -> dict:
         "pulje_totalt": pool_total(pulje),
         "nettverk": _mart(con, "mart_nettverk_aar", year),
         "tema": tema,
-        "indikatorar": _records(
+        "indikatorer": _records(
             con,
             """
             select m.* exclude (aar), coalesce(i.tema, '') as tema
@@ -125,8 +125,10 @@ def annual_report(con, year: int, base: dict) -> dict:
             [*_indicator_themes(), year],
         ),
         "seriar": _mart(con, "mart_indikator_serie", year),
-        "tiltak_status": [{"status": r["verdi"], "tal": r["tal"]} for r in tiltak_risiko if r["kategori"] == "tiltak"],
-        "hoge_risikoar": _mart(con, "mart_hoge_risikoar", year),
+        "tiltak_status": [
+            {"status": r["verdi"], "tal": r["antall"]} for r in tiltak_risiko if r["kategori"] == "tiltak"
+        ],
+        "hoye_risikoer": _mart(con, "mart_hoye_risikoer", year),
         "prosjekt": [
             {
                 k: p[k]
@@ -145,7 +147,7 @@ def annual_report(con, year: int, base: dict) -> dict:
         "okonomi_tema": [
             {
                 "tema": t["tema"],
-                "innvilga_kr": t["innvilga_kr"],
+                "innvilget_kr": t["innvilget_kr"],
                 "forbruk_kr": t["forbruk_kr"],
                 "grunnlag_kr": t["grunnlag_kr"],
             }
@@ -164,7 +166,7 @@ def annual_report(con, year: int, base: dict) -> dict:
             if (p["aa_betale_tilbake_kr"] or 0) > 0
         ],
         "avvik_regel": _mart(con, "mart_avvik_regel_aar", year),
-        "utan_rapport": [
+        "uten_rapport": [
             {
                 "prosjektnummer": p["prosjektnummer"],
                 "prosjektnavn": p["prosjektnavn"],
@@ -172,12 +174,12 @@ def annual_report(con, year: int, base: dict) -> dict:
                 "pulje": p["pulje"],
             }
             for p in prosjekt
-            if p["rapportstatus"] == "manglar"
+            if p["rapportstatus"] == "mangler"
         ],
         "prosjektstatus": report("status"),
         "risiko": report("risiko"),
         "utvikling": report("utvikling"),
-        "koeyrde_aar": report("koeyrde_aar"),
+        "kjorte_aar": report("kjorte_aar"),
         "trend_pulje": report("trend_pulje"),
         "trend_tema": report("trend_tema"),
         "trend_indikator": report("trend_indikator"),
@@ -197,10 +199,10 @@ def report_files(year: int) -> dict[str, str]:
 
 def appendix(con, year: int, base: dict) -> dict:
     """The auditors' appendix (its own document): the run's identity and every source file with its SHA-256."""
-    return {**base, **report_files(year), "filer": _mart(con, "mart_kjeldefiler_aar", year)}
+    return {**base, **report_files(year), "filer": _mart(con, "mart_kildefiler_aar", year)}
 
 
-FILE_COLUMNS = ("filnavn", "sha256", "storleik_bytes", "mottatt_dato", "format", "utfall", "innsendingar", "avvik")
+FILE_COLUMNS = ("filnavn", "sha256", "storrelse_bytes", "mottatt_dato", "format", "utfall", "innsendinger", "avvik")
 
 
 def file_list(filer: list[dict]) -> pd.DataFrame:
@@ -217,23 +219,23 @@ def file_outcome(f: dict) -> str:
         return "duplikat" if f["utfall"] == "duplikat" else "ulesbar"
     if f["godkjent"] is False:
         return "avvist"
-    if f["gjeldande"] is False:
-        return "erstatta"
+    if f["gjeldende"] is False:
+        return "erstattet"
     return "delvis_brukt" if f["utfall"] == "delvis_lest" else "brukt"
 
 
 def letter_variant(p: dict, files: list[dict]) -> str:
-    """Which letter the project gets: i_tide, for_seint (the model's report status: on time means by the
+    """Which letter the project gets: i_tide, for_sent (the model's report status: on time means by the
     deadline moved to a working day), avvist (read, not usable), ulesbar (arrived, could not be read) or
     manglar (nothing arrived)."""
     status = p["rapportstatus"]
-    if status in ("i_tide", "for_seint"):
+    if status in ("i_tide", "for_sent"):
         return status
     if any(file_outcome(f) == "avvist" for f in files):
         return "avvist"
     if files:
         return "ulesbar"
-    return "manglar"
+    return "mangler"
 
 
 def _indicator_key(label: str | None) -> str | None:
@@ -273,12 +275,12 @@ def letters(con, year: int, base: dict, given_date: str, register_dir: Path, for
     avvik_rows = issues(con, year)
     avvik_by_file = _grouped(avvik_rows, "filnavn")
     files_by_project = _grouped(_rows(warehouse.query(con, "reports/brev_filer", year)), "prosjektnummer")
-    indikatorar = _grouped(_rows(warehouse.query(con, "reports/brev_indikatorar", year)), "innsending_id")
+    indikatorer = _grouped(_rows(warehouse.query(con, "reports/brev_indikatorer", year)), "innsending_id")
     sent_indicators = dict(
-        warehouse.query(con, "reports/brev_indikatorar_sendt", year).itertuples(index=False, name=None)
+        warehouse.query(con, "reports/brev_indikatorer_sendt", year).itertuples(index=False, name=None)
     )
     deadlines = {r["prosjektnummer"]: r for r in _rows(warehouse.query(con, "reports/brev_fristar", year))}
-    svarfrist = workdays.deadline(dato, int(sec["svarfrist_dagar"]))
+    svarfrist = workdays.deadline(dato, int(sec["svarfrist_dager"]))
     periode = _grouped(_rows(warehouse.query(con, "reports/brev_okonomi_periode", year)), "prosjektnummer")
     out = []
     for p in _mart(con, "mart_prosjekt_aar", year):
@@ -286,9 +288,9 @@ def letters(con, year: int, base: dict, given_date: str, register_dir: Path, for
         d = deadlines[p["prosjektnummer"]]
         frist = _plain(d["frist"])
         variant = letter_variant(p, files)
-        if variant == "manglar" and dato <= frist:
+        if variant == "mangler" and dato <= frist:
             continue  # not due yet: no reminder before the deadline has passed
-        lform = form or p["malform"]
+        lform = form or p["maalform"]
         received = []
         for f in files:
             outcome = file_outcome(f)
@@ -320,18 +322,18 @@ def letters(con, year: int, base: dict, given_date: str, register_dir: Path, for
                 and f["innsending_id"] is not None
             )
         ]
-        inds = indikatorar.get(p["innsending_id"], []) if usable else []
+        inds = indikatorer.get(p["innsending_id"], []) if usable else []
         sent = sum(sent_indicators.get(f["innsending_id"], 0) for f in files if f["innsending_id"])
         pv = {
             **p,
             "variant": variant,
             # an ended project has no next year's grant, whatever the register holds for it
-            "neste_aar_innvilga_kr": None if p["sluttoppgjer"] else p["neste_aar_innvilga_kr"],
+            "neste_aar_innvilget_kr": None if p["sluttoppgjor"] else p["neste_aar_innvilget_kr"],
         }
         facts = findings.ProjectFacts(
             prosjekt=pv,
             avvik=mine,
-            indikatorar=inds,
+            indikatorer=inds,
             svarfrist=svarfrist,
             konto=p["konto_tilbakebetaling"],
             frist=frist,
@@ -343,40 +345,40 @@ def letters(con, year: int, base: dict, given_date: str, register_dir: Path, for
             "rapportdato": dato,
             "prosjekt": pv,
             "variant": variant,
-            "halde_tilbake": variant in ("manglar", "avvist", "ulesbar"),
+            "holde_tilbake": variant in ("mangler", "avvist", "ulesbar"),
             "mottekne": received,
             "delvis_lest": any(f["utfall_brev"] == "delvis_brukt" for f in received),
-            "indikatorar": inds,
-            "indikatorar_sendt_avviste": not inds and sent > 0,
+            "indikatorer": inds,
+            "indikatorer_sendt_avviste": not inds and sent > 0,
             "avvik": mine,  # the issue rows the findings quote, for the UI's list of findings and places
             "funn": [f.for_form(lform) for f in findings.findings(facts)],
             "frist": frist,
             "svarfrist": svarfrist,
             "neste_frist": neste_frist,
             "neste_aar": d["neste_aar"],
-            "deltakarar": [k for k in (p["kommunar"] or []) if k != p["kommune"]],
+            "deltakarar": [k for k in (p["kommuner"] or []) if k != p["kommune"]],
             "konto": p["konto_tilbakebetaling"],
             "kontakt": sec["kontakt"],
-            "avsendar": sec["avsendar_adresse"],
+            "avsendar": sec["avsender_adresse"],
             "journalnummer": None,
-            "tidlegare_brev": None,
+            "tidligere_brev": None,
         }
         ctx["okonomi"] = okonomi(pv, periode.get(p["prosjektnummer"], []), dato, svarfrist)
         # the letter decides on money: it withholds a payment or reclaims funds (an enkeltvedtak, so
         # the letter gives the right of appeal)
-        ctx["pengevedtak"] = ctx["okonomi"]["held_tilbake"] or bool(ctx["okonomi"]["krev_tilbake_kr"])
+        ctx["pengevedtak"] = ctx["okonomi"]["holder_tilbake"] or bool(ctx["okonomi"]["krever_tilbake_kr"])
         ctx["vedtak"] = ctx["pengevedtak"]
         out.append(ctx)
     return out
 
 
 PERIOD_SUMS = (
-    "innvilga_kr",
+    "innvilget_kr",
     "utbetalt_kr",
     "overfort_inn_kr",
     "forbruk_kr",
     "overfort_ut_kr",
-    "ubrukt_ikkje_overfort_kr",
+    "ubrukt_ikke_overfort_kr",
     "tilbakebetalt_kr",
 )
 
@@ -391,24 +393,24 @@ def okonomi(p: dict, periode: list[dict], letter: date, svarfrist: date) -> dict
     """The money block of one letter. Every amount comes from int_okonomi_prosjekt_aar (via the mart and
     `reports/brev_okonomi_periode`); this only decides which sentences apply."""
     neste = p["aar"] + 1
-    continues = not p["sluttoppgjer"] and p["neste_aar_innvilga_kr"] is not None
+    continues = not p["sluttoppgjor"] and p["neste_aar_innvilget_kr"] is not None
     # a missing, rejected or unreadable report holds back next year's grant
-    missing = p.get("variant", p["rapportstatus"]) in ("manglar", "avvist", "ulesbar")
+    missing = p.get("variant", p["rapportstatus"]) in ("mangler", "avvist", "ulesbar")
     withheld = continues and missing and not p["neste_aar_utbetalt_kr"]
     paid_next = continues and bool(p["neste_aar_utbetalt_kr"]) and p["neste_aar_utbetalt_dato"] <= letter
     claim = p["aa_betale_tilbake_kr"] if (p["aa_betale_tilbake_kr"] or 0) > 0 else None
     return {
-        "periode": periode if p["sluttoppgjer"] else [],
-        "periode_sum": formatting.sum_rows(periode, *PERIOD_SUMS) if p["sluttoppgjer"] else {},
+        "periode": periode if p["sluttoppgjor"] else [],
+        "periode_sum": formatting.sum_rows(periode, *PERIOD_SUMS) if p["sluttoppgjor"] else {},
         "neste_aar": neste if continues else None,
         "neste_aar_utbetalt": paid_next,
         "vilkaar_bevilgning": continues and not budget_adopted(neste, letter),
-        "held_tilbake": withheld,
-        "krev_tilbake_kr": claim,
+        "holder_tilbake": withheld,
+        "krever_tilbake_kr": claim,
         "kid": p["kid"],
         "konto": p["konto_tilbakebetaling"],
         "frist": svarfrist,
-        "sluttrekneskap_frist": p["sluttrekneskap_frist"],
+        "sluttregnskap_frist": p["sluttregnskap_frist"],
     }
 
 

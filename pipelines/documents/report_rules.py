@@ -34,7 +34,7 @@ EXAMPLES_PER_THEME = 2
 #: A quotation longer than this is cut after the last whole word, with «…».
 QUOTE_CHARS = 320
 #: The project statuses of the form, in the order of a project's life, and the row for no report.
-PROJECT_STATUSES = (*STATUSES, "utan_rapport")
+PROJECT_STATUSES = (*STATUSES, "uten_rapport")
 LAST_YEAR = YEARS[-1]
 
 
@@ -68,20 +68,20 @@ def _sum(rows: Iterable[Mapping[str, Any]], key: str) -> int:
 
 NETWORK_SUMS = (
     "prosjekt",
-    "rapportar_mottekne",
-    "alle_tre_partar",
-    "temadagar_haldne",
-    "samlingar_deltekne",
-    "samlingar_rapportert",
+    "rapporter_mottatte",
+    "alle_tre_parter",
+    "temadager_holdt",
+    "samlinger_deltatt",
+    "samlinger_rapportert",
 )
 
 
 def total(rows: Iterable[Mapping[str, Any]], keys: Iterable[str]) -> dict[str, Any]:
     rows = list(rows)
     out = {k: _sum(rows, k) for k in keys}
-    if "samlingar_deltekne" in out:  # an average of the rows' own projects, not an average of averages
-        n = out["samlingar_rapportert"]
-        out["samlingar_snitt"] = out["samlingar_deltekne"] / n if n else None
+    if "samlinger_deltatt" in out:  # an average of the rows' own projects, not an average of averages
+        n = out["samlinger_rapportert"]
+        out["samlinger_snitt"] = out["samlinger_deltatt"] / n if n else None
     return out
 
 
@@ -97,7 +97,7 @@ def network_tables(nettverk: list[dict], pools: Iterable[int]) -> list[dict]:
             {
                 "pulje": pulje,
                 "rader": named,
-                "utan_nettverk": without[0] if without else None,
+                "uten_nettverk": without[0] if without else None,
                 "totalt": total(rows, NETWORK_SUMS),
             }
         )
@@ -128,7 +128,7 @@ def status_table(status_rows: list[dict]) -> dict:
     }
 
 
-RISK_SUMS = ("risikoar", "hoge", "hoge_med_mottiltak", "hoge_utan_mottiltak", "prosjekt_utan_mottiltak")
+RISK_SUMS = ("risikoer", "hoye", "hoye_med_mottiltak", "hoye_uten_mottiltak", "prosjekt_uten_mottiltak")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -136,13 +136,13 @@ RISK_SUMS = ("risikoar", "hoge", "hoge_med_mottiltak", "hoge_utan_mottiltak", "p
 # --------------------------------------------------------------------------------------------------
 
 
-def _indicator_bits(indikatorar: list[dict], theme: str) -> list[Message]:
+def _indicator_bits(indikatorer: list[dict], theme: str) -> list[Message]:
     indicators = [i for i in STANDARD_INDICATORS if i.theme == theme]
     # a theme with one indicator of its own name («Sykefravær») does not repeat the name
-    prefix = "hb_indikator" if len(indicators) > 1 else "hb_eine_indikator"
+    prefix = "hb_indikator" if len(indicators) > 1 else "hb_ene_indikator"
     bits = []
     for ind in indicators:
-        r = next((x for x in indikatorar if x["indikator"] == ind.key), None)
+        r = next((x for x in indikatorer if x["indikator"] == ind.key), None)
         if not r or not r.get("prosjekt_rapporterer"):
             continue
         values = dict(
@@ -151,7 +151,7 @@ def _indicator_bits(indikatorar: list[dict], theme: str) -> list[Message]:
             n=V(r["prosjekt_rapporterer"], "antal:ord_prosjekt"),
         )
         if r.get("median_endring") is not None:
-            eining = "hb_prosentpoeng" if ind.is_percent else f"hb_eining_{ind.unit}"
+            eining = "hb_prosentpoeng" if ind.is_percent else f"hb_enhet_{ind.unit}"
             bits.append(
                 _m(f"{prefix}_median", **values, median=V(r["median_endring"], "num1"), eining=V(eining, "frase"))
             )
@@ -160,9 +160,9 @@ def _indicator_bits(indikatorar: list[dict], theme: str) -> list[Message]:
     return bits
 
 
-def theme_development(indikatorar: list[dict], theme: str) -> Message | None:
+def theme_development(indikatorer: list[dict], theme: str) -> Message | None:
     """Where the theme's projects moved toward their own targets, one clause per standard indicator."""
-    bits = _indicator_bits(indikatorar, theme)
+    bits = _indicator_bits(indikatorer, theme)
     return _m("hb_tema", tema=V(theme, "tema"), delar=bits) if bits else None
 
 
@@ -172,52 +172,52 @@ def key_messages(ctx: Mapping[str, Any]) -> list[Message]:
     t = ctx["pulje_totalt"]
     msgs: list[Message] = []
     prosjekt = int(t.get("prosjekt") or 0)
-    i_tide = int(t.get("rapportar_i_tide") or 0)
+    i_tide = int(t.get("rapporter_i_tide") or 0)
     if prosjekt and i_tide == prosjekt:
-        msgs.append(_m("hb_rapportar_alle", n=V(prosjekt)))
+        msgs.append(_m("hb_rapporter_alle", n=V(prosjekt)))
     elif prosjekt:
         msgs.append(
             _m(
-                "hb_rapportar",
+                "hb_rapporter",
                 i_tide=V(i_tide),
                 n=V(prosjekt),
                 del_=V(i_tide / prosjekt, "andel"),
-                seint=V(t.get("rapportar_for_seint") or 0),
-                manglar=V(t.get("rapportar_manglar") or 0),
-                avviste=V(t.get("rapportar_avviste") or 0),
+                seint=V(t.get("rapporter_for_sent") or 0),
+                mangler=V(t.get("rapporter_mangler") or 0),
+                avviste=V(t.get("rapporter_avviste") or 0),
             )
         )
     net = ctx["nettverk_totalt"]
-    mottekne = net["rapportar_mottekne"]
+    mottekne = net["rapporter_mottatte"]
     if mottekne:
         msgs.append(
             _m(
                 "hb_trepart",
-                tre=V(net["alle_tre_partar"]),
+                tre=V(net["alle_tre_parter"]),
                 n=V(mottekne),
-                del_=V(net["alle_tre_partar"] / mottekne, "andel"),
+                del_=V(net["alle_tre_parter"] / mottekne, "andel"),
             )
         )
         msgs.append(
             _m(
                 "hb_temadag",
-                dagar=V(net["temadagar_haldne"]),
+                dagar=V(net["temadager_holdt"]),
                 n=V(mottekne),
-                del_=V(net["temadagar_haldne"] / mottekne, "andel"),
+                del_=V(net["temadager_holdt"] / mottekne, "andel"),
             )
         )
     r = ctx["risiko_totalt"]
-    if r["hoge"] and r["hoge_utan_mottiltak"]:
+    if r["hoye"] and r["hoye_uten_mottiltak"]:
         msgs.append(
             _m(
                 "hb_risiko",
-                hoge=V(r["hoge"], "antal:ord_hog_risiko"),
-                utan=V(r["hoge_utan_mottiltak"]),
-                prosjekt=V(r["prosjekt_utan_mottiltak"], "antal:ord_prosjekt"),
+                hoye=V(r["hoye"], "antal:ord_hoy_risiko"),
+                utan=V(r["hoye_uten_mottiltak"]),
+                prosjekt=V(r["prosjekt_uten_mottiltak"], "antal:ord_prosjekt"),
             )
         )
-    elif r["hoge"]:
-        msgs.append(_m("hb_risiko_alle", hoge=V(r["hoge"], "antal:ord_hog_risiko")))
+    elif r["hoye"]:
+        msgs.append(_m("hb_risiko_alle", hoye=V(r["hoye"], "antal:ord_hoy_risiko")))
     paid, spent = t.get("utbetalt_kr"), t.get("forbruk_kr")
     if paid:
         msgs.append(
@@ -229,7 +229,7 @@ def key_messages(ctx: Mapping[str, Any]) -> list[Message]:
             )
         )
     for theme in THEMES:
-        if (m := theme_development(ctx["indikatorar"], theme)) is not None:
+        if (m := theme_development(ctx["indikatorer"], theme)) is not None:
             msgs.append(m)
     if ctx.get("programperiode"):
         p = ctx["programperiode"]
@@ -267,7 +267,7 @@ def shorten(text: str, limit: int = QUOTE_CHARS) -> str:
 
 
 def quotations(prosjekt: list[dict], utvikling: list[dict], aar: int) -> dict[str, dict[str, list[dict]]]:
-    """Per theme: the main findings (``hovudfunn``) and good examples (``gode``) the report quotes.
+    """Per theme: the main findings (``hovedfunn``) and good examples (``gode``) the report quotes.
 
     The rule, as the report states it:
     * themes are taken in the form's order; a project is quoted at most once in the whole report, under
@@ -315,7 +315,7 @@ def quotations(prosjekt: list[dict], utvikling: list[dict], aar: int) -> dict[st
                 break
             if p["prosjektnummer"] not in used and p.get("hovedfunn"):
                 funn.append(quote(p, p["hovedfunn"]))
-        out[theme] = {"hovudfunn": funn, "gode": gode}
+        out[theme] = {"hovedfunn": funn, "gode": gode}
     return out
 
 
@@ -324,19 +324,19 @@ def quotations(prosjekt: list[dict], utvikling: list[dict], aar: int) -> dict[st
 # --------------------------------------------------------------------------------------------------
 
 
-def trends(koeyrde: list[dict], pulje_rows: list[dict], tema_rows: list[dict], indikator_rows: list[dict]) -> dict:
+def trends(kjorte: list[dict], pulje_rows: list[dict], tema_rows: list[dict], indikator_rows: list[dict]) -> dict:
     """Per year from 2012 to the report's year: has it been run, and each pool's and theme's figures."""
-    years = [{"aar": int(r["aar"]), "koeyrt": bool(r["koeyrt"])} for r in koeyrde]
+    years = [{"aar": int(r["aar"]), "kjort": bool(r["kjort"])} for r in kjorte]
     pulje = {(int(r["aar"]), int(r["pulje"])): r for r in pulje_rows}
     tema = {(int(r["aar"]), r["tema"]): r for r in tema_rows}
     indikator = {(int(r["aar"]), r["indikator"]): r for r in indikator_rows}
     pools = sorted({p for _, p in pulje})
     return {
         "aar": years,
-        "ikkje_koeyrde": [y["aar"] for y in years if not y["koeyrt"]],
-        "puljar": pools,
+        "ikke_kjorte": [y["aar"] for y in years if not y["kjort"]],
+        "puljer": pools,
         "pulje": [
-            {"aar": y["aar"], "koeyrt": y["koeyrt"], "pulje": p, "rad": pulje.get((y["aar"], p))}
+            {"aar": y["aar"], "kjort": y["kjort"], "pulje": p, "rad": pulje.get((y["aar"], p))}
             for y in years
             for p in pools
         ],
@@ -344,9 +344,9 @@ def trends(koeyrde: list[dict], pulje_rows: list[dict], tema_rows: list[dict], i
             theme: [
                 {
                     "aar": y["aar"],
-                    "koeyrt": y["koeyrt"],
+                    "kjort": y["kjort"],
                     "rad": tema.get((y["aar"], theme)),
-                    "indikatorar": [indikator.get((y["aar"], i.key)) for i in STANDARD_INDICATORS if i.theme == theme],
+                    "indikatorer": [indikator.get((y["aar"], i.key)) for i in STANDARD_INDICATORS if i.theme == theme],
                 }
                 for y in years
             ]
@@ -364,13 +364,13 @@ def programme_period(rows: list[dict], aar: int) -> dict | None:
     for r in rows:
         f = per_pool.setdefault(
             int(r["pulje"]),
-            {"prosjekt": 0, "avslutta_i_perioden": 0, "rapportar": 0, **{s: 0 for s in PROJECT_STATUSES}},
+            {"prosjekt": 0, "avslutta_i_perioden": 0, "rapporter": 0, **{s: 0 for s in PROJECT_STATUSES}},
         )
         f["prosjekt"] += 1
-        f["rapportar"] += int(r["rapportar"] or 0)
+        f["rapporter"] += int(r["rapporter"] or 0)
         f["avslutta_i_perioden"] += int(r["siste_aar"] is not None and int(r["siste_aar"]) <= aar)
-        f[r["siste_status"] if r["siste_status"] in STATUSES else "utan_rapport"] += 1
-    keys = ("prosjekt", "avslutta_i_perioden", "rapportar", *PROJECT_STATUSES)
+        f[r["siste_status"] if r["siste_status"] in STATUSES else "uten_rapport"] += 1
+    keys = ("prosjekt", "avslutta_i_perioden", "rapporter", *PROJECT_STATUSES)
     totalt = {k: sum(f[k] for f in per_pool.values()) for k in keys}
     return {
         "rader": [{"pulje": p, **f} for p, f in sorted(per_pool.items())],
@@ -391,14 +391,14 @@ def derive(ctx: dict) -> dict:
     pools = [r["pulje"] for r in ctx["pulje"]]
     nett = network_tables(ctx["nettverk"], pools)
     out = dict(ctx)
-    out["nettverk_puljar"] = nett
+    out["nettverk_puljer"] = nett
     out["nettverk_totalt"] = total(ctx["nettverk"], NETWORK_SUMS)
-    out["tema_totalt"] = total(ctx["tema"], ("prosjekt", "rapportar_mottekne"))
+    out["tema_totalt"] = total(ctx["tema"], ("prosjekt", "rapporter_mottatte"))
     out["status_tabell"] = status_table(ctx["prosjektstatus"])
     out["risiko_totalt"] = total(ctx["risiko"], RISK_SUMS)
-    out["risiko_liste"] = [r for r in ctx["hoge_risikoar"] if not r.get("mottiltak")]
+    out["risiko_liste"] = [r for r in ctx["hoye_risikoer"] if not r.get("mottiltak")]
     out["programperiode"] = programme_period(ctx["programperiode_rader"], ctx["aar"])
-    out["trendar"] = trends(ctx["koeyrde_aar"], ctx["trend_pulje"], ctx["trend_tema"], ctx["trend_indikator"])
+    out["trendar"] = trends(ctx["kjorte_aar"], ctx["trend_pulje"], ctx["trend_tema"], ctx["trend_indikator"])
     out["sitat"] = quotations(ctx["prosjekt"], ctx["utvikling"], ctx["aar"])
     out["hovudbodskap"] = key_messages(out)
     out["LIST_MAX"] = LIST_MAX

@@ -11,16 +11,16 @@ None; dates are ``datetime.date``; money in NOK; percents as percent numbers,
 
 * common: ``aar``, ``rapportdato`` (the run's report date, never the clock),
   ``run_id``, ``kodeversjon``, ``eksempeldata`` (bool), ``status``
-  (``'utkast'`` | ``'endeleg'``); ``form`` is set from the ``form`` argument.
+  (``'utkast'`` | ``'endelig'``); ``form`` is set from the ``form`` argument.
 * ``arsrapport.html.j2``: ``pulje``, ``pulje_totalt`` (the programme's total
-  row: a municipality in both pools counts once), ``nettverk``, ``tema``, ``indikatorar``,
+  row: a municipality in both pools counts once), ``nettverk``, ``tema``, ``indikatorer``,
   ``seriar``, ``tiltak_status``, ``risiko``, ``okonomi_tema``, ``tilbakebetaling``,
-  ``avvik_regel``, ``utan_rapport`` — lists of row dicts (see the template for the
+  ``avvik_regel``, ``uten_rapport`` — lists of row dicts (see the template for the
   row keys) — the appendix's file names ``vedlegg_fil``, ``vedlegg_csv``, and
   what :func:`pipelines.report_rules.derive` adds (key messages, tables with
   their totals, trends, quotations).
 * ``arsrapport_vedlegg.html.j2`` (the auditors' appendix): ``filer``, ``rapport_fil``, ``vedlegg_csv``.
-* ``brev.html.j2``: ``prosjekt`` (dict), ``indikatorar``, ``funn`` (lists),
+* ``brev.html.j2``: ``prosjekt`` (dict), ``indikatorer``, ``funn`` (lists),
   ``svarfrist``, ``konto``, ``kontakt`` (``namn``, ``epost``, ``telefon``), ``okonomi`` (the money block,
   see ``report_context.okonomi``) and ``pengevedtak`` (bool: the letter withholds a payment or reclaims funds).
 
@@ -88,19 +88,19 @@ TEMPLATE_KEYS: dict[str, tuple[str, ...]] = {
         "pulje_totalt",
         "nettverk",
         "tema",
-        "indikatorar",
+        "indikatorer",
         "seriar",
         "tiltak_status",
         "risiko",
         "okonomi_tema",
         "tilbakebetaling",
         "avvik_regel",
-        "utan_rapport",
+        "uten_rapport",
         "vedlegg_fil",
         "vedlegg_csv",
         # derived by pipelines.report_rules.derive
         "hovudbodskap",
-        "nettverk_puljar",
+        "nettverk_puljer",
         "nettverk_totalt",
         "tema_totalt",
         "status_tabell",
@@ -116,7 +116,7 @@ TEMPLATE_KEYS: dict[str, tuple[str, ...]] = {
         "prosjekt",
         "variant",
         "mottekne",
-        "indikatorar",
+        "indikatorer",
         "funn",
         "frist",
         "svarfrist",
@@ -127,12 +127,12 @@ TEMPLATE_KEYS: dict[str, tuple[str, ...]] = {
         "kontakt",
         "avsendar",
         "journalnummer",
-        "tidlegare_brev",
+        "tidligere_brev",
         "okonomi",
         "pengevedtak",
     ),
 }
-STATUSES = ("utkast", "endeleg")
+STATUSES = ("utkast", "endelig")
 
 
 def _raise(message: str) -> None:
@@ -254,7 +254,7 @@ def environment() -> Environment:
         eining=_contextual(unit_label),
         regel=_contextual(rule_label),
         tiltakstatus=_contextual(tiltak_status_label),
-        kommune_namn=_contextual(municipality_name),
+        kommune_navn=_contextual(municipality_name),
         nettverk=_contextual(network_name),
         nbsp=lambda v: DASH if v is None else str(v).replace(" ", "\xa0"),
         alfabetisk=alphabetical,
@@ -270,10 +270,10 @@ def environment() -> Environment:
         forhold=ratio,
         produkt=product,
         avvik_etter_alvor=deviations_in_order,
-        filer_i_rekkjefolgje=files_in_order,
-        indikatorar_i_rekkjefolgje=indicators_in_order,
-        funn_i_rekkjefolgje=findings_in_order,
-        ukjend_rapportstatus=lambda s: _raise(f"unknown rapportstatus {s!r}"),
+        filer_i_rekkefolge=files_in_order,
+        indikatorer_i_rekkefolge=indicators_in_order,
+        funn_i_rekkefolge=findings_in_order,
+        ukjent_rapportstatus=lambda s: _raise(f"unknown rapportstatus {s!r}"),
         TILTAK_STATUSES=tuple(TILTAK_STATUSES),
         indikatorgrafar=_indicator_charts,
         graf_per_nettverk=lambda indikator, rows: charts.per_network(indikator, rows),

@@ -7,21 +7,21 @@
 -- it: arkivert (archived, read as a report), skjult_fil, laasefil (archived, never read), lenke_avvist,
 -- ikke_vanlig_fil, kunne_ikke_leses, endret_under_kopiering (not archived; no sha256)
 create table if not exists raw_filer (
-    aar integer, filnavn varchar, filnavn_hex varchar, sha256 varchar, storleik_bytes bigint, mottatt_dato date,
+    aar integer, filnavn varchar, filnavn_hex varchar, sha256 varchar, storrelse_bytes bigint, mottatt_dato date,
     format varchar, arkivsti varchar, mottak varchar
 );
 
 -- raw_filhistorikk — grain: one version (content) a file name ever had in the year's inbox: a new
--- version names the one it replaced (`erstatta_av` on the older), a name gone from the inbox keeps its
+-- version names the one it replaced (`erstattet_av` on the older), a name gone from the inbox keeps its
 -- last version with `borte`; the same inbox landed again changes nothing
 create table if not exists raw_filhistorikk (
-    aar integer, filnavn varchar, filnavn_hex varchar, versjon integer, sha256 varchar, storleik_bytes bigint,
-    mottatt_dato date, format varchar, arkivsti varchar, mottak varchar, erstatta_av varchar, borte boolean
+    aar integer, filnavn varchar, filnavn_hex varchar, versjon integer, sha256 varchar, storrelse_bytes bigint,
+    mottatt_dato date, format varchar, arkivsti varchar, mottak varchar, erstattet_av varchar, borte boolean
 );
 
--- raw_innsendingar — grain: one submission read (a workbook, or one row of a CSV export)
-create table if not exists raw_innsendingar (
-    aar integer, innsending_id varchar, sha256 varchar, filnavn varchar, kjelde_rad integer,
+-- raw_innsendinger — grain: one submission read (a workbook, or one row of a CSV export)
+create table if not exists raw_innsendinger (
+    aar integer, innsending_id varchar, sha256 varchar, filnavn varchar, kilde_rad integer,
     skjemaform varchar, format varchar, mottatt_dato date
 );
 
@@ -47,7 +47,7 @@ create table if not exists raw_risiko (
 -- raw_lesefeil — grain: one problem found while reading a file (before any value is judged)
 create table if not exists raw_lesefeil (
     aar integer, sha256 varchar, filnavn varchar, innsending_id varchar, regel varchar, alvor varchar,
-    ark varchar, rad integer, felt varchar, verdi varchar, forventa varchar
+    ark varchar, rad integer, felt varchar, verdi varchar, forventet varchar
 );
 
 -- raw_lesing — grain: one file content read for the year, as which file and by which code version;
@@ -59,21 +59,21 @@ create table if not exists raw_lesing (
 -- core_filer — grain: one file version of the year, with what became of it (every entry in the inbox,
 -- and every earlier version or removed file from raw_filhistorikk)
 create table if not exists core_filer (
-    aar integer, filnavn varchar, filnavn_hex varchar, versjon integer, sha256 varchar, storleik_bytes bigint,
-    mottatt_dato date, format varchar, arkivsti varchar, mottak varchar, utfall varchar, innsendingar integer,
+    aar integer, filnavn varchar, filnavn_hex varchar, versjon integer, sha256 varchar, storrelse_bytes bigint,
+    mottatt_dato date, format varchar, arkivsti varchar, mottak varchar, utfall varchar, innsendinger integer,
     avvik integer
 );
 
--- core_innsendingar — grain: one submission, typed; accepted or not, current or superseded
-create table if not exists core_innsendingar (
-    aar integer, innsending_id varchar, sha256 varchar, filnavn varchar, kjelde_rad integer,
+-- core_innsendinger — grain: one submission, typed; accepted or not, current or superseded
+create table if not exists core_innsendinger (
+    aar integer, innsending_id varchar, sha256 varchar, filnavn varchar, kilde_rad integer,
     skjemaform varchar, format varchar, mottatt_dato date,
     prosjektnummer varchar, kommunenummer varchar, kommune varchar, rapporteringsaar integer,
     prosjektnavn varchar, tema varchar[], status varchar, prosjektleder varchar, epost varchar,
     folkevalgte_med boolean, administrasjon_med boolean, tillitsvalgte_med boolean, temadag_dato date,
     samlinger_deltatt integer, tilskudd_mottatt double, forbruk double, egeninnsats double,
     hovedfunn varchar, godt_eksempel varchar, innsendt_dato date, godkjent_av varchar,
-    godkjent boolean, erstatta_av varchar, gjeldande boolean
+    godkjent boolean, erstattet_av varchar, gjeldende boolean
 );
 
 -- core_indikatorer — grain: one accepted indicator row of a submission (percent as 8.4)
@@ -99,5 +99,5 @@ create table if not exists core_risiko (
 create table if not exists core_avvik (
     aar integer, sha256 varchar, filnavn varchar, innsending_id varchar, prosjektnummer varchar,
     ark varchar, rad integer, felt varchar, verdi varchar, regel varchar, alvorsgrad varchar,
-    forventa varchar, melding_nb varchar, melding_nn varchar
+    forventet varchar, melding_nb varchar, melding_nn varchar
 );

@@ -3,29 +3,29 @@
 -- approved transfers, repayments) and the spending of the accepted report. What a municipality
 -- says it received (tilskudd_mottatt) is carried only to be compared, never summed.
 with aktive as (
-    select t.prosjektnummer, t.aar, t.innvilga_kr, t.rapporteringsfrist, p.forste_aar, p.siste_aar
+    select t.prosjektnummer, t.aar, t.innvilget_kr, t.rapporteringsfrist, p.forste_aar, p.siste_aar
     from stg_tilskudd t
     join stg_prosjekt p using (prosjektnummer)
     where t.aar between p.forste_aar and p.siste_aar
 ),
 utbetalt as (
-    select prosjektnummer, aar, sum(beloep_kr) as utbetalt_kr, max(dato) as utbetalt_dato
-    from stg_utbetalingar
+    select prosjektnummer, aar, sum(belop_kr) as utbetalt_kr, max(dato) as utbetalt_dato
+    from stg_utbetalinger
     group by prosjektnummer, aar
 ),
 overfort_inn as (
-    select prosjektnummer, til_aar as aar, sum(beloep_kr) as overfort_inn_kr
-    from stg_overforingar
+    select prosjektnummer, til_aar as aar, sum(belop_kr) as overfort_inn_kr
+    from stg_overforinger
     group by prosjektnummer, til_aar
 ),
 overfort_ut as (
-    select prosjektnummer, fra_aar as aar, sum(beloep_kr) as overfort_ut_kr, max(dato) as overfort_ut_dato
-    from stg_overforingar
+    select prosjektnummer, fra_aar as aar, sum(belop_kr) as overfort_ut_kr, max(dato) as overfort_ut_dato
+    from stg_overforinger
     group by prosjektnummer, fra_aar
 ),
 tilbakebetalt as (
-    select prosjektnummer, aar, sum(beloep_kr) as tilbakebetalt_kr, max(dato) as tilbakebetalt_dato
-    from stg_tilbakebetalingar
+    select prosjektnummer, aar, sum(belop_kr) as tilbakebetalt_kr, max(dato) as tilbakebetalt_dato
+    from stg_tilbakebetalinger
     group by prosjektnummer, aar
 ),
 per_aar as (
@@ -48,7 +48,7 @@ per_aar as (
     left join overfort_inn i using (prosjektnummer, aar)
     left join overfort_ut o using (prosjektnummer, aar)
     left join tilbakebetalt b using (prosjektnummer, aar)
-    left join stg_innsendingar s using (prosjektnummer, aar)
+    left join stg_innsendinger s using (prosjektnummer, aar)
 ),
 saldo as (
     select
@@ -59,7 +59,7 @@ saldo as (
         case when forbruk_kr is not null
              then greatest(utbetalt_kr + overfort_inn_kr - forbruk_kr, 0) end                  as ubrukt_kr,
         case when forbruk_kr is not null
-             then greatest(utbetalt_kr + overfort_inn_kr - forbruk_kr - overfort_ut_kr, 0) end as ubrukt_ikkje_overfort_kr,
+             then greatest(utbetalt_kr + overfort_inn_kr - forbruk_kr - overfort_ut_kr, 0) end as ubrukt_ikke_overfort_kr,
         rapportert_mottatt_kr is not null
             and rapportert_mottatt_kr <> utbetalt_kr                                 as mottatt_avvik
     from per_aar
@@ -70,24 +70,24 @@ periode as (
         *,
         sum(utbetalt_kr) over w                                         as periode_utbetalt_kr,
         sum(forbruk_kr) over w                                          as periode_forbruk_kr,
-        sum(ubrukt_ikkje_overfort_kr) over w                            as periode_ubrukt_kr,
+        sum(ubrukt_ikke_overfort_kr) over w                            as periode_ubrukt_kr,
         sum(tilbakebetalt_kr) over w                                    as periode_tilbakebetalt_kr,
-        list(case when forbruk_kr is null then aar end) over w          as aar_utan_forbruk_alle
+        list(case when forbruk_kr is null then aar end) over w          as aar_uten_forbruk_alle
     from saldo
     window w as (partition by prosjektnummer order by aar rows between unbounded preceding and current row)
 ),
 final as (
     select
-        p.* exclude (aar_utan_forbruk_alle),
-        list_filter(p.aar_utan_forbruk_alle, lambda x: x is not null)       as aar_utan_forbruk,
+        p.* exclude (aar_uten_forbruk_alle),
+        list_filter(p.aar_uten_forbruk_alle, lambda x: x is not null)       as aar_uten_forbruk,
         -- the project ends this year: the register's last year, or its report says it has ended
-        p.aar = p.siste_aar or coalesce(p.rapportert_status = 'avsluttet', false) as sluttoppgjer,
+        p.aar = p.siste_aar or coalesce(p.rapportert_status = 'avsluttet', false) as sluttoppgjor,
         -- a report due before the year is out (2015: 1 November) cannot settle the year: the final
         -- settlement is made against a final account sent after 31.12
-        p.rapporteringsfrist <= make_date(p.aar, 12, 31)                as sluttrekneskap_etter_perioden,
+        p.rapporteringsfrist <= make_date(p.aar, 12, 31)                as sluttregnskap_etter_perioden,
         k.terskel_ubrukt_kr,
         k.konto_tilbakebetaling,
-        k.sluttrekneskap_frist,
+        k.sluttregnskap_frist,
         -- KID: grant year, pool, project number (2 digits), and a MOD10 (Luhn) check digit
         g.siffer || cast((10 - list_sum(list_transform(range(1, length(g.siffer) + 1), lambda i:
             case when (length(g.siffer) - i) % 2 = 0
@@ -97,7 +97,7 @@ final as (
         n.utbetalt_kr                                                   as neste_aar_utbetalt_kr,
         n.utbetalt_dato                                                 as neste_aar_utbetalt_dato
     from periode p
-    cross join stg_programparametrar k
+    cross join stg_programparametere k
     cross join lateral (
         select cast(p.aar as varchar) || regexp_extract(p.prosjektnummer, '^P(\d+)-', 1)
                || lpad(regexp_extract(p.prosjektnummer, '-(\d+)$', 1), 2, '0') as siffer
@@ -109,12 +109,12 @@ vurdert as (
         *,
         -- settled in this letter: the project ends, its last report covers the whole year, and every
         -- year's spending is known. Each year's unspent funds not approved for transfer are recovered.
-        sluttoppgjer and not sluttrekneskap_etter_perioden and len(aar_utan_forbruk) = 0 as sluttoppgjer_no,
+        sluttoppgjor and not sluttregnskap_etter_perioden and len(aar_uten_forbruk) = 0 as sluttoppgjor_no,
         -- a running project explains (or applies to transfer) unspent funds from the threshold up
-        not sluttoppgjer and ubrukt_ikkje_overfort_kr >= terskel_ubrukt_kr             as forklare_ubrukt
+        not sluttoppgjor and ubrukt_ikke_overfort_kr >= terskel_ubrukt_kr             as forklare_ubrukt
     from final
 )
 select
     *,
-    case when sluttoppgjer_no then greatest(periode_ubrukt_kr - periode_tilbakebetalt_kr, 0) end as aa_betale_tilbake_kr
+    case when sluttoppgjor_no then greatest(periode_ubrukt_kr - periode_tilbakebetalt_kr, 0) end as aa_betale_tilbake_kr
 from vurdert

@@ -6,7 +6,7 @@ with rader as (
     join stg_prosjekt p using (prosjektnummer)
     where i.aar <= $aar and i.standard and i.resultat is not null
 ),
-gjeldande_maal as (
+gjeldende_maal as (
     -- baseline and target as the latest report states them
     select prosjektnummer, indikator,
            arg_max(utgangspunkt, aar) as utgangspunkt, arg_max(utgangsaar, aar) as utgangsaar,
@@ -18,7 +18,7 @@ final as (
            g.utgangspunkt, g.utgangsaar, g.maal, g.maalaar,
            r.aar as verdiaar, r.resultat as verdi
     from rader r
-    join gjeldande_maal g using (prosjektnummer, indikator)
+    join gjeldende_maal g using (prosjektnummer, indikator)
 )
 select * from final
 order by indikator, prosjektnavn, verdiaar

@@ -5,22 +5,22 @@ with prosjekt as (
     select * from int_prosjekt_aar where aar = $aar
 ),
 nettverk as (
-    select nettverk_id, cast(pulje as integer) as pulje, nettverk, nettverksleder as nettverksleiar,
+    select nettverk_id, cast(pulje as integer) as pulje, nettverk, nettverksleder as nettverksleder,
            string_split(tema, ';') as tema
     from ref_nettverk
 ),
 final as (
     select
         coalesce(n.pulje, p.pulje)                                              as pulje,
-        n.nettverk_id, n.nettverk, n.nettverksleiar, n.tema,
+        n.nettverk_id, n.nettverk, n.nettverksleder, n.tema,
         count(p.prosjektnummer)                                                 as prosjekt,
-        count(p.innsending_id)                                                  as rapportar_mottekne,
-        count(*) filter (where p.alle_tre_partar)                               as alle_tre_partar,
-        count(*) filter (where p.temadag_dato is not null)                      as temadagar_haldne,
-        avg(p.samlinger_deltatt)                                                as samlingar_snitt,
+        count(p.innsending_id)                                                  as rapporter_mottatte,
+        count(*) filter (where p.alle_tre_parter)                               as alle_tre_parter,
+        count(*) filter (where p.temadag_dato is not null)                      as temadager_holdt,
+        avg(p.samlinger_deltatt)                                                as samlinger_snitt,
         -- what the average is made of, so that a pool's or the programme's average can be computed exactly
-        sum(p.samlinger_deltatt)                                                as samlingar_deltekne,
-        count(p.samlinger_deltatt)                                              as samlingar_rapportert
+        sum(p.samlinger_deltatt)                                                as samlinger_deltatt,
+        count(p.samlinger_deltatt)                                              as samlinger_rapportert
     -- from the projects, so a project without a network keeps its row; a network counts in the
     -- year when any of its projects is active
     from prosjekt p

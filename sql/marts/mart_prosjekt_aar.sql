@@ -7,7 +7,7 @@ with final as (
         (select count(*) from stg_tiltak t
           where t.aar = p.aar and t.prosjektnummer = p.prosjektnummer)       as tiltak,
         (select count(*) from stg_risiko r
-          where r.aar = p.aar and r.prosjektnummer = p.prosjektnummer)       as risikoar
+          where r.aar = p.aar and r.prosjektnummer = p.prosjektnummer)       as risikoer
     from int_prosjekt_aar p
     where p.aar = $aar
 )

@@ -1,4 +1,4 @@
--- mart_pulje_aar — grain: one pool in the year (the report adds the total; kommunar_alle_puljar is the total)
+-- mart_pulje_aar — grain: one pool in the year (the report adds the total; kommuner_alle_puljer is the total)
 with prosjekt as (
     select * from int_prosjekt_aar where aar = $aar
 ),
@@ -6,27 +6,27 @@ deltakarar as (
     select distinct pulje, knr
     from prosjekt, unnest(prosjekt.kommunenummer_alle) as u(knr)
 ),
-kommunar as (
-    select pulje, count(*) as kommunar
+kommuner as (
+    select pulje, count(*) as kommuner
     from deltakarar
     group by pulje
 ),
 -- a municipality in both pools counts once in the programme's total, so the total is not the sum of the pools
-kommunar_alle_puljar as (
-    select count(distinct knr) as kommunar_alle_puljar
+kommuner_alle_puljer as (
+    select count(distinct knr) as kommuner_alle_puljer
     from deltakarar
 ),
 final as (
     select
         p.pulje,
         count(*)                                                   as prosjekt,
-        any_value(k.kommunar)                                      as kommunar,
-        any_value(a.kommunar_alle_puljar)                          as kommunar_alle_puljar,
-        count(*) filter (where rapportstatus = 'i_tide')           as rapportar_i_tide,
-        count(*) filter (where rapportstatus = 'for_seint')        as rapportar_for_seint,
-        count(*) filter (where rapportstatus = 'manglar')          as rapportar_manglar,
-        count(*) filter (where rapportstatus = 'avvist')           as rapportar_avviste,
-        sum(innvilga_kr)                                           as innvilga_kr,
+        any_value(k.kommuner)                                      as kommuner,
+        any_value(a.kommuner_alle_puljer)                          as kommuner_alle_puljer,
+        count(*) filter (where rapportstatus = 'i_tide')           as rapporter_i_tide,
+        count(*) filter (where rapportstatus = 'for_sent')        as rapporter_for_sent,
+        count(*) filter (where rapportstatus = 'mangler')          as rapporter_mangler,
+        count(*) filter (where rapportstatus = 'avvist')           as rapporter_avviste,
+        sum(innvilget_kr)                                           as innvilget_kr,
         -- money from int_okonomi_prosjekt_aar: paid is the ledger's; spent and unspent count the
         -- projects whose spending is reported, and grunnlag_kr is what those projects had to spend
         -- (paid + transferred in), the denominator of the share spent
@@ -38,8 +38,8 @@ final as (
         coalesce(sum(overfort_ut_kr), 0)                           as overfort_ut_kr,
         count(*) filter (where forbruk_kr is not null)             as prosjekt_med_forbruk
     from prosjekt p
-    left join kommunar k using (pulje)
-    cross join kommunar_alle_puljar a
+    left join kommuner k using (pulje)
+    cross join kommuner_alle_puljer a
     group by p.pulje
 )
 select * from final

@@ -10,7 +10,7 @@ final as (
         prosjektnummer,
         any_value(pulje)                                                   as pulje,
         count(*)                                                           as aktive_aar,
-        count(innsending_id)                                               as rapportar,
+        count(innsending_id)                                               as rapporter,
         max(siste_aar)                                                     as siste_aar,
         arg_max(status, aar) filter (where innsending_id is not null)      as siste_status
     from aar

@@ -8,12 +8,12 @@ risiko as (
 )
 select
     p.pulje,
-    count(r.prosjektnummer)                                                  as risikoar,
-    count(*) filter (where r.hog_risiko)                                     as hoge,
-    count(*) filter (where r.hog_risiko and r.mottiltak is not null)         as hoge_med_mottiltak,
-    count(*) filter (where r.hog_risiko and r.mottiltak is null)             as hoge_utan_mottiltak,
-    count(distinct r.prosjektnummer) filter (where r.hog_risiko and r.mottiltak is null)
-                                                                             as prosjekt_utan_mottiltak
+    count(r.prosjektnummer)                                                  as risikoer,
+    count(*) filter (where r.hoy_risiko)                                     as hoye,
+    count(*) filter (where r.hoy_risiko and r.mottiltak is not null)         as hoye_med_mottiltak,
+    count(*) filter (where r.hoy_risiko and r.mottiltak is null)             as hoye_uten_mottiltak,
+    count(distinct r.prosjektnummer) filter (where r.hoy_risiko and r.mottiltak is null)
+                                                                             as prosjekt_uten_mottiltak
 from (select distinct pulje from prosjekt) p
 left join risiko r using (pulje)
 group by p.pulje

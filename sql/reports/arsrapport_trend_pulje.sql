@@ -3,10 +3,10 @@
 select
     aar, pulje,
     count(*)                                                    as prosjekt,
-    count(innsending_id)                                        as rapportar_mottekne,
-    count(*) filter (where rapportstatus = 'i_tide')            as rapportar_i_tide,
-    count(*) filter (where alle_tre_partar)                     as alle_tre_partar,
-    count(*) filter (where temadag_dato is not null)            as temadagar_haldne
+    count(innsending_id)                                        as rapporter_mottatte,
+    count(*) filter (where rapportstatus = 'i_tide')            as rapporter_i_tide,
+    count(*) filter (where alle_tre_parter)                     as alle_tre_parter,
+    count(*) filter (where temadag_dato is not null)            as temadager_holdt
 from mart_prosjekt_aar
 where aar <= $aar
 group by all

@@ -15,17 +15,17 @@ slugs as (
                                       '[^a-z0-9]+', '-', 'g'), '-') || '-' as slug
     from aktive
 ),
-innsendingar as (
-    select i.filnavn, i.innsending_id, i.kjelde_rad, i.godkjent, i.gjeldande, i.erstatta_av,
+innsendinger as (
+    select i.filnavn, i.innsending_id, i.kilde_rad, i.godkjent, i.gjeldende, i.erstattet_av,
            i.prosjektnummer                                          as oppgitt_prosjektnummer,
            coalesce(a.prosjektnummer,
                     (select min(k.prosjektnummer) from aktive k where k.kommunenummer = i.kommunenummer
                      having count(*) = 1))                             as prosjektnummer
-    from core_innsendingar i
+    from core_innsendinger i
     left join aktive a on a.prosjektnummer = i.prosjektnummer
     where i.aar = $aar
 ),
-utan_innsending as (
+uten_innsending as (
     select f.filnavn,
            coalesce(
                (select a.prosjektnummer from aktive a
@@ -35,20 +35,20 @@ utan_innsending as (
                                                               'å', 'a'), '[^a-z0-9]+', '-', 'g') || '-', s.slug)
                 having count(*) = 1))                                  as prosjektnummer
     from core_filer f
-    where f.aar = $aar and not exists (select 1 from core_innsendingar i where i.aar = f.aar and i.filnavn = f.filnavn)
+    where f.aar = $aar and not exists (select 1 from core_innsendinger i where i.aar = f.aar and i.filnavn = f.filnavn)
 ),
 final as (
     select coalesce(i.prosjektnummer, u.prosjektnummer)               as prosjektnummer,
            f.filnavn, f.sha256, f.mottatt_dato, f.format, f.utfall,
-           i.innsending_id, i.kjelde_rad, i.godkjent, i.gjeldande, i.erstatta_av, i.oppgitt_prosjektnummer,
-           e.filnavn                                                   as erstatta_av_fil,
-           e.mottatt_dato                                              as erstatta_av_dato
+           i.innsending_id, i.kilde_rad, i.godkjent, i.gjeldende, i.erstattet_av, i.oppgitt_prosjektnummer,
+           e.filnavn                                                   as erstattet_av_fil,
+           e.mottatt_dato                                              as erstattet_av_dato
     from core_filer f
-    left join innsendingar i using (filnavn)
-    left join utan_innsending u using (filnavn)
-    left join core_innsendingar e on e.aar = f.aar and e.innsending_id = i.erstatta_av
+    left join innsendinger i using (filnavn)
+    left join uten_innsending u using (filnavn)
+    left join core_innsendinger e on e.aar = f.aar and e.innsending_id = i.erstattet_av
     where f.aar = $aar
 )
 select * from final
 where prosjektnummer is not null
-order by prosjektnummer, mottatt_dato, filnavn, kjelde_rad
+order by prosjektnummer, mottatt_dato, filnavn, kilde_rad

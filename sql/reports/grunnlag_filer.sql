@@ -3,7 +3,7 @@
 -- same key, and another earlier year gives another key.
 select coalesce(string_agg(
            concat_ws('|', aar, filnavn, coalesce(filnavn_hex, ''), versjon, coalesce(sha256, ''), mottak,
-                     coalesce(erstatta_av, ''), borte),
+                     coalesce(erstattet_av, ''), borte),
            ';' order by aar, filnavn, filnavn_hex, versjon), '') as grunnlag
 from raw_filhistorikk
 where aar <= $aar

@@ -2,7 +2,7 @@
 select
     prosjektnummer,
     cast(aar as integer)               as aar,
-    cast(innvilget_kr as bigint)       as innvilga_kr,
+    cast(innvilget_kr as bigint)       as innvilget_kr,
     cast(rapporteringsfrist as date)   as rapporteringsfrist,
     -- the day it really ends: moved to a working day when loaded (pipelines/workdays.py)
     cast(rapporteringsfrist_virkedag as date) as rapporteringsfrist_virkedag,

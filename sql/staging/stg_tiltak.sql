@@ -1,5 +1,5 @@
 -- stg_tiltak — grain: one measure of a current submission
 select t.*, s.prosjektnummer
 from core_tiltak t
-join core_innsendingar s using (aar, innsending_id)
-where s.gjeldande
+join core_innsendinger s using (aar, innsending_id)
+where s.gjeldende

@@ -1,7 +1,7 @@
 """The four figures of issue 19 («Feedback the day a file arrives, at the cost of what changed»), each measured
 side by side in one run, on one scale's inbox:
 
-- (d) the full yearly run: the job `aarskoeyring` for the year, in one process, as `samanom run` runs it (wall
+- (d) the full yearly run: the job `aarskjoring` for the year, in one process, as `samanom run` runs it (wall
   seconds; target ≤ 20 s at scale 1 on two quiet cores);
 - (b) one corrected file (`pipeline.write_correction`), then the job again: its wall time against (d) (≤ 20 %);
 - (a) one new file (a report from a project that had sent none), seen by the repository's own sensor
@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 TARGETS = {"sensor": 0.05, "rerun": 0.20, "letter_cpu": 2.0, "full_run_s": 20.0}
-JOB = "aarskoeyring"
+JOB = "aarskjoring"
 
 
 @contextmanager
@@ -147,7 +147,7 @@ def write_new_file(y, scale: int, seed: int) -> dict:
         missing = [
             r[0]
             for r in con.execute(
-                "select prosjektnummer from mart_prosjekt_aar where aar = ? and rapportstatus = 'manglar' "
+                "select prosjektnummer from mart_prosjekt_aar where aar = ? and rapportstatus = 'mangler' "
                 "order by prosjektnummer",
                 [year],
             ).fetchall()
@@ -178,7 +178,7 @@ def sensor_path(y, scale: int, seed: int) -> dict:
     evaluation = time.perf_counter() - start
     runs = []
     for request in tick.run_requests or []:
-        job = request.job_name or JOB  # the sensor names its job (issue 19r: `innboks_koeyring`)
+        job = request.job_name or JOB  # the sensor names its job (issue 19r: `innboks_kjoring`)
         runs.append(
             {
                 "job": job,

@@ -90,7 +90,7 @@ def _stage_of(key) -> str:
         return "register"
     if path[0] == "landing":
         return "landing"
-    if path == ["reading", "innsendingar"]:
+    if path == ["reading", "innsendinger"]:
         return "reading"
     if path[0] == "reading":  # the validated submissions and the accepted tables, written in one step
         return "validation"
@@ -101,7 +101,7 @@ def _stage_of(key) -> str:
     if path == ["reports", "arsrapport"]:
         return "annual report"
     # run.json, written last; the receipts (issue 19r), documents to the projects like the letters
-    if path in (["reports", "oppfolgingsbrev"], ["reports", "koeyring"], ["reports", "kvitteringar"]):
+    if path in (["reports", "oppfolgingsbrev"], ["reports", "kjoring"], ["reports", "kvitteringer"]):
         return "letters"
     raise ValueError(f"asset {key.to_user_string()} belongs to no stage of the benchmark: add it to _stage_of")
 
@@ -467,8 +467,8 @@ def write_correction(y: Year, manifest: dict, scale: int, seed: int) -> dict:
         rows = con.execute(
             """
             select i.prosjektnummer, i.filnavn, i.mottatt_dato, i.forbruk
-            from core_innsendingar i join core_filer f on f.aar = i.aar and f.filnavn = i.filnavn
-            where i.aar = ? and i.gjeldande and f.utfall = 'lest' and i.format = 'xlsx'
+            from core_innsendinger i join core_filer f on f.aar = i.aar and f.filnavn = i.filnavn
+            where i.aar = ? and i.gjeldende and f.utfall = 'lest' and i.format = 'xlsx'
               and i.mottatt_dato < (select max(mottatt_dato) from raw_filer where aar = ?)
             order by i.prosjektnummer""",
             [year, year],

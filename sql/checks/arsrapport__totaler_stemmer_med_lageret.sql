@@ -4,7 +4,7 @@
 -- report printed. The `reports/arsrapport` asset compares these rows with its rendered context.
 with prosjekt as (
     -- active in the year: the register says so and a grant letter exists for the year
-    select p.prosjektnummer, cast(p.pulje as integer) as pulje, t.innvilga_kr, t.rapporteringsfrist_virkedag
+    select p.prosjektnummer, cast(p.pulje as integer) as pulje, t.innvilget_kr, t.rapporteringsfrist_virkedag
     from ref_prosjekt p
     join stg_tilskudd t on t.prosjektnummer = p.prosjektnummer and t.aar = $aar
     where $aar between cast(p.forste_aar as integer) and cast(p.siste_aar as integer)
@@ -12,32 +12,32 @@ with prosjekt as (
 godkjend as (
     -- the submission that counts: accepted and not superseded by a corrected one
     select prosjektnummer, mottatt_dato, forbruk
-    from core_innsendingar
-    where aar = $aar and godkjent and gjeldande
+    from core_innsendinger
+    where aar = $aar and godkjent and gjeldende
 ),
 utbetalt as (
     -- the secretariat's ledger, not what the municipalities say they received
-    select prosjektnummer, sum(cast(beloep_kr as bigint)) as utbetalt
-    from ref_utbetalingar where cast(aar as integer) = $aar group by prosjektnummer
+    select prosjektnummer, sum(cast(belop_kr as bigint)) as utbetalt
+    from ref_utbetalinger where cast(aar as integer) = $aar group by prosjektnummer
 ),
 overfort as (
-    select prosjektnummer, sum(cast(beloep_kr as bigint)) as overfort_inn
-    from ref_overforingar where cast(til_aar as integer) = $aar group by prosjektnummer
+    select prosjektnummer, sum(cast(belop_kr as bigint)) as overfort_inn
+    from ref_overforinger where cast(til_aar as integer) = $aar group by prosjektnummer
 ),
 avvist as (
     select distinct prosjektnummer
-    from core_innsendingar
+    from core_innsendinger
     where aar = $aar and not godkjent and prosjektnummer is not null
 ),
 per_prosjekt as (
     select
-        p.pulje, p.innvilga_kr, coalesce(u.utbetalt, 0) as utbetalt, coalesce(o.overfort_inn, 0) as overfort_inn,
+        p.pulje, p.innvilget_kr, coalesce(u.utbetalt, 0) as utbetalt, coalesce(o.overfort_inn, 0) as overfort_inn,
         g.forbruk,
         case
             when g.prosjektnummer is null and a.prosjektnummer is not null then 'avvist'
-            when g.prosjektnummer is null then 'manglar'
+            when g.prosjektnummer is null then 'mangler'
             -- a file without a received date was still received: it is not counted late
-            when g.mottatt_dato > p.rapporteringsfrist_virkedag then 'for_seint'
+            when g.mottatt_dato > p.rapporteringsfrist_virkedag then 'for_sent'
             else 'i_tide'
         end as rapportstatus,
         -- unspent and what there was to spend only where the spending is reported
@@ -55,11 +55,11 @@ tal as (
     select
         pulje,
         count(*)                                              as prosjekt,
-        count(*) filter (where rapportstatus = 'i_tide')      as rapportar_i_tide,
-        count(*) filter (where rapportstatus = 'for_seint')   as rapportar_for_seint,
-        count(*) filter (where rapportstatus = 'manglar')     as rapportar_manglar,
-        count(*) filter (where rapportstatus = 'avvist')      as rapportar_avviste,
-        sum(innvilga_kr)                                      as innvilga_kr,
+        count(*) filter (where rapportstatus = 'i_tide')      as rapporter_i_tide,
+        count(*) filter (where rapportstatus = 'for_sent')   as rapporter_for_sent,
+        count(*) filter (where rapportstatus = 'mangler')     as rapporter_mangler,
+        count(*) filter (where rapportstatus = 'avvist')      as rapporter_avviste,
+        sum(innvilget_kr)                                      as innvilget_kr,
         coalesce(sum(utbetalt), 0)                            as utbetalt_kr,
         coalesce(sum(overfort_inn), 0)                        as overfort_inn_kr,
         coalesce(sum(forbruk), 0)                             as forbruk_kr,
@@ -68,17 +68,17 @@ tal as (
     from per_prosjekt
     group by grouping sets ((pulje), ())
 ),
-kommunar as (
+kommuner as (
     -- every municipality taking part, lead or not; one in both pools counts once in the total
-    select p.pulje, count(distinct pk.kommunenummer) as kommunar
+    select p.pulje, count(distinct pk.kommunenummer) as kommuner
     from prosjekt p
     join ref_prosjekt_kommuner pk using (prosjektnummer)
     group by grouping sets ((p.pulje), ())
 ),
 final as (
-    select t.pulje, t.prosjekt, coalesce(k.kommunar, 0) as kommunar, t.* exclude (pulje, prosjekt)
+    select t.pulje, t.prosjekt, coalesce(k.kommuner, 0) as kommuner, t.* exclude (pulje, prosjekt)
     from tal t
-    left join kommunar k on k.pulje is not distinct from t.pulje
+    left join kommuner k on k.pulje is not distinct from t.pulje
 )
 select * from final
 order by pulje nulls last

@@ -1,10 +1,10 @@
--- stg_utbetalingar — grain: one payment posted in the secretariat's ledger (sample data)
+-- stg_utbetalinger — grain: one payment posted in the secretariat's ledger (sample data)
 select
     bilag,
     cast(dato as date)            as dato,
     prosjektnummer,
     cast(aar as integer)          as aar,
-    cast(beloep_kr as bigint)     as beloep_kr,
+    cast(belop_kr as bigint)     as belop_kr,
     kapittel_post,
     eksempeldata = 'ja'           as eksempeldata
-from ref_utbetalingar
+from ref_utbetalinger

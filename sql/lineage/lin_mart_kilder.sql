@@ -1,4 +1,4 @@
--- lin_mart_kjelder — grain: one source value behind one row of a mart. Answers "which files, sheets,
+-- lin_mart_kilder — grain: one source value behind one row of a mart. Answers "which files, sheets,
 -- rows and values fed this figure": filter on mart, aar and nokkel (the mart row's key, as text: the
 -- columns `pipelines.lineage.MART_KEYS` names, joined by '/'); `kolonne` names the mart columns the
 -- value feeds. Every branch names its columns, and the branches are joined by name, not by position.
@@ -7,32 +7,32 @@ with prosjekt as (
 ),
 rader as (
     select r.*, p.pulje, p.nettverk_id, p.tema
-    from lin_kjelderader r
+    from lin_kilderader r
     join prosjekt p using (aar, prosjektnummer)
 ),
 -- which field of a project's year feeds which columns of the marts over projects
-pulje_kolonnar as (
+pulje_kolonner as (
     select * from (values
-        ('mart_pulje_aar', 'innvilget_kr', 'innvilga_kr'),
+        ('mart_pulje_aar', 'innvilget_kr', 'innvilget_kr'),
         ('mart_pulje_aar', 'tilskudd_mottatt', 'utbetalt_kr, ubrukt_kr'),
         ('mart_pulje_aar', 'forbruk', 'forbruk_kr, ubrukt_kr'),
-        ('mart_pulje_aar', 'mottatt_dato', 'rapportar_i_tide, rapportar_for_seint'),
-        ('mart_tema_aar', 'innvilget_kr', 'innvilga_kr'),
+        ('mart_pulje_aar', 'mottatt_dato', 'rapporter_i_tide, rapporter_for_sent'),
+        ('mart_tema_aar', 'innvilget_kr', 'innvilget_kr'),
         ('mart_tema_aar', 'forbruk', 'forbruk_kr'),
-        ('mart_tema_aar', 'mottatt_dato', 'rapportar_mottekne'),
+        ('mart_tema_aar', 'mottatt_dato', 'rapporter_mottatte'),
         ('mart_nettverk_aar', 'innvilget_kr', 'prosjekt'),
-        ('mart_nettverk_aar', 'mottatt_dato', 'rapportar_mottekne'),
-        ('mart_nettverk_aar', 'folkevalgte_med', 'alle_tre_partar'),
-        ('mart_nettverk_aar', 'administrasjon_med', 'alle_tre_partar'),
-        ('mart_nettverk_aar', 'tillitsvalgte_med', 'alle_tre_partar'),
-        ('mart_nettverk_aar', 'temadag_dato', 'temadagar_haldne'),
-        ('mart_nettverk_aar', 'samlinger_deltatt', 'samlingar_snitt')
+        ('mart_nettverk_aar', 'mottatt_dato', 'rapporter_mottatte'),
+        ('mart_nettverk_aar', 'folkevalgte_med', 'alle_tre_parter'),
+        ('mart_nettverk_aar', 'administrasjon_med', 'alle_tre_parter'),
+        ('mart_nettverk_aar', 'tillitsvalgte_med', 'alle_tre_parter'),
+        ('mart_nettverk_aar', 'temadag_dato', 'temadager_holdt'),
+        ('mart_nettverk_aar', 'samlinger_deltatt', 'samlinger_snitt')
     ) as v(mart, felt, kolonne)
 ),
 kolonnar as (
     select r.*, k.mart, k.kolonne
     from rader r
-    join pulje_kolonnar k using (felt)
+    join pulje_kolonner k using (felt)
     where r.tabell in ('prosjekt', 'fil', 'tilskudd')
 ),
 serie_aar as (
@@ -40,7 +40,7 @@ serie_aar as (
 ),
 final as (
     select 'mart_prosjekt_aar' as mart, aar, prosjektnummer as nokkel,
-           case tabell when 'tilskudd' then 'innvilga_kr' when 'tiltak' then 'tiltak' when 'risiko' then 'risikoar'
+           case tabell when 'tilskudd' then 'innvilget_kr' when 'tiltak' then 'tiltak' when 'risiko' then 'risikoer'
                        when 'fil' then 'rapportstatus' else felt end as kolonne,
            prosjektnummer, innsending_id, filnavn, sha256, tabell, ark, rad, felt, verdi
     from rader
@@ -82,7 +82,7 @@ final as (
     join serie_aar s on r.aar <= s.aar
     where r.tabell = 'indikatorer' and x.standard and x.resultat is not null
     union all by name
-    select 'mart_tiltak_risiko_aar' as mart, r.aar, 'tiltak/' || x.status as nokkel, 'tal' as kolonne,
+    select 'mart_tiltak_risiko_aar' as mart, r.aar, 'tiltak/' || x.status as nokkel, 'antall' as kolonne,
            r.prosjektnummer, r.innsending_id, r.filnavn, r.sha256, r.tabell, r.ark, r.rad, r.felt, r.verdi
     from rader r
     join core_tiltak x on x.aar = r.aar and x.innsending_id = r.innsending_id and x.ark is not distinct from r.ark
@@ -90,27 +90,27 @@ final as (
     where r.tabell = 'tiltak'
     union all by name
     select 'mart_tiltak_risiko_aar' as mart, r.aar,
-           'hog_risiko/' || case when x.mottiltak is null then 'utan_mottiltak' else 'med_mottiltak' end as nokkel,
-           'tal' as kolonne,
+           'hoy_risiko/' || case when x.mottiltak is null then 'uten_mottiltak' else 'med_mottiltak' end as nokkel,
+           'antall' as kolonne,
            r.prosjektnummer, r.innsending_id, r.filnavn, r.sha256, r.tabell, r.ark, r.rad, r.felt, r.verdi
     from rader r
     join stg_risiko x on x.aar = r.aar and x.innsending_id = r.innsending_id and x.ark is not distinct from r.ark
          and x.rad = r.rad
-    where r.tabell = 'risiko' and x.hog_risiko
+    where r.tabell = 'risiko' and x.hoy_risiko
     union all by name
-    select 'mart_hoge_risikoar' as mart, r.aar, r.prosjektnummer || '/' || r.rad as nokkel,
+    select 'mart_hoye_risikoer' as mart, r.aar, r.prosjektnummer || '/' || r.rad as nokkel,
            'sannsynlighet, konsekvens' as kolonne,
            r.prosjektnummer, r.innsending_id, r.filnavn, r.sha256, r.tabell, r.ark, r.rad, r.felt, r.verdi
     from rader r
     join stg_risiko x on x.aar = r.aar and x.innsending_id = r.innsending_id and x.ark is not distinct from r.ark
          and x.rad = r.rad
-    where r.tabell = 'risiko' and x.hog_risiko
+    where r.tabell = 'risiko' and x.hoy_risiko
     union all by name
-    select 'mart_avvik_regel_aar' as mart, aar, regel || '/' || alvorsgrad as nokkel, 'tal, filer' as kolonne,
+    select 'mart_avvik_regel_aar' as mart, aar, regel || '/' || alvorsgrad as nokkel, 'antall, filer' as kolonne,
            prosjektnummer, innsending_id, filnavn, sha256, 'avvik' as tabell, ark, rad, felt, verdi
     from core_avvik
     union all by name
-    select 'mart_kjeldefiler_aar' as mart, aar, filnavn as nokkel, 'utfall' as kolonne,
+    select 'mart_kildefiler_aar' as mart, aar, filnavn as nokkel, 'utfall' as kolonne,
            null::varchar as prosjektnummer, null::varchar as innsending_id, filnavn, sha256, 'fil' as tabell,
            null::varchar as ark, null::integer as rad, 'utfall' as felt, utfall as verdi
     from core_filer

@@ -3,8 +3,8 @@
 -- that project, in its lead municipality's language form), the rows read from each table and how many of
 -- them were accepted, and the project's reporting deadline from its grant letter, moved to a working day
 -- (as the register stores it, `rapporteringsfrist_virkedag`).
-with innsendingar as (
-    select * from core_innsendingar where aar = $aar
+with innsendinger as (
+    select * from core_innsendinger where aar = $aar
 ),
 lesne as (
     select innsending_id, 'indikatorer' as tabell, count(*) as rader from raw_indikatorer where aar = $aar group by all
@@ -22,26 +22,26 @@ godkjende as (
 ),
 final as (
     select
-        i.sha256, i.innsending_id, i.kjelde_rad, i.skjemaform, i.godkjent, i.gjeldande,
+        i.sha256, i.innsending_id, i.kilde_rad, i.skjemaform, i.godkjent, i.gjeldende,
         i.prosjektnummer, i.prosjektleder, i.epost,
         p.prosjektnummer is not null                                              as kjent_prosjekt,
-        p.prosjektnavn, p.kommune, p.malform,
+        p.prosjektnavn, p.kommune, p.maalform,
         t.rapporteringsfrist_virkedag                                              as rapporteringsfrist,
         coalesce((select rader from lesne l where l.innsending_id = i.innsending_id and l.tabell = 'indikatorer'), 0)
-                                                                                  as indikatorer_lesne,
+                                                                                  as indikatorer_leste,
         coalesce((select rader from godkjende g where g.innsending_id = i.innsending_id and g.tabell = 'indikatorer'), 0)
-                                                                                  as indikatorer_godkjende,
+                                                                                  as indikatorer_godkjente,
         coalesce((select rader from lesne l where l.innsending_id = i.innsending_id and l.tabell = 'tiltak'), 0)
-                                                                                  as tiltak_lesne,
+                                                                                  as tiltak_leste,
         coalesce((select rader from godkjende g where g.innsending_id = i.innsending_id and g.tabell = 'tiltak'), 0)
-                                                                                  as tiltak_godkjende,
+                                                                                  as tiltak_godkjente,
         coalesce((select rader from lesne l where l.innsending_id = i.innsending_id and l.tabell = 'risiko'), 0)
-                                                                                  as risiko_lesne,
+                                                                                  as risiko_leste,
         coalesce((select rader from godkjende g where g.innsending_id = i.innsending_id and g.tabell = 'risiko'), 0)
-                                                                                  as risiko_godkjende
-    from innsendingar i
+                                                                                  as risiko_godkjente
+    from innsendinger i
     left join stg_prosjekt p on p.prosjektnummer = i.prosjektnummer
     left join stg_tilskudd t on t.prosjektnummer = i.prosjektnummer and t.aar = $aar
 )
 select * from final
-order by sha256, kjelde_rad nulls first, innsending_id
+order by sha256, kilde_rad nulls first, innsending_id

@@ -3,7 +3,7 @@
 The seeds give no payments, so every posting here is invented (eksempeldata=ja). It is the
 secretariat's own record, as exported from the state accounting system: one row per posting.
 Once written it is the source of truth and stays as it is when the inbox changes; this script
-only documents how the sample was made. Run `python data/reference/make_rekneskap.py`
+only documents how the sample was made. Run `python data/reference/make_regnskap.py`
 (deterministic, standard library plus the project's own rule table) after changing the register
 or regenerating the bundled inbox, if the sample should follow them.
 
@@ -35,9 +35,9 @@ from pipelines.issues import REJECT_FILE, RULES  # noqa: E402  (which planted de
 
 MANIFEST = REPO / "data" / "inbox" / "manifest.json"
 KAPITTEL_POST = "0500.60"  # sample chapter and item of the state budget the grants are paid from
-PAYMENT_COLUMNS = ["bilag", "dato", "prosjektnummer", "aar", "beloep_kr", "kapittel_post", "tekst", "eksempeldata"]
-TRANSFER_COLUMNS = ["vedtak", "dato", "prosjektnummer", "fra_aar", "til_aar", "beloep_kr", "tekst", "eksempeldata"]
-REPAYMENT_COLUMNS = ["bilag", "dato", "prosjektnummer", "aar", "beloep_kr", "kid", "tekst", "eksempeldata"]
+PAYMENT_COLUMNS = ["bilag", "dato", "prosjektnummer", "aar", "belop_kr", "kapittel_post", "tekst", "eksempeldata"]
+TRANSFER_COLUMNS = ["vedtak", "dato", "prosjektnummer", "fra_aar", "til_aar", "belop_kr", "tekst", "eksempeldata"]
+REPAYMENT_COLUMNS = ["bilag", "dato", "prosjektnummer", "aar", "belop_kr", "kid", "tekst", "eksempeldata"]
 
 
 def _csv(name: str) -> list[dict[str, str]]:
@@ -107,7 +107,7 @@ def ledger(register: dict, manifest: dict, threshold: int) -> tuple[list[dict], 
         if day is not None:
             paid[(pnr, aar)] = int(t["innvilget_kr"])
             payments.append({"dato": day.isoformat(), "prosjektnummer": pnr, "aar": str(aar),
-                             "beloep_kr": t["innvilget_kr"], "kapittel_post": KAPITTEL_POST,
+                             "belop_kr": t["innvilget_kr"], "kapittel_post": KAPITTEL_POST,
                              "tekst": f"Tilskudd {aar} Saman om ein betre kommune {pnr}", "eksempeldata": "ja"})
         this_year = got.get((pnr, aar), [])
         if not this_year:
@@ -120,7 +120,7 @@ def ledger(register: dict, manifest: dict, threshold: int) -> tuple[list[dict], 
             moved_in[(pnr, aar + 1)] = unspent
             transfers.append({"dato": weekday_on_or_after(received + timedelta(days=21)).isoformat(),
                               "prosjektnummer": pnr, "fra_aar": str(aar), "til_aar": str(aar + 1),
-                              "beloep_kr": str(unspent), "tekst": f"Godkjent overføring {aar}–{aar + 1} {pnr}",
+                              "belop_kr": str(unspent), "tekst": f"Godkjent overføring {aar}–{aar + 1} {pnr}",
                               "eksempeldata": "ja"})
             unspent = 0
         rest[pnr] = rest.get(pnr, 0) + max(unspent, 0)
@@ -129,7 +129,7 @@ def ledger(register: dict, manifest: dict, threshold: int) -> tuple[list[dict], 
         if settles_now and rest[pnr] > 0 and _hash(f"{pnr}:tilbakebetaling") % 3 == 0:
             amount = rest[pnr] if _hash(f"{pnr}:delvis") % 3 else rest[pnr] // 2
             repayments.append({"dato": weekday_on_or_after(received + timedelta(days=10)).isoformat(),
-                               "prosjektnummer": pnr, "aar": str(aar), "beloep_kr": str(amount),
+                               "prosjektnummer": pnr, "aar": str(aar), "belop_kr": str(amount),
                                "kid": kid(aar, pnr), "tekst": f"Tilbakebetaling ubrukt tilskudd {pnr}",
                                "eksempeldata": "ja"})
     for rows, key, prefix in ((payments, "bilag", "U"), (transfers, "vedtak", "O"), (repayments, "bilag", "T")):
@@ -151,12 +151,12 @@ def _write(name: str, columns: list[str], rows: list[dict]) -> None:
 
 def main() -> None:
     register = {"prosjekt": _csv("prosjekt.csv"), "tilskudd": _csv("tilskudd.csv")}
-    threshold = int(next(r["verdi"] for r in _csv("programparametrar.csv") if r["parameter"] == "terskel_ubrukt_kr"))
+    threshold = int(next(r["verdi"] for r in _csv("programparametere.csv") if r["parameter"] == "terskel_ubrukt_kr"))
     manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
     payments, transfers, repayments = ledger(register, manifest, threshold)
-    _write("utbetalingar.csv", PAYMENT_COLUMNS, payments)
-    _write("overforingar.csv", TRANSFER_COLUMNS, transfers)
-    _write("tilbakebetalingar.csv", REPAYMENT_COLUMNS, repayments)
+    _write("utbetalinger.csv", PAYMENT_COLUMNS, payments)
+    _write("overforinger.csv", TRANSFER_COLUMNS, transfers)
+    _write("tilbakebetalinger.csv", REPAYMENT_COLUMNS, repayments)
 
 
 if __name__ == "__main__":

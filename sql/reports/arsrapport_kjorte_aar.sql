@@ -3,9 +3,9 @@
 with aar as (
     select cast(range as integer) as aar from range(2012, $aar + 1)
 ),
-koeyrde as (
+kjorte as (
     select distinct aar from mart_pulje_aar
 )
-select a.aar, k.aar is not null as koeyrt
-from aar a left join koeyrde k using (aar)
+select a.aar, k.aar is not null as kjort
+from aar a left join kjorte k using (aar)
 order by a.aar

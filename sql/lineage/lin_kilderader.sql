@@ -1,11 +1,11 @@
--- lin_kjelderader — grain: one value behind a project's year, with its file, SHA-256, sheet and row:
+-- lin_kilderader — grain: one value behind a project's year, with its file, SHA-256, sheet and row:
 -- a field of the current report's `Prosjekt` sheet (or CSV line) as the text it held, a value of each
 -- indicator, measure and risk row, the date the file was received, and the project's line in the
 -- register's grant letters (`tilskudd.csv`)
 with innsending as (
     select aar, prosjektnummer, innsending_id, filnavn, sha256, mottatt_dato
-    from core_innsendingar
-    where gjeldande
+    from core_innsendinger
+    where gjeldende
 ),
 indikatorfelt as (
     select * from (values ('utgangspunkt'), ('maal'), ('resultat')) as v(felt)
@@ -42,8 +42,8 @@ final as (
     join core_risiko x using (aar, innsending_id)
     union all by name
     select cast(t.aar as integer) as aar, t.prosjektnummer, null::varchar as innsending_id,
-           t.kjelde_fil as filnavn, t.kjelde_sha256 as sha256, 'tilskudd' as tabell,
-           null::varchar as ark, t.kjelde_rad as rad, null::varchar as indikator,
+           t.kilde_fil as filnavn, t.kilde_sha256 as sha256, 'tilskudd' as tabell,
+           null::varchar as ark, t.kilde_rad as rad, null::varchar as indikator,
            'innvilget_kr' as felt, t.innvilget_kr as verdi
     from ref_tilskudd t
 )

@@ -1,10 +1,10 @@
--- stg_tilbakebetalingar — grain: one repayment received, for the grant year it settles (sample data)
+-- stg_tilbakebetalinger — grain: one repayment received, for the grant year it settles (sample data)
 select
     bilag,
     cast(dato as date)            as dato,
     prosjektnummer,
     cast(aar as integer)          as aar,
-    cast(beloep_kr as bigint)     as beloep_kr,
+    cast(belop_kr as bigint)     as belop_kr,
     nullif(kid, '')               as kid,
     eksempeldata = 'ja'           as eksempeldata
-from ref_tilbakebetalingar
+from ref_tilbakebetalinger
