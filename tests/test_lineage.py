@@ -188,31 +188,135 @@ def test_lineage_columns_are_named_not_positional(small_run):
     assert {r[0] for r in rows} <= felt_of_issues and {r[2] for r in rows} == {"avvik"}
 
 
-def test_pool_grants_trace_to_the_register_lines(small_run):
-    """For each pool's «Innvilget», the grant letters' lines in tilskudd.csv that add up to it."""
+def _register_lines(name: str) -> tuple[dict[int, dict], str]:
+    """A register file's lines by line number (the header is line 1), and its SHA-256."""
     import csv
     import hashlib
 
     from pipelines.paths import REGISTER_DIR
 
-    path = REGISTER_DIR / "tilskudd.csv"
+    path = REGISTER_DIR / name
     with open(path, encoding="utf-8", newline="") as f:
-        lines = {i: row for i, row in enumerate(csv.DictReader(f), start=2)}  # line 1 is the header
-    sha = hashlib.sha256(path.read_bytes()).hexdigest()
-    for pulje, innvilget in _rows(small_run, "select pulje, innvilget_kr from mart_pulje_aar where aar = ?", YEAR):
-        grants = _rows(
-            small_run,
-            "select prosjektnummer, filnavn, sha256, rad, felt, verdi from lin_mart_kilder "
-            "where mart = 'mart_pulje_aar' and aar = ? and nokkel = ? and kolonne = 'innvilget_kr'",
+        lines = {i: row for i, row in enumerate(csv.DictReader(f), start=2)}
+    return lines, hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _traced(out, mart: str, nokkel: str, column: str, tabell: str | None = None) -> list[tuple]:
+    """The source rows listed under one column of one mart row (`kolonne` lists the columns a value feeds)."""
+    return [
+        r[:-1]
+        for r in _rows(
+            out,
+            "select prosjektnummer, filnavn, sha256, rad, felt, verdi, tabell from lin_mart_kilder "
+            "where mart = ? and aar = ? and nokkel = ? and list_contains(string_split(kolonne, ', '), ?)",
+            mart,
             YEAR,
-            str(pulje),
+            nokkel,
+            column,
         )
+        if tabell is None or r[-1] == tabell
+    ]
+
+
+def _ledger_total(out, mart, nokkel, column, tabell, filnavn, year_field) -> int:
+    """The ledger lines traced behind a mart figure, each checked against its line in the register file; their
+    sum."""
+    lines, sha = _register_lines(filnavn)
+    traced = _traced(out, mart, nokkel, column, tabell)
+    for prosjekt, fil, sha256, rad, felt, verdi in traced:
+        assert (fil, sha256, felt) == (filnavn, sha, "belop_kr"), (mart, nokkel, column)
+        assert lines[rad]["prosjektnummer"] == prosjekt and lines[rad]["belop_kr"] == verdi
+        assert lines[rad][year_field] == str(YEAR), (mart, nokkel, column, rad)
+    return sum(int(t[5]) for t in traced)
+
+
+def test_pool_grants_trace_to_the_register_lines(small_run):
+    """For each pool's «Innvilget», the grant letters' lines in tilskudd.csv that add up to it."""
+    lines, sha = _register_lines("tilskudd.csv")
+    for pulje, innvilget in _rows(small_run, "select pulje, innvilget_kr from mart_pulje_aar where aar = ?", YEAR):
+        grants = _traced(small_run, "mart_pulje_aar", str(pulje), "innvilget_kr")
         assert grants
         for prosjekt, filnavn, sha256, rad, felt, verdi in grants:
             assert (filnavn, sha256, felt) == ("tilskudd.csv", sha, "innvilget_kr")
             assert lines[rad]["prosjektnummer"] == prosjekt and lines[rad]["innvilget_kr"] == verdi
             assert lines[rad]["aar"] == str(YEAR)
         assert sum(int(g[5]) for g in grants) == innvilget
+
+
+def test_pool_money_traces_to_the_ledger_lines(small_run):
+    """«Utbetalt», the transfers and what «Ubrukt» is computed over, per pool: the secretariat's ledger lines
+    (utbetalinger.csv, overforinger.csv) that add up to them, never what a municipality says it received."""
+    pools = _rows(
+        small_run,
+        "select pulje, utbetalt_kr, overfort_inn_kr, overfort_ut_kr, grunnlag_kr, prosjekt_med_forbruk "
+        "from mart_pulje_aar where aar = ?",
+        YEAR,
+    )
+    for pulje, utbetalt, inn, ut, grunnlag, med_forbruk in pools:
+        key = str(pulje)
+        assert _traced(small_run, "mart_pulje_aar", key, "utbetalt_kr"), "every pool was paid"
+        assert (
+            _ledger_total(small_run, "mart_pulje_aar", key, "utbetalt_kr", "utbetaling", "utbetalinger.csv", "aar")
+            == utbetalt
+        )
+        assert (
+            _ledger_total(
+                small_run, "mart_pulje_aar", key, "overfort_inn_kr", "overforing_inn", "overforinger.csv", "til_aar"
+            )
+            == inn
+        )
+        assert (
+            _ledger_total(
+                small_run, "mart_pulje_aar", key, "overfort_ut_kr", "overforing_ut", "overforinger.csv", "fra_aar"
+            )
+            == ut
+        )
+        # what the share spent is over: the payments and transfers in of the projects that reported spending
+        assert (
+            _ledger_total(small_run, "mart_pulje_aar", key, "grunnlag_kr", "utbetaling", "utbetalinger.csv", "aar")
+            + _ledger_total(
+                small_run, "mart_pulje_aar", key, "grunnlag_kr", "overforing_inn", "overforinger.csv", "til_aar"
+            )
+            == grunnlag
+        )
+        # unspent is that less the reported spending, over the same projects
+        behind = {r[0] for r in _traced(small_run, "mart_pulje_aar", key, "ubrukt_kr")}
+        assert {r[0] for r in _traced(small_run, "mart_pulje_aar", key, "prosjekt_med_forbruk")} == behind
+        assert len(behind) == med_forbruk
+    reported = _rows(
+        small_run,
+        "select distinct mart, kolonne from lin_mart_kilder where felt = 'tilskudd_mottatt' and aar = ?",
+        YEAR,
+    )
+    assert reported, "the reports' own figure is shown where it is compared"
+    for mart, kolonne in reported:
+        assert not {"utbetalt_kr", "ubrukt_kr"} & set(kolonne.split(", ")), (mart, kolonne)
+
+
+@pytest.mark.parametrize("run", ["small_run", "bundled_run"])
+def test_every_money_figure_has_source_rows(run, request):
+    """Each amount (a `*_kr` column) that is not 0, in every row of every mart, has the source values behind it
+    listed under its column."""
+    out = request.getfixturevalue(run)
+    checked = 0
+    for mart in lineage.mart_names():
+        money = [c for c in _table_columns(out, mart) if c.endswith("_kr")]
+        if not money:
+            continue
+        keys = lineage.MART_KEYS[mart]
+        traced: dict[str, set[str]] = {}
+        for nokkel, kolonne in _rows(
+            out, "select nokkel, kolonne from lin_mart_kilder where mart = ? and aar = ?", mart, YEAR
+        ):
+            traced.setdefault(nokkel, set()).update(kolonne.split(", "))
+        for row in _rows(out, f"select {', '.join(keys)}, {', '.join(money)} from {mart} where aar = ?", YEAR):
+            key = lineage.row_key(row[: len(keys)])
+            missing = [
+                c for c, v in zip(money, row[len(keys) :]) if v not in (None, 0) and c not in traced.get(key, ())
+            ]
+            assert not missing, f"{mart} {key}: amounts without source rows: {missing}"
+            checked += sum(v not in (None, 0) for v in row[len(keys) :])
+    assert checked > 100, checked
 
 
 def test_mart_materialisations_carry_their_source_rows(small_run):
