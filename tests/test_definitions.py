@@ -99,8 +99,15 @@ SNAPSHOT = {
         "reading/validerte_innsendinger",
         "warehouse/prosjekt_aar",
     ],
-    "reports/arsrapport": [f"marts/{m}" for m in MARTS],
-    "reports/oppfolgingsbrev": ["marts/mart_indikator_aar", "marts/mart_prosjekt_aar"],
+    # the documents' run key names the files of every year up to theirs (landing), the report's trends read
+    # the earlier years' marts, the letters' final settlement the earlier years' money
+    "reports/arsrapport": ["landing/innkomne_filer", *(f"marts/{m}" for m in MARTS)],
+    "reports/oppfolgingsbrev": [
+        "landing/innkomne_filer",
+        "marts/mart_indikator_aar",
+        "marts/mart_prosjekt_aar",
+        *PROJECT_YEAR,
+    ],
     "reports/kvitteringer": ["reading/validerte_innsendinger", "warehouse/prosjekt_aar"],
     "reports/kjoring": ["reports/arsrapport", "reports/kvitteringer", "reports/oppfolgingsbrev"],
 }
@@ -221,20 +228,59 @@ def test_checks_on_what_is_published_block_and_belong_to_their_year(graph):
             assert spec.blocking, f"{key}: blocks what is built on it"
 
 
-def test_the_series_depends_on_earlier_years():
-    serie = defs.resolve_assets_def(dg.AssetKey(["marts", "mart_indikator_serie"]))
-    graph = defs.resolve_asset_graph()
-    upstream = dg.AssetKey(["reading", "indikatorer"])
-    mapping = graph.get_partition_mapping(serie.key, upstream)
-    upstream_keys = mapping.get_upstream_mapped_partitions_result_for_partitions(
-        years.subset_with_partition_keys(["2014"]), years, years
+def _years_read(graph, asset: str, upstream: str, year: str) -> tuple[list[str], list[str]]:
+    """The upstream years one year of an asset reads, and the years of the asset that one upstream year
+    makes stale."""
+    mapping = graph.get_partition_mapping(dg.AssetKey.from_user_string(asset), dg.AssetKey.from_user_string(upstream))
+    read = mapping.get_upstream_mapped_partitions_result_for_partitions(
+        years.subset_with_partition_keys([year]), years, years
     ).partitions_subset.get_partition_keys()
-    assert sorted(upstream_keys) == ["2012", "2013", "2014"]
-    # re-running 2012 makes every later year of the series stale
-    later = mapping.get_downstream_partitions_for_partitions(
-        years.subset_with_partition_keys(["2012"]), years, years
+    stale = mapping.get_downstream_partitions_for_partitions(
+        years.subset_with_partition_keys([year]), years, years
     ).get_partition_keys()
-    assert sorted(later) == ["2012", "2013", "2014", "2015"]
+    return sorted(read), sorted(stale)
+
+
+@pytest.mark.parametrize(
+    "asset, upstream",
+    [
+        ("marts/mart_indikator_serie", "reading/indikatorer"),
+        # the report's trends and programme period, and its run key (every year's files)
+        ("reports/arsrapport", "marts/mart_prosjekt_aar"),
+        ("reports/arsrapport", "marts/mart_tema_aar"),
+        ("reports/arsrapport", "marts/mart_indikator_aar"),
+        ("reports/arsrapport", "landing/innkomne_filer"),
+        # the letters' final settlement: every year's payments, transfers and spending
+        ("reports/oppfolgingsbrev", "warehouse/prosjekt_aar"),
+        ("reports/oppfolgingsbrev", "reading/validerte_innsendinger"),
+        ("reports/oppfolgingsbrev", "landing/innkomne_filer"),
+    ],
+)
+def test_what_reads_earlier_years_depends_on_them(graph, asset, upstream):
+    read, _ = _years_read(graph, asset, upstream, "2014")
+    assert read == ["2012", "2013", "2014"]
+    # re-running 2012 makes every later year stale
+    _, stale = _years_read(graph, asset, upstream, "2012")
+    assert stale == ["2012", "2013", "2014", "2015"]
+
+
+def test_what_reads_its_own_year_depends_on_that_year_only(graph):
+    assert _years_read(graph, "reports/arsrapport", "marts/mart_pulje_aar", "2014") == (["2014"], ["2014"])
+    assert _years_read(graph, "reports/oppfolgingsbrev", "marts/mart_prosjekt_aar", "2014") == (["2014"], ["2014"])
+
+
+def test_every_query_over_earlier_years_is_declared_by_its_document():
+    """A query of `sql/reports/` that reads earlier years (`aar <= $aar`) belongs to a document that declares
+    those years: the report's (`arsrapport_*`), the letters' (`brev_*`) or the run key every document has."""
+    from pipelines import lineage, warehouse
+    from pipelines.assets.reports import RUN_KEY_QUERY
+
+    earlier = {
+        f"reports/{p.stem}" for p in warehouse.sql_files("reports") if lineage.reads_earlier_years(f"reports/{p.stem}")
+    }
+    assert "reports/arsrapport_trend_pulje" in earlier and "reports/brev_okonomi_periode" in earlier
+    assert all(q.startswith(("reports/arsrapport_", "reports/brev_")) or q == RUN_KEY_QUERY for q in earlier), earlier
+    assert not lineage.reads_earlier_years("marts/mart_pulje_aar")
 
 
 # --- the inbox sensor --------------------------------------------------------------------------------

@@ -18,7 +18,8 @@ OWNER = "team:sekretariatet"
 REGISTER = [dg.AssetKey(["register", n]) for n in register.FILES]
 MODELS = dg.AssetKey(["warehouse", "prosjekt_aar"])
 # the marts that read earlier years too (`aar <= $aar`): their year depends on every earlier year
-CROSS_YEAR = {"mart_indikator_serie"}
+CROSS_YEAR = {name for name in lineage.mart_names() if lineage.reads_earlier_years(f"marts/{name}")}
+LANDING = dg.AssetKey(["landing", "innkomne_filer"])
 UP_TO = dg.StaticPartitionMapping(
     {y: [later for later in years.get_partition_keys() if later >= y] for y in years.get_partition_keys()}
 )
@@ -33,14 +34,18 @@ def _written_by(table: str) -> tuple[dg.AssetKey, bool]:
         return TABLE_ASSETS[table][0], False
     if table in ("core_innsendinger", "core_filer", "core_avvik"):
         return VALIDATED, True
+    if table in ("raw_filer", "raw_filhistorikk"):
+        return LANDING, True
     if table.startswith("raw_"):
         return dg.AssetKey(["reading", "innsendinger"]), True
+    if table in lineage.mart_names():
+        return dg.AssetKey(["marts", table]), False
     if dg.AssetKey(["register", table.removeprefix("ref_")]) in REGISTER:
         return dg.AssetKey(["register", table.removeprefix("ref_")]), False
     raise lineage.LineageError(f"no asset is known to write `{table}`: add it to marts._written_by")
 
 
-def _deps(tables, cross_year: bool = False) -> list[dg.AssetDep]:
+def asset_deps(tables, cross_year: bool = False) -> list[dg.AssetDep]:
     keys = sorted({_written_by(t)[0] for t in tables}, key=lambda k: k.path)
     return [
         dg.AssetDep(k, partition_mapping=UP_TO) if cross_year and k.path[0] != "register" else dg.AssetDep(k)
@@ -61,7 +66,7 @@ MODEL_TABLES = frozenset().union(
     key=MODELS,
     group_name="warehouse",
     partitions_def=years,
-    deps=_deps(
+    deps=asset_deps(
         MODEL_TABLES - {p.stem for layer in ("staging", "intermediate", "lineage") for p in warehouse.sql_files(layer)}
     ),
     owners=[OWNER],
@@ -122,7 +127,7 @@ def _mart_asset(path) -> dg.AssetsDefinition:
         group_name="marts",
         partitions_def=years,
         # its metadata lists the source rows from the lineage views, which the models asset creates
-        deps=_deps(lineage.mart_reads(name) | {"lin_mart_kilder"}, cross_year=name in CROSS_YEAR),
+        deps=asset_deps(lineage.mart_reads(name) | {"lin_mart_kilder"}, cross_year=name in CROSS_YEAR),
         owners=[OWNER],
         kinds={"duckdb", "sql"},
         code_version=versions.mart(path),

@@ -8,9 +8,9 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
-from pipelines import run_record, sporing, versions, warehouse
+from pipelines import lineage, run_record, sporing, versions, warehouse
 from pipelines.assets.ingest import VALIDATED
-from pipelines.assets.marts import MODELS, mart_assets
+from pipelines.assets.marts import MODELS, asset_deps, mart_assets
 from pipelines.documents import (
     findings,
     letter_journal,
@@ -24,6 +24,21 @@ from pipelines.resources import Settings
 
 OWNER = "team:sekretariatet"
 MARTS = [a.key for a in mart_assets]
+# every document's run key names the files of the earlier years too (`run_key`)
+RUN_KEY_QUERY = "reports/grunnlag_filer"
+
+
+def document_deps(prefix: str, same_year: list[dg.AssetKey]) -> list[dg.AssetDep]:
+    """A document's upstream assets: those of the year, and, for what its queries (`sql/reports/<prefix>*.sql`
+    and the run key's) read from earlier years too (`aar <= $aar`), every year up to its own, so that a
+    corrected earlier year makes the later years' documents stale."""
+    queries = [f"reports/{p.stem}" for p in warehouse.sql_files("reports") if p.stem.startswith(prefix)]
+    earlier = asset_deps(
+        frozenset().union(*(lineage.reads(q) for q in [*queries, RUN_KEY_QUERY] if lineage.reads_earlier_years(q))),
+        cross_year=True,
+    )
+    up_to = {d.asset_key for d in earlier}
+    return earlier + [dg.AssetDep(k) for k in same_year if k not in up_to]
 
 
 def run_key(con, year: int) -> str:
@@ -139,7 +154,7 @@ def totals_against_warehouse(con, ctx: dict, year: int) -> dg.AssetCheckResult:
     key=["reports", "arsrapport"],
     group_name="reports",
     partitions_def=years,
-    deps=MARTS,
+    deps=document_deps("arsrapport_", MARTS),
     owners=[OWNER],
     kinds={"pdf"},
     code_version=versions.documents(),
@@ -283,7 +298,9 @@ def kvitteringer(context: dg.AssetExecutionContext, settings: Settings) -> dg.Ma
     key=["reports", "oppfolgingsbrev"],
     group_name="reports",
     partitions_def=years,
-    deps=[dg.AssetKey(["marts", "mart_prosjekt_aar"]), dg.AssetKey(["marts", "mart_indikator_aar"])],
+    deps=document_deps(
+        "brev_", [dg.AssetKey(["marts", "mart_prosjekt_aar"]), dg.AssetKey(["marts", "mart_indikator_aar"])]
+    ),
     owners=[OWNER],
     kinds={"pdf"},
     code_version=versions.documents(),
