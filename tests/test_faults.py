@@ -28,7 +28,7 @@ from pathlib import Path
 import duckdb
 import pypdf
 import pytest
-from conftest import YEAR
+from conftest import YEAR, materialised_metadata
 
 from pipelines import landing, runs, warehouse
 
@@ -325,6 +325,17 @@ def test_odd_names_links_hidden_and_lock_files(small_inbox, small_run, tmp_path)
     assert got[("~$2014-01-12_P1-01_arsrapport.xlsx", None)] == "laasefil"
     assert got[(".~lock.2014-01-12_P1-01_arsrapport.xlsx#", None)] == "laasefil"
     assert got[("kanal.csv", None)] == "ikke_vanlig_fil"
+    # the validation asset lists every entry that was not read, with its outcome in words as its reason
+    from pipelines.assets.ingest import VALIDATED
+    from pipelines.documents.formatting import text
+
+    reasons = {
+        r.data["filnavn"]: r.data["grunn"] for r in materialised_metadata(out, VALIDATED)["avviste_filer"].value.records
+    }
+    for (filnavn, _), utfall in got.items():
+        if utfall in landing.NOT_READ:
+            assert reasons[filnavn] == text(f"utfall_{utfall}", "nb"), filnavn
+    assert reasons[readable] and reasons["lenke.xlsx"] and reasons["kanal.csv"]
     archived = {p.read_bytes() for p in (out / "arkiv").iterdir()}
     assert secret.read_bytes() not in archived  # links are never followed
     assert report + b"\0" in archived  # the hidden report is kept, byte for byte

@@ -7,7 +7,7 @@ import pytest
 from pipelines import lineage
 from pipelines.definitions import defs
 from pipelines.lineage import LineageError
-from tests.conftest import YEAR
+from tests.conftest import YEAR, materialised_metadata
 
 # Columns the SQL fills with literals: the only mart columns without a source column, besides the
 # year partition `aar` that warehouse.replace_year adds
@@ -365,6 +365,41 @@ def test_mart_materialisations_carry_their_source_rows(small_run):
                     assert not text.startswith("[") and text != "nan" and "e+" not in text, (mart, text)
 
 
+def test_data_version_fingerprints_the_rows_the_asset_and_the_year():
+    import pandas as pd
+
+    from pipelines import sporing
+
+    mart = dg.AssetKey(["marts", "mart_hoye_risikoer"])
+    rows = pd.DataFrame({"prosjektnummer": ["P1-01", "P1-02"], "rad": [4, 5]})
+    empty = rows.head(0)
+    version = sporing.fingerprint(mart, 2013, rows)
+    assert version == sporing.fingerprint(mart, 2013, rows.copy())  # the same rows, the same version
+    assert version != sporing.fingerprint(mart, 2013, rows.head(1))
+    assert version != sporing.fingerprint(mart, 2013, rows.assign(rad=[4, 6]))
+    assert version != sporing.fingerprint(mart, 2014, rows)
+    # an empty table is told apart by year and by asset
+    assert sporing.fingerprint(mart, 2012, empty) != sporing.fingerprint(mart, 2013, empty)
+    assert sporing.fingerprint(mart, 2013, empty) != sporing.fingerprint(dg.AssetKey(["marts", "x"]), 2013, empty)
+
+
+def test_each_mart_is_versioned_by_the_rows_it_wrote(small_run):
+    from pipelines import sporing, warehouse
+
+    versions = {}
+    with dg.DagsterInstance.from_config(str(small_run / ".dagster")) as instance:
+        for mart in lineage.mart_names():
+            key = dg.AssetKey(["marts", mart])
+            (record,) = instance.fetch_materializations(
+                dg.AssetRecordsFilter(asset_key=key, asset_partitions=[str(YEAR)]), limit=1
+            ).records
+            versions[mart] = record.asset_materialization.tags["dagster/data_version"]
+            with warehouse.connect(small_run / "samanom.duckdb", read_only=True) as con:
+                written = warehouse.read_year(con, mart, YEAR)
+            assert versions[mart] == sporing.fingerprint(key, YEAR, written).value, mart
+    assert len(set(versions.values())) == len(versions)
+
+
 def test_every_letter_finding_that_quotes_an_issue_carries_the_issues_place(small_run):
     """The letters' `funn` table gives each quoted issue its file, sheet, row and value, however the letter
     words the finding (the letter names a field by its label, the issue by its key)."""
@@ -382,3 +417,48 @@ def test_every_letter_finding_that_quotes_an_issue_carries_the_issues_place(smal
     places = set(quoted[["prosjektnummer", "funn", "filnavn", "rad", "verdi"]].itertuples(index=False, name=None))
     assert all(quoted["filnavn"] != "") and all(quoted["sha256"].str.len() == 64)
     assert places <= issues
+
+
+# --- the issue lists on the validation asset ---------------------------------------------------------
+
+
+def _shown(value) -> str | None:
+    """A cell as the UI table holds it, as text without the thousands' spaces."""
+    return None if value is None else str(value).replace("\xa0", "")
+
+
+@pytest.mark.parametrize("run", ["small_run", "bundled_run"])
+def test_the_validation_asset_lists_every_issue_and_every_rejected_file(run, request):
+    from pipelines.assets.ingest import VALIDATED
+    from pipelines.landing import NOT_READ
+
+    out = request.getfixturevalue(run)
+    metadata = materialised_metadata(out, VALIDATED)
+    fields = ("filnavn", "prosjektnummer", "ark", "rad", "felt", "verdi", "regel", "melding_nb")
+    shown = sorted((tuple(_shown(r.data[f]) for f in fields) for r in metadata["avviksliste"].value.records), key=repr)
+    issues = sorted(
+        (
+            tuple(_shown(v) for v in r)
+            for r in _rows(out, f"select {', '.join(fields)} from core_avvik where aar = ?", YEAR)
+        ),
+        key=repr,
+    )
+    assert issues and shown == issues
+    assert metadata["avviksliste_rader"].value == len(issues)
+
+    rejected = {r.data["filnavn"]: r.data for r in metadata["avviste_filer"].value.records}
+    expected = _rows(
+        out,
+        "select filnavn, sha256, utfall from core_filer where aar = ? and (utfall = 'avvist' or list_contains(?, utfall))",
+        YEAR,
+        sorted(NOT_READ),
+    )
+    assert expected and sorted(rejected) == sorted(f for f, _, _ in expected)
+    for filnavn, sha256, utfall in expected:
+        grunn = rejected[filnavn]["grunn"]
+        assert grunn, filnavn
+        if utfall == "avvist":  # the reason is what the file's issues say
+            messages = {
+                m for (m,) in _rows(out, "select melding_nb from core_avvik where aar = ? and sha256 = ?", YEAR, sha256)
+            }
+            assert set(grunn.split(" | ")) <= messages, (filnavn, grunn)

@@ -4,6 +4,7 @@ import dagster as dg
 import pandas as pd
 
 from pipelines import landing, reading, sporing, validation, versions, warehouse
+from pipelines.documents import formatting
 from pipelines.issues import REJECT_FILE, REJECT_ROW, Issue
 from pipelines.partitions import year_check, years
 from pipelines.resources import Settings
@@ -58,7 +59,7 @@ def innkomne_filer(context: dg.AssetExecutionContext, settings: Settings) -> dg.
         )
     outcomes = df["mottak"].value_counts().to_dict()
     return dg.MaterializeResult(
-        data_version=sporing.fingerprint(df, history),
+        data_version=sporing.fingerprint(context.asset_key, year, df, history),
         metadata={
             "dagster/row_count": len(df),
             "innboks": str(inbox),
@@ -139,7 +140,7 @@ def innsendinger(context: dg.AssetExecutionContext, settings: Settings) -> dg.Ma
     with settings.connect() as con:
         warehouse.replace_year_tables(con, year, frames)
     return dg.MaterializeResult(
-        data_version=sporing.fingerprint(*frames.values()),
+        data_version=sporing.fingerprint(context.asset_key, year, *frames.values()),
         metadata={
             "dagster/row_count": len(frames["raw_innsendinger"]),
             "filer_leste": len(read),
@@ -296,7 +297,12 @@ def validerte_innsendinger(context: dg.AssetExecutionContext, settings: Settings
     with settings.connect() as con:
         warehouse.replace_year_tables(con, year, tables)
         issue_rows = warehouse.query(con, "sporing/avvik", year)
-        rejected_files = warehouse.query(con, "sporing/avviste_filer", year)
+        rejected_files = warehouse.query(con, "sporing/avviste_filer", year, ikke_lest=sorted(landing.NOT_READ))
+    # an entry landing did not read has no issue: its reason is its outcome, as the receipts word it
+    not_read = rejected_files["utfall"].isin(landing.NOT_READ)
+    rejected_files.loc[not_read, "grunn"] = [
+        formatting.text(f"utfall_{u}", "nb") for u in rejected_files["utfall"][not_read]
+    ]
     folder = settings.year_dir(year) / "sporing"
     by_rule = avvik.groupby(["regel", "alvorsgrad"]).size().rename("antall").reset_index()
     # input quality is shown, not failed: bad input is normal and already recorded as issues
@@ -318,13 +324,13 @@ def validerte_innsendinger(context: dg.AssetExecutionContext, settings: Settings
                 core_filer[["filnavn", "sha256", "mottatt_dato", "utfall", "innsendinger", "avvik"]]
             ),
         },
-        data_version=sporing.fingerprint(subs, core_filer, avvik),
+        data_version=sporing.fingerprint(VALIDATED, year, subs, core_filer, avvik),
     )
     for table, (key, _) in TABLE_ASSETS.items():
         yield dg.MaterializeResult(
             asset_key=key,
             metadata={"dagster/row_count": len(tables[table]), "tabell": table},
-            data_version=sporing.fingerprint(tables[table]),
+            data_version=sporing.fingerprint(key, year, tables[table]),
         )
     yield from checks
 

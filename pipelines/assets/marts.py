@@ -104,7 +104,7 @@ def prosjekt_aar(context: dg.AssetExecutionContext, settings: Settings) -> dg.Ma
                 ]
             ),
         },
-        data_version=sporing.fingerprint(df),
+        data_version=sporing.fingerprint(MODELS, year, df),
     )
 
 
@@ -153,7 +153,7 @@ def _mart_asset(path) -> dg.AssetsDefinition:
         texts = sporing.column_texts()
         return dg.MaterializeResult(
             check_results=results,
-            data_version=sporing.fingerprint(content),
+            data_version=sporing.fingerprint(context.asset_key, year, content),
             metadata={
                 "dagster/row_count": rows,
                 "dagster/column_schema": dg.TableSchema(

@@ -290,7 +290,7 @@ def kvitteringer(context: dg.AssetExecutionContext, settings: Settings) -> dg.Ma
             "journal": sporing.table(journal),
             "journal_fil": dg.MetadataValue.path(str(folder / "journal.csv")),
         },
-        data_version=sporing.fingerprint(journal),
+        data_version=sporing.fingerprint(context.asset_key, year, journal),
     )
 
 
@@ -381,7 +381,7 @@ def oppfolgingsbrev(context: dg.AssetExecutionContext, settings: Settings) -> dg
                 metadata={"aktive_prosjekt": active, "brev": len(letters), "ikke_forfalte": not_due},
             )
         ],
-        data_version=sporing.fingerprint(journal),
+        data_version=sporing.fingerprint(context.asset_key, year, journal),
     )
 
 
