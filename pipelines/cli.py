@@ -94,7 +94,7 @@ def run(args) -> int:
     run_id = str(uuid.uuid4())  # known before the run starts, so the listener can follow it (as Dagster makes them)
     shown = progress.Progress(defs.resolve_asset_graph().get_all_asset_keys())
     instance.add_event_listener(run_id, shown)
-    print(f"samanom {args.year}: kjører årets syklus (dagster-køyring {run_id})", flush=True)
+    print(f"samanom {args.year}: kjører årets syklus (dagster-kjøring {run_id})", flush=True)
     result = job.execute_in_process(
         instance=instance,
         partition_key=str(args.year),
@@ -135,8 +135,8 @@ def _repository_tag() -> dict[str, str]:
 
 def _print_summary(s: dict, out: Path) -> None:
     year = s["aar"]
-    print(f"samanom {year}: {'ferdig' if s['vellykket'] else 'FEILA — sjå Dagster-loggen (samanom ui)'}")
-    print(f"  dagster-køyring          {s['dagster_run_id']}")
+    print(f"samanom {year}: {'ferdig' if s['vellykket'] else 'FEILET — se Dagster-loggen (samanom ui)'}")
+    print(f"  dagster-kjøring          {s['dagster_run_id']}")
     for key in (
         "filer",
         "innsendinger_leste",

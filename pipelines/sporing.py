@@ -38,7 +38,12 @@ def column_texts() -> dict[str, str]:
 
 def mart_text(mart: str) -> str:
     """What one row of a mart is, in bokmål."""
-    return _texts()["martar"][mart]
+    return _texts()["marter"][mart]
+
+
+def check_text(check: str) -> str:
+    """What a mart check (`sql/checks/<check>.sql`) compares, in bokmål."""
+    return _texts()["sjekker"][check]
 
 
 def cell(value) -> str | int | bool | None:

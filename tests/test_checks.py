@@ -174,7 +174,7 @@ def test_a_pool_total_off_the_model_blocks_the_report(small_inbox, tmp_path, mon
     result = _run(small_inbox, tmp_path / "out", [*UP_TO_VALIDATION, *marts, dg.AssetKey(["reports", "arsrapport"])])
     assert _checks(result)[("marts/mart_pulje_aar", "totaler_stemmer")] is False
     evaluation = next(e for e in result.get_asset_check_evaluations() if e.check_name == "totaler_stemmer")
-    compared = evaluation.metadata["samanlikning"].value.records
+    compared = evaluation.metadata["sammenligning"].value.records
     # the check shows per pool what it compared: pool 1's grants differ by one krone, pool 2's do not
     wrong = [r.data for r in compared if not r.data["stemmer"]]
     assert [(r["pulje"], r["tall"]) for r in wrong] == [("1", "innvilget_kr")]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import dagster as dg
 import pytest
@@ -21,6 +22,12 @@ from pipelines.sensors import (
     innboks_sensor,
 )
 
+# words that give away a text in English or in nynorsk, where the UI speaks bokmål to its readers
+ENGLISH = re.compile(r"\b(the|and|every|each|is|are|of|with|from|when|which|until|runs?)\b", re.IGNORECASE)
+NYNORSK = re.compile(
+    r"\b(ikkje|frå|kvar|eit|berre|dei|vert|vart|hovud\w*|køyr\w*|endra|lesne|teikn\w*|samanlikn\w*|døme)\b",
+    re.IGNORECASE,
+)
 GROUPS = {"register", "landing", "reading", "warehouse", "marts", "reports"}
 KINDS = {"excel", "csv", "duckdb", "sql", "pdf", "json"}
 MARTS = [
@@ -407,3 +414,38 @@ def test_schedule_runs_the_year_just_reported(when, year):
 def test_schedule_skips_years_outside_the_programme():
     result = aarlig_kjoring(dg.build_schedule_context(scheduled_execution_time=dt.datetime(2017, 2, 1, 6)))
     assert isinstance(result, dg.SkipReason)
+
+
+def bokmaal(text: str) -> bool:
+    """No word of English or nynorsk in a text (code in backticks and file names aside)."""
+    prose = re.sub(r"\S+\.(json|csv|pdf|xlsx|sql)\b", "", re.sub(r"`[^`]*`", "", text))
+    return not ENGLISH.search(prose) and not NYNORSK.search(prose)
+
+
+def test_what_the_ui_says_is_bokmaal(graph):
+    """Descriptions of assets, checks, jobs, the sensor and the schedule, the schedule's reason to skip and the
+    column texts, all in bokmål."""
+    from pipelines import sporing
+
+    texts = {_name(k): graph.get(k).description for k in graph.get_all_asset_keys()}
+    for key in graph.asset_check_keys:
+        texts[f"{_name(key.asset_key)}:{key.name}"] = graph.get_check_spec(key).description
+    repo = defs.get_repository_def()
+    texts |= {f"sensor {d.name}": d.description for d in repo.sensor_defs}
+    texts |= {f"schedule {d.name}": d.description for d in repo.schedule_defs}
+    texts |= {f"job {j.name}": j.description for j in (aarskjoring, innboks_kjoring)}
+    skip = aarlig_kjoring(dg.build_schedule_context(scheduled_execution_time=dt.datetime(2017, 2, 1, 6)))
+    texts["schedule skip"] = skip.skip_message
+    texts |= {f"kolonner.toml {k}": v for k, v in sporing.column_texts().items()}
+    assert all(texts.values()), [k for k, v in texts.items() if not v]
+    wrong = {k: v for k, v in texts.items() if not bokmaal(v)}
+    assert not wrong, wrong
+    assert not bokmaal("Watches the inbox") and not bokmaal("hovudbodskapen i ord")  # the test tells them apart
+
+
+def test_the_outcome_column_names_every_outcome():
+    from pipelines import sporing
+    from schemas.accepted import OUTCOMES
+
+    text = sporing.column_texts()["utfall"]
+    assert [o for o in OUTCOMES if not re.search(rf"\b{o}\b", text)] == []

@@ -359,7 +359,7 @@ def test_mart_materialisations_carry_their_source_rows(small_run):
                 if c.name in ("innvilget_kr", "pulje")
             ), mart
             # a preview a person reads: no Python lists, `nan` or exponent notation
-            for row in metadata["innhald"].value.records:
+            for row in metadata["innhold"].value.records:
                 for value in row.data.values():
                     text = str(value)
                     assert not text.startswith("[") and text != "nan" and "e+" not in text, (mart, text)
@@ -462,3 +462,32 @@ def test_the_validation_asset_lists_every_issue_and_every_rejected_file(run, req
                 m for (m,) in _rows(out, "select melding_nb from core_avvik where aar = ? and sha256 = ?", YEAR, sha256)
             }
             assert set(grunn.split(" | ")) <= messages, (filnavn, grunn)
+
+
+def test_metadata_labels_are_bokmaal(small_run):
+    """Every metadata label of the run (materialisations and check results) in bokmål: no nynorsk words
+    (a plural in -ar, `innhald`, `tal`, `døme` …), as the names pass made the tables' and columns' names."""
+    from tests.test_definitions import NYNORSK
+
+    nynorsk_words = {"innhald", "uendra", "døme", "tal", "teikna", "lesne", "samanlikning", "samanlikna"}
+    labels = set()
+    with dg.DagsterInstance.from_config(str(small_run / ".dagster")) as instance:
+        (run,) = instance.get_runs(limit=1)
+        for kind in (dg.DagsterEventType.ASSET_MATERIALIZATION, dg.DagsterEventType.ASSET_CHECK_EVALUATION):
+            for record in instance.get_records_for_run(run.run_id, of_type=kind).records:
+                data = record.event_log_entry.dagster_event.event_specific_data
+                metadata = (
+                    data.materialization.metadata
+                    if kind == dg.DagsterEventType.ASSET_MATERIALIZATION
+                    else data.metadata
+                )
+                labels |= {k for k in metadata if not k.startswith("dagster/")}
+    assert len(labels) > 50, sorted(labels)
+    wrong = sorted(
+        label
+        for label in labels
+        if any(
+            w in nynorsk_words or (w.endswith("ar") and w != "aar") or NYNORSK.fullmatch(w) for w in label.split("_")
+        )
+    )
+    assert not wrong, wrong

@@ -26,9 +26,9 @@ def _md(df: pd.DataFrame, rows: int = 10) -> dg.MetadataValue:
     kinds={"excel", "csv", "duckdb"},
     code_version=versions.landing(),
     description=(
-        "Every file that arrived in the year's inbox folder, fingerprinted (SHA-256), with its size and the "
-        "date it was received (from the file name, as saved from the mailbox), and copied byte for byte "
-        "into the archive. Nothing received is ever dropped: table `raw_filer`."
+        "Hver fil som kom inn i årets innboksmappe, med fingeravtrykk (SHA-256), størrelse og mottaksdato (fra "
+        "filnavnet, slik filen ble lagret fra postkassen), kopiert byte for byte til arkivet. Ingenting som er "
+        "mottatt, blir forkastet: tabell `raw_filer`, med historikken over hver fils versjoner i `raw_filhistorikk`."
     ),
 )
 def innkomne_filer(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
@@ -178,8 +178,8 @@ ACCEPTED_CHECKS = {
     (VALIDATED, "pandera_prosjekt"): "Innsendingene som publiseres: én gjeldende rapport per prosjekt, og den er "
     "godkjent og navngir prosjektet; hver innsending har fil og SHA-256.",
     (VALIDATED, "pandera_avvik"): "Hvert avvik har fil, SHA-256, regel, alvorsgrad og melding på bokmål og nynorsk.",
-    (VALIDATED, "alle_filer_gjort_greie_for"): "Hver fil som kom inn har nøyaktig ett utfall (lest, delvis lest, "
-    "avvist, erstattet eller duplikat), og hver avviste fil en grunn.",
+    (VALIDATED, "alle_filer_gjort_greie_for"): "Hver fil som kom inn, og hver eldre versjon av "
+    "den, har nøyaktig ett utfall (se `utfall` i `filer`), og hver avviste fil har en grunn.",
     **{
         (
             key,
@@ -287,7 +287,7 @@ def validerte_innsendinger(context: dg.AssetExecutionContext, settings: Settings
                 metadata={
                     "rader_kontrollert": len(df),
                     "feil": len(failed),
-                    **({"feil_døme": sporing.table(failed, limit=50)} if len(failed) else {}),
+                    **({"feil_eksempler": sporing.table(failed, limit=50)} if len(failed) else {}),
                 },
             )
         )

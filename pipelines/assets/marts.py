@@ -4,8 +4,6 @@ Each mart depends on the assets that write the tables its SQL reads (directly or
 read with sqlglot), so the graph follows the data.
 """
 
-import re
-
 import dagster as dg
 
 from pipelines import lineage, sporing, versions, warehouse
@@ -88,7 +86,7 @@ def prosjekt_aar(context: dg.AssetExecutionContext, settings: Settings) -> dg.Ma
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": len(df),
-            "modellar": ", ".join(views),
+            "modeller": ", ".join(views),
             **{f"rapporter_{k}": v for k, v in status.items()},
             "prosjekt_aar": sporing.table(
                 df[
@@ -106,11 +104,6 @@ def prosjekt_aar(context: dg.AssetExecutionContext, settings: Settings) -> dg.Ma
         },
         data_version=sporing.fingerprint(MODELS, year, df),
     )
-
-
-def _grain(path) -> str:
-    first = path.read_text().splitlines()[0]
-    return re.sub(r"^--\s*", "", first)
 
 
 def _checks(name: str) -> dict:
@@ -134,7 +127,7 @@ def _mart_asset(path) -> dg.AssetsDefinition:
         description=f"Mart `{name}`, én rad er {sporing.mart_text(name)}. Bygget av `sql/marts/{path.name}`; "
         "metadataene viser radene, hvor hver kolonne kommer fra (`kolonneopphav`) og kilderadene bak "
         "hver rad (`kilderader`: fil, SHA-256, ark, rad, felt og verdi).",
-        check_specs=[year_check(check, ["marts", name], _grain(p)) for check, p in checks.items()],
+        check_specs=[year_check(check, ["marts", name], sporing.check_text(p.stem)) for check, p in checks.items()],
     )
     def _asset(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
         year = int(context.partition_key)
@@ -171,7 +164,7 @@ def _mart_asset(path) -> dg.AssetsDefinition:
                 "radnokkel": ", ".join(lineage.MART_KEYS[name]),
                 # every row of the mart with the source values behind it: file, SHA-256, sheet, row, field, value
                 **sporing.traced("kilderader", sources, settings.year_dir(year) / "sporing" / f"{name}.csv"),
-                "innhald": sporing.table(content.drop(columns=["aar"], errors="ignore")),
+                "innhold": sporing.table(content.drop(columns=["aar"], errors="ignore")),
             },
         )
 
@@ -218,7 +211,7 @@ def _run_check(con, check: str, path, year: int) -> dg.AssetCheckResult:
             "tall_sammenlignet": len(df),
             "avvik": int((~df["ok"].fillna(False)).sum()),
             "sql": f"sql/checks/{path.name}",
-            "samanlikning": sporing.table(df.rename(columns={"ok": "stemmer"})),
+            "sammenligning": sporing.table(df.rename(columns={"ok": "stemmer"})),
         },
     )
 

@@ -142,7 +142,7 @@ def totals_against_warehouse(con, ctx: dict, year: int) -> dg.AssetCheckResult:
             "tall_sammenlignet": len(table),
             "avvik": len(differences),
             "sql": f"sql/{TOTALS_SQL}.sql",
-            "samanlikning": sporing.table(table),
+            "sammenligning": sporing.table(table),
             "avvik_tabell": dg.MetadataValue.md(
                 differences.drop(columns=["stemmer"]).to_markdown(index=False) if len(differences) else "_ingen_"
             ),
@@ -160,7 +160,7 @@ def totals_against_warehouse(con, ctx: dict, year: int) -> dg.AssetCheckResult:
     code_version=versions.documents(),
     description=(
         "Årsrapporten til programrådet (`arsrapport-<år>.pdf`, på bokmål, eller nynorsk når kjøringens `form` er "
-        "`nn`): hovudbodskapen i ord først, så prosjekter, rapporter og tilskudd per pulje, prosjekter etter status "
+        "`nn`): hovedbudskapet i ord først, så prosjekter, rapporter og tilskudd per pulje, prosjekter etter status "
         "(og i 2015 hele programperioden), nettverk (med en rad for prosjekter uten nettverk, og summer), hvert tema "
         "med prosjektenes siterte hovedfunn, gode eksempler og utvikling mot prosjektets eget utgangspunkt (aldri en "
         "rangering), utviklingen fra 2012, tiltak og et risikosammendrag, økonomi og datakvalitet. Lister som blir "
@@ -219,7 +219,7 @@ def arsrapport(context: dg.AssetExecutionContext, settings: Settings) -> dg.Mate
             "maalform": settings.form,
             # the run id printed in the report: the run that first made this content (a link in the UI)
             "dagster_kjoring": dg.MetadataValue.dagster_run(ctx["run_id"]),
-            "kjoeringsnoekkel": key,
+            "kjoringsnokkel": key,
             "rapportdato": ctx["rapportdato"].isoformat(),
             "eksempeldata": ctx["eksempeldata"],
             # the summary as printed; each column's description names the report's label («Innvilget» …)
@@ -282,7 +282,7 @@ def kvitteringer(context: dg.AssetExecutionContext, settings: Settings) -> dg.Ma
             # a new or changed file gets a receipt; the others stand as they were sent
             "nye_kvitteringer": len(new),
             "skrevet_paa_nytt": len(restore),
-            "uendra": len(contexts) - len(new) - len(restore),
+            "uendret": len(contexts) - len(new) - len(restore),
             "til_sekretariatet": sum(c["mottaker"] is None for c in contexts),
             "nye": sporing.table(
                 pd.DataFrame(rows, columns=["filnavn", "mottaker", "maalform", "funn", "fil", "sha256"])
@@ -364,13 +364,13 @@ def oppfolgingsbrev(context: dg.AssetExecutionContext, settings: Settings) -> dg
             "mappe": dg.MetadataValue.path(str(letter_dir)),
             "maalform": json.dumps(forms),
             "status": settings.status,
-            "purringar": sum(c["variant"] == "mangler" for c in contexts),
+            "purringer": sum(c["variant"] == "mangler" for c in contexts),
             "nye_brev": len(to_write),
             "sendte_brev_staar": len(standing),
             "ikke_forfalte": not_due,
             # a re-run after one corrected file renders that project's letter; the rest are unchanged
             "tegnet_paa_nytt": rendered,
-            "uendra": len(contexts) - rendered,
+            "uendret": len(contexts) - rendered,
             **sporing.traced("journal", journal, folder / "brevjournal.csv"),
             # each finding of each letter, and for a quoted issue its file, sheet, row and value
             **sporing.traced("funn", letter_findings(contexts), folder / "brevfunn.csv"),
