@@ -293,11 +293,9 @@ def test_pool_money_traces_to_the_ledger_lines(small_run):
         assert not {"utbetalt_kr", "ubrukt_kr"} & set(kolonne.split(", ")), (mart, kolonne)
 
 
-@pytest.mark.parametrize("run", ["small_run", "bundled_run"])
-def test_every_money_figure_has_source_rows(run, request):
-    """Each amount (a `*_kr` column) that is not 0, in every row of every mart, has the source values behind it
-    listed under its column."""
-    out = request.getfixturevalue(run)
+def _money_checked(out, year: int) -> int:
+    """Asserts that each amount (a `*_kr` column) that is not 0, in every row of every mart of the year, has
+    the source values behind it listed under its column; how many amounts it checked."""
     checked = 0
     for mart in lineage.mart_names():
         money = [c for c in _table_columns(out, mart) if c.endswith("_kr")]
@@ -306,17 +304,41 @@ def test_every_money_figure_has_source_rows(run, request):
         keys = lineage.MART_KEYS[mart]
         traced: dict[str, set[str]] = {}
         for nokkel, kolonne in _rows(
-            out, "select nokkel, kolonne from lin_mart_kilder where mart = ? and aar = ?", mart, YEAR
+            out, "select nokkel, kolonne from lin_mart_kilder where mart = ? and aar = ?", mart, year
         ):
             traced.setdefault(nokkel, set()).update(kolonne.split(", "))
-        for row in _rows(out, f"select {', '.join(keys)}, {', '.join(money)} from {mart} where aar = ?", YEAR):
+        for row in _rows(out, f"select {', '.join(keys)}, {', '.join(money)} from {mart} where aar = ?", year):
             key = lineage.row_key(row[: len(keys)])
             missing = [
                 c for c, v in zip(money, row[len(keys) :]) if v not in (None, 0) and c not in traced.get(key, ())
             ]
-            assert not missing, f"{mart} {key}: amounts without source rows: {missing}"
+            assert not missing, f"{mart} {year} {key}: amounts without source rows: {missing}"
             checked += sum(v not in (None, 0) for v in row[len(keys) :])
-    assert checked > 100, checked
+    return checked
+
+
+@pytest.mark.parametrize("run", ["small_run", "bundled_run"])
+def test_every_money_figure_has_source_rows(run, request):
+    assert _money_checked(request.getfixturevalue(run), YEAR) > 100
+
+
+def test_every_money_figure_of_every_year_has_source_rows_and_fits_the_ui(all_years_run):
+    """Every year, the final settlement's too (what a project pays back, from the period's ledger lines and
+    spending): every amount has its source rows, and each mart's source rows fit whole in the metadata."""
+    from pipelines import sporing
+
+    for year in (2012, 2013, 2014, 2015):
+        assert _money_checked(all_years_run, year) > 100, year
+        largest = _rows(
+            all_years_run,
+            "select mart, count(*) from lin_mart_kilder where aar = ? group by mart order by 2 desc",
+            year,
+        )[0]
+        assert largest[1] <= sporing.SHOWN, (year, largest)
+    settled = _rows(
+        all_years_run, "select count(*) from mart_prosjekt_aar where aa_betale_tilbake_kr > 0 or tilbakebetalt_kr > 0"
+    )[0][0]
+    assert settled, "the ledger's sample data has repayments, so the settlement's lineage is tested"
 
 
 def test_mart_materialisations_carry_their_source_rows(small_run):
