@@ -449,6 +449,15 @@ def _shown(value) -> str | None:
     return None if value is None else str(value).replace("\xa0", "")
 
 
+def test_landing_lists_every_file_received(small_run):
+    metadata = materialised_metadata(small_run, dg.AssetKey(["landing", "innkomne_filer"]))
+    table = metadata["filer"].value
+    names = sorted(r.data["filnavn"] for r in table.records)
+    assert names == sorted(f for (f,) in _rows(small_run, "select filnavn from raw_filer where aar = ?", YEAR))
+    assert metadata["filer_rader"].value == len(names) == 4
+    assert all(c.description for c in table.schema.columns)
+
+
 @pytest.mark.parametrize("run", ["small_run", "bundled_run"])
 def test_the_validation_asset_lists_every_issue_and_every_rejected_file(run, request):
     from pipelines.assets.ingest import VALIDATED

@@ -14,10 +14,6 @@ OWNER = "team:sekretariatet"
 REGISTER_DEPS = [dg.AssetKey(["register", n]) for n in ("kommuner", "prosjekt", "tilskudd")]
 
 
-def _md(df: pd.DataFrame, rows: int = 10) -> dg.MetadataValue:
-    return dg.MetadataValue.md(df.head(rows).to_markdown(index=False) if len(df) else "_ingen rader_")
-
-
 @dg.asset(
     key=["landing", "innkomne_filer"],
     group_name="landing",
@@ -67,7 +63,12 @@ def innkomne_filer(context: dg.AssetExecutionContext, settings: Settings) -> dg.
             "arkivfiler_reparerte": len(landed.repaired),
             "versjoner_i_historikken": len(history),
             "borte_fra_innboksen": int(history["borte"].sum()) if len(history) else 0,
-            "filer": _md(df[["filnavn", "sha256", "mottatt_dato", "format", "mottak"]], rows=200),
+            # every file, whole up to sporing.SHOWN rows, and all of them in the CSV
+            **sporing.traced(
+                "filer",
+                df[["filnavn", "sha256", "mottatt_dato", "format", "mottak"]],
+                settings.year_dir(year) / "sporing" / "innkomne_filer.csv",
+            ),
             # what the inbox sensor starts from when it has no cursor: the files landed, by content
             "innboks_filer": dg.MetadataValue.json(landing.landed_files(year, landed.files)),
         },
@@ -146,7 +147,9 @@ def innsendinger(context: dg.AssetExecutionContext, settings: Settings) -> dg.Ma
             "filer_leste": len(read),
             "filer_uendret_siden_sist": len(kept),
             "lesefeil": len(frames["raw_lesefeil"]),
-            "lesefeil_per_regel": _md(frames["raw_lesefeil"].groupby("regel").size().rename("antall").reset_index()),
+            "lesefeil_per_regel": sporing.table(
+                frames["raw_lesefeil"].groupby("regel").size().rename("antall").reset_index()
+            ),
         },
     )
 
