@@ -83,13 +83,13 @@ RUN_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 
 
 def documents(out: Path) -> dict[str, str]:
-    """SHA-256 of every PDF of the year (the annual report and each letter). The report's appendix names
-    the Dagster run that made it, which differs between two output folders by design: it is compared by
-    its text with the run id left out."""
+    """SHA-256 of every PDF of the year (the annual report and each letter). The report's appendix and each
+    letter name the Dagster run that made them, which differs between two output folders by design: they are
+    compared by their text with the run id left out."""
     folder = out / str(YEAR)
 
     def fingerprint(p: Path) -> str:
-        if p.name.endswith("-vedlegg.pdf"):
+        if p.name.endswith("-vedlegg.pdf") or "brev" in p.relative_to(folder).parts:
             # without whitespace, so that an id the table cell wrapped is whole again
             text = re.sub(r"\s+", "", "".join(page.extract_text() for page in pypdf.PdfReader(p).pages))
             return hashlib.sha256(RUN_ID.sub("<kjøring>", text).encode()).hexdigest()

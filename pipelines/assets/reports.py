@@ -67,16 +67,17 @@ def _base(con, settings: Settings, year: int, form: str, run_id: str | None = No
     )
 
 
-def printed_run_id(ctx: dict, settings: Settings, run_id: str, instance: dg.DagsterInstance) -> str:
-    """The Dagster run id the report prints: the run that first rendered this content.
+def printed_run_id(template: str, ctx: dict, settings: Settings, run_id: str, instance: dg.DagsterInstance) -> str:
+    """The Dagster run id a document prints: the run that first rendered this content.
 
-    The report names the run that made it, so an auditor finds the run (and its checks and logs) in
-    the UI's Runs list. A re-run over the same inputs makes the same document, which keeps its bytes
-    and the id of the run that first made it, rather than a new PDF that differs only in the id.
-    The content is the HTML with the run id left out; a recorded run this instance does not know
-    (another history in the same folder) is replaced by this run.
+    The report (in its appendix) and each letter name the run that made them, so an auditor finds the
+    run (and its checks and logs) in the UI's Runs list. A re-run over the same inputs makes the same
+    document, which keeps its bytes and the id of the run that first made it, rather than a new PDF that
+    differs only in the id. The content is `template`'s HTML with the run id left out (the report's body,
+    a letter itself); a recorded run this instance does not know (another history in the same folder) is
+    replaced by this run.
     """
-    html = templating.render_html("arsrapport.html.j2", {**ctx, "run_id": "-"}, ctx["form"])
+    html = templating.render_html(template, {**ctx, "run_id": "-"}, ctx["form"])
     record = settings.cache_dir / "kjoring" / f"{pdf.cache_key(html)}.json"
     try:
         first = json.loads(record.read_text(encoding="utf-8"))["dagster_run_id"]
@@ -190,7 +191,9 @@ def arsrapport(context: dg.AssetExecutionContext, settings: Settings) -> dg.Mate
         appendix = report_context.appendix(con, year, base)
         check = totals_against_warehouse(con, ctx, year)
     # the appendix prints the run that first made this report content (the report body does not)
-    ctx["run_id"] = appendix["run_id"] = printed_run_id(ctx, settings, context.run_id, context.instance)
+    ctx["run_id"] = appendix["run_id"] = printed_run_id(
+        "arsrapport.html.j2", ctx, settings, context.run_id, context.instance
+    )
     folder = settings.year_dir(year)
     out = folder / names["rapport_fil"]
     # the report and its appendix for the auditors (run identity, every file with its SHA-256), and the
@@ -335,6 +338,8 @@ def oppfolgingsbrev(context: dg.AssetExecutionContext, settings: Settings) -> dg
         active = warehouse.scalar(con, "reports/aktive_prosjekt", year)
         earlier = letter_journal.latest_by_project(letter_journal.dispatched(con, year))
         to_write, standing = letter_journal.plan(contexts, earlier, final)
+        for c in to_write:  # each letter prints the run that first wrote it, as the report does
+            c["run_id"] = printed_run_id("brev.html.j2", c, settings, context.run_id, context.instance)
         jobs = [("brev.html.j2", c, c["form"], letter_dir / f"{c['prosjekt']['prosjektnummer']}.pdf") for c in to_write]
         letter_dir.mkdir(parents=True, exist_ok=True)
         keep = {job[3] for job in jobs} | {letter_dir / f"{pn}.pdf" for pn in standing}
