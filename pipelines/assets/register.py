@@ -96,7 +96,7 @@ def _register_asset(name: str, description: str) -> dg.AssetsDefinition:
                 "dagster/row_count": rows,
                 "fil": dg.MetadataValue.path(str(path)),
                 "sha256": sha256,
-                "innhald": sporing.table(df),
+                "innhold": sporing.table(df),
             },
             data_version=dg.DataVersion(sha256[:16]),
         )
