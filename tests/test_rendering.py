@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from pipelines.documents import charts, formatting, pdf, report_rules, templating
+from pipelines.documents import charts, findings, formatting, pdf, report_rules, templating
 from pipelines.documents.report_context import okonomi, pool_total, report_files
 
 D = dt.date
@@ -395,7 +395,8 @@ MONEY = {
 
 
 def with_money(ctx: dict, periode: list[dict] | None = None) -> dict:
-    """The letter's money block and flag, made by the pipeline's own function from the project row."""
+    """The letter's money block and flag, made by the pipeline's own functions from the project row."""
+    ctx["innledning"] = findings.for_the_year(f"b_innledning_{ctx['variant']}", ctx["prosjekt"])
     ctx["okonomi"] = okonomi(ctx["prosjekt"], periode or [], ctx["rapportdato"], ctx["svarfrist"])
     ctx["pengevedtak"] = ctx["okonomi"]["holder_tilbake"] or bool(ctx["okonomi"]["krever_tilbake_kr"])
     return ctx

@@ -338,13 +338,16 @@ def letters(con, year: int, base: dict, given_date: str, register_dir: Path, for
             konto=p["konto_tilbakebetaling"],
             frist=frist,
         )
-        neste_frist = workdays.on_or_after(d["neste_frist"]) if d["neste_frist"] else None
+        # an ended project sends no more annual reports, whatever the register holds for its next year
+        ends = p["sluttoppgjor"]
+        neste_frist = workdays.on_or_after(d["neste_frist"]) if d["neste_frist"] and not ends else None
         ctx = {
             **base,
             "form": lform,
             "rapportdato": dato,
             "prosjekt": pv,
             "variant": variant,
+            "innledning": findings.for_the_year(f"b_innledning_{variant}", pv),
             "holde_tilbake": variant in ("mangler", "avvist", "ulesbar"),
             "mottekne": received,
             "delvis_lest": any(f["utfall_brev"] == "delvis_brukt" for f in received),
@@ -355,7 +358,7 @@ def letters(con, year: int, base: dict, given_date: str, register_dir: Path, for
             "frist": frist,
             "svarfrist": svarfrist,
             "neste_frist": neste_frist,
-            "neste_aar": d["neste_aar"],
+            "neste_aar": None if ends else d["neste_aar"],
             "deltakarar": [k for k in (p["kommuner"] or []) if k != p["kommune"]],
             "konto": p["konto_tilbakebetaling"],
             "kontakt": sec["kontakt"],
