@@ -524,8 +524,8 @@ def _blank_layouts(form: str) -> dict[str, SheetLayout]:
             form,
             _pick(
                 (
-                    "Et tall. Prosent skrives 8,4 eller 8,4 %, med komma.",
-                    "Eit tal. Prosent skriv de 8,4 eller 8,4 %, med komma.",
+                    "Et tall. Skriv prosent som 8,4 eller 8,4 %, med komma.",
+                    "Eit tal. Skriv prosent som 8,4 eller 8,4 %, med komma.",
                 ),
                 form,
             ),
