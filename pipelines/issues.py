@@ -21,11 +21,11 @@ FINDING = "merknad"  # kept, but the letter asks the project to correct it
 RULES: dict[str, tuple[str, str, str]] = {
     "fil_ulesbar": (
         REJECT_FILE,
-        "fila kan ikke leses som regneark eller CSV",
+        "filen kan ikke leses som regneark eller CSV",
         "fila kan ikkje lesast som rekneark eller CSV",
     ),
-    "fil_tom": (REJECT_FILE, "fila er tom", "fila er tom"),
-    "fil_for_stor": (REJECT_FILE, "fila er større enn det vi tar imot", "fila er større enn det vi tek imot"),
+    "fil_tom": (REJECT_FILE, "filen er tom", "fila er tom"),
+    "fil_for_stor": (REJECT_FILE, "filen er større enn det vi tar imot", "fila er større enn det vi tek imot"),
     "fil_feil_type": (
         REJECT_FILE,
         "filtypen stemmer ikke med innholdet eller er ikke en av dem skjemaet tillater",
