@@ -166,3 +166,17 @@ def test_the_same_bytes_every_time(blank, tmp_path):
     assert again.read_bytes() == path.read_bytes()
     other_year = write_blank_form(YEAR + 1, form, tmp_path / "neste.xlsx")
     assert other_year.read_bytes() != path.read_bytes()
+
+
+@pytest.mark.parametrize("suffix", [".ods", ".xls", ".xlsm", ""])
+def test_the_form_is_offered_as_xlsx_only_and_says_so(tmp_path, capsys, suffix):
+    """Written as .ods or .xls the form would lose its protection, validations and print settings without a
+    word: `samanom template` refuses, in one Norwegian line that names .xlsx, and writes nothing."""
+    from pipelines.cli import main
+
+    out = tmp_path / f"skjema{suffix}"
+    assert main(["template", "--year", str(YEAR), "--out", str(out)]) == 2
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and ".xlsx" in err and "Traceback" not in err
+    assert f"«{suffix or out.name}»" in err and "LibreOffice" in err

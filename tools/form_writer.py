@@ -712,6 +712,13 @@ def _help_line(f: F.Field, form: str) -> str:
     return ("* " if f.required else "") + text
 
 
+BLANK_FORM_SUFFIX = ".xlsx"  # the one format that carries the form's protection, validations and print settings
+
+
+class FormatNotOffered(ValueError):
+    """The blank form asked for in a format it is not offered in; the message is the line to show."""
+
+
 def write_blank_form(year: int, form: str, path: Path) -> Path:
     """The blank reporting form for `year` in `form` (nb|nn); format by suffix (.xlsx normally).
 
@@ -720,8 +727,18 @@ def write_blank_form(year: int, form: str, path: Path) -> Path:
     (no password), input cells open and formatted (text for kommunenummer, dates, whole numbers), required
     cells marked, validations with help and error texts, print one page wide with the header rows repeated.
     Deterministic: dated 1 September of the reporting year.
+
+    Only .xlsx: the other writers carry no protection, validations or print settings, so an .ods or .xls
+    form would silently lose what the form is for. Excel and LibreOffice both open the .xlsx with all of it
+    (the Calc test fills in this very file), and the reader takes the filled form back as .xlsx, .xls or .ods.
     """
     path = Path(path)
+    if path.suffix.lower() != BLANK_FORM_SUFFIX:
+        raise FormatNotOffered(
+            f"Skjemaet lages bare som {BLANK_FORM_SUFFIX}, ikke som «{path.suffix or path.name}»: bare "
+            f"{BLANK_FORM_SUFFIX} får vern, hjelpetekster og kontroller, og både Excel og LibreOffice åpner det. "
+            f"Gi --out et navn som slutter på {BLANK_FORM_SUFFIX}."
+        )
     names = sheet_names(form)
     indicators = [{"indikator": ind.key} for ind in F.STANDARD_INDICATORS]
     sheets = form_sheets(form, {"rapporteringsaar": int(year)}, indicators, [], [], guidance=False)
@@ -1283,5 +1300,6 @@ __all__ = [
     "render_workbook",
     "sheet_names",
     "write_blank_form",
+    "FormatNotOffered",
     "write_workbook",
 ]
