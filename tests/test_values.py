@@ -430,7 +430,11 @@ def test_a_percentage_cell_on_a_count_is_quoted_as_the_person_saw_it(tmp_path, s
     path = write_workbook(tmp_path / f"rapport{suffix}", sheets, {("Indikatorer", 1, resultat)})
     fmt = landing.sniff_format(path)
     f = landing.LandedFile(
-        filnavn=path.name, sha256="b" * 64, storrelse_bytes=0, mottatt_dato=dt.date(2014, 1, 2), format=fmt,
+        filnavn=path.name,
+        sha256="b" * 64,
+        storrelse_bytes=0,
+        mottatt_dato=dt.date(2014, 1, 2),
+        format=fmt,
         arkivsti=path.name,
     )
     v = validation.validate_year(2013, reading.raw_frames([(f, reading.read_file(path, fmt))]), register())
