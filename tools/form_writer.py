@@ -598,7 +598,7 @@ def _blank_layouts(form: str) -> dict[str, SheetLayout]:
                 form,
                 measure_help,
                 _pick(ERRORS["measure"], form),
-                options=_distinct(v[i] for v in F.TILTAK_STATUS_LABELS.values()),
+                options=measures,
             ),
             _rule(
                 f"C2:D{last}",
