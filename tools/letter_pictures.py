@@ -28,7 +28,7 @@ KINDS = {
     "avvist": lambda c: c["variant"] == "avvist",
     "ulesbar": lambda c: c["variant"] == "ulesbar",
     "delvis-lest": lambda c: c["delvis_lest"],
-    "erstattet": lambda c: any(f["utfall_brev"] == "erstatta" for f in c["mottekne"]),
+    "erstatta": lambda c: any(f["utfall_brev"] == "erstattet" for f in c["mottekne"]),
     "tilbakebetaling": lambda c: any(f["kode"] == "tilbakebetaling" for f in c["funn"]),
     "kopi": lambda c: bool(c["deltakarar"]),
 }
