@@ -209,9 +209,13 @@ def _end_group(child: subprocess.Popen, grace: float = 10.0) -> None:
 
 
 def template(args) -> int:
-    from tools.form_writer import write_blank_form
+    from tools.form_writer import FormatNotOffered, write_blank_form
 
-    write_blank_form(args.year, args.form, Path(args.out))
+    try:
+        write_blank_form(args.year, args.form, Path(args.out))
+    except FormatNotOffered as exc:
+        print(f"samanom: {exc}", file=sys.stderr)
+        return 2
     print(f"Rapportskjema {args.year} ({args.form}): {args.out}")
     return 0
 

@@ -494,7 +494,7 @@ def test_the_final_year_2015_is_settled_against_a_final_account(model):
     f = findings.ProjectFacts(prosjekt={**m, "rapportstatus": "i_tide", "forste_aar": first}, svarfrist=None)
     (final,) = findings.final_account(f)
     assert final.kode == "sluttregnskap" and "31.12.2015" in final.nb and "sluttregnskap" in final.nb
-    assert "sluttregnskap" in final.nn and final.frist == dt.date.fromisoformat(PARAMS["sluttregnskap_frist"])
+    assert "sluttrekneskap" in final.nn and final.frist == dt.date.fromisoformat(PARAMS["sluttregnskap_frist"])
 
 
 def test_an_ended_project_s_report_ends_it_whatever_the_register_says(model):
