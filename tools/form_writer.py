@@ -544,13 +544,8 @@ def _blank_layouts(form: str) -> dict[str, SheetLayout]:
             form,
             _pick(
                 (
-<<<<<<< HEAD
-                    "Et tall. Skriv prosent som 8,4 eller 8,4 %, med komma.",
-                    "Eit tal. Skriv prosent som 8,4 eller 8,4 %, med komma.",
-=======
                     "Et tall med desimalkomma, for eksempel 1,6. Skriv prosent som 8,4 eller 8,4 %.",
                     "Eit tal med desimalkomma, til dømes 1,6. Skriv prosent som 8,4 eller 8,4 %.",
->>>>>>> main
                 ),
                 form,
             ),
