@@ -84,7 +84,7 @@ def serier_rows() -> list[dict]:
 
 
 def report_context(form: str) -> dict:
-    ctx = common(form)
+    ctx = {**common(form), "departement": "Kommunal- og moderniseringsdepartementet"}
     # 59 + 51 municipalities, 104 distinct: six take part in both pools
     pulje = [
         {
@@ -484,13 +484,14 @@ def letter_context(form: str, rapportstatus: str = "i_tide", name: str = "Alvdal
             "vedtak": rapportstatus in ("mangler", "avvist"),
             "indikatorer_sendt_avviste": False,
             "avsendar": {
-                "departement": "Kommunal- og regionaldepartementet",
+                "departement": "Kommunal- og moderniseringsdepartementet",  # the ministry's name in 2014
                 "avdeling": "Kommunalavdelingen",
                 "eining": "Sekretariatet for Saman om ein betre kommune",
                 "postadresse": "Postboks 8112 Dep",
                 "postnummer_sted": "0032 Oslo",
                 "eksempel": True,
             },
+            "klageinstans": "Kongen i statsråd",
             "journalnummer": None,
             "tidligere_brev": None,
         }
@@ -834,7 +835,7 @@ def test_letter_pdf(rendered, form):
     pages = pdf_text(Path(info["path"]))
     assert all("Eksempeldata" in p for p in pages)
     text = flat("\n".join(pages))
-    assert "Kommunal- og regionaldepartementet" in text and "Postboks 8112 Dep, 0032 Oslo" in text
+    assert "Kommunal- og moderniseringsdepartementet" in text and "Postboks 8112 Dep, 0032 Oslo" in text
     assert "2013/P1-01" in text and "14.02.2014" in text and "23.11.2013" in text
     assert "Kopi til" in text and "Tolga kommune" in text and "02.02.2015" in text
     assert "1 234 567 kr" in text and "400 000 kr" in text

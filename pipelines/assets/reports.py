@@ -171,6 +171,8 @@ def arsrapport(context: dg.AssetExecutionContext, settings: Settings) -> dg.Mate
     with settings.connect(read_only=True) as con:
         key = run_key(con, year)
         base = _base(con, settings, year, settings.form)
+        sec = report_context.secretariat(Path(settings.register_dir))
+        base["departement"] = report_context.ministry(sec, base["rapportdato"])
         ctx = report_context.annual_report(con, year, base)
         appendix = report_context.appendix(con, year, base)
         check = totals_against_warehouse(con, ctx, year)

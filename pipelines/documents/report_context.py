@@ -49,6 +49,19 @@ def secretariat(register_dir: Path) -> dict:
     return json.loads((Path(register_dir) / "sekretariat.json").read_text(encoding="utf-8"))
 
 
+def ministry(sec: dict, on: date) -> str:
+    """The ministry's name on a document's date: the programme's ministry was renamed on 1 January 2014
+    (`departement` in sekretariat.json, each name from the day it took effect)."""
+    names = sorted(sec["departement"], key=lambda d: d["fra"])
+    valid = [d["navn"] for d in names if date.fromisoformat(d["fra"]) <= on]
+    return valid[-1] if valid else names[0]["navn"]
+
+
+def sender(sec: dict, on: date) -> dict:
+    """The letterhead of a document dated `on`: the secretariat's address under the ministry of that day."""
+    return {**sec["avsender_adresse"], "departement": ministry(sec, on)}
+
+
 def report_date(con, year: int, given: str) -> date:
     """The date of the year's documents, the annual report and every letter of the batch alike
     (pipelines/workdays.dispatch_date: the run's --date, else the first working day after the later of
@@ -362,7 +375,8 @@ def letters(con, year: int, base: dict, given_date: str, register_dir: Path, for
             "deltakarar": [k for k in (p["kommuner"] or []) if k != p["kommune"]],
             "konto": p["konto_tilbakebetaling"],
             "kontakt": sec["kontakt"],
-            "avsendar": sec["avsender_adresse"],
+            "avsendar": sender(sec, dato),
+            "klageinstans": sec["klageinstans"],
             "journalnummer": None,
             "tidligere_brev": None,
         }
