@@ -19,12 +19,21 @@ def _instance_home(out: Path) -> Path:
     home = (out / ".dagster").resolve()
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    if not config.exists():
-        # DuckDB allows one writer: runs that the sensor or a back-fill starts wait for each other
-        config.write_text(
-            "telemetry:\n  enabled: false\nconcurrency:\n  runs:\n    max_concurrent_runs: 1\n", encoding="utf-8"
-        )
+    if not config.exists() or config.read_text(encoding="utf-8") in _EARLIER_INSTANCE_CONFIGS:
+        config.write_text(INSTANCE_CONFIG, encoding="utf-8")
     return home
+
+
+# DuckDB allows one writer: runs that the sensor or a back-fill starts wait for each other. With one run at
+# a time, a run that never left «starting» (its process died before it began) would hold the queue:
+# Dagster's run monitoring fails it after three minutes. A run that died once started is failed by the
+# `opprydding` sensor (pipelines/sensors.py), which the default run launcher's monitoring cannot do.
+INSTANCE_CONFIG = (
+    "telemetry:\n  enabled: false\nconcurrency:\n  runs:\n    max_concurrent_runs: 1\n"
+    "run_monitoring:\n  enabled: true\n  start_timeout_seconds: 180\n"
+)
+# what earlier versions wrote, replaced by the current one (a file the secretariat edited is left alone)
+_EARLIER_INSTANCE_CONFIGS = ("telemetry:\n  enabled: false\nconcurrency:\n  runs:\n    max_concurrent_runs: 1\n",)
 
 
 def _settings(args):

@@ -539,6 +539,58 @@ def test_an_abandoned_run_is_told_from_a_live_one():
     assert runs.fail_abandoned_runs(instance) == []
 
 
+def test_a_run_killed_outside_the_command_is_failed_by_the_cleanup_sensor(tmp_path):
+    """A run the UI, the sensor or a back-fill started, killed mid-run: with one run at a time it would hold
+    the queue forever, and no `samanom run` comes along to clean up. The `opprydding` sensor, on by
+    default, marks it failed; a run still alive is left alone."""
+    import dagster as dg
+
+    from pipelines.cli import INSTANCE_CONFIG, _instance_home
+    from pipelines.definitions import defs
+    from pipelines.sensors import opprydding
+
+    out = tmp_path / "out"
+    home = _instance_home(out)
+    assert (home / "dagster.yaml").read_text(encoding="utf-8") == INSTANCE_CONFIG
+    killed = run_python(f"""
+        import os, signal
+        import dagster as dg
+        from pipelines.resources import Settings
+
+        @dg.asset
+        def dies(settings: Settings):  # the run has started and named its process (the resource's setup)
+            os.kill(os.getpid(), signal.SIGKILL)
+
+        instance = dg.DagsterInstance.from_config({str(home)!r})
+        dg.materialize([dies], instance=instance, resources={{"settings": Settings(out={str(out)!r})}})
+    """)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    instance = dg.DagsterInstance.from_config(str(home))
+    assert instance.run_monitoring_enabled  # «starting» runs are Dagster's; «started» ones are ours
+    (dead,) = instance.get_runs()
+    assert dead.status == dg.DagsterRunStatus.STARTED and runs.PROCESS_TAG in dead.tags
+    from dagster._core.storage.dagster_run import DagsterRun
+
+    instance.add_run(
+        DagsterRun(
+            job_name="aarskjoring",
+            run_id="levende",
+            status=dg.DagsterRunStatus.STARTED,
+            tags={runs.PROCESS_TAG: runs.this_process()},
+        )
+    )
+    assert opprydding.default_status == dg.DefaultSensorStatus.RUNNING
+    assert defs.resolve_sensor_def("opprydding") is opprydding
+    result = opprydding(dg.build_sensor_context(instance=instance))
+    assert dead.run_id in result.skip_message
+    assert instance.get_run_by_id(dead.run_id).status == dg.DagsterRunStatus.FAILURE
+    assert instance.get_run_by_id("levende").status == dg.DagsterRunStatus.STARTED
+    # the folder is free again: the killed run's lock went with its process
+    runs.take_lock(out)
+    runs.release_lock(out)
+    assert opprydding(dg.build_sensor_context(instance=instance)).skip_message == "Ingen avbrutte kjøringer."
+
+
 # --- 6. clear errors ---------------------------------------------------------------------------------
 
 
