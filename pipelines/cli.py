@@ -77,7 +77,9 @@ def _before_run(args, out: Path) -> None:
             if con.execute("select count(*) from information_schema.tables where table_name = 'raw_filer'").fetchone()[
                 0
             ]:
-                had = con.execute("select count(*) from raw_filer where aar = ?", [args.year]).fetchone()[0]
+                had = con.execute(
+                    "select count(*) from raw_filer where aar = ? and mottak = ?", [args.year, landing.ARCHIVED]
+                ).fetchone()[0]
     problem = landing.inbox_problem(year_dir, had, args.tom_innboks_ok)
     if problem:
         raise runs.Stop(problem)
@@ -240,10 +242,15 @@ def _iso_date(text: str) -> str:
         dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"«{text}» er ikke en gyldig dato; skriv den som ÅÅÅÅ-MM-DD, for eksempel 2014-03-01"
+            f"«{text}» er ikke en gyldig dato; skriv den som ÅÅÅÅ-MM-DD, for eksempel 2014-03-03"
         ) from None
     if len(text) != 10:
-        raise argparse.ArgumentTypeError(f"«{text}»: skriv datoen som ÅÅÅÅ-MM-DD, for eksempel 2014-03-01")
+        raise argparse.ArgumentTypeError(f"«{text}»: skriv datoen som ÅÅÅÅ-MM-DD, for eksempel 2014-03-03")
+    from pipelines import workdays
+
+    refused = workdays.refused_date(dt.date.fromisoformat(text))  # refused here, not after the run rewrote the year
+    if refused:
+        raise argparse.ArgumentTypeError(refused)
     return text
 
 
