@@ -105,7 +105,7 @@ def run(args) -> int:
     run_id = str(uuid.uuid4())  # known before the run starts, so the listener can follow it (as Dagster makes them)
     shown = progress.Progress(defs.resolve_asset_graph().get_all_asset_keys())
     instance.add_event_listener(run_id, shown)
-    print(f"samanom {args.year}: kjører årets syklus (dagster-køyring {run_id})", flush=True)
+    print(f"samanom {args.year}: kjører årets syklus (Dagster-kjøring {run_id})", flush=True)
     result = job.execute_in_process(
         instance=instance,
         partition_key=str(args.year),
@@ -144,27 +144,32 @@ def _repository_tag() -> dict[str, str]:
     return {REPOSITORY_LABEL_TAG: "__repository__@pipelines.definitions"}
 
 
+# What the summary prints, in the order printed: run.json's key and the words a secretariat reads.
+SUMMARY_LINES = (
+    ("filer", "filer i innboksen"),
+    ("innsendinger_leste", "innsendinger lest"),
+    ("innsendinger_godkjente", "  godkjent"),
+    ("innsendinger_avviste", "  avvist"),
+    ("avvik", "avvik registrert"),
+    ("aktive_prosjekt", "aktive prosjekter"),
+    ("brev", "oppfølgingsbrev"),
+    ("kvitteringer", "kvitteringer"),
+)
+
+
 def _print_summary(s: dict, out: Path) -> None:
     year = s["aar"]
-    print(f"samanom {year}: {'ferdig' if s['vellykket'] else 'FEILA — sjå Dagster-loggen (samanom ui)'}")
-    print(f"  dagster-køyring          {s['dagster_run_id']}")
-    for key in (
-        "filer",
-        "innsendinger_leste",
-        "innsendinger_godkjente",
-        "innsendinger_avviste",
-        "avvik",
-        "aktive_prosjekt",
-        "brev",
-    ):
+    print(f"samanom {year}: {'ferdig' if s['vellykket'] else 'FEILET — se Dagster-loggen (samanom ui)'}")
+    print(f"  {'Dagster-kjøring':<24} {s['dagster_run_id']}")
+    for key, label in SUMMARY_LINES:
         if key in s:
-            print(f"  {key:<24} {s[key]}")
+            print(f"  {label:<24} {s[key]}")
     if s.get("filer_utfall"):
-        print("  filer etter utfall       " + ", ".join(f"{k}: {v}" for k, v in s["filer_utfall"].items()))
+        print(f"  {'filer etter utfall':<24} " + ", ".join(f"{k}: {v}" for k, v in s["filer_utfall"].items()))
     if s["vellykket"]:  # a failed run names no report it did not write
-        print(f"  årsrapport               {out / str(year) / f'arsrapport-{year}.pdf'}")
-        print(f"  brev                     {out / str(year) / 'brev'}")
-    print(f"  lager (DuckDB)           {out / 'samanom.duckdb'}")
+        print(f"  {'årsrapport':<24} {out / str(year) / f'arsrapport-{year}.pdf'}")
+        print(f"  {'brev':<24} {out / str(year) / 'brev'}")
+    print(f"  {'lager (DuckDB)':<24} {out / 'samanom.duckdb'}")
 
 
 def ui(args) -> int:

@@ -1,4 +1,4 @@
-"""Generate the secretariat's SAMPLE ledger: utbetalingar.csv, overforingar.csv, tilbakebetalingar.csv.
+"""Generate the secretariat's SAMPLE ledger: utbetalinger.csv, overforinger.csv, tilbakebetalinger.csv.
 
 The seeds give no payments, so every posting here is invented (eksempeldata=ja). It is the
 secretariat's own record, as exported from the state accounting system: one row per posting.
