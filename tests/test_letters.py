@@ -133,13 +133,17 @@ def test_dispatched_letters_are_never_rewritten_and_a_change_makes_one_new_lette
     )
 
 
-def test_a_given_date_must_be_a_working_day(small_run, small_inbox, tmp_path):
+def test_a_given_date_must_be_a_working_day(small_run, small_inbox, tmp_path, capsys):
     out = tmp_path / "out"
     shutil.copytree(small_run, out)
-    # 25.12.2014 is Christmas Day: the run refuses it rather than date a batch on a holiday
-    assert (
-        main(["run", "--year", str(YEAR), "--inbox", str(small_inbox), "--out", str(out), "--date", "2014-12-25"]) == 1
-    )
+    before = (out / "samanom.duckdb").read_bytes()
+    # 25.12.2014 is Christmas Day: the run refuses it rather than date a batch on a holiday, before it starts
+    with pytest.raises(SystemExit) as stop:
+        main(["run", "--year", str(YEAR), "--inbox", str(small_inbox), "--out", str(out), "--date", "2014-12-25"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "Datoen 2014-12-25 er ikke en arbeidsdag (Første juledag); neste arbeidsdag er 2014-12-29." in err
+    assert (out / "samanom.duckdb").read_bytes() == before
 
 
 def journal_rows(out, year: int = YEAR) -> list[dict]:

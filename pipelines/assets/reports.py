@@ -327,10 +327,14 @@ def oppfolgingsbrev(context: dg.AssetExecutionContext, settings: Settings) -> dg
             stale.unlink()  # a project no longer active in the year, or not yet due
         results = pdf.render_many(jobs, cache=settings.cache_dir / "pdf")
         new_rows = []
+        if final:
+            journaled = {r["fil"] for r in letter_journal.dispatched(con, year)}
+            letter_journal.clear_unfinished(letter_dir)
         for c, job, r in zip(to_write, jobs, results):
             fil = f"brev/{job[3].name}"
             if final:
-                fil = f"brev/{letter_journal.archive(letter_dir, c, job[3]).relative_to(letter_dir).as_posix()}"
+                target = letter_journal.archive(letter_dir, c, job[3], journaled)
+                fil = f"brev/{target.relative_to(letter_dir).as_posix()}"
             new_rows.append(letter_journal.row(c, fil, r))
         if final:
             letter_journal.record(con, new_rows)
