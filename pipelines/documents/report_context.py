@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import date
 from pathlib import Path
@@ -198,8 +199,27 @@ def report_files(year: int) -> dict[str, str]:
 
 
 def appendix(con, year: int, base: dict) -> dict:
-    """The auditors' appendix (its own document): the run's identity and every source file with its SHA-256."""
-    return {**base, **report_files(year), "filer": _mart(con, "mart_kildefiler_aar", year)}
+    """The auditors' appendix (its own document): the run's identity and every source file with its SHA-256.
+
+    The CSV beside it (``vedlegg_csv_bytes``) always lists every file. The PDF lists them too while they fit
+    :data:`report_rules.FILES_LISTED_MAX` rows; beyond that it gives the files per outcome and the CSV's own
+    SHA-256, so the list it points to is fixed, and a programme ten times larger does not make a PDF ten
+    times longer (a 10 000-project inbox has 8 000 files, 340 pages that WeasyPrint took minutes to lay out).
+    """
+    filer = _mart(con, "mart_kildefiler_aar", year)
+    csv = file_list(filer).to_csv(index=False).encode("utf-8")
+    outcomes: dict[str, int] = {}
+    for f in formatting.files_in_order(filer):
+        outcomes[f["utfall"]] = outcomes.get(f["utfall"], 0) + 1
+    return {
+        **base,
+        **report_files(year),
+        "filer": filer,
+        "filer_listet": len(filer) <= report_rules.FILES_LISTED_MAX,
+        "filer_per_utfall": sorted(outcomes.items(), key=lambda kv: (-kv[1], kv[0])),
+        "vedlegg_csv_bytes": csv,
+        "vedlegg_csv_sha256": hashlib.sha256(csv).hexdigest(),
+    }
 
 
 FILE_COLUMNS = ("filnavn", "sha256", "storrelse_bytes", "mottatt_dato", "format", "utfall", "innsendinger", "avvik")
