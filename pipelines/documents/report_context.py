@@ -102,7 +102,16 @@ def pool_total(pools: list[dict]) -> dict:
 def annual_report(con, year: int, base: dict) -> dict:
     """The annual report's rows, read from the marts and ``sql/reports/arsrapport_*.sql``, and what
     :func:`pipelines.report_rules.derive` makes of them (totals, key messages, quotations, trends)."""
-    prosjekt = _mart(con, "mart_prosjekt_aar", year)
+    # the project rows, with only the columns the report uses: the mart has some 70, and read through
+    # pandas into dicts they were most of the context's time at 10 000 projects
+    prosjekt = _records(
+        con,
+        """
+        select prosjektnummer, prosjektnavn, kommune, pulje, tema, innsending_id, hovedfunn, godt_eksempel,
+               rapportstatus, aa_betale_tilbake_kr
+        from mart_prosjekt_aar where aar = ?""",
+        [year],
+    )
     tiltak_risiko = _mart(con, "mart_tiltak_risiko_aar", year)
     tema = _mart(con, "mart_tema_aar", year)
     pulje = _mart(con, "mart_pulje_aar", year)
