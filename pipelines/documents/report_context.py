@@ -215,14 +215,17 @@ def appendix(con, year: int, base: dict) -> dict:
     SHA-256, so the list it points to is fixed, and a programme ten times larger does not make a PDF ten
     times longer (a 10 000-project inbox has 8 000 files, 340 pages that WeasyPrint took minutes to lay out).
     """
-    filer = _mart(con, "mart_kildefiler_aar", year)
+    return {**base, **report_files(year), **appendix_files(_mart(con, "mart_kildefiler_aar", year))}
+
+
+def appendix_files(filer: list[dict]) -> dict:
+    """The appendix's files: the rows, whether the PDF lists them, their count per outcome (most first),
+    and the CSV's bytes with their SHA-256."""
     csv = file_list(filer).to_csv(index=False).encode("utf-8")
     outcomes: dict[str, int] = {}
-    for f in formatting.files_in_order(filer):
+    for f in filer:
         outcomes[f["utfall"]] = outcomes.get(f["utfall"], 0) + 1
     return {
-        **base,
-        **report_files(year),
         "filer": filer,
         "filer_listet": len(filer) <= report_rules.FILES_LISTED_MAX,
         "filer_per_utfall": sorted(outcomes.items(), key=lambda kv: (-kv[1], kv[0])),
