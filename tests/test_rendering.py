@@ -8,6 +8,7 @@ in pipelines/documents/ (formatting, templating, pdf).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import re
 import shutil
@@ -18,7 +19,7 @@ import pytest
 from pypdf import PdfReader
 
 from pipelines.documents import charts, findings, formatting, pdf, report_rules, templating
-from pipelines.documents.report_context import okonomi, pool_total, report_files
+from pipelines.documents.report_context import appendix_files, okonomi, pool_total, report_files
 
 D = dt.date
 NBSP = "\xa0"
@@ -365,8 +366,9 @@ def report_context(form: str) -> dict:
     return report_rules.derive(ctx)
 
 
-def appendix_context(form: str) -> dict:
-    return {**report_context(form), "rapport_fil": "arsrapport-2013.pdf"}
+def appendix_context(form: str, filer: list[dict] | None = None) -> dict:
+    ctx = report_context(form)
+    return {**ctx, **appendix_files(ctx["filer"] if filer is None else filer), "rapport_fil": "arsrapport-2013.pdf"}
 
 
 # the money columns of mart_prosjekt_aar (int_okonomi_prosjekt_aar) for a running project
@@ -827,6 +829,27 @@ def test_appendix_pdf(rendered, form):
     text = flat("\n".join(pdf_text(Path(rendered[("vedlegg", form)]["path"]))))
     assert "reports/arsrapport" in text and "4f1c2a9e-test-run-0001" in text and "a" * 64 in text
     assert "0.1.0+test" in text and "arsrapport-2013.pdf" in text and "arsrapport-2013-filer.csv" in text
+
+
+def test_appendix_beyond_a_list_gives_outcomes_and_the_csv_checksum(tmp_path):
+    """Past FILES_LISTED_MAX files the PDF names no file: it counts them per outcome and prints the SHA-256
+    of the CSV that lists them all (the CSV's own bytes, hashed here)."""
+    row = report_context("nb")["filer"][0]
+    many = [
+        {**row, "filnavn": f"2013-03-01_P1-{i:04d}_arsrapport_2013.xlsx", "sha256": f"{i:064x}", "utfall": u}
+        for i, u in enumerate(["lest"] * (report_rules.FILES_LISTED_MAX - 9) + ["avvist"] * 10)
+    ]
+    ctx = appendix_context("nb", many)
+    text = flat(
+        "\n".join(pdf_text(Path(pdf.render_pdf("arsrapport_vedlegg.html.j2", ctx, "nb", tmp_path / "v.pdf")["path"])))
+    )
+    csv = ctx["vedlegg_csv_bytes"]
+    assert csv.decode().count("\n") == len(many) + 1 and hashlib.sha256(csv).hexdigest() in text
+    assert "P1-0001" not in text and f"{1:064x}" not in text
+    assert f"Året har {len(many)} filer" in text
+    assert re.search(rf"Lest\s+{len(many) - 10}\b", text) and re.search(r"Avvist\s+10\b", text), text
+    few = appendix_context("nb", many[: report_rules.FILES_LISTED_MAX])
+    assert few["filer_listet"] and not ctx["filer_listet"]
 
 
 @pytest.mark.parametrize("form", ["nb", "nn"])

@@ -190,7 +190,8 @@ def arsrapport(context: dg.AssetExecutionContext, settings: Settings) -> dg.Mate
         processes=1,
         cache=settings.cache_dir / "pdf",
     )
-    report_context.file_list(appendix["filer"]).to_csv(folder / names["vedlegg_csv"], index=False, encoding="utf-8")
+    # the bytes whose SHA-256 the appendix prints
+    (folder / names["vedlegg_csv"]).write_bytes(appendix["vedlegg_csv_bytes"])
     totals = pd.DataFrame(
         [*ctx["pulje"], {"pulje": "totalt", **ctx["pulje_totalt"]}], columns=["pulje", *SUMMARY_FIGURES]
     )
