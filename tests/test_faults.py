@@ -28,7 +28,7 @@ from pathlib import Path
 import duckdb
 import pypdf
 import pytest
-from conftest import YEAR
+from conftest import YEAR, materialised_metadata
 
 from pipelines import landing, runs, warehouse
 
@@ -83,13 +83,13 @@ RUN_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 
 
 def documents(out: Path) -> dict[str, str]:
-    """SHA-256 of every PDF of the year (the annual report and each letter). The report's appendix names
-    the Dagster run that made it, which differs between two output folders by design: it is compared by
-    its text with the run id left out."""
+    """SHA-256 of every PDF of the year (the annual report and each letter). The report's appendix and each
+    letter name the Dagster run that made them, which differs between two output folders by design: they are
+    compared by their text with the run id left out."""
     folder = out / str(YEAR)
 
     def fingerprint(p: Path) -> str:
-        if p.name.endswith("-vedlegg.pdf"):
+        if p.name.endswith("-vedlegg.pdf") or "brev" in p.relative_to(folder).parts:
             # without whitespace, so that an id the table cell wrapped is whole again
             text = re.sub(r"\s+", "", "".join(page.extract_text() for page in pypdf.PdfReader(p).pages))
             return hashlib.sha256(RUN_ID.sub("<kjøring>", text).encode()).hexdigest()
@@ -325,6 +325,17 @@ def test_odd_names_links_hidden_and_lock_files(small_inbox, small_run, tmp_path)
     assert got[("~$2014-01-12_P1-01_arsrapport.xlsx", None)] == "laasefil"
     assert got[(".~lock.2014-01-12_P1-01_arsrapport.xlsx#", None)] == "laasefil"
     assert got[("kanal.csv", None)] == "ikke_vanlig_fil"
+    # the validation asset lists every entry that was not read, with its outcome in words as its reason
+    from pipelines.assets.ingest import VALIDATED
+    from pipelines.documents.formatting import text
+
+    reasons = {
+        r.data["filnavn"]: r.data["grunn"] for r in materialised_metadata(out, VALIDATED)["avviste_filer"].value.records
+    }
+    for (filnavn, _), utfall in got.items():
+        if utfall in landing.NOT_READ:
+            assert reasons[filnavn] == text(f"utfall_{utfall}", "nb"), filnavn
+    assert reasons[readable] and reasons["lenke.xlsx"] and reasons["kanal.csv"]
     archived = {p.read_bytes() for p in (out / "arkiv").iterdir()}
     assert secret.read_bytes() not in archived  # links are never followed
     assert report + b"\0" in archived  # the hidden report is kept, byte for byte
