@@ -165,10 +165,10 @@ def _register_loaded(context: dg.SensorEvaluationContext) -> bool:
     name="opprydding",
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Marks failed every run still «started» whose process is gone (killed or crashed), so it no "
-    "longer holds the run queue: with one run at a time, the runs the UI, the sensor, the schedule or a "
-    "back-fill start would otherwise wait for it forever. Each run names its process in the tag "
-    f"`{runs.PROCESS_TAG}`; a run on another machine is left alone.",
+    description="Merker som feilet hver kjøring som fortsatt står som «startet» selv om prosessen er borte "
+    "(drept eller krasjet), så den ikke lenger holder køen: med én kjøring om gangen ville kjøringer fra UI-et, "
+    "sensoren, tidsplanen eller en etterfylling ellers vente på den for alltid. Hver kjøring oppgir prosessen sin "
+    f"i taggen `{runs.PROCESS_TAG}`; en kjøring på en annen maskin blir stående.",
 )
 def opprydding(context: dg.SensorEvaluationContext) -> dg.SkipReason:
     failed = runs.fail_abandoned_runs(context.instance)
