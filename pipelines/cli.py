@@ -19,12 +19,21 @@ def _instance_home(out: Path) -> Path:
     home = (out / ".dagster").resolve()
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    if not config.exists():
-        # DuckDB allows one writer: runs that the sensor or a back-fill starts wait for each other
-        config.write_text(
-            "telemetry:\n  enabled: false\nconcurrency:\n  runs:\n    max_concurrent_runs: 1\n", encoding="utf-8"
-        )
+    if not config.exists() or config.read_text(encoding="utf-8") in _EARLIER_INSTANCE_CONFIGS:
+        config.write_text(INSTANCE_CONFIG, encoding="utf-8")
     return home
+
+
+# DuckDB allows one writer: runs that the sensor or a back-fill starts wait for each other. With one run at
+# a time, a run that never left «starting» (its process died before it began) would hold the queue:
+# Dagster's run monitoring fails it after three minutes. A run that died once started is failed by the
+# `opprydding` sensor (pipelines/sensors.py), which the default run launcher's monitoring cannot do.
+INSTANCE_CONFIG = (
+    "telemetry:\n  enabled: false\nconcurrency:\n  runs:\n    max_concurrent_runs: 1\n"
+    "run_monitoring:\n  enabled: true\n  start_timeout_seconds: 180\n"
+)
+# what earlier versions wrote, replaced by the current one (a file the secretariat edited is left alone)
+_EARLIER_INSTANCE_CONFIGS = ("telemetry:\n  enabled: false\nconcurrency:\n  runs:\n    max_concurrent_runs: 1\n",)
 
 
 def _settings(args):
@@ -68,7 +77,9 @@ def _before_run(args, out: Path) -> None:
             if con.execute("select count(*) from information_schema.tables where table_name = 'raw_filer'").fetchone()[
                 0
             ]:
-                had = con.execute("select count(*) from raw_filer where aar = ?", [args.year]).fetchone()[0]
+                had = con.execute(
+                    "select count(*) from raw_filer where aar = ? and mottak = ?", [args.year, landing.ARCHIVED]
+                ).fetchone()[0]
     problem = landing.inbox_problem(year_dir, had, args.tom_innboks_ok)
     if problem:
         raise runs.Stop(problem)
@@ -209,9 +220,13 @@ def _end_group(child: subprocess.Popen, grace: float = 10.0) -> None:
 
 
 def template(args) -> int:
-    from tools.form_writer import write_blank_form
+    from tools.form_writer import FormatNotOffered, write_blank_form
 
-    write_blank_form(args.year, args.form, Path(args.out))
+    try:
+        write_blank_form(args.year, args.form, Path(args.out))
+    except FormatNotOffered as exc:
+        print(f"samanom: {exc}", file=sys.stderr)
+        return 2
     print(f"Rapportskjema {args.year} ({args.form}): {args.out}")
     return 0
 
@@ -236,10 +251,15 @@ def _iso_date(text: str) -> str:
         dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"«{text}» er ikke en gyldig dato; skriv den som ÅÅÅÅ-MM-DD, for eksempel 2014-03-01"
+            f"«{text}» er ikke en gyldig dato; skriv den som ÅÅÅÅ-MM-DD, for eksempel 2014-03-03"
         ) from None
     if len(text) != 10:
-        raise argparse.ArgumentTypeError(f"«{text}»: skriv datoen som ÅÅÅÅ-MM-DD, for eksempel 2014-03-01")
+        raise argparse.ArgumentTypeError(f"«{text}»: skriv datoen som ÅÅÅÅ-MM-DD, for eksempel 2014-03-03")
+    from pipelines import workdays
+
+    refused = workdays.refused_date(dt.date.fromisoformat(text))  # refused here, not after the run rewrote the year
+    if refused:
+        raise argparse.ArgumentTypeError(refused)
     return text
 
 

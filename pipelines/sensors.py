@@ -11,6 +11,12 @@ letters (rendered again only where their HTML changed), and `run.json` — not t
 rendered when the year's run asks for it (`aarskjoring`, or the secretariat from the UI). Where the
 register was never loaded, the sensor starts the whole `aarskjoring` for the year instead. The sensor
 starts from what is materialised: with no cursor, it takes the files each year's landing last recorded.
+
+The cleanup sensor `opprydding`, on by default, marks failed every run left «started» by a process that is
+gone (killed, or its machine restarted): with one run at a time, such a run would otherwise hold every run
+the UI, the sensor, the schedule or a back-fill queues, forever. Dagster's own run monitoring cannot tell
+(the default run launcher has no health check for its run workers); it only fails runs that never left
+«starting», which `samanom run` and `samanom ui` turn on in the run history's `dagster.yaml`.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines import landing
+from pipelines import landing, runs
 from pipelines.assets.register import register_assets
 from pipelines.partitions import years
 from pipelines.resources import settings
@@ -153,6 +159,24 @@ def _register_loaded(context: dg.SensorEvaluationContext) -> bool:
     if instance is None:
         return True
     return all(instance.get_latest_materialization_event(key) is not None for key in REGISTER)
+
+
+@dg.sensor(
+    name="opprydding",
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Merker som feilet hver kjøring som fortsatt står som «startet» selv om prosessen er borte "
+    "(drept eller krasjet), så den ikke lenger holder køen: med én kjøring om gangen ville kjøringer fra UI-et, "
+    "sensoren, tidsplanen eller en etterfylling ellers vente på den for alltid. Hver kjøring oppgir prosessen sin "
+    f"i taggen `{runs.PROCESS_TAG}`; en kjøring på en annen maskin blir stående.",
+)
+def opprydding(context: dg.SensorEvaluationContext) -> dg.SkipReason:
+    failed = runs.fail_abandoned_runs(context.instance)
+    for run_id in failed:
+        context.log.warning(f"Kjøringen {run_id} ble avbrutt uten å avslutte; den er nå markert som feilet.")
+    if failed:
+        return dg.SkipReason(f"Markerte {len(failed)} avbrutte kjøringer som feilet: {', '.join(failed)}.")
+    return dg.SkipReason("Ingen avbrutte kjøringer.")
 
 
 @dg.schedule(

@@ -8,6 +8,7 @@ in pipelines/documents/ (formatting, templating, pdf).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import re
 import shutil
@@ -17,8 +18,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from pipelines.documents import charts, formatting, pdf, report_rules, templating
-from pipelines.documents.report_context import okonomi, pool_total, report_files
+from pipelines.documents import charts, findings, formatting, pdf, report_rules, templating
+from pipelines.documents.report_context import appendix_files, okonomi, pool_total, report_files
 
 D = dt.date
 NBSP = "\xa0"
@@ -84,7 +85,7 @@ def serier_rows() -> list[dict]:
 
 
 def report_context(form: str) -> dict:
-    ctx = common(form)
+    ctx = {**common(form), "departement": "Kommunal- og moderniseringsdepartementet"}
     # 59 + 51 municipalities, 104 distinct: six take part in both pools
     pulje = [
         {
@@ -365,8 +366,9 @@ def report_context(form: str) -> dict:
     return report_rules.derive(ctx)
 
 
-def appendix_context(form: str) -> dict:
-    return {**report_context(form), "rapport_fil": "arsrapport-2013.pdf"}
+def appendix_context(form: str, filer: list[dict] | None = None) -> dict:
+    ctx = report_context(form)
+    return {**ctx, **appendix_files(ctx["filer"] if filer is None else filer), "rapport_fil": "arsrapport-2013.pdf"}
 
 
 # the money columns of mart_prosjekt_aar (int_okonomi_prosjekt_aar) for a running project
@@ -395,7 +397,8 @@ MONEY = {
 
 
 def with_money(ctx: dict, periode: list[dict] | None = None) -> dict:
-    """The letter's money block and flag, made by the pipeline's own function from the project row."""
+    """The letter's money block and flag, made by the pipeline's own functions from the project row."""
+    ctx["innledning"] = findings.for_the_year(f"b_innledning_{ctx['variant']}", ctx["prosjekt"])
     ctx["okonomi"] = okonomi(ctx["prosjekt"], periode or [], ctx["rapportdato"], ctx["svarfrist"])
     ctx["pengevedtak"] = ctx["okonomi"]["holder_tilbake"] or bool(ctx["okonomi"]["krever_tilbake_kr"])
     return ctx
@@ -483,13 +486,14 @@ def letter_context(form: str, rapportstatus: str = "i_tide", name: str = "Alvdal
             "vedtak": rapportstatus in ("mangler", "avvist"),
             "indikatorer_sendt_avviste": False,
             "avsendar": {
-                "departement": "Kommunal- og regionaldepartementet",
+                "departement": "Kommunal- og moderniseringsdepartementet",  # the ministry's name in 2014
                 "avdeling": "Kommunalavdelingen",
                 "eining": "Sekretariatet for Saman om ein betre kommune",
                 "postadresse": "Postboks 8112 Dep",
                 "postnummer_sted": "0032 Oslo",
                 "eksempel": True,
             },
+            "klageinstans": "Kongen i statsråd",
             "journalnummer": None,
             "tidligere_brev": None,
         }
@@ -827,13 +831,34 @@ def test_appendix_pdf(rendered, form):
     assert "0.1.0+test" in text and "arsrapport-2013.pdf" in text and "arsrapport-2013-filer.csv" in text
 
 
+def test_appendix_beyond_a_list_gives_outcomes_and_the_csv_checksum(tmp_path):
+    """Past FILES_LISTED_MAX files the PDF names no file: it counts them per outcome and prints the SHA-256
+    of the CSV that lists them all (the CSV's own bytes, hashed here)."""
+    row = report_context("nb")["filer"][0]
+    many = [
+        {**row, "filnavn": f"2013-03-01_P1-{i:04d}_arsrapport_2013.xlsx", "sha256": f"{i:064x}", "utfall": u}
+        for i, u in enumerate(["lest"] * (report_rules.FILES_LISTED_MAX - 9) + ["avvist"] * 10)
+    ]
+    ctx = appendix_context("nb", many)
+    text = flat(
+        "\n".join(pdf_text(Path(pdf.render_pdf("arsrapport_vedlegg.html.j2", ctx, "nb", tmp_path / "v.pdf")["path"])))
+    )
+    csv = ctx["vedlegg_csv_bytes"]
+    assert csv.decode().count("\n") == len(many) + 1 and hashlib.sha256(csv).hexdigest() in text
+    assert "P1-0001" not in text and f"{1:064x}" not in text
+    assert f"Året har {len(many)} filer" in text
+    assert re.search(rf"Lest\s+{len(many) - 10}\b", text) and re.search(r"Avvist\s+10\b", text), text
+    few = appendix_context("nb", many[: report_rules.FILES_LISTED_MAX])
+    assert few["filer_listet"] and not ctx["filer_listet"]
+
+
 @pytest.mark.parametrize("form", ["nb", "nn"])
 def test_letter_pdf(rendered, form):
     info = rendered[("brev", form)]
     pages = pdf_text(Path(info["path"]))
     assert all("Eksempeldata" in p for p in pages)
     text = flat("\n".join(pages))
-    assert "Kommunal- og regionaldepartementet" in text and "Postboks 8112 Dep, 0032 Oslo" in text
+    assert "Kommunal- og moderniseringsdepartementet" in text and "Postboks 8112 Dep, 0032 Oslo" in text
     assert "2013/P1-01" in text and "14.02.2014" in text and "23.11.2013" in text
     assert "Kopi til" in text and "Tolga kommune" in text and "02.02.2015" in text
     assert "1 234 567 kr" in text and "400 000 kr" in text

@@ -12,11 +12,14 @@ from __future__ import annotations
 import csv
 import re
 from collections import Counter, defaultdict
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
 
-from tests.test_report import fold, layout_text, section, sql, squash, whole
+from pipelines import workdays
+from schemas.form import STANDARD_INDICATORS
+from tests.test_report import fold, kroner, layout_text, section, sql, squash, whole
 
 RULE_HIGH = "(r.sannsynlighet * r.konsekvens >= 9 or r.konsekvens = 5)"
 
@@ -118,7 +121,12 @@ def test_key_messages_come_first_in_words_with_the_right_figures(all_years, text
     rows = projects(all_years, year)
     n = len(rows)
     reported = [p for p in rows.values() if p["rapport"]]
-    on_time = sum(1 for p in reported if not p["rapport"]["mottatt"] or p["rapport"]["mottatt"] <= p["frist"])
+    # on time: by the deadline, moved to the next working day when it falls on a weekend or holiday
+    on_time = sum(
+        1
+        for p in reported
+        if not p["rapport"]["mottatt"] or p["rapport"]["mottatt"] <= workdays.on_or_after(p["frist"])
+    )
     assert (
         f"{whole(on_time)} av {whole(n)} prosjekter" in words
         or f"alle de {whole(n)} prosjektene leverte rapporten i tide" in words
@@ -282,3 +290,211 @@ def test_risks_are_summarised_not_listed_in_full(all_years, texts):
     without = [r for r in risks if r[1]]
     assert figures[1:] == [len(risks), len(risks) - len(without), len(without), len({r[0] for r in without})]
     assert len(block) < 80, "the risk section fits about a page"
+
+
+# --------------------------------------------------------------------------------------------------
+# More printed figures, each against this module's own SQL
+# --------------------------------------------------------------------------------------------------
+
+
+def percent(part, whole_) -> str:
+    """A share as the report prints it: a whole percent, half up."""
+    return f"{(Decimal(part) * 100 / Decimal(whole_)).quantize(Decimal(1), ROUND_HALF_UP)} %"
+
+
+def signed(value: Decimal) -> str:
+    text = f"{abs(value).quantize(Decimal('0.1'), ROUND_HALF_UP)}".replace(".", ",")
+    return ("+" if value > 0 else "−" if value < 0 else "") + text
+
+
+def median(values: list[Decimal]) -> Decimal:
+    ordered, mid = sorted(values), len(values) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def figures_of(line: str) -> list[int]:
+    """The whole numbers of a table row (the bundled inbox's counts are below a thousand)."""
+    return [int(x) for x in re.findall(r"\d+", line)]
+
+
+@pytest.mark.parametrize("year", [2013, 2015])
+def test_share_spent_is_one_rule_in_the_key_message_and_the_money_table(all_years, texts, year):
+    """What the projects with an approved report spent, over what those projects were paid and had
+    transferred in from the year before (the money table's footnote ²), in the key message and the table."""
+    ((spent, base),) = sql(
+        all_years,
+        f"""
+        with aktive as ({ACTIVE.replace("$aar", "?")}),
+        rapport as (select prosjektnummer, forbruk from ({CURRENT.replace("$aar", "?")}) where forbruk is not null),
+        utbetalt as (select prosjektnummer, sum(belop_kr) as kr from stg_utbetalinger where aar = ? group by all),
+        inn as (select prosjektnummer, sum(belop_kr) as kr from stg_overforinger where til_aar = ? group by all)
+        select sum(r.forbruk), sum(coalesce(u.kr, 0) + coalesce(i.kr, 0))
+        from aktive a join rapport r using (prosjektnummer)
+        left join utbetalt u using (prosjektnummer) left join inn i using (prosjektnummer)""",
+        year,
+        year,
+        year,
+        year,
+        year,
+    )
+    share = percent(Decimal(str(spent)), Decimal(str(base)))
+    pages = texts[year].split("\f")
+    words = fold(next(p for p in pages if "Hovedbudskap" in lines_of(p)))
+    assert f"brukt {kroner(spent)} av de {kroner(base)} de fikk utbetalt og overført fra året før ({share})" in words
+    money = [fold(x) for x in section(texts[year], "Tilskudd og forbruk", "Status og gevinstrealisering")]
+    total = next(x for x in money if x.startswith("Totalt "))
+    assert f" {kroner(spent)} " in total and total.endswith(f" {share}"), (total, share)
+
+
+@pytest.mark.parametrize("year", [2013, 2015])
+def test_each_indicator_table_counts_and_median_from_the_projects_own_figures(all_years, texts, year):
+    """Per standard indicator: projects with baseline, target and result, those that moved toward their own
+    target, the share, and the median change (result − baseline, half up to one decimal)."""
+    own: dict[str, list[tuple[Decimal, bool]]] = defaultdict(list)
+    for indikator, base, target, result in sql(
+        all_years,
+        """
+        select i.indikator, i.utgangspunkt, i.maal, i.resultat
+        from core_indikatorer i join core_innsendinger s using (aar, innsending_id)
+        where i.aar = ? and s.godkjent and s.gjeldende and i.standard and i.utgangspunkt is not null
+          and i.maal is not null and i.resultat is not null""",
+        year,
+    ):
+        base, target, result = (Decimal(repr(float(v))) for v in (base, target, result))
+        own[indikator].append((result - base, result != base and (result > base) == (target > base)))
+    lines = [fold(x) for x in section(texts[year], "Temaer og indikatorer", "Utviklingen per pulje")]
+    checked = 0
+    for ind in STANDARD_INDICATORS:
+        rows = own.get(ind.key)
+        start = next((i for i, x in enumerate(lines) if x.startswith(f"{ind.nb} (") and len(x) < 60), None)
+        if not rows:
+            continue
+        assert start is not None, ind.key
+        block = lines[start : start + 8]
+        n, toward = len(rows), sum(1 for _, t in rows if t)
+        expected = [
+            f"Prosjekter som rapporterer utgangspunkt, mål og resultat {whole(n)}",
+            f"Prosjekter som har kommet nærmere eget mål {whole(toward)}",
+            f"Andel som har kommet nærmere eget mål {percent(toward, n)}",
+            f"Median endring fra eget utgangspunkt {signed(median([c for c, _ in rows]))} ",
+        ]
+        for want in expected:
+            assert any(x == want or x.startswith(want) for x in block), (ind.key, want, block)
+        checked += 1
+    assert checked >= 5, "the indicators the projects report are in the tables"
+
+
+@pytest.mark.parametrize("year", [2013, 2015])
+def test_every_network_row_from_its_projects_own_reports(all_years, texts, year):
+    """Each row of the network tables (the networks and «Uten nettverk»): projects, reports, all three
+    parties, theme days and the average gatherings, as one multiset per pool against own SQL."""
+    own: dict[int, Counter] = defaultdict(Counter)
+    for pulje, _, prosjekt, rapporter, tre, temadag, deltatt, rapportert in sql(
+        all_years,
+        f"""
+        with aktive as ({ACTIVE.replace("$aar", "?")}), rapport as ({CURRENT.replace("$aar", "?")})
+        select a.pulje, a.nettverk_id, count(*), count(r.prosjektnummer),
+               count(*) filter (where r.folkevalgte_med and r.administrasjon_med and r.tillitsvalgte_med),
+               count(r.temadag_dato), sum(r.samlinger_deltatt), count(r.samlinger_deltatt)
+        from aktive a left join rapport r using (prosjektnummer)
+        group by all""",
+        year,
+        year,
+        year,
+    ):
+        snitt = (
+            f"{(Decimal(deltatt) / Decimal(rapportert)).quantize(Decimal('0.1'), ROUND_HALF_UP)}".replace(".", ",")
+            if rapportert
+            else "–"
+        )
+        own[pulje][(prosjekt, rapporter, tre, temadag, snitt)] += 1
+    block = section(texts[year], "Puljer og nettverk", "Temaer og indikatorer")
+    for pulje, expected in own.items():
+        start = next(i for i, b in enumerate(block) if b.strip() == f"Pulje {pulje}")
+        end = next(i for i in range(start, len(block)) if block[i].strip().startswith(f"Sum pulje {pulje}"))
+        printed = Counter(
+            (int(m[1]), int(m[2]), int(m[3]), int(m[4]), m[5])
+            for line in block[start:end]
+            if (m := re.search(r"\s(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+,\d|–)\s*$", line))
+        )
+        assert printed == expected, (pulje, printed, expected)
+
+
+STATUS_LABELS = {
+    "Oppstart": "oppstart",
+    "Gjennomføring": "gjennomforing",
+    "Avsluttet": "avsluttet",
+    "Drift": "drift",
+    "Uten rapport": "uten_rapport",
+}
+
+
+@pytest.mark.parametrize("year", [2013, 2015])
+def test_status_and_risk_rows_of_every_pool(all_years, texts, year):
+    rows = projects(all_years, year)
+    text = texts[year]
+    # projects by status: each pool's row, column by column in the order of the printed header
+    block = [fold(x) for x in section(text, "Status og gevinstrealisering", "Puljer og nettverk")]
+    header = next(x for x in block if x.startswith("Pulje ") and "Totalt" in x)
+    columns = sorted((header.index(label), key) for label, key in STATUS_LABELS.items() if label in header)
+    for pulje in sorted({p["pulje"] for p in rows.values()}):
+        mine = [p for p in rows.values() if p["pulje"] == pulje]
+        status = Counter(p["rapport"]["status"] if p["rapport"] else "uten_rapport" for p in mine)
+        want = [status.get(key, 0) for _, key in columns] + [len(mine)]
+        line = next(x for x in block if x.startswith(f"Pulje {pulje} ") and x[len(f"Pulje {pulje} ") :][:1].isdigit())
+        assert figures_of(line)[1:] == want, (line, want)
+    # high risks per pool: assessed, high, with and without mitigation, projects with one left without
+    risks = sql(
+        all_years,
+        f"""
+        with aktive as ({ACTIVE.replace("$aar", "?")})
+        select a.pulje, s.prosjektnummer, {RULE_HIGH} as hoy, r.mottiltak is null as uten
+        from core_risiko r join core_innsendinger s using (aar, innsending_id)
+        join aktive a on a.prosjektnummer = s.prosjektnummer
+        where r.aar = ? and s.godkjent and s.gjeldende""",
+        year,
+        year,
+        year,
+    )
+    block = [fold(x) for x in section(text, "Tiltak og risiko", "Økonomi")]
+    for pulje in sorted({p["pulje"] for p in rows.values()}):
+        mine = [r for r in risks if r[0] == pulje]
+        high = [r for r in mine if r[2]]
+        without = [r for r in high if r[3]]
+        want = [pulje, len(mine), len(high), len(high) - len(without), len(without), len({r[1] for r in without})]
+        line = next(x for x in block if x.startswith(f"Pulje {pulje} ") and len(figures_of(x)) == 6)
+        assert figures_of(line) == want, (line, want)
+
+
+def test_programme_period_row_of_every_pool(all_years, texts):
+    block = [fold(x) for x in section(texts[2015], "Programperioden 2012–2015", "Puljer og nettverk")]
+    per_pool: dict[int, list[int]] = {}
+    statuses = ("avsluttet", "drift", "gjennomforing", "oppstart", "uten_rapport")
+    for pulje, n, reports, ended, *status in sql(
+        all_years,
+        """
+        with aktive as (
+            select p.prosjektnummer, cast(p.pulje as int) as pulje, cast(p.siste_aar as int) as siste, t.aar
+            from ref_prosjekt p join stg_tilskudd t on t.prosjektnummer = p.prosjektnummer
+            where t.aar between cast(p.forste_aar as int) and cast(p.siste_aar as int) and t.aar <= 2015),
+        per_prosjekt as (
+            select a.prosjektnummer, any_value(a.pulje) as pulje, any_value(a.siste) as siste,
+                   count(s.innsending_id) as rapporter,
+                   coalesce(arg_max(s.status, s.aar) filter (where s.prosjektnummer is not null), 'uten_rapport')
+                       as status
+            from aktive a left join core_innsendinger s
+              on s.prosjektnummer = a.prosjektnummer and s.aar = a.aar and s.godkjent and s.gjeldende
+            group by a.prosjektnummer)
+        select pulje, count(*), sum(rapporter), count(*) filter (where siste <= 2015),
+               count(*) filter (where status = 'avsluttet'), count(*) filter (where status = 'drift'),
+               count(*) filter (where status = 'gjennomforing'), count(*) filter (where status = 'oppstart'),
+               count(*) filter (where status = 'uten_rapport')
+        from per_prosjekt group by pulje order by pulje""",
+    ):
+        per_pool[pulje] = [pulje, n, int(reports), ended, *status]
+    assert len(statuses) == len(next(iter(per_pool.values()))) - 4
+    for pulje, want in per_pool.items():
+        line = next(x for x in block if x.startswith(f"Pulje {pulje} ") and len(figures_of(x)) == 9)
+        assert figures_of(line) == want, (line, want)
+    total = next(x for x in block if x.startswith("Totalt "))
+    assert figures_of(total) == [sum(w[i] for w in per_pool.values()) for i in range(1, 9)], total

@@ -89,3 +89,41 @@ def test_a_failed_run_writes_its_own_record(small_inbox, tmp_path):
     record = json.loads((out / str(YEAR) / "run.json").read_text(encoding="utf-8"))
     assert record["dagster_run_id"] == result.run_id and record["vellykket"] is False
     assert record["feilet_steg"] == "register__tilskudd"
+
+
+def test_a_run_of_some_assets_from_the_ui_writes_its_own_record(small_run, small_inbox, tmp_path):
+    """The UI's «Materialize» of a few of a year's assets runs neither `reports/kjoring` nor the jobs'
+    failure hook: the run's resources write its record as it ends, succeeded or failed."""
+    from pipelines.definitions import defs
+    from pipelines.resources import Settings
+
+    out = tmp_path / "out"
+    shutil.copytree(small_run, out)
+    before = json.loads((out / str(YEAR) / "run.json").read_text(encoding="utf-8"))
+    with dg.instance_for_test() as instance:
+        mart = dg.materialize(
+            list(defs.assets),
+            selection=[dg.AssetKey(["marts", "mart_pulje_aar"])],
+            partition_key=str(YEAR),
+            instance=instance,
+            resources={"settings": Settings(inbox=str(small_inbox), out=str(out))},
+        )
+        assert mart.success
+        record = json.loads((out / str(YEAR) / "run.json").read_text(encoding="utf-8"))
+        assert record["dagster_run_id"] == mart.run_id != before["dagster_run_id"] and record["vellykket"] is True
+        assert {k: v for k, v in record.items() if k != "dagster_run_id"} == {
+            k: v for k, v in before.items() if k != "dagster_run_id"
+        }  # the same warehouse, the same figures
+
+        landing = dg.materialize(
+            list(defs.assets),
+            selection=[dg.AssetKey(["landing", "innkomne_filer"])],
+            partition_key=str(YEAR),
+            instance=instance,
+            resources={"settings": Settings(inbox=str(tmp_path / "finnes_ikke"), out=str(out))},
+            raise_on_error=False,
+        )
+        assert not landing.success
+        record = json.loads((out / str(YEAR) / "run.json").read_text(encoding="utf-8"))
+        assert record["dagster_run_id"] == landing.run_id and record["vellykket"] is False
+        assert record["feilet_steg"] == "landing__innkomne_filer"

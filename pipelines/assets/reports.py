@@ -187,6 +187,8 @@ def arsrapport(context: dg.AssetExecutionContext, settings: Settings) -> dg.Mate
     with settings.connect(read_only=True) as con:
         key = run_key(con, year)
         base = _base(con, settings, year, settings.form)
+        sec = report_context.secretariat(Path(settings.register_dir))
+        base["departement"] = report_context.ministry(sec, base["rapportdato"])
         ctx = report_context.annual_report(con, year, base)
         appendix = report_context.appendix(con, year, base)
         check = totals_against_warehouse(con, ctx, year)
@@ -206,7 +208,8 @@ def arsrapport(context: dg.AssetExecutionContext, settings: Settings) -> dg.Mate
         processes=1,
         cache=settings.cache_dir / "pdf",
     )
-    report_context.file_list(appendix["filer"]).to_csv(folder / names["vedlegg_csv"], index=False, encoding="utf-8")
+    # the bytes whose SHA-256 the appendix prints
+    (folder / names["vedlegg_csv"]).write_bytes(appendix["vedlegg_csv_bytes"])
     totals = pd.DataFrame(
         [*ctx["pulje"], {"pulje": "totalt", **ctx["pulje_totalt"]}], columns=["pulje", *SUMMARY_FIGURES]
     )
@@ -347,10 +350,14 @@ def oppfolgingsbrev(context: dg.AssetExecutionContext, settings: Settings) -> dg
             stale.unlink()  # a project no longer active in the year, or not yet due
         results = pdf.render_many(jobs, cache=settings.cache_dir / "pdf")
         new_rows = []
+        if final:
+            journaled = {r["fil"] for r in letter_journal.dispatched(con, year)}
+            letter_journal.clear_unfinished(letter_dir)
         for c, job, r in zip(to_write, jobs, results):
             fil = f"brev/{job[3].name}"
             if final:
-                fil = f"brev/{letter_journal.archive(letter_dir, c, job[3]).relative_to(letter_dir).as_posix()}"
+                target = letter_journal.archive(letter_dir, c, job[3], journaled)
+                fil = f"brev/{target.relative_to(letter_dir).as_posix()}"
             new_rows.append(letter_journal.row(c, fil, r))
         if final:
             letter_journal.record(con, new_rows)

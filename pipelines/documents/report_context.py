@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import date
 from pathlib import Path
@@ -47,6 +48,19 @@ def _mart(con, name: str, year: int) -> list[dict]:
 def secretariat(register_dir: Path) -> dict:
     """The secretariat's own facts (answer deadline, contact, account), from the run's register folder."""
     return json.loads((Path(register_dir) / "sekretariat.json").read_text(encoding="utf-8"))
+
+
+def ministry(sec: dict, on: date) -> str:
+    """The ministry's name on a document's date: the programme's ministry was renamed on 1 January 2014
+    (`departement` in sekretariat.json, each name from the day it took effect)."""
+    names = sorted(sec["departement"], key=lambda d: d["fra"])
+    valid = [d["navn"] for d in names if date.fromisoformat(d["fra"]) <= on]
+    return valid[-1] if valid else names[0]["navn"]
+
+
+def sender(sec: dict, on: date) -> dict:
+    """The letterhead of a document dated `on`: the secretariat's address under the ministry of that day."""
+    return {**sec["avsender_adresse"], "departement": ministry(sec, on)}
 
 
 def report_date(con, year: int, given: str) -> date:
@@ -101,7 +115,16 @@ def pool_total(pools: list[dict]) -> dict:
 def annual_report(con, year: int, base: dict) -> dict:
     """The annual report's rows, read from the marts and ``sql/reports/arsrapport_*.sql``, and what
     :func:`pipelines.report_rules.derive` makes of them (totals, key messages, quotations, trends)."""
-    prosjekt = _mart(con, "mart_prosjekt_aar", year)
+    # the project rows, with only the columns the report uses: the mart has some 70, and read through
+    # pandas into dicts they were most of the context's time at 10 000 projects
+    prosjekt = _records(
+        con,
+        """
+        select prosjektnummer, prosjektnavn, kommune, pulje, tema, innsending_id, hovedfunn, godt_eksempel,
+               rapportstatus, aa_betale_tilbake_kr
+        from mart_prosjekt_aar where aar = ?""",
+        [year],
+    )
     tiltak_risiko = _mart(con, "mart_tiltak_risiko_aar", year)
     tema = _mart(con, "mart_tema_aar", year)
     pulje = _mart(con, "mart_pulje_aar", year)
@@ -198,8 +221,30 @@ def report_files(year: int) -> dict[str, str]:
 
 
 def appendix(con, year: int, base: dict) -> dict:
-    """The auditors' appendix (its own document): the run's identity and every source file with its SHA-256."""
-    return {**base, **report_files(year), "filer": _mart(con, "mart_kildefiler_aar", year)}
+    """The auditors' appendix (its own document): the run's identity and every source file with its SHA-256.
+
+    The CSV beside it (``vedlegg_csv_bytes``) always lists every file. The PDF lists them too while they fit
+    :data:`report_rules.FILES_LISTED_MAX` rows; beyond that it gives the files per outcome and the CSV's own
+    SHA-256, so the list it points to is fixed, and a programme ten times larger does not make a PDF ten
+    times longer (a 10 000-project inbox has 8 000 files, 340 pages that WeasyPrint took minutes to lay out).
+    """
+    return {**base, **report_files(year), **appendix_files(_mart(con, "mart_kildefiler_aar", year))}
+
+
+def appendix_files(filer: list[dict]) -> dict:
+    """The appendix's files: the rows, whether the PDF lists them, their count per outcome (most first),
+    and the CSV's bytes with their SHA-256."""
+    csv = file_list(filer).to_csv(index=False).encode("utf-8")
+    outcomes: dict[str, int] = {}
+    for f in filer:
+        outcomes[f["utfall"]] = outcomes.get(f["utfall"], 0) + 1
+    return {
+        "filer": filer,
+        "filer_listet": len(filer) <= report_rules.FILES_LISTED_MAX,
+        "filer_per_utfall": sorted(outcomes.items(), key=lambda kv: (-kv[1], kv[0])),
+        "vedlegg_csv_bytes": csv,
+        "vedlegg_csv_sha256": hashlib.sha256(csv).hexdigest(),
+    }
 
 
 FILE_COLUMNS = ("filnavn", "sha256", "storrelse_bytes", "mottatt_dato", "format", "utfall", "innsendinger", "avvik")
@@ -338,13 +383,16 @@ def letters(con, year: int, base: dict, given_date: str, register_dir: Path, for
             konto=p["konto_tilbakebetaling"],
             frist=frist,
         )
-        neste_frist = workdays.on_or_after(d["neste_frist"]) if d["neste_frist"] else None
+        # an ended project sends no more annual reports, whatever the register holds for its next year
+        ends = p["sluttoppgjor"]
+        neste_frist = workdays.on_or_after(d["neste_frist"]) if d["neste_frist"] and not ends else None
         ctx = {
             **base,
             "form": lform,
             "rapportdato": dato,
             "prosjekt": pv,
             "variant": variant,
+            "innledning": findings.for_the_year(f"b_innledning_{variant}", pv),
             "holde_tilbake": variant in ("mangler", "avvist", "ulesbar"),
             "mottekne": received,
             "delvis_lest": any(f["utfall_brev"] == "delvis_brukt" for f in received),
@@ -355,11 +403,12 @@ def letters(con, year: int, base: dict, given_date: str, register_dir: Path, for
             "frist": frist,
             "svarfrist": svarfrist,
             "neste_frist": neste_frist,
-            "neste_aar": d["neste_aar"],
+            "neste_aar": None if ends else d["neste_aar"],
             "deltakarar": [k for k in (p["kommuner"] or []) if k != p["kommune"]],
             "konto": p["konto_tilbakebetaling"],
             "kontakt": sec["kontakt"],
-            "avsendar": sec["avsender_adresse"],
+            "avsendar": sender(sec, dato),
+            "klageinstans": sec["klageinstans"],
             "journalnummer": None,
             "tidligere_brev": None,
         }

@@ -22,12 +22,16 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
+from pipelines.documents.formatting import ratio
 from schemas.form import INDICATOR_BY_KEY, STANDARD_INDICATORS, STATUSES, THEMES, YEARS
 
 #: A list of projects longer than this is summarised (about one page of table rows).
 LIST_MAX = 25
+#: The auditors' appendix lists every file up to this many (about 20 pages); beyond, the CSV beside it does.
+FILES_LISTED_MAX = 500
 #: Main findings quoted per theme, and good examples per theme.
 FINDINGS_PER_THEME = 3
 EXAMPLES_PER_THEME = 2
@@ -128,6 +132,13 @@ def status_table(status_rows: list[dict]) -> dict:
     }
 
 
+def share_spent(row: Mapping[str, Any]) -> Decimal | None:
+    """The share spent, as the money table prints it (footnote ² of ``r_okonomi_merk``) and the key message
+    says it: what the projects with an approved report spent over what those same projects had to spend
+    (paid + transferred in, the marts' ``grunnlag_kr``); projects without a report are in neither part."""
+    return ratio(row.get("forbruk_kr"), row.get("grunnlag_kr"))
+
+
 RISK_SUMS = ("risikoer", "hoye", "hoye_med_mottiltak", "hoye_uten_mottiltak", "prosjekt_uten_mottiltak")
 
 
@@ -218,14 +229,13 @@ def key_messages(ctx: Mapping[str, Any]) -> list[Message]:
         )
     elif r["hoye"]:
         msgs.append(_m("hb_risiko_alle", hoye=V(r["hoye"], "antal:ord_hoy_risiko")))
-    paid, spent = t.get("utbetalt_kr"), t.get("forbruk_kr")
-    if paid:
+    if (share := share_spent(t)) is not None:
         msgs.append(
             _m(
                 "hb_forbruk",
-                forbruk=V(spent or 0, "nok"),
-                utbetalt=V(paid, "nok"),
-                del_=V(float(spent or 0) / float(paid), "andel"),
+                forbruk=V(t["forbruk_kr"], "nok"),
+                grunnlag=V(t["grunnlag_kr"], "nok"),
+                del_=V(share, "andel"),
             )
         )
     for theme in THEMES:

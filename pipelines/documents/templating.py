@@ -19,7 +19,8 @@ None; dates are ``datetime.date``; money in NOK; percents as percent numbers,
   row keys) — the appendix's file names ``vedlegg_fil``, ``vedlegg_csv``, and
   what :func:`pipelines.report_rules.derive` adds (key messages, tables with
   their totals, trends, quotations).
-* ``arsrapport_vedlegg.html.j2`` (the auditors' appendix): ``filer``, ``rapport_fil``, ``vedlegg_csv``.
+* ``arsrapport_vedlegg.html.j2`` (the auditors' appendix): ``filer``, ``rapport_fil``, ``vedlegg_csv``, and
+  (``report_context.appendix``) whether the files are listed, their count per outcome and the CSV's SHA-256.
 * ``brev.html.j2``: ``prosjekt`` (dict), ``indikatorer``, ``funn`` (lists),
   ``svarfrist``, ``konto``, ``kontakt`` (``namn``, ``epost``, ``telefon``), ``okonomi`` (the money block,
   see ``report_context.okonomi``) and ``pengevedtak`` (bool: the letter withholds a payment or reclaims funds).
@@ -98,6 +99,7 @@ TEMPLATE_KEYS: dict[str, tuple[str, ...]] = {
         "uten_rapport",
         "vedlegg_fil",
         "vedlegg_csv",
+        "departement",
         # derived by pipelines.report_rules.derive
         "hovudbodskap",
         "nettverk_puljer",
@@ -110,7 +112,8 @@ TEMPLATE_KEYS: dict[str, tuple[str, ...]] = {
         "trendar",
         "sitat",
     ),
-    "arsrapport_vedlegg.html.j2": COMMON_KEYS + ("filer", "rapport_fil", "vedlegg_csv"),
+    "arsrapport_vedlegg.html.j2": COMMON_KEYS
+    + ("filer", "filer_listet", "filer_per_utfall", "rapport_fil", "vedlegg_csv", "vedlegg_csv_sha256"),
     "brev.html.j2": COMMON_KEYS
     + (
         "prosjekt",
@@ -126,6 +129,7 @@ TEMPLATE_KEYS: dict[str, tuple[str, ...]] = {
         "konto",
         "kontakt",
         "avsendar",
+        "klageinstans",
         "journalnummer",
         "tidligere_brev",
         "okonomi",
@@ -279,6 +283,7 @@ def environment() -> Environment:
         graf_per_nettverk=lambda indikator, rows: charts.per_network(indikator, rows),
         bodskap=_contextual(message_text),
         tema_utvikling=report_rules.theme_development,
+        andel_brukt=report_rules.share_spent,
         FINDINGS_PER_THEME=report_rules.FINDINGS_PER_THEME,
         EXAMPLES_PER_THEME=report_rules.EXAMPLES_PER_THEME,
         STANDARD_INDICATORS=STANDARD_INDICATORS,

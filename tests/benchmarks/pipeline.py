@@ -21,7 +21,9 @@ The ratios, each measured side by side in the same run:
 - incremental: after the full run, one corrected submission (an accepted one, rebuilt with the generator, one
   value changed, a later received date in the file name), then the year again; `--parts incremental --scales 1`
   re-runs just that;
-- scale: time per submission of the non-rendering stages at 100 against 10, and peak memory at 100.
+- scale: time per submission of the non-rendering stages at 100 against 10, and peak memory at 100;
+- annual report (issue 17): its pages at 10 and at 100 against 1 (so `--scales 1,10,100` in one run), and its
+  wall time and peak memory at 100 against 2 minutes and 2 GB (the CPU seconds and load average beside them).
 
 At scales above `--render-all-up-to`, the letters stage still runs through Dagster (contexts, journal, check)
 but only an evenly spaced sample of `--render-sample` letters is rendered; the stage time is then extrapolated
@@ -81,6 +83,8 @@ TARGETS = {
     "scale_time": 1.3,
     "scale_memory_mib": 2048,
     "report_pages": 1.3,
+    "report_time_s": 120,  # issue 17: the annual report at scale 100 in under 2 minutes and 2 GB
+    "report_memory_mib": 2048,
 }
 
 
@@ -753,6 +757,23 @@ def ratios(result: dict, args) -> list[dict]:
                 r <= TARGETS["report_pages"],
                 f"{pages[big]} vs {pages['1']} pages (the appendix is its own PDF)",
             )
+    report = next((r for r in scales.get("100", {}).get("stages", []) if r["stage"] == "annual report"), None)
+    if report:
+        load = scales["100"].get("load_average_after") or scales["100"].get("load_average_before") or [0]
+        add(
+            "annual report time at scale 100",
+            report["wall_s"],
+            f"< {TARGETS['report_time_s']} s",
+            report["wall_s"] < TARGETS["report_time_s"],
+            f"{report['cpu_s']:.1f} CPU s, {report.get('pages')} pages, load average {load[0]:.1f}",
+        )
+        add(
+            "annual report peak memory at scale 100",
+            report["peak_mib"],
+            f"< {TARGETS['report_memory_mib']} MiB",
+            report["peak_mib"] < TARGETS["report_memory_mib"],
+            "this process plus its children, reset before the stage",
+        )
     if "100" in scales:
         top = max(scales["100"]["stages"], key=lambda r: r["peak_mib"])
         m = top["peak_mib"]
