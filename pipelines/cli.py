@@ -19,12 +19,21 @@ def _instance_home(out: Path) -> Path:
     home = (out / ".dagster").resolve()
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    if not config.exists():
-        # DuckDB allows one writer: runs that the sensor or a back-fill starts wait for each other
-        config.write_text(
-            "telemetry:\n  enabled: false\nconcurrency:\n  runs:\n    max_concurrent_runs: 1\n", encoding="utf-8"
-        )
+    if not config.exists() or config.read_text(encoding="utf-8") in _EARLIER_INSTANCE_CONFIGS:
+        config.write_text(INSTANCE_CONFIG, encoding="utf-8")
     return home
+
+
+# DuckDB allows one writer: runs that the sensor or a back-fill starts wait for each other. With one run at
+# a time, a run that never left «starting» (its process died before it began) would hold the queue:
+# Dagster's run monitoring fails it after three minutes. A run that died once started is failed by the
+# `opprydding` sensor (pipelines/sensors.py), which the default run launcher's monitoring cannot do.
+INSTANCE_CONFIG = (
+    "telemetry:\n  enabled: false\nconcurrency:\n  runs:\n    max_concurrent_runs: 1\n"
+    "run_monitoring:\n  enabled: true\n  start_timeout_seconds: 180\n"
+)
+# what earlier versions wrote, replaced by the current one (a file the secretariat edited is left alone)
+_EARLIER_INSTANCE_CONFIGS = ("telemetry:\n  enabled: false\nconcurrency:\n  runs:\n    max_concurrent_runs: 1\n",)
 
 
 def _settings(args):
@@ -68,7 +77,9 @@ def _before_run(args, out: Path) -> None:
             if con.execute("select count(*) from information_schema.tables where table_name = 'raw_filer'").fetchone()[
                 0
             ]:
-                had = con.execute("select count(*) from raw_filer where aar = ?", [args.year]).fetchone()[0]
+                had = con.execute(
+                    "select count(*) from raw_filer where aar = ? and mottak = ?", [args.year, landing.ARCHIVED]
+                ).fetchone()[0]
     problem = landing.inbox_problem(year_dir, had, args.tom_innboks_ok)
     if problem:
         raise runs.Stop(problem)
@@ -94,7 +105,7 @@ def run(args) -> int:
     run_id = str(uuid.uuid4())  # known before the run starts, so the listener can follow it (as Dagster makes them)
     shown = progress.Progress(defs.resolve_asset_graph().get_all_asset_keys())
     instance.add_event_listener(run_id, shown)
-    print(f"samanom {args.year}: kjører årets syklus (dagster-køyring {run_id})", flush=True)
+    print(f"samanom {args.year}: kjører årets syklus (Dagster-kjøring {run_id})", flush=True)
     result = job.execute_in_process(
         instance=instance,
         partition_key=str(args.year),
@@ -133,27 +144,32 @@ def _repository_tag() -> dict[str, str]:
     return {REPOSITORY_LABEL_TAG: "__repository__@pipelines.definitions"}
 
 
+# What the summary prints, in the order printed: run.json's key and the words a secretariat reads.
+SUMMARY_LINES = (
+    ("filer", "filer i innboksen"),
+    ("innsendinger_leste", "innsendinger lest"),
+    ("innsendinger_godkjente", "  godkjent"),
+    ("innsendinger_avviste", "  avvist"),
+    ("avvik", "avvik registrert"),
+    ("aktive_prosjekt", "aktive prosjekter"),
+    ("brev", "oppfølgingsbrev"),
+    ("kvitteringer", "kvitteringer"),
+)
+
+
 def _print_summary(s: dict, out: Path) -> None:
     year = s["aar"]
-    print(f"samanom {year}: {'ferdig' if s['vellykket'] else 'FEILA — sjå Dagster-loggen (samanom ui)'}")
-    print(f"  dagster-køyring          {s['dagster_run_id']}")
-    for key in (
-        "filer",
-        "innsendinger_leste",
-        "innsendinger_godkjente",
-        "innsendinger_avviste",
-        "avvik",
-        "aktive_prosjekt",
-        "brev",
-    ):
+    print(f"samanom {year}: {'ferdig' if s['vellykket'] else 'FEILET — se Dagster-loggen (samanom ui)'}")
+    print(f"  {'Dagster-kjøring':<24} {s['dagster_run_id']}")
+    for key, label in SUMMARY_LINES:
         if key in s:
-            print(f"  {key:<24} {s[key]}")
+            print(f"  {label:<24} {s[key]}")
     if s.get("filer_utfall"):
-        print("  filer etter utfall       " + ", ".join(f"{k}: {v}" for k, v in s["filer_utfall"].items()))
+        print(f"  {'filer etter utfall':<24} " + ", ".join(f"{k}: {v}" for k, v in s["filer_utfall"].items()))
     if s["vellykket"]:  # a failed run names no report it did not write
-        print(f"  årsrapport               {out / str(year) / f'arsrapport-{year}.pdf'}")
-        print(f"  brev                     {out / str(year) / 'brev'}")
-    print(f"  lager (DuckDB)           {out / 'samanom.duckdb'}")
+        print(f"  {'årsrapport':<24} {out / str(year) / f'arsrapport-{year}.pdf'}")
+        print(f"  {'brev':<24} {out / str(year) / 'brev'}")
+    print(f"  {'lager (DuckDB)':<24} {out / 'samanom.duckdb'}")
 
 
 def ui(args) -> int:
@@ -204,9 +220,13 @@ def _end_group(child: subprocess.Popen, grace: float = 10.0) -> None:
 
 
 def template(args) -> int:
-    from tools.form_writer import write_blank_form
+    from tools.form_writer import FormatNotOffered, write_blank_form
 
-    write_blank_form(args.year, args.form, Path(args.out))
+    try:
+        write_blank_form(args.year, args.form, Path(args.out))
+    except FormatNotOffered as exc:
+        print(f"samanom: {exc}", file=sys.stderr)
+        return 2
     print(f"Rapportskjema {args.year} ({args.form}): {args.out}")
     return 0
 
@@ -231,10 +251,15 @@ def _iso_date(text: str) -> str:
         dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"«{text}» er ikke en gyldig dato; skriv den som ÅÅÅÅ-MM-DD, for eksempel 2014-03-01"
+            f"«{text}» er ikke en gyldig dato; skriv den som ÅÅÅÅ-MM-DD, for eksempel 2014-03-03"
         ) from None
     if len(text) != 10:
-        raise argparse.ArgumentTypeError(f"«{text}»: skriv datoen som ÅÅÅÅ-MM-DD, for eksempel 2014-03-01")
+        raise argparse.ArgumentTypeError(f"«{text}»: skriv datoen som ÅÅÅÅ-MM-DD, for eksempel 2014-03-03")
+    from pipelines import workdays
+
+    refused = workdays.refused_date(dt.date.fromisoformat(text))  # refused here, not after the run rewrote the year
+    if refused:
+        raise argparse.ArgumentTypeError(refused)
     return text
 
 

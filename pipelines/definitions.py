@@ -12,6 +12,7 @@ from pipelines.sensors import (
     aarskjoring,
     innboks_kjoring,
     innboks_sensor,
+    opprydding,
 )
 
 yearly_assets = [
@@ -31,7 +32,7 @@ yearly_assets = [
 defs = dg.Definitions(
     assets=[*register_assets, *yearly_assets],
     jobs=[aarskjoring, innboks_kjoring],
-    sensors=[innboks_sensor],
+    sensors=[innboks_sensor, opprydding],
     schedules=[aarlig_kjoring],
     resources={"settings": settings()},
     executor=dg.in_process_executor,

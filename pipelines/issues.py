@@ -21,11 +21,11 @@ FINDING = "merknad"  # kept, but the letter asks the project to correct it
 RULES: dict[str, tuple[str, str, str]] = {
     "fil_ulesbar": (
         REJECT_FILE,
-        "fila kan ikke leses som regneark eller CSV",
+        "filen kan ikke leses som regneark eller CSV",
         "fila kan ikkje lesast som rekneark eller CSV",
     ),
-    "fil_tom": (REJECT_FILE, "fila er tom", "fila er tom"),
-    "fil_for_stor": (REJECT_FILE, "fila er større enn det vi tar imot", "fila er større enn det vi tek imot"),
+    "fil_tom": (REJECT_FILE, "filen er tom", "fila er tom"),
+    "fil_for_stor": (REJECT_FILE, "filen er større enn det vi tar imot", "fila er større enn det vi tek imot"),
     "fil_feil_type": (
         REJECT_FILE,
         "filtypen stemmer ikke med innholdet eller er ikke en av dem skjemaet tillater",
@@ -52,7 +52,7 @@ RULES: dict[str, tuple[str, str, str]] = {
         "kolonnen mangler, så radene under kan ikke leses",
         "kolonnen manglar, så radene under kan ikkje lesast",
     ),
-    "felt_mangler": (FINDING, "feltet er påkrevd, men står tomt", "feltet er påkravd, men står tomt"),
+    "felt_mangler": (FINDING, "må fylles ut, men står tomt", "må fyllast ut, men står tomt"),
     "ugyldig_verdi": (FINDING, "verdien kan ikke leses", "verdien kan ikkje lesast"),
     "tall_tvetydig": (FINDING, "tallet kan leses på to måter", "talet kan lesast på to måtar"),
     "verdi_utenfor_omrade": (
@@ -100,7 +100,7 @@ RULES: dict[str, tuple[str, str, str]] = {
     "tema_ikke_i_prosjekt": (
         FINDING,
         "temaet er ikke ett av prosjektets temaer",
-        "temaet er ikkje eitt av tema for prosjektet",
+        "temaet høyrer ikkje til temaa for prosjektet",
     ),
     "mottaksdato_mangler": (
         FINDING,
@@ -152,7 +152,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "prosjektaara": ("et år prosjektet er aktivt", "eit år prosjektet er aktivt"),
     "registeret": ("et prosjektnummer fra tilskuddsbrevet", "eit prosjektnummer frå tilskotsbrevet"),
     "soekjarkommune": ("søkerkommunen for prosjektet", "søkjarkommunen for prosjektet"),
-    "prosjektets_tema": ("temaene i tilskuddsbrevet", "tema i tilskotsbrevet"),
+    "prosjektets_tema": ("temaene i tilskuddsbrevet", "temaa i tilskotsbrevet"),
 }
 
 

@@ -179,10 +179,6 @@ def inbox_files(year_dir: Path) -> list[Path]:
     return [p for p, kind in _entries(year_dir) if kind == ARCHIVED]
 
 
-def has_entries(year_dir: Path) -> bool:
-    return year_dir.is_dir() and any(True for _ in _entries(year_dir))
-
-
 def clear_temporaries(archive_dir: Path) -> int:
     """Half-written copies left by a run that was killed: never trusted, always removed."""
     removed = 0
@@ -360,7 +356,9 @@ def inbox_problem(year_dir: Path, had_files: int, empty_ok: bool) -> str | None:
     """Why a year's inbox must not be landed, in words the secretariat can act on (None: land it).
 
     A missing folder is a mistake (a wrong --inbox, a year not yet unpacked), never an empty year; and a
-    year that had files is not replaced by an empty one unless the run says so.
+    year that had reports (`had_files`, the files landed as `arkivert`) is not replaced by one without any
+    unless the run says so. What is never read as a report does not count: a folder holding only `.DS_Store`,
+    office lock files or links is empty here.
     """
     inbox = year_dir.parent
     if not inbox.is_dir():
@@ -373,7 +371,7 @@ def inbox_problem(year_dir: Path, had_files: int, empty_ok: bool) -> str | None:
             f"Årsmappen {year_dir} finnes ikke i innboksen. Legg filene for {year_dir.name} der, "
             "eller sjekk --inbox og --year."
         )
-    if had_files and not empty_ok and not has_entries(year_dir):
+    if had_files and not empty_ok and not inbox_files(year_dir):
         return (
             f"Årsmappen {year_dir} er tom, men lageret har {had_files} filer for {year_dir.name}. "
             "Kjør med --tom-innboks-ok hvis året virkelig skal tømmes."

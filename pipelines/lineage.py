@@ -237,7 +237,26 @@ def base_tables(name: str) -> frozenset[str]:
     return frozenset(found)
 
 
-def mart_reads(mart: str) -> frozenset[str]:
-    """Every table and view `sql/marts/<mart>.sql` reads, directly or through the views."""
-    sql = (warehouse.SQL_DIR / "marts" / f"{mart}.sql").read_text()
+def reads(query: str) -> frozenset[str]:
+    """Every table and view `sql/<query>.sql` reads, directly or through the views."""
+    sql = (warehouse.SQL_DIR / f"{query}.sql").read_text()
     return frozenset().union(*(base_tables(t) for t in tables_read(sql)))
+
+
+def mart_reads(mart: str) -> frozenset[str]:
+    return reads(f"marts/{mart}")
+
+
+def reads_earlier_years(query: str) -> bool:
+    """Whether `sql/<query>.sql` reads the years before the run's too: it compares `aar` with `$aar` by
+    `<=` or `<` (a year's own rows are `aar = $aar`)."""
+    tree = sqlglot.parse_one((warehouse.SQL_DIR / f"{query}.sql").read_text(), dialect=DIALECT)
+    for compare in tree.find_all(exp.LTE, exp.LT, exp.GTE, exp.GT):
+        sides = (
+            (compare.left, compare.right) if isinstance(compare, (exp.LTE, exp.LT)) else (compare.right, compare.left)
+        )
+        column, bound = sides
+        if isinstance(column, exp.Column) and column.name == "aar" and isinstance(bound, exp.Placeholder):
+            if bound.name == "aar":
+                return True
+    return False

@@ -55,18 +55,42 @@ class Settings(dg.ConfigurableResource):
             raise ValueError(f"form must be one of {', '.join(FORMS)}, not {value!r}")
         return value
 
+    @pydantic.field_validator("rapportdato")
+    @classmethod
+    def _working_day(cls, value: str) -> str:
+        # a run from the UI is refused at its start, as `samanom run --date` is, not when the report renders
+        if value:
+            import datetime as dt
+
+            from pipelines import workdays
+
+            refused = workdays.refused_date(dt.date.fromisoformat(value))
+            if refused:
+                raise ValueError(refused)
+        return value
+
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         # every run (CLI, UI, sensor, back-fill) names its process, so one left «started» by a killed
         # process can be told from one still running (pipelines/runs.py)
         from pipelines import runs
 
         runs.tag_run(context.instance, context.run_id)
-        runs.hold_for_run(self.out_dir)
+        if runs.hold_for_run(self.out_dir):
+            # not started by `samanom run`, which checked before it began: a damaged warehouse stops the
+            # run here, before any step writes into it
+            try:
+                warehouse.check_integrity(self.database)
+            except BaseException:
+                runs.release_for_run(self.out_dir)
+                raise
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
-        from pipelines import runs
+        from pipelines import run_record, runs
 
-        runs.release_for_run(self.out_dir)
+        try:
+            run_record.after_run(self, context.instance, context.run_id)  # while the run still holds the folder
+        finally:
+            runs.release_for_run(self.out_dir)
 
     @property
     def out_dir(self) -> Path:

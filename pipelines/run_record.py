@@ -3,7 +3,9 @@
 The yearly job ends with the asset `reports/kjoring`, which writes the record of a run that got
 that far; a step that fails writes it through the job's failure hook, with `vellykket: false` and the
 step. So a run from `samanom run`, the UI, the inbox sensor or the schedule each leaves its record,
-and no other process writes one.
+and no other process writes one. A run of some of a year's assets only (the UI's «Materialize» of the
+annual report, say) has neither that asset nor the hook: its record is written as its resources close
+(`after_run`).
 """
 
 from __future__ import annotations
@@ -59,3 +61,23 @@ def skriv_feilet_kjoring(context: dg.HookContext) -> None:
         return
     settings = context.resources.settings
     write(settings, int(partition), summary(settings, int(partition), context.run_id, False, context.step_key))
+
+
+#: the jobs whose last asset (`reports/kjoring`) or failure hook writes the record
+JOBS_WITH_RECORD = ("aarskjoring", "innboks_kjoring")
+RECORD_ASSET = dg.AssetKey(["reports", "kjoring"])
+
+
+def after_run(settings, instance, run_id: str | None) -> Path | None:
+    """The record of a run of some assets of a year, outside the jobs that write their own, as the run ends:
+    failed where one of its steps failed. Nothing for a run without a year, or one that wrote its record."""
+    run = instance.get_run_by_id(run_id) if instance is not None and run_id else None
+    if run is None or run.job_name in JOBS_WITH_RECORD or not run.tags.get("dagster/partition"):
+        return None
+    year = int(run.tags["dagster/partition"])
+    materialized = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION).records
+    if any(r.event_log_entry.dagster_event.asset_key == RECORD_ASSET for r in materialized):
+        return None
+    failures = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.STEP_FAILURE).records
+    failed_step = failures[0].event_log_entry.step_key if failures else None
+    return write(settings, year, summary(settings, year, run_id, not failures, failed_step))

@@ -85,15 +85,17 @@ def release_lock(out: Path) -> None:
 _for_runs: set[Path] = set()
 
 
-def hold_for_run(out: Path) -> None:
+def hold_for_run(out: Path) -> bool:
     """A run started from the UI, the sensor or a back-fill holds the folder too, for as long as it runs
-    (a `samanom run` already holds it for the whole command)."""
+    (a `samanom run` already holds it for the whole command). Whether this call took it: then the run
+    still has to make the checks `samanom run` makes before it starts."""
     path = out / LOCK_NAME
     if path in _held:
-        return
+        return False
     out.mkdir(parents=True, exist_ok=True)
     take_lock(out)
     _for_runs.add(path)
+    return True
 
 
 def release_for_run(out: Path) -> None:

@@ -11,6 +11,12 @@ letters (rendered again only where their HTML changed), and `run.json` — not t
 rendered when the year's run asks for it (`aarskjoring`, or the secretariat from the UI). Where the
 register was never loaded, the sensor starts the whole `aarskjoring` for the year instead. The sensor
 starts from what is materialised: with no cursor, it takes the files each year's landing last recorded.
+
+The cleanup sensor `opprydding`, on by default, marks failed every run left «started» by a process that is
+gone (killed, or its machine restarted): with one run at a time, such a run would otherwise hold every run
+the UI, the sensor, the schedule or a back-fill queues, forever. Dagster's own run monitoring cannot tell
+(the default run launcher has no health check for its run workers); it only fails runs that never left
+«starting», which `samanom run` and `samanom ui` turn on in the run history's `dagster.yaml`.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines import landing
+from pipelines import landing, runs
 from pipelines.assets.register import register_assets
 from pipelines.partitions import years
 from pipelines.resources import settings
@@ -88,11 +94,11 @@ def year_fingerprint(fingerprints: dict[str, str], year: str) -> str:
     jobs=[innboks_kjoring, aarskjoring],
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.STOPPED,
-    description="Watches the inbox (one folder per year). When a file arrives, changes or is removed, it "
-    "requests a run of `innboks_kjoring` for that year's partition: the file is read and "
-    "validated, gets its receipt, and the marts and letters follow; the annual report waits for "
-    "the year's run. The cursor holds each file's SHA-256, so the same files never start a second "
-    "run; with no cursor it starts from the files each year's landing last recorded.",
+    description="Følger med på innboksen (én mappe per år). Når en fil kommer inn, endres eller fjernes, ber "
+    "sensoren om en kjøring av `innboks_kjoring` for årets partisjon: filen leses og valideres og får "
+    "kvittering, og martene og brevene følger etter; årsrapporten venter på årets kjøring. Markøren holder "
+    "hver fils SHA-256, så de samme filene starter aldri en ny kjøring; uten markør begynner sensoren fra "
+    "filene mottaket sist registrerte for hvert år.",
 )
 def innboks_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     now = inbox_fingerprints(_inbox())
@@ -117,7 +123,7 @@ def innboks_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
         context.log.info(f"{year}: {len(changed)} nye, endra eller fjerna filer: {', '.join(changed[:20])}")
     if not requests:
         return dg.SensorResult(
-            skip_reason=dg.SkipReason("Ingen nye eller endra filer i innboksen."),
+            skip_reason=dg.SkipReason("Ingen nye eller endrede filer i innboksen."),
             cursor=json.dumps(now, sort_keys=True),
         )
     return dg.SensorResult(run_requests=requests, cursor=json.dumps(now, sort_keys=True))
@@ -155,19 +161,37 @@ def _register_loaded(context: dg.SensorEvaluationContext) -> bool:
     return all(instance.get_latest_materialization_event(key) is not None for key in REGISTER)
 
 
+@dg.sensor(
+    name="opprydding",
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Merker som feilet hver kjøring som fortsatt står som «startet» selv om prosessen er borte "
+    "(drept eller krasjet), så den ikke lenger holder køen: med én kjøring om gangen ville kjøringer fra UI-et, "
+    "sensoren, tidsplanen eller en etterfylling ellers vente på den for alltid. Hver kjøring oppgir prosessen sin "
+    f"i taggen `{runs.PROCESS_TAG}`; en kjøring på en annen maskin blir stående.",
+)
+def opprydding(context: dg.SensorEvaluationContext) -> dg.SkipReason:
+    failed = runs.fail_abandoned_runs(context.instance)
+    for run_id in failed:
+        context.log.warning(f"Kjøringen {run_id} ble avbrutt uten å avslutte; den er nå markert som feilet.")
+    if failed:
+        return dg.SkipReason(f"Markerte {len(failed)} avbrutte kjøringer som feilet: {', '.join(failed)}.")
+    return dg.SkipReason("Ingen avbrutte kjøringer.")
+
+
 @dg.schedule(
     name="aarlig_kjoring",
     target=aarskjoring,
     cron_schedule="0 6 1 2 *",
     execution_timezone="Europe/Oslo",
     default_status=dg.DefaultScheduleStatus.STOPPED,
-    description="On 1 February, the day after the reporting deadline (31 January), runs the year just "
-    "reported. Off by default: the secretariat turns it on in the UI.",
+    description="Kjører 1. februar, dagen etter rapporteringsfristen (31. januar), året som nettopp er "
+    "rapportert. Av som standard: sekretariatet slår den på i UI-et.",
 )
 def aarlig_kjoring(context: dg.ScheduleEvaluationContext):
     year = str(context.scheduled_execution_time.year - 1)
     if year not in years.get_partition_keys():
-        return dg.SkipReason(f"{year} is not a reporting year of the programme.")
+        return dg.SkipReason(f"{year} er ikke et rapporteringsår i programmet.")
     return dg.RunRequest(
         run_key=f"frist-{year}", partition_key=year, tags={"samanom/aar": year, "samanom/kilde": "aarlig_kjoring"}
     )

@@ -38,7 +38,12 @@ def column_texts() -> dict[str, str]:
 
 def mart_text(mart: str) -> str:
     """What one row of a mart is, in bokmål."""
-    return _texts()["martar"][mart]
+    return _texts()["marter"][mart]
+
+
+def check_text(check: str) -> str:
+    """What a mart check (`sql/checks/<check>.sql`) compares, in bokmål."""
+    return _texts()["sjekker"][check]
 
 
 def cell(value) -> str | int | bool | None:
@@ -115,9 +120,10 @@ def traced(name: str, df: pd.DataFrame, path: Path, texts: dict[str, str] | None
     return entries
 
 
-def fingerprint(*frames: pd.DataFrame) -> dg.DataVersion:
-    """A hash of what an asset wrote: the same rows give the same data version."""
-    h = hashlib.sha256()
+def fingerprint(key: dg.AssetKey, year: int, *frames: pd.DataFrame) -> dg.DataVersion:
+    """A hash of what an asset wrote for a year: the same rows give the same data version. The asset and the
+    year are hashed too, so two tables that are both empty (no high risks in 2012 nor in 2013) differ."""
+    h = hashlib.sha256(f"{key.to_user_string()}|{year}".encode())
     for df in frames:
         h.update(",".join(map(str, df.columns)).encode())
         h.update(pd.util.hash_pandas_object(df.astype(str), index=False).values.tobytes())

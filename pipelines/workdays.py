@@ -24,7 +24,15 @@ def _holidays(year: int) -> frozenset[date]:
 
 def holiday_name(d: date) -> str | None:
     """The public holiday on `d` in the library's Norwegian name, or None."""
-    return holidays.country_holidays("NO", years=d.year).get(d) if d in _holidays(d.year) else None
+    return holidays.country_holidays("NO", years=d.year, language="no").get(d) if d in _holidays(d.year) else None
+
+
+def refused_date(d: date) -> str | None:
+    """Why `d` cannot date a batch of documents, in one line, or None when it is a working day."""
+    if is_working_day(d):
+        return None
+    why = holiday_name(d) or ("lørdag" if d.weekday() == 5 else "søndag")
+    return f"Datoen {d.isoformat()} er ikke en arbeidsdag ({why}); neste arbeidsdag er {on_or_after(d).isoformat()}."
 
 
 def is_working_day(d: date) -> bool:
@@ -58,14 +66,11 @@ def dispatch_date(given: str | date | None, reporting_deadline: date | None, las
     """
     if given:
         d = given if isinstance(given, date) else date.fromisoformat(given)
-        if not is_working_day(d):
-            why = holiday_name(d) or ("laurdag" if d.weekday() == 5 else "søndag")
-            raise ValueError(
-                f"Datoen {d.isoformat()} er ikkje ein arbeidsdag ({why}); "
-                f"neste arbeidsdag er {on_or_after(d).isoformat()}."
-            )
+        refused = refused_date(d)
+        if refused:  # `samanom run` and the run's settings refuse it before the run starts; this is the rule
+            raise ValueError(refused)
         return d
     known = [x for x in (reporting_deadline, last_receipt) if x is not None]
     if not known:
-        raise ValueError("Utan --date treng dokumentdatoen ein rapporteringsfrist eller ei mottatt fil.")
+        raise ValueError("Uten --date trenger dokumentdatoen en rapporteringsfrist eller en mottatt fil.")
     return after(max(known))

@@ -33,6 +33,17 @@ def built_once(tmp_path_factory, name: str, build) -> Path:
     return out
 
 
+def materialised_metadata(out: Path, key) -> dict:
+    """The metadata of the year's latest materialisation of asset `key` in a run's Dagster instance."""
+    import dagster as dg
+
+    with dg.DagsterInstance.from_config(str(out / ".dagster")) as instance:
+        (record,) = instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=key, asset_partitions=[str(YEAR)]), limit=1
+        ).records
+        return record.asset_materialization.metadata
+
+
 def prosjekt_values(**over) -> dict:
     values = dict(
         prosjektnummer="P1-01",

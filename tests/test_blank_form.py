@@ -12,7 +12,7 @@ import pytest
 from openpyxl.worksheet.cell_range import CellRange
 
 from schemas import form as F
-from tools.form_writer import GUIDANCE_SHEET, REQUIRED_FILL, sheet_names, write_blank_form
+from tools.form_writer import DATE_RANGE, GUIDANCE_SHEET, REQUIRED_FILL, sheet_names, write_blank_form
 
 YEAR = 2014
 
@@ -129,6 +129,29 @@ def test_every_answer_cell_has_help_and_every_check_an_error_text(blank):
     )
 
 
+def test_help_texts_say_what_the_cell_needs(blank):
+    """A date cell's help speaks of dates (not of «8.4», which belongs to number cells) and its error names the
+    range it checks; an own indicator's value cell says how to write a percentage; the status help names
+    what the drop-down offers."""
+    form, _path, wb = blank
+    names = sheet_names(form)
+    lo, hi = (d.strftime("%d.%m.%Y") for d in DATE_RANGE)
+    prosjekt = wb[names["prosjekt"]]
+    dates = [validation_at(prosjekt, f"B{r}") for r, f in enumerate(F.PROSJEKT_FIELDS, start=1) if f.kind == "date"]
+    for dv in [*dates, validation_at(wb[names["tiltak"]], "D7")]:
+        assert "8.4" not in dv.prompt + dv.error and "23.11.2013" in dv.prompt
+        assert f"{lo} og {hi}" in dv.error
+    own = validation_at(wb[names["indikatorer"]], f"E{len(F.STANDARD_INDICATORS) + 2}").prompt
+    assert "Skriv prosent som 8,4 eller 8,4 %" in own
+    status_row = [f.kind for f in F.PROSJEKT_FIELDS].index("status") + 1
+    offered = validation_at(prosjekt, f"B{status_row}").formula1.strip('"').split(",")
+    help_text = prosjekt.cell(status_row, 3).value
+    assert all(term in help_text for term in offered) and f"eller {offered[-1]}." in help_text
+    texts = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    texts += [dv.prompt or "" for ws in wb.worksheets for dv in ws.data_validations.dataValidation]
+    assert not [t for t in texts if " skriv de " in t.lower() or t.lower().startswith("kommunenummer skriv")]
+
+
 def test_every_term_the_form_offers_is_read(blank):
     """A drop-down never offers what the reader would reject."""
     from pipelines import values
@@ -166,3 +189,17 @@ def test_the_same_bytes_every_time(blank, tmp_path):
     assert again.read_bytes() == path.read_bytes()
     other_year = write_blank_form(YEAR + 1, form, tmp_path / "neste.xlsx")
     assert other_year.read_bytes() != path.read_bytes()
+
+
+@pytest.mark.parametrize("suffix", [".ods", ".xls", ".xlsm", ""])
+def test_the_form_is_offered_as_xlsx_only_and_says_so(tmp_path, capsys, suffix):
+    """Written as .ods or .xls the form would lose its protection, validations and print settings without a
+    word: `samanom template` refuses, in one Norwegian line that names .xlsx, and writes nothing."""
+    from pipelines.cli import main
+
+    out = tmp_path / f"skjema{suffix}"
+    assert main(["template", "--year", str(YEAR), "--out", str(out)]) == 2
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and ".xlsx" in err and "Traceback" not in err
+    assert f"«{suffix or out.name}»" in err and "LibreOffice" in err

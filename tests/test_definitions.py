@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import dagster as dg
 import pytest
@@ -21,6 +22,12 @@ from pipelines.sensors import (
     innboks_sensor,
 )
 
+# words that give away a text in English or in nynorsk, where the UI speaks bokmål to its readers
+ENGLISH = re.compile(r"\b(the|and|every|each|is|are|of|with|from|when|which|until|runs?)\b", re.IGNORECASE)
+NYNORSK = re.compile(
+    r"\b(ikkje|frå|kvar|eit|berre|dei|vert|vart|hovud\w*|køyr\w*|endra|lesne|teikn\w*|samanlikn\w*|døme)\b",
+    re.IGNORECASE,
+)
 GROUPS = {"register", "landing", "reading", "warehouse", "marts", "reports"}
 KINDS = {"excel", "csv", "duckdb", "sql", "pdf", "json"}
 MARTS = [
@@ -99,8 +106,15 @@ SNAPSHOT = {
         "reading/validerte_innsendinger",
         "warehouse/prosjekt_aar",
     ],
-    "reports/arsrapport": [f"marts/{m}" for m in MARTS],
-    "reports/oppfolgingsbrev": ["marts/mart_indikator_aar", "marts/mart_prosjekt_aar"],
+    # the documents' run key names the files of every year up to theirs (landing), the report's trends read
+    # the earlier years' marts, the letters' final settlement the earlier years' money
+    "reports/arsrapport": ["landing/innkomne_filer", *(f"marts/{m}" for m in MARTS)],
+    "reports/oppfolgingsbrev": [
+        "landing/innkomne_filer",
+        "marts/mart_indikator_aar",
+        "marts/mart_prosjekt_aar",
+        *PROJECT_YEAR,
+    ],
     "reports/kvitteringer": ["reading/validerte_innsendinger", "warehouse/prosjekt_aar"],
     "reports/kjoring": ["reports/arsrapport", "reports/kvitteringer", "reports/oppfolgingsbrev"],
 }
@@ -221,20 +235,59 @@ def test_checks_on_what_is_published_block_and_belong_to_their_year(graph):
             assert spec.blocking, f"{key}: blocks what is built on it"
 
 
-def test_the_series_depends_on_earlier_years():
-    serie = defs.resolve_assets_def(dg.AssetKey(["marts", "mart_indikator_serie"]))
-    graph = defs.resolve_asset_graph()
-    upstream = dg.AssetKey(["reading", "indikatorer"])
-    mapping = graph.get_partition_mapping(serie.key, upstream)
-    upstream_keys = mapping.get_upstream_mapped_partitions_result_for_partitions(
-        years.subset_with_partition_keys(["2014"]), years, years
+def _years_read(graph, asset: str, upstream: str, year: str) -> tuple[list[str], list[str]]:
+    """The upstream years one year of an asset reads, and the years of the asset that one upstream year
+    makes stale."""
+    mapping = graph.get_partition_mapping(dg.AssetKey.from_user_string(asset), dg.AssetKey.from_user_string(upstream))
+    read = mapping.get_upstream_mapped_partitions_result_for_partitions(
+        years.subset_with_partition_keys([year]), years, years
     ).partitions_subset.get_partition_keys()
-    assert sorted(upstream_keys) == ["2012", "2013", "2014"]
-    # re-running 2012 makes every later year of the series stale
-    later = mapping.get_downstream_partitions_for_partitions(
-        years.subset_with_partition_keys(["2012"]), years, years
+    stale = mapping.get_downstream_partitions_for_partitions(
+        years.subset_with_partition_keys([year]), years, years
     ).get_partition_keys()
-    assert sorted(later) == ["2012", "2013", "2014", "2015"]
+    return sorted(read), sorted(stale)
+
+
+@pytest.mark.parametrize(
+    "asset, upstream",
+    [
+        ("marts/mart_indikator_serie", "reading/indikatorer"),
+        # the report's trends and programme period, and its run key (every year's files)
+        ("reports/arsrapport", "marts/mart_prosjekt_aar"),
+        ("reports/arsrapport", "marts/mart_tema_aar"),
+        ("reports/arsrapport", "marts/mart_indikator_aar"),
+        ("reports/arsrapport", "landing/innkomne_filer"),
+        # the letters' final settlement: every year's payments, transfers and spending
+        ("reports/oppfolgingsbrev", "warehouse/prosjekt_aar"),
+        ("reports/oppfolgingsbrev", "reading/validerte_innsendinger"),
+        ("reports/oppfolgingsbrev", "landing/innkomne_filer"),
+    ],
+)
+def test_what_reads_earlier_years_depends_on_them(graph, asset, upstream):
+    read, _ = _years_read(graph, asset, upstream, "2014")
+    assert read == ["2012", "2013", "2014"]
+    # re-running 2012 makes every later year stale
+    _, stale = _years_read(graph, asset, upstream, "2012")
+    assert stale == ["2012", "2013", "2014", "2015"]
+
+
+def test_what_reads_its_own_year_depends_on_that_year_only(graph):
+    assert _years_read(graph, "reports/arsrapport", "marts/mart_pulje_aar", "2014") == (["2014"], ["2014"])
+    assert _years_read(graph, "reports/oppfolgingsbrev", "marts/mart_prosjekt_aar", "2014") == (["2014"], ["2014"])
+
+
+def test_every_query_over_earlier_years_is_declared_by_its_document():
+    """A query of `sql/reports/` that reads earlier years (`aar <= $aar`) belongs to a document that declares
+    those years: the report's (`arsrapport_*`), the letters' (`brev_*`) or the run key every document has."""
+    from pipelines import lineage, warehouse
+    from pipelines.assets.reports import RUN_KEY_QUERY
+
+    earlier = {
+        f"reports/{p.stem}" for p in warehouse.sql_files("reports") if lineage.reads_earlier_years(f"reports/{p.stem}")
+    }
+    assert "reports/arsrapport_trend_pulje" in earlier and "reports/brev_okonomi_periode" in earlier
+    assert all(q.startswith(("reports/arsrapport_", "reports/brev_")) or q == RUN_KEY_QUERY for q in earlier), earlier
+    assert not lineage.reads_earlier_years("marts/mart_pulje_aar")
 
 
 # --- the inbox sensor --------------------------------------------------------------------------------
@@ -361,3 +414,38 @@ def test_schedule_runs_the_year_just_reported(when, year):
 def test_schedule_skips_years_outside_the_programme():
     result = aarlig_kjoring(dg.build_schedule_context(scheduled_execution_time=dt.datetime(2017, 2, 1, 6)))
     assert isinstance(result, dg.SkipReason)
+
+
+def bokmaal(text: str) -> bool:
+    """No word of English or nynorsk in a text (code in backticks and file names aside)."""
+    prose = re.sub(r"\S+\.(json|csv|pdf|xlsx|sql)\b", "", re.sub(r"`[^`]*`", "", text))
+    return not ENGLISH.search(prose) and not NYNORSK.search(prose)
+
+
+def test_what_the_ui_says_is_bokmaal(graph):
+    """Descriptions of assets, checks, jobs, the sensor and the schedule, the schedule's reason to skip and the
+    column texts, all in bokmål."""
+    from pipelines import sporing
+
+    texts = {_name(k): graph.get(k).description for k in graph.get_all_asset_keys()}
+    for key in graph.asset_check_keys:
+        texts[f"{_name(key.asset_key)}:{key.name}"] = graph.get_check_spec(key).description
+    repo = defs.get_repository_def()
+    texts |= {f"sensor {d.name}": d.description for d in repo.sensor_defs}
+    texts |= {f"schedule {d.name}": d.description for d in repo.schedule_defs}
+    texts |= {f"job {j.name}": j.description for j in (aarskjoring, innboks_kjoring)}
+    skip = aarlig_kjoring(dg.build_schedule_context(scheduled_execution_time=dt.datetime(2017, 2, 1, 6)))
+    texts["schedule skip"] = skip.skip_message
+    texts |= {f"kolonner.toml {k}": v for k, v in sporing.column_texts().items()}
+    assert all(texts.values()), [k for k, v in texts.items() if not v]
+    wrong = {k: v for k, v in texts.items() if not bokmaal(v)}
+    assert not wrong, wrong
+    assert not bokmaal("Watches the inbox") and not bokmaal("hovudbodskapen i ord")  # the test tells them apart
+
+
+def test_the_outcome_column_names_every_outcome():
+    from pipelines import sporing
+    from schemas.accepted import OUTCOMES
+
+    text = sporing.column_texts()["utfall"]
+    assert [o for o in OUTCOMES if not re.search(rf"\b{o}\b", text)] == []

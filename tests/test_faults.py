@@ -28,7 +28,7 @@ from pathlib import Path
 import duckdb
 import pypdf
 import pytest
-from conftest import YEAR
+from conftest import YEAR, materialised_metadata
 
 from pipelines import landing, runs, warehouse
 
@@ -83,13 +83,13 @@ RUN_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 
 
 def documents(out: Path) -> dict[str, str]:
-    """SHA-256 of every PDF of the year (the annual report and each letter). The report's appendix names
-    the Dagster run that made it, which differs between two output folders by design: it is compared by
-    its text with the run id left out."""
+    """SHA-256 of every PDF of the year (the annual report and each letter). The report's appendix and each
+    letter name the Dagster run that made them, which differs between two output folders by design: they are
+    compared by their text with the run id left out."""
     folder = out / str(YEAR)
 
     def fingerprint(p: Path) -> str:
-        if p.name.endswith("-vedlegg.pdf"):
+        if p.name.endswith("-vedlegg.pdf") or "brev" in p.relative_to(folder).parts:
             # without whitespace, so that an id the table cell wrapped is whole again
             text = re.sub(r"\s+", "", "".join(page.extract_text() for page in pypdf.PdfReader(p).pages))
             return hashlib.sha256(RUN_ID.sub("<kjøring>", text).encode()).hexdigest()
@@ -325,6 +325,17 @@ def test_odd_names_links_hidden_and_lock_files(small_inbox, small_run, tmp_path)
     assert got[("~$2014-01-12_P1-01_arsrapport.xlsx", None)] == "laasefil"
     assert got[(".~lock.2014-01-12_P1-01_arsrapport.xlsx#", None)] == "laasefil"
     assert got[("kanal.csv", None)] == "ikke_vanlig_fil"
+    # the validation asset lists every entry that was not read, with its outcome in words as its reason
+    from pipelines.assets.ingest import VALIDATED
+    from pipelines.documents.formatting import text
+
+    reasons = {
+        r.data["filnavn"]: r.data["grunn"] for r in materialised_metadata(out, VALIDATED)["avviste_filer"].value.records
+    }
+    for (filnavn, _), utfall in got.items():
+        if utfall in landing.NOT_READ:
+            assert reasons[filnavn] == text(f"utfall_{utfall}", "nb"), filnavn
+    assert reasons[readable] and reasons["lenke.xlsx"] and reasons["kanal.csv"]
     archived = {p.read_bytes() for p in (out / "arkiv").iterdir()}
     assert secret.read_bytes() not in archived  # links are never followed
     assert report + b"\0" in archived  # the hidden report is kept, byte for byte
@@ -359,6 +370,17 @@ def test_a_missing_inbox_or_year_folder_is_an_error_and_an_empty_year_needs_the_
     assert main(["run", "--year", str(YEAR), "--inbox", str(tmp_path / "inbox"), "--out", str(out)]) == 2
     assert "--tom-innboks-ok" in capsys.readouterr().err
     assert (out / "samanom.duckdb").read_bytes() == before
+    # what is never read as a report does not make the folder less empty: Finder's and Excel's leftovers, links
+    year_dir = tmp_path / "inbox" / str(YEAR)
+    (year_dir / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")
+    (year_dir / "~$2014-01-12_P1-01_arsrapport.xlsx").write_bytes(b"\x0bKari Li")
+    (year_dir / "lenke.xlsx").symlink_to(small_run / "samanom.duckdb")
+    (year_dir / ".skjult").mkdir()
+    (year_dir / ".skjult" / "2014-01-12_P1-01_arsrapport.xlsx").write_bytes(b"PK\x03\x04")
+    assert main(["run", "--year", str(YEAR), "--inbox", str(tmp_path / "inbox"), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "er tom" in err and "--tom-innboks-ok" in err
+    assert (out / "samanom.duckdb").read_bytes() == before
     import argparse
 
     from pipelines.cli import main as _main  # noqa: F401  (the flag is a real option of `samanom run`)
@@ -368,15 +390,42 @@ def test_a_missing_inbox_or_year_folder_is_an_error_and_an_empty_year_needs_the_
     runs.release_lock(out.resolve())
 
 
-def test_a_bad_date_stops_before_anything_is_written(small_inbox, tmp_path, capsys):
+@pytest.mark.parametrize(
+    ("date", "message"),
+    [
+        ("2014-13-45", "«2014-13-45» er ikke en gyldig dato"),
+        ("2014-03-01", "Datoen 2014-03-01 er ikke en arbeidsdag (lørdag); neste arbeidsdag er 2014-03-03."),
+    ],
+)
+def test_a_bad_date_stops_before_anything_is_written(small_inbox, tmp_path, capsys, date, message):
     from pipelines.cli import main
 
     out = tmp_path / "out"
     with pytest.raises(SystemExit) as stop:
-        main(["run", "--year", str(YEAR), "--inbox", str(small_inbox), "--out", str(out), "--date", "2014-13-45"])
+        main(["run", "--year", str(YEAR), "--inbox", str(small_inbox), "--out", str(out), "--date", date])
     assert stop.value.code == 2
-    assert "«2014-13-45» er ikke en gyldig dato" in capsys.readouterr().err
+    err = capsys.readouterr().err.strip().splitlines()
+    assert message in err[-1] and not any("Traceback" in line for line in err)
     assert not out.exists()
+
+
+def test_a_run_from_the_ui_refuses_a_date_that_is_not_a_working_day_before_it_starts(tmp_path):
+    import dagster as dg
+
+    from pipelines.definitions import defs
+    from pipelines.resources import Settings
+
+    with pytest.raises(ValueError, match="er ikke en arbeidsdag"):
+        Settings(out=str(tmp_path / "out"), rapportdato="2014-05-17")
+    result = defs.resolve_job_def("aarskjoring").execute_in_process(
+        partition_key=str(YEAR),
+        run_config={"resources": {"settings": {"config": {"out": str(tmp_path / "out"), "rapportdato": "2014-05-17"}}}},
+        instance=dg.DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
+    assert not result.success
+    assert not [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_START]
+    assert not (tmp_path / "out").exists()
 
 
 # --- 4. one transaction per year's write, and a damaged warehouse -----------------------------------
@@ -436,6 +485,21 @@ def test_a_kill_while_the_marts_are_built_and_the_next_run_equals_a_clean_one(sm
     assert documents(out) == documents(small_run)
 
 
+def damage(db: Path) -> bytes:
+    """A bad block where a table's data is (DuckDB reads and checksums only what a block holds, so a block
+    picked by position may be spare room): the start of the first block of the file table."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        size = con.execute("select block_size from pragma_database_size()").fetchone()[0]
+        block = con.execute(
+            "select min(block_id) from pragma_storage_info('core_filer') where block_id >= 0"
+        ).fetchone()[0]
+    start = 3 * 4096 + block * size + 8  # after the file's three headers and the block's own checksum
+    damaged = bytearray(db.read_bytes())
+    damaged[start : start + 4096] = b"\xff" * 4096
+    db.write_bytes(bytes(damaged))
+    return bytes(damaged)
+
+
 def test_a_damaged_warehouse_stops_the_run_before_anything_is_written_and_names_the_backup(
     small_inbox, small_run, tmp_path, capsys
 ):
@@ -446,17 +510,7 @@ def test_a_damaged_warehouse_stops_the_run_before_anything_is_written_and_names_
     db = out / "samanom.duckdb"
     backup = warehouse.backup_path(db)
     assert backup.exists(), "a successful run keeps a backup of the warehouse"
-    # a bad block where a table's data is (DuckDB reads and checksums only what a block holds, so a block
-    # picked by position may be spare room): the start of the first block of the file table
-    with duckdb.connect(str(db), read_only=True) as con:
-        size = con.execute("select block_size from pragma_database_size()").fetchone()[0]
-        block = con.execute(
-            "select min(block_id) from pragma_storage_info('core_filer') where block_id >= 0"
-        ).fetchone()[0]
-    start = 3 * 4096 + block * size + 8  # after the file's three headers and the block's own checksum
-    damaged = bytearray(db.read_bytes())
-    damaged[start : start + 4096] = b"\xff" * 4096
-    db.write_bytes(bytes(damaged))
+    damaged = damage(db)
     runs_before = sorted((out / ".dagster").rglob("*"))
     args = ["run", "--year", str(YEAR), "--inbox", str(small_inbox), "--out", str(out)]
     assert main(args) == 4
@@ -472,6 +526,104 @@ def test_a_damaged_warehouse_stops_the_run_before_anything_is_written_and_names_
     assert main(args) == 0
     assert tables(db) == tables(small_run / "samanom.duckdb")
     assert documents(out) == documents(small_run)
+
+
+def dispatch(inbox: Path, out: Path) -> None:
+    """The year's letters dispatched (`--status endelig`) through Dagster: the letters' asset only, over a
+    warehouse a run has built."""
+    import dagster as dg
+
+    from pipelines.definitions import defs
+    from pipelines.resources import Settings
+
+    res = {"settings": Settings(inbox=str(inbox), out=str(out), status="endelig", rapportdato="2014-02-17")}
+    assert dg.materialize(
+        list(defs.assets),
+        selection=[dg.AssetKey(["reports", "oppfolgingsbrev"])],
+        partition_key=str(YEAR),
+        instance=dg.DagsterInstance.ephemeral(),
+        resources=res,
+    ).success
+
+
+KILL_IN_DISPATCH = """
+    import os, signal
+    from pipelines.documents import pdf
+    original, archived = pdf.write_atomic, []
+    def dying(path, data, durable=False):
+        if durable:  # a dispatched letter: two are in the archive, the third is half-written, no journal row
+            archived.append(path)
+            if len(archived) == 3:
+                path.with_name(f".{path.name}.{os.getpid()}{pdf.TEMP_SUFFIX}").write_bytes(data[: len(data) // 2])
+                os.kill(os.getpid(), signal.SIGKILL)
+        return original(path, data, durable)
+    pdf.write_atomic = dying
+"""
+
+
+def test_a_kill_during_dispatch_is_no_dead_end_and_the_next_run_equals_a_clean_dispatch(
+    small_inbox, small_run, tmp_path
+):
+    clean = tmp_path / "clean"
+    shutil.copytree(small_run, clean)
+    dispatch(small_inbox, clean)
+    out = tmp_path / "out"
+    shutil.copytree(small_run, out)
+    shutil.copytree(clean / ".cache", out / ".cache", dirs_exist_ok=True)  # the same letters, rendered once
+    killed = run_python(
+        KILL_IN_DISPATCH + f"    import test_faults\n    test_faults.dispatch({str(small_inbox)!r}, {str(out)!r})\n"
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    sendt = out / str(YEAR) / "brev" / "sendt"
+    adopted, wrong = sorted(sendt.glob("*.pdf"))
+    assert len(list(sendt.glob(".*"))) == 1  # the half-written third letter, under a temporary name
+    with warehouse.connect(out / "samanom.duckdb", read_only=True) as con:
+        assert con.execute("select count(*) from core_brevjournal where dokument = 'brev'").fetchone()[0] == 0
+    # a file in the archive without its journal row was never dispatched: one with other bytes (what an
+    # older, non-atomic copy left, or a dispatch whose facts changed since) is replaced, not trusted
+    wrong.write_bytes(wrong.read_bytes()[:1000])
+    inode = adopted.stat().st_ino
+
+    dispatch(small_inbox, out)
+    assert adopted.stat().st_ino == inode  # the same letter, kept as it was written
+    assert sorted(p.name for p in sendt.iterdir()) == sorted(
+        p.name for p in (clean / str(YEAR) / "brev" / "sendt").iterdir()
+    )
+    assert tables(out / "samanom.duckdb") == tables(clean / "samanom.duckdb")
+    assert documents(out) == documents(clean)
+    brev = Path(str(YEAR), "brev", "journal.csv")
+    assert (out / brev).read_bytes() == (clean / brev).read_bytes()
+    with warehouse.connect(out / "samanom.duckdb", read_only=True) as con:
+        journaled = dict(con.execute("select fil, sha256 from core_brevjournal where dokument = 'brev'").fetchall())
+    assert journaled == {f"brev/sendt/{p.name}": landing.sha256_of(p) for p in sendt.glob("*.pdf")}
+
+
+def test_a_damaged_warehouse_stops_a_run_from_the_ui_before_anything_is_written(small_inbox, small_run, tmp_path):
+    """A run the UI, the sensor or a back-fill starts does not pass through `samanom run`'s checks: the
+    run's resources check the warehouse before any step (the register is first) writes into it."""
+    import dagster as dg
+
+    from pipelines.definitions import defs
+    from pipelines.resources import Settings
+
+    out = tmp_path / "out"
+    shutil.copytree(small_run, out)
+    db = out / "samanom.duckdb"
+    damaged = damage(db)
+    config = Settings(inbox=str(small_inbox), out=str(out)).model_dump()
+    result = defs.resolve_job_def("aarskjoring").execute_in_process(
+        partition_key=str(YEAR),
+        run_config={"resources": {"settings": {"config": config}}},
+        instance=dg.DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
+    assert not result.success
+    assert not [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_START]
+    assert db.read_bytes() == damaged  # nothing written into it
+    reason = runs.explain_failure(result, out)
+    assert "er skadet" in reason and str(warehouse.backup_path(db)) in reason, reason
+    runs.take_lock(out)  # the failed run let go of the folder
+    runs.release_lock(out)
 
 
 # --- 5. runs that meet each other --------------------------------------------------------------------
@@ -537,6 +689,58 @@ def test_an_abandoned_run_is_told_from_a_live_one():
     assert instance.get_run_by_id("forlaten").status == dg.DagsterRunStatus.FAILURE
     assert instance.get_run_by_id("levande").status == dg.DagsterRunStatus.STARTED
     assert runs.fail_abandoned_runs(instance) == []
+
+
+def test_a_run_killed_outside_the_command_is_failed_by_the_cleanup_sensor(tmp_path):
+    """A run the UI, the sensor or a back-fill started, killed mid-run: with one run at a time it would hold
+    the queue forever, and no `samanom run` comes along to clean up. The `opprydding` sensor, on by
+    default, marks it failed; a run still alive is left alone."""
+    import dagster as dg
+
+    from pipelines.cli import INSTANCE_CONFIG, _instance_home
+    from pipelines.definitions import defs
+    from pipelines.sensors import opprydding
+
+    out = tmp_path / "out"
+    home = _instance_home(out)
+    assert (home / "dagster.yaml").read_text(encoding="utf-8") == INSTANCE_CONFIG
+    killed = run_python(f"""
+        import os, signal
+        import dagster as dg
+        from pipelines.resources import Settings
+
+        @dg.asset
+        def dies(settings: Settings):  # the run has started and named its process (the resource's setup)
+            os.kill(os.getpid(), signal.SIGKILL)
+
+        instance = dg.DagsterInstance.from_config({str(home)!r})
+        dg.materialize([dies], instance=instance, resources={{"settings": Settings(out={str(out)!r})}})
+    """)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    instance = dg.DagsterInstance.from_config(str(home))
+    assert instance.run_monitoring_enabled  # «starting» runs are Dagster's; «started» ones are ours
+    (dead,) = instance.get_runs()
+    assert dead.status == dg.DagsterRunStatus.STARTED and runs.PROCESS_TAG in dead.tags
+    from dagster._core.storage.dagster_run import DagsterRun
+
+    instance.add_run(
+        DagsterRun(
+            job_name="aarskjoring",
+            run_id="levende",
+            status=dg.DagsterRunStatus.STARTED,
+            tags={runs.PROCESS_TAG: runs.this_process()},
+        )
+    )
+    assert opprydding.default_status == dg.DefaultSensorStatus.RUNNING
+    assert defs.resolve_sensor_def("opprydding") is opprydding
+    result = opprydding(dg.build_sensor_context(instance=instance))
+    assert dead.run_id in result.skip_message
+    assert instance.get_run_by_id(dead.run_id).status == dg.DagsterRunStatus.FAILURE
+    assert instance.get_run_by_id("levende").status == dg.DagsterRunStatus.STARTED
+    # the folder is free again: the killed run's lock went with its process
+    runs.take_lock(out)
+    runs.release_lock(out)
+    assert opprydding(dg.build_sensor_context(instance=instance)).skip_message == "Ingen avbrutte kjøringer."
 
 
 # --- 6. clear errors ---------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import importlib.util
+import json
 import re
 import subprocess
 from decimal import Decimal
@@ -24,8 +25,9 @@ import pytest
 from pipelines import warehouse
 from pipelines.assets.register import derived, read_register
 from pipelines.documents import findings, report_context
-from pipelines.documents.formatting import format_nok, format_share
+from pipelines.documents.formatting import format_nok, format_share, phrases
 from pipelines.documents.formatting import text as phrase
+from pipelines.paths import DEFAULT_INBOX
 from pipelines.resources import REGISTER_DIR
 from schemas.register import REGISTER_SCHEMAS
 
@@ -47,6 +49,60 @@ def pdf_lines(path: Path) -> list[str]:
 
 def flat(lines: list[str]) -> str:
     return re.sub(r"\s+", " ", " ".join(lines))
+
+
+# what each page draws after its text: the running header (marks, the letter's title), the page number,
+# and on the first page the address and references (positioned, so drawn last)
+FURNITURE = re.compile(r"(UTKAST|Eksempeldata|Oppfølgingsbrev \d{4} – |Side \d+ av \d+$)")
+
+
+def pdf_prose(path: Path) -> str:
+    """The letter's text in the order it was written (pdftotext -raw), on one line: a sentence in a table
+    cell stays whole, where the layout text interleaves it with the cells beside it, and a sentence over
+    a page break is not cut by what the page draws around it."""
+    text = subprocess.run(["pdftotext", "-raw", str(path), "-"], check=True, capture_output=True, text=True).stdout
+    kept: list[str] = []
+    for number, page in enumerate(text.split("\f")):
+        lines = [re.sub(r"[  ]", " ", line).strip() for line in page.splitlines()]
+        end = next((i for i, line in enumerate(lines) if FURNITURE.match(line)), len(lines))
+        if number == 0:
+            att = next((i for i, line in enumerate(lines) if line.startswith("Att.:")), end + 1)
+            end = min(end, att - 1)
+        kept += [line for line in lines[:end] if line != "•"]
+    return flat(kept)
+
+
+def nok(value, form: str) -> str:
+    """An amount as a letter prints it, with plain spaces (as pdf_lines and pdf_prose read it)."""
+    return format_nok(value, form).replace("\xa0", " ").replace("\u202f", " ")
+
+
+def day(value) -> str:
+    return pd.Timestamp(value).strftime("%d.%m.%Y")
+
+
+def next_year_wording(year: int) -> re.Pattern:
+    """Whatever a letter for `year` would say about a grant for the year after, in either form: holding
+    the payment back, paying or promising it, making it conditional, or asking for the next report.
+    In the year a project ends none of it may stand (test_next_year_wording_catches_every_such_phrase
+    proves it catches each phrase of tekstar.toml that speaks of a next year)."""
+    return re.compile(
+        "|".join(
+            (
+                r"hold\w* (vi )?tilbake utbetaling",  # nb: withheld
+                r"held (vi )?att utbetaling",  # nn
+                r"blir (bare |berre )?utbetalt",  # paid when / only when
+                r"neste (rapport|gang|gong|år)",
+                rf"(tilskudd|tilskuddet|tilskot|tilskotet) (for|i) {year + 1}",  # promised, or paid
+                r"forutsetter|føreset",  # conditional on progress
+                r"statsbudsjettet|bevilger|løyver",  # conditional on the appropriation
+                r"fastsatt ennå|fastsett enno",
+                rf"årsrapport(en)? for {year + 1}",  # the next deadline
+                rf"overføre beløpet til {year + 1}",
+            )
+        ),
+        re.IGNORECASE,
+    )
 
 
 def amount_after(lines: list[str], label: str) -> Decimal | None:
@@ -183,14 +239,19 @@ def test_every_letter_prints_the_ledger_amounts(ledger_run, expected, year):
     rows = journal(ledger_run, year)
     mine = {k: v for k, v in expected.items() if k[1] == year}
     assert set(rows) == {k[0] for k in mine}
-    kinds = {"løpende": 0, "sluttoppgjør": 0, "krav": 0, "avvik": 0, "forklare": 0}
+    kinds = {"løpende": 0, "sluttoppgjør": 0, "krav": 0, "avvik": 0, "forklare": 0, "neste år": 0}
+    wording = next_year_wording(year)
     for (project, _), e in sorted(mine.items()):
-        lines = pdf_lines(ledger_run / str(year) / "brev" / f"{project}.pdf")
+        path = ledger_run / str(year) / "brev" / f"{project}.pdf"
+        lines, prose = pdf_lines(path), pdf_prose(path)
         text = flat(lines)
         j = rows[project]
-        nb = j["maalform"] == "nb"
+        form = j["maalform"]
+        nb = form == "nb"
         # the journal carries what the letter prints
         assert num(j["utbetalt_kr"]) == e["betalt"], project
+        assert num(j["innvilget_kr"]) == e["innvilget"], project
+        assert (num(j["overfort_inn_kr"]), num(j["overfort_ut_kr"])) == (e["inn"], e["ut"]), project
         assert (num(j["forbruk_kr"]), num(j["ubrukt_kr"])) == (
             None if e["forbruk"] is None else Decimal(str(e["forbruk"])),
             None if e["ubrukt"] is None else Decimal(str(e["ubrukt"])),
@@ -201,10 +262,8 @@ def test_every_letter_prints_the_ledger_amounts(ledger_run, expected, year):
         assert ("tilbakebetaling" in codes) == bool(e["krav"]), project
         assert ("tilskudd_avvik" in codes) == e["avvik"], project
         assert ("sluttregnskap" in codes) == (e["slutt"] and e["etter_perioden"]), project
-        next_grant = re.compile(
-            rf"(tilskudd|tilskuddet|tilskot|tilskotet) (for|i) (neste år|{year + 1})", re.IGNORECASE
-        )
-        if e["slutt"]:
+        if e["slutt"] or year == 2015:  # 2015 is the programme's last year: every project ends in it
+            assert e["slutt"], (project, "a 2015 letter settles the project")
             kinds["sluttoppgjør"] += 1
             # the whole period: one row per year with the ledger's payment and the report's spending
             table = lines[
@@ -227,46 +286,101 @@ def test_every_letter_prints_the_ledger_amounts(ledger_run, expected, year):
                         y["ut"],
                         Decimal(str(y["rest"])),
                     ], (project, y["aar"], row)
+            # the period's total row: each column added up over the years (spending and unspent over the
+            # years that reported spending, «–» where none did)
             total = next(line for line in table if line.strip().startswith("Totalt") and "kr" in line)
-            assert kr(re.findall(AMOUNT, total)[0]) == e["periode_betalt"], project
-            # no next year's grant is promised or withheld, and the project period is settled
-            assert not next_grant.search(text), (project, next_grant.search(text))
-            assert not re.search(r"neste år", text), project
+            reported = [y for y in e["periode"] if y["forbruk"] is not None]
+            sums = [sum(y["betalt"] for y in e["periode"]), sum(y["inn"] for y in e["periode"])]
+            sums += [sum(Decimal(str(y["forbruk"])) for y in reported)] if reported else []
+            sums += [sum(y["ut"] for y in e["periode"])]
+            sums += [sum(y["rest"] for y in reported)] if reported else []
+            assert [kr(a) for a in re.findall(AMOUNT, total)] == sums, (project, total)
+            assert sums[0] == e["periode_betalt"], project
+            # nothing is said of a next year's grant: not withheld, promised, paid or conditional
+            found = wording.search(prose)
+            assert not found, (project, found and found.group(0))
             if e["krav"]:
                 kinds["krav"] += 1
-                claim = format_nok(e["krav"], j["maalform"]).replace("\xa0", " ").replace("\u202f", " ")
                 pay = "skal betales tilbake til konto" if nb else "skal betalast tilbake til konto"
-                assert f"{claim} {pay} {PARAMS['konto_tilbakebetaling']}" in text, project
+                assert f"{nok(e['krav'], form)} {pay} {PARAMS['konto_tilbakebetaling']}" in text, project
                 assert f"KID {j['kid']}" in text and j["kid"], project
                 assert j["pengevedtak"] == "True", project
+                # the finding gives the period's unspent funds and what was already paid back
+                assert f"viser at {nok(e['periode_rest'], form)} av" in prose, project
+                if e["periode_attende"]:
+                    back = "er allerede betalt tilbake" if nb else "er alt betalt tilbake"
+                    assert f"{nok(e['periode_attende'], form)} {back}" in prose, project
+            if e["slutt"] and not e["etter_perioden"] and e["krav"] is not None and e["periode_attende"]:
+                received = "Sekretariatet har mottatt" if nb else "Sekretariatet har motteke"
+                assert f"{received} {nok(e['periode_attende'], form)} i tilbakebetaling" in prose, project
             if e["etter_perioden"]:
                 assert (
                     f"31.12.{year}" in text
                     and dt.date.fromisoformat(PARAMS["sluttregnskap_frist"]).strftime("%d.%m.%Y") in text
                 ), project
                 assert num(j["tilbakebetaling_kr"]) == 0, project
+                # the provisional unspent funds: every year's unspent and not transferred so far
+                so_far = nok(e["periode_rest"], form) if reported else "–"
+                said = "Foreløpig er" if nb else "Førebels er"
+                assert f"{said} {so_far} ikke" in prose or f"{said} {so_far} ikkje" in prose, project
         else:
             kinds["løpende"] += 1
             # the money table's rows, by their labels in the letter's form
-            label = lambda key: phrase(key, j["maalform"], aar=year)  # noqa: E731
+            label = lambda key, **more: phrase(key, form, aar=year, **more)  # noqa: E731
+            assert same(amount_after(lines, label("b_innvilget")), e["innvilget"]), project
             assert same(amount_after(lines, label("b_utbetalt")), e["betalt"]), project
             assert same(amount_after(lines, label("b_forbruk")), e["forbruk"]), project
             assert same(amount_after(lines, label("b_ubrukt")), e["ubrukt"]), project
+            # the transfers: a row only where the ledger has one
+            for key, amount, more in (
+                ("b_overfort_inn", e["inn"], {"forrige": year - 1}),
+                ("b_overfort_ut", e["ut"], {"neste": year + 1}),
+            ):
+                if amount:
+                    assert same(amount_after(lines, label(key, **more)), amount), (project, key)
+                else:
+                    assert not any(line.strip().startswith(label(key, **more)) for line in lines), (project, key)
             if e["betalt_dato"] is not None:
-                assert pd.Timestamp(e["betalt_dato"]).strftime("%d.%m.%Y") in text, project
+                assert day(e["betalt_dato"]) in text, project
+            if e["forklare"]:
+                # explain or transfer: the unspent funds of the year after any approved transfer
+                grant_of = "av tilskuddet for" if nb else "av tilskotet for"
+                assert f"{nok(e['rest'], form)} {grant_of} {year} er" in prose, project
+            # next year's grant: paid (the ledger's payment and date) or granted (the register's amount)
+            after = expected.get((project, year + 1))
+            assert after is not None, (project, "a running project has a next year")
+            kinds["neste år"] += 1
+            if after["betalt"] and pd.Timestamp(after["betalt_dato"]).date() <= dt.date.fromisoformat(j["dato"]):
+                paid = phrase(
+                    "b_neste_utbetalt",
+                    form,
+                    neste=year + 1,
+                    belop=nok(after["betalt"], form),
+                    dato=day(after["betalt_dato"]),
+                )
+                assert paid in prose, (project, paid)
+            else:
+                granted = phrase("b_tildelt", form, belop=nok(after["innvilget"], form), neste=year + 1)
+                assert granted in prose, (project, granted)
+                # withheld exactly when this year's report is missing or unusable, and then not paid
+                withheld = phrase("b_holde_tilbake", form, aar=year)
+                assert (withheld in prose) == (j["brevtype"] in ("mangler", "avvist", "ulesbar")), project
+                if withheld in prose:
+                    assert not after["betalt"], (project, "withheld, yet the ledger paid it")
+            # the wording for a next year is there, so the check of the ending letters sees it
+            assert wording.search(prose), project
         if e["avvik"]:
             kinds["avvik"] += 1
             # the finding quotes both amounts: what the report says, and what the ledger says was paid
-            said = format_nok(e["tilskudd_mottatt"], j["maalform"]).replace("\xa0", " ").replace("\u202f", " ")
-            assert said in text, project
+            assert nok(e["tilskudd_mottatt"], form) in text, project
             if e["betalt"]:
-                assert format_nok(e["betalt"], j["maalform"]).replace("\xa0", " ").replace("\u202f", " ") in text, (
-                    project
-                )
+                assert nok(e["betalt"], form) in text, project
         kinds["forklare"] += e["forklare"]
     assert kinds["løpende"] + kinds["sluttoppgjør"] == len(rows)
     if year in (2014, 2015):
         assert kinds["sluttoppgjør"], "an ending year settles the ending projects"
+    if year == 2015:
+        assert kinds["sluttoppgjør"] == len(rows)
 
 
 def test_report_money_table(ledger_run, expected):
@@ -494,7 +608,7 @@ def test_the_final_year_2015_is_settled_against_a_final_account(model):
     f = findings.ProjectFacts(prosjekt={**m, "rapportstatus": "i_tide", "forste_aar": first}, svarfrist=None)
     (final,) = findings.final_account(f)
     assert final.kode == "sluttregnskap" and "31.12.2015" in final.nb and "sluttregnskap" in final.nb
-    assert "sluttregnskap" in final.nn and final.frist == dt.date.fromisoformat(PARAMS["sluttregnskap_frist"])
+    assert "sluttrekneskap" in final.nn and final.frist == dt.date.fromisoformat(PARAMS["sluttregnskap_frist"])
 
 
 def test_an_ended_project_s_report_ends_it_whatever_the_register_says(model):
@@ -611,3 +725,181 @@ def test_ledger_schemas_reject_a_bad_posting(name, column, bad):
     broken.loc[0, column] = bad
     with pytest.raises(pandera.errors.SchemaErrors):
         REGISTER_SCHEMAS[name].validate(broken, lazy=True)
+
+
+# ---------------------------------------------------------------- the year a project ends
+
+# every phrase of tekstar.toml that speaks of a next year's grant or report, filled in for a letter of 2014
+NEXT_YEAR_PHRASES = (
+    "b_tildelt",
+    "b_blir_utbetalt",
+    "b_neste_utbetalt",
+    "b_vilkaar",
+    "b_vilkaar_bevilgning",
+    "b_holde_tilbake",
+    "b_ikke_fastsatt",
+    "b_neste_frist",
+    "b_innledning_for_sent",
+    "f_rapport_mangler",
+    "f_rapport_avvist",
+    "f_rapport_ulesbar",
+    "f_rapport_for_sent",
+    "f_ubrukt_tilskudd",
+)
+
+
+class _Filled(dict):
+    """Placeholder values for a 2014 letter: the next year is 2015, any other value a token."""
+
+    def __missing__(self, key):
+        return {"neste": "2015", "aar": "2014", "forrige": "2013"}.get(key, "X")
+
+
+def test_next_year_wording_catches_every_such_phrase():
+    wording = next_year_wording(2014)
+    table = phrases()
+    for key in NEXT_YEAR_PHRASES:
+        for form in ("nb", "nn"):
+            assert wording.search(table[key][form].format_map(_Filled())), (key, form)
+    # and none of the ending variants: each stands in for a phrase that speaks of a next year
+    ending = [k for k in table if k.endswith(findings.ENDING)]
+    assert ending and all(k.removesuffix(findings.ENDING) in NEXT_YEAR_PHRASES for k in ending)
+    for key in ending:
+        for form in ("nb", "nn"):
+            found = wording.search(table[key][form].format_map(_Filled()))
+            assert not found, (key, form, found and found.group(0))
+    # nor any other phrase a letter of an ending project prints about its money
+    for key in ("b_periode_merk", "b_sluttregnskap", "b_mangler_forbruk", "b_sluttoppgjor_venter", "b_oppgjort"):
+        assert not wording.search(table[key]["nb"].format_map(_Filled())), key
+
+
+@pytest.mark.parametrize("variant", ["mangler", "avvist", "ulesbar", "for_sent"])
+def test_a_report_in_the_year_a_project_ends_holds_nothing_back(variant):
+    """The findings and the opening of a reminder, a rejection or a late report: in a running year they
+    hold back or condition next year's grant; in the year the project ends they speak of the final
+    settlement instead, in both forms."""
+    wording = next_year_wording(2014)
+    for ends in (False, True):
+        p = {"aar": 2014, "variant": variant, "sluttoppgjor": ends, "mottatt_dato": dt.date(2015, 2, 20)}
+        facts = findings.ProjectFacts(prosjekt=p, svarfrist=dt.date(2015, 3, 16), frist=dt.date(2015, 2, 2))
+        (f,) = findings.report_missing(facts) + findings.report_rejected(facts) + findings.report_late(facts)
+        opening = findings.for_the_year(f"b_innledning_{variant}", p)
+        for form, said in (("nb", f.nb), ("nn", f.nn)):
+            assert bool(wording.search(said)) == (not ends), (variant, ends, form, said)
+            assert ("sluttoppgj" in said) == (ends and variant != "for_sent"), (variant, ends, form, said)
+            opened = phrase(opening, form, aar=2014, frist="02.02.2015", mottatt="20.02.2015", svarfrist="16.03.2015")
+            assert not (ends and wording.search(opened)), (variant, form, opened)
+        assert opening.endswith(findings.ENDING) == (ends and variant == "for_sent")
+
+
+# ---------------------------------------------------------------- the sample ledger against the inbox
+
+
+def test_sample_ledger_is_what_its_generator_makes_of_the_bundled_inbox():
+    """The committed ledger files are make_regnskap.py's output for the register and the bundled inbox as
+    they are: a regenerated inbox with a stale ledger fails here, naming the postings that moved."""
+    gen = _generator()
+    register = {"prosjekt": register_csv("prosjekt"), "tilskudd": register_csv("tilskudd")}
+    manifest = json.loads((DEFAULT_INBOX / "manifest.json").read_text(encoding="utf-8"))
+    made = gen.ledger(register, manifest, int(PARAMS["terskel_ubrukt_kr"]))
+    for name, rows in zip(("utbetalinger", "overforinger", "tilbakebetalinger"), made, strict=True):
+        key = lambda r: tuple(v for k, v in sorted(r.items()) if k not in ("bilag", "vedtak"))  # noqa: E731
+        committed, wanted = {key(r) for r in register_csv(name)}, {key(r) for r in rows}
+        assert committed == wanted, (
+            f"{name}.csv is not what make_regnskap.py makes of data/inbox (run it): "
+            f"extra {sorted(committed - wanted)[:5]}, missing {sorted(wanted - committed)[:5]}"
+        )
+        assert register_csv(name) == rows, f"{name}.csv: same postings, other vouchers or order"
+
+
+# The test's own view of what came in: per project and year, the accepted reports (the first to arrive,
+# and the current one's status, spending and date), from the warehouse's core table.
+REPORTS_SQL = """
+select prosjektnummer, aar, min(mottatt_dato) as forste_mottatt,
+       any_value(mottatt_dato) filter (where gjeldende) as mottatt,
+       any_value(status) filter (where gjeldende) as status,
+       any_value(forbruk) filter (where gjeldende) as forbruk
+from core_innsendinger where godkjent
+group by all
+"""
+
+
+def test_sample_ledger_follows_the_programme_s_rules_for_what_came_in(ledger_run):
+    """Against the reports the run accepted (not the generator's reading of the manifest): a grant is paid
+    after the report for the year before came in, and only then; a transfer follows an accepted report of a
+    running year; a repayment follows the accepted final report of an ended project, never more than its
+    unspent funds."""
+    with duckdb.connect(str(ledger_run / "samanom.duckdb"), read_only=True) as con:
+        got = {(r[0], r[1]): r[2:] for r in con.execute(REPORTS_SQL).fetchall()}
+    projects = {p["prosjektnummer"]: p for p in register_csv("prosjekt")}
+    grants = {
+        (t["prosjektnummer"], int(t["aar"])): t
+        for t in register_csv("tilskudd")
+        if int(projects[t["prosjektnummer"]]["forste_aar"])
+        <= int(t["aar"])
+        <= int(projects[t["prosjektnummer"]]["siste_aar"])
+    }
+
+    def postings(name: str, year_column: str) -> dict[tuple[str, int], list[dict]]:
+        out: dict[tuple[str, int], list[dict]] = {}
+        for r in register_csv(name):
+            out.setdefault((r["prosjektnummer"], int(r[year_column])), []).append(r)
+        return out
+
+    paid, moved, repaid_ = (
+        postings("utbetalinger", "aar"),
+        postings("overforinger", "fra_aar"),
+        postings("tilbakebetalinger", "aar"),
+    )
+    for table in (paid, moved, repaid_):
+        assert set(table) <= set(grants), f"postings for no grant year of the register: {set(table) - set(grants)}"
+
+    def ended(pnr: str, year: int) -> bool:
+        report = got.get((pnr, year))
+        return year == int(projects[pnr]["siste_aar"]) or (report is not None and report[2] == "avsluttet")
+
+    amount = lambda rows: sum(int(r["belop_kr"]) for r in rows)  # noqa: E731
+    counts = {"paid": 0, "not paid": 0}
+    for (pnr, year), grant in sorted(grants.items()):
+        rows = paid.get((pnr, year), [])
+        first = int(projects[pnr]["forste_aar"])
+        before = got.get((pnr, year - 1))
+        if year == first:
+            due = dt.date(year, 2, 15)
+        elif before is None or ended(pnr, year - 1):
+            due = None  # no report for the year before came in, or it ended the project
+        else:  # 14 days after the first accepted report, not before 15 February, a weekday
+            due = max(before[0] + dt.timedelta(days=14), dt.date(year, 2, 15))
+            while due.weekday() >= 5:
+                due += dt.timedelta(days=1)
+            due = due if due.year == year else None
+        counts["paid" if rows else "not paid"] += 1
+        if due is None:
+            assert not rows, (pnr, year, "paid although no usable report for the year before came in", before)
+            continue
+        assert amount(rows) == int(grant["innvilget_kr"]), (pnr, year, "the grant, paid in full")
+        assert all(dt.date.fromisoformat(r["dato"]) >= due for r in rows), (pnr, year, due)
+        if year > first:
+            assert all(dt.date.fromisoformat(r["dato"]) > before[0] for r in rows), (pnr, year)
+    assert counts["paid"] and counts["not paid"], counts
+
+    threshold = int(PARAMS["terskel_ubrukt_kr"])
+    into = {(pnr, year + 1): amount(rows) for (pnr, year), rows in moved.items()}
+    for (pnr, year), rows in moved.items():
+        report = got.get((pnr, year))
+        assert report is not None, (pnr, year, "a transfer with no accepted report for the year")
+        assert not ended(pnr, year), (pnr, year, "a transfer out of the year the project ends")
+        unspent = amount(paid.get((pnr, year), [])) + into.get((pnr, year), 0) - report[3]
+        assert amount(rows) == unspent >= threshold, (pnr, year, amount(rows), unspent)
+        assert all(dt.date.fromisoformat(r["dato"]) > report[1] for r in rows), (pnr, year)
+    for (pnr, year), rows in repaid_.items():
+        report = got.get((pnr, year))
+        assert report is not None and ended(pnr, year), (pnr, year, "a repayment before the final report")
+        assert grants[(pnr, year)]["rapporteringsfrist"] > f"{year}-12-31", (pnr, year, "settled on a final account")
+        left = 0
+        for y in range(int(projects[pnr]["forste_aar"]), year + 1):
+            spent = got.get((pnr, y))
+            have = amount(paid.get((pnr, y), [])) + into.get((pnr, y), 0) - amount(moved.get((pnr, y), []))
+            left += max(have - spent[3], 0) if spent is not None else 0
+        assert 0 < amount(rows) <= left, (pnr, year, amount(rows), left)
+        assert all(dt.date.fromisoformat(r["dato"]) > report[1] for r in rows), (pnr, year)

@@ -4,10 +4,11 @@ Calc runs headless with a private profile in the nb-NO locale. Every value is en
 types (`tests/libreoffice/calc.py`, run by Debian's Python with `python3-uno`), so Calc itself decides what
 becomes a date, a percentage, a number or text. The files Calc saves are read by samanom's reader and typed
 by validation as the pipeline does; every value must come back as typed, with no issue. A second test exports
-the survey tool's CSV layout from Calc in Windows-1252 with `;` and in UTF-8 with `,`.
+the survey tool's CSV layout from Calc in Windows-1252 with `;` and in UTF-8 with `,`; another prints the blank
+form to PDF through LibreOffice and reads its pages back.
 
-Marked `libreoffice` (about half a minute): it runs in `make test` and CI, and `-m "not libreoffice"` leaves it
-out of a quick local run.
+Marked `libreoffice` (about two minutes on a loaded machine: 113 s at load average 15 on two cores): it runs in
+`make test` and CI, and `-m "not libreoffice"` leaves it out of a quick local run.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
+import zipfile
 from functools import cache
 from pathlib import Path
 
@@ -274,6 +277,12 @@ def test_form_filled_in_calc_reads_back_as_typed_in_every_format(tmp_path, form)
     v = read_and_validate([p for p, _ in targets])
     assert set(v.innsendinger["skjemaform"]) == {form}
     assert_as_typed(v, sub["expected"], len(targets))
+    # saved by Calc as .ods, the form keeps its protection, its checks and their help: a LibreOffice user
+    # loses nothing by working in the .xlsx the secretariat offers and keeping it as .ods
+    content = zipfile.ZipFile(targets[2][0]).read("content.xml").decode()
+    tables = re.findall(r"<table:table [^>]*>", content)
+    assert len(tables) == 5 and all('table:protected="true"' in t for t in tables)
+    assert content.count("<table:content-validation ") >= 10 and "<table:help-message" in content
 
 
 def test_what_calc_makes_of_a_typing_mistake_is_an_issue_not_a_value(tmp_path):
@@ -354,3 +363,42 @@ def _col(c0: int) -> str:
         n, r = divmod(n - 1, 26)
         s = chr(65 + r) + s
     return s
+
+
+def test_the_blank_form_prints_one_page_per_sheet(tmp_path):
+    """Printed by LibreOffice to PDF as a person would print it: five A4 pages, one per sheet, so every sheet
+    is one page wide and the labels stand on the same page as the answer boxes; the tables in landscape, each
+    page headed by its sheet's name and number."""
+    from pypdf import PdfReader
+
+    blanks = [write_blank_form(YEAR, form, tmp_path / f"skjema-{form}.xlsx") for form in F.FORMS]
+    profile = (tmp_path / "lo-pdf").resolve().as_uri()
+    proc = subprocess.Popen(
+        ["soffice", f"-env:UserInstallation={profile}", "--headless", "--norestore", "--convert-to", "pdf"]
+        + ["--outdir", str(tmp_path), *map(str, blanks)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        proc.wait(timeout=TIME_LIMIT)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        pytest.fail(f"LibreOffice took more than {TIME_LIMIT} s")
+    for form, blank in zip(F.FORMS, blanks):
+        names = sheet_names(form)
+        pages = PdfReader(blank.with_suffix(".pdf")).pages
+        sheets = [names[k] for k in ("veiledning", "prosjekt", "indikatorer", "tiltak", "risiko")]
+        assert len(pages) == len(sheets), (form, len(pages))
+        for n, (page, sheet) in enumerate(zip(pages, sheets), start=1):
+            width, height = float(page.mediabox.width), float(page.mediabox.height)
+            assert sorted((round(width), round(height))) == [595, 842]  # A4
+            text = page.extract_text()
+            if n == 1:
+                assert text.startswith("Rapporteringsskjema") and height > width
+                continue
+            assert text.splitlines()[0].replace(" ", "") == f"{sheet}{n}/{len(sheets)}"  # the page header
+            assert (width > height) == (sheet != names["prosjekt"])  # the tables in landscape
+        prosjekt = pages[1].extract_text()
+        assert all(f.label(form) in prosjekt for f in F.PROSJEKT_FIELDS)  # every label on the answers' page

@@ -187,7 +187,7 @@ def test_a_file_without_a_project_number_gets_a_receipt_to_the_secretariat(tmp_p
             "kommune": None,
             "maalform": None,
             "rapporteringsfrist": None,
-            **{f"{t}_{s}": 0 for t in ("indikatorer", "tiltak", "risiko") for s in ("lesne", "godkjende")},
+            **{f"{t}_{s}": 0 for t in ("indikatorer", "tiltak", "risiko") for s in ("leste", "godkjente")},
         }
     ]
     issue = {
@@ -211,8 +211,8 @@ def test_a_file_without_a_project_number_gets_a_receipt_to_the_secretariat(tmp_p
     }
     secretariat = {
         "kontakt": {"namn": "Kari Nordmann", "epost": "s@example.no", "telefon": "22 24 90 90"},
+        "departement": [{"fra": "2010-01-01", "navn": "Departementet"}],
         "avsender_adresse": {
-            "departement": "Departementet",
             "avdeling": "Avdelinga",
             "eining": "Sekretariatet",
             "postadresse": "Postboks 1",

@@ -2,7 +2,8 @@
 
 One real run (`samanom run`) over an inbox where every rule that rejects a value is broken once, in a workbook
 and in a CSV export: each such value is kept as read in `raw_*` and quoted in its issue, and is empty in
-`core_*`, in the staging views and in every mart.
+`core_*`, in the staging views and in every mart. The rules: a value out of its range (amounts, counts, an
+indicator, the risk scale 1–5) and an indicator written twice (only its first row is used).
 """
 
 from __future__ import annotations
@@ -20,6 +21,11 @@ from tools.form_writer import form_sheets, write_workbook
 # distinctive values, so that finding one anywhere in the warehouse means it was taken as accepted
 EGENINNSATS, FORBRUK, SAMLINGAR = -95500.0, -1234.5, 7
 INDICATOR_WB, INDICATOR_CSV, TILSKUDD_CSV = 112.5, 140.25, -7777.0
+# a risk off the 1–5 scale (a high one, so the high-risk mart would show it), and a second row of an indicator
+RISK_OFF_SCALE = dict(
+    risikofaktor="Leverandøren går konkurs", sannsynlighet=6, konsekvens=5, mottiltak="Avtale med ein reserve"
+)
+DUPLICATE = dict(INDICATORS_NN[1], utgangspunkt=3.85, maal=4.65, resultat=3.45)
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +36,9 @@ def run(tmp_path_factory) -> Path:
     year_dir = inbox / str(YEAR)
     year_dir.mkdir()
     values = prosjekt_values(egeninnsats=EGENINNSATS, forbruk=FORBRUK, samlinger_deltatt=SAMLINGAR)
-    indicators = [dict(INDICATORS_NN[0], resultat=INDICATOR_WB), INDICATORS_NN[1]]
-    write_workbook(year_dir / "2014-01-12_P1-01_arsrapport.xlsx", form_sheets("nn", values, indicators, TILTAK, RISIKO))
+    indicators = [dict(INDICATORS_NN[0], resultat=INDICATOR_WB), INDICATORS_NN[1], DUPLICATE]
+    risks = [*RISIKO, RISK_OFF_SCALE]
+    write_workbook(year_dir / "2014-01-12_P1-01_arsrapport.xlsx", form_sheets("nn", values, indicators, TILTAK, risks))
     haugesund = prosjekt_values(
         prosjektnummer="P2-01",
         kommunenummer="1106",
@@ -73,6 +80,7 @@ def test_each_rejected_value_is_an_issue_with_the_value_as_written(run):
         ("P1-01", "forbruk"),
         ("P1-01", "samlinger_deltatt"),
         ("P1-01", "resultat"),
+        ("P1-01", "sannsynlighet"),
         ("P2-01", "tilskudd_mottatt"),
         ("P2-01", "sykefravaer_pst__resultat"),
     }
@@ -116,6 +124,8 @@ def test_no_rejected_value_stands_in_a_typed_table_or_a_mart(run):
     assert csv_ind == (9.1, 7.5, None)
     # no table, view or mart holds any of the rejected values in any numeric column
     rejected = (EGENINNSATS, FORBRUK, SAMLINGAR, INDICATOR_WB, INDICATOR_CSV, TILSKUDD_CSV)
+    rejected += (RISK_OFF_SCALE["sannsynlighet"], DUPLICATE["utgangspunkt"], DUPLICATE["maal"], DUPLICATE["resultat"])
+    small = {SAMLINGAR: "samling", RISK_OFF_SCALE["sannsynlighet"]: "sannsynlighet"}  # fine values of anything else
     columns = sql(
         run,
         "select table_name, column_name from information_schema.columns where data_type in "
@@ -127,9 +137,66 @@ def test_no_rejected_value_stands_in_a_typed_table_or_a_mart(run):
     hits = []
     for table, column in columns:
         for value in rejected:
-            if value == SAMLINGAR and "samling" not in column:
-                continue  # 7 is a fine count of anything else
+            if value in small and small[value] not in column:
+                continue
             n = sql(run, f'select count(*) from "{table}" where "{column}" = ?', value)[0][0]
             if n:
                 hits.append((table, column, value))
     assert hits == []
+    # nor the rejected risk under its name, in any text column
+    texts = sql(
+        run,
+        "select table_name, column_name from information_schema.columns where data_type = 'VARCHAR' "
+        "and (table_name like 'core_%' or table_name like 'stg_%' or table_name like 'int_%' "
+        "or table_name like 'mart_%') and table_name <> 'core_avvik'",
+    )
+    named = [
+        (t, c)
+        for t, c in texts
+        if sql(run, f'select count(*) from "{t}" where "{c}" like ?', f"%{RISK_OFF_SCALE['risikofaktor']}%")[0][0]
+    ]
+    assert named == []
+
+
+def test_a_risk_off_the_scale_is_kept_as_read_and_rejected_whole(run):
+    ((message,),) = sql(run, "select melding_nb from core_avvik where aar = ? and felt = 'sannsynlighet'", YEAR)
+    assert "«6»" in message and "1 til 5" in message
+    raw = sql(
+        run,
+        "select sannsynlighet, konsekvens from raw_risiko where aar = ? and risikofaktor = ?",
+        YEAR,
+        RISK_OFF_SCALE["risikofaktor"],
+    )
+    assert raw == [("6", "5")]  # kept as read
+    kept = sql(
+        run,
+        "select risikofaktor from core_risiko r join core_innsendinger s using (innsending_id) "
+        "where s.prosjektnummer = 'P1-01' order by rad",
+    )
+    assert kept == [(r["risikofaktor"],) for r in RISIKO]  # the two risks on the scale stand
+    (count,) = sql(run, "select risikoer from mart_prosjekt_aar where aar = ? and prosjektnummer = 'P1-01'", YEAR)
+    assert count == (len(RISIKO),)
+
+
+def test_an_indicator_written_twice_keeps_its_first_row_only(run):
+    rows = sql(
+        run,
+        "select rad, melding_nb from core_avvik where aar = ? and regel = 'indikator_duplikat' "
+        "and prosjektnummer = 'P1-01'",
+        YEAR,
+    )
+    assert len(rows) == 1 and f"«{DUPLICATE['indikator']}»" in rows[0][1]
+    raw = sql(
+        run,
+        "select rad, utgangspunkt, maal, resultat from raw_indikatorer r join core_innsendinger s "
+        "using (innsending_id) where s.prosjektnummer = 'P1-01' and r.indikator = ? order by rad",
+        DUPLICATE["indikator"],
+    )
+    assert [tuple(float(x) for x in r[1:]) for r in raw] == [(1.2, 2.0, 1.6), (3.85, 4.65, 3.45)]  # both, as read
+    assert rows[0][0] == raw[1][0]  # the issue names the second row
+    typed = sql(
+        run,
+        "select rad, utgangspunkt, maal, resultat from core_indikatorer i join core_innsendinger s "
+        "using (innsending_id) where s.prosjektnummer = 'P1-01'",
+    )
+    assert typed == [(raw[0][0], 1.2, 2.0, 1.6)]  # its first row only (the project's other indicator is off range)

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from pipelines.documents import charts, formatting, pdf, report_rules, templating
+from pipelines.documents import charts, findings, formatting, pdf, report_rules, templating
 from pipelines.documents.report_context import appendix_files, okonomi, pool_total, report_files
 
 D = dt.date
@@ -85,7 +85,7 @@ def serier_rows() -> list[dict]:
 
 
 def report_context(form: str) -> dict:
-    ctx = common(form)
+    ctx = {**common(form), "departement": "Kommunal- og moderniseringsdepartementet"}
     # 59 + 51 municipalities, 104 distinct: six take part in both pools
     pulje = [
         {
@@ -397,7 +397,8 @@ MONEY = {
 
 
 def with_money(ctx: dict, periode: list[dict] | None = None) -> dict:
-    """The letter's money block and flag, made by the pipeline's own function from the project row."""
+    """The letter's money block and flag, made by the pipeline's own functions from the project row."""
+    ctx["innledning"] = findings.for_the_year(f"b_innledning_{ctx['variant']}", ctx["prosjekt"])
     ctx["okonomi"] = okonomi(ctx["prosjekt"], periode or [], ctx["rapportdato"], ctx["svarfrist"])
     ctx["pengevedtak"] = ctx["okonomi"]["holder_tilbake"] or bool(ctx["okonomi"]["krever_tilbake_kr"])
     return ctx
@@ -485,13 +486,14 @@ def letter_context(form: str, rapportstatus: str = "i_tide", name: str = "Alvdal
             "vedtak": rapportstatus in ("mangler", "avvist"),
             "indikatorer_sendt_avviste": False,
             "avsendar": {
-                "departement": "Kommunal- og regionaldepartementet",
+                "departement": "Kommunal- og moderniseringsdepartementet",  # the ministry's name in 2014
                 "avdeling": "Kommunalavdelingen",
                 "eining": "Sekretariatet for Saman om ein betre kommune",
                 "postadresse": "Postboks 8112 Dep",
                 "postnummer_sted": "0032 Oslo",
                 "eksempel": True,
             },
+            "klageinstans": "Kongen i statsråd",
             "journalnummer": None,
             "tidligere_brev": None,
         }
@@ -856,7 +858,7 @@ def test_letter_pdf(rendered, form):
     pages = pdf_text(Path(info["path"]))
     assert all("Eksempeldata" in p for p in pages)
     text = flat("\n".join(pages))
-    assert "Kommunal- og regionaldepartementet" in text and "Postboks 8112 Dep, 0032 Oslo" in text
+    assert "Kommunal- og moderniseringsdepartementet" in text and "Postboks 8112 Dep, 0032 Oslo" in text
     assert "2013/P1-01" in text and "14.02.2014" in text and "23.11.2013" in text
     assert "Kopi til" in text and "Tolga kommune" in text and "02.02.2015" in text
     assert "1 234 567 kr" in text and "400 000 kr" in text

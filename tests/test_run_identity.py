@@ -16,10 +16,11 @@ from tests.conftest import YEAR
 RUN_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
-def printed_run_id(out) -> str:
-    """The run id printed in the report's appendix (the auditors' material), which the report refers to."""
+def printed_run_id(out, document: str = f"arsrapport-{YEAR}-vedlegg.pdf") -> str:
+    """The run id a document prints: by default the report's appendix (the auditors' material), which the
+    report refers to; a letter prints it at its end."""
     text = subprocess.run(
-        ["pdftotext", str(out / str(YEAR) / f"arsrapport-{YEAR}-vedlegg.pdf"), "-"],
+        ["pdftotext", str(out / str(YEAR) / document), "-"],
         check=True,
         capture_output=True,
         text=True,
@@ -40,17 +41,23 @@ def test_the_report_prints_the_run_of_the_job_that_made_it(small_run):
         assert run.status == dg.DagsterRunStatus.SUCCESS
         (latest,) = instance.get_runs(limit=1)
     assert record["dagster_run_id"] == run_id == latest.run_id and record["vellykket"] is True
+    letters = sorted((small_run / str(YEAR) / "brev").glob("*.pdf"))
+    assert letters and {printed_run_id(small_run, f"brev/{p.name}") for p in letters} == {run_id}
 
 
 def test_a_rerun_of_the_same_inputs_keeps_the_report_and_its_run(small_run, small_inbox, tmp_path):
     out = tmp_path / "out"
     shutil.copytree(small_run, out)
     before = (out / str(YEAR) / f"arsrapport-{YEAR}.pdf").read_bytes()
+    letters = {p.name: p.read_bytes() for p in (out / str(YEAR) / "brev").glob("*.pdf")}
     first = printed_run_id(out)
     assert main(["run", "--year", str(YEAR), "--inbox", str(small_inbox), "--out", str(out)]) == 0
     # the same content: the same bytes, naming the run that first made them; run.json names the new run
     assert (out / str(YEAR) / f"arsrapport-{YEAR}.pdf").read_bytes() == before
     assert printed_run_id(out) == first
+    # and each letter, naming the same first run
+    assert {p.name: p.read_bytes() for p in (out / str(YEAR) / "brev").glob("*.pdf")} == letters
+    assert printed_run_id(out, f"brev/{sorted(letters)[0]}") == first
     record = json.loads((out / str(YEAR) / "run.json").read_text(encoding="utf-8"))
     with dg.DagsterInstance.from_config(str(out / ".dagster")) as instance:
         runs = instance.get_runs()
@@ -82,3 +89,41 @@ def test_a_failed_run_writes_its_own_record(small_inbox, tmp_path):
     record = json.loads((out / str(YEAR) / "run.json").read_text(encoding="utf-8"))
     assert record["dagster_run_id"] == result.run_id and record["vellykket"] is False
     assert record["feilet_steg"] == "register__tilskudd"
+
+
+def test_a_run_of_some_assets_from_the_ui_writes_its_own_record(small_run, small_inbox, tmp_path):
+    """The UI's «Materialize» of a few of a year's assets runs neither `reports/kjoring` nor the jobs'
+    failure hook: the run's resources write its record as it ends, succeeded or failed."""
+    from pipelines.definitions import defs
+    from pipelines.resources import Settings
+
+    out = tmp_path / "out"
+    shutil.copytree(small_run, out)
+    before = json.loads((out / str(YEAR) / "run.json").read_text(encoding="utf-8"))
+    with dg.instance_for_test() as instance:
+        mart = dg.materialize(
+            list(defs.assets),
+            selection=[dg.AssetKey(["marts", "mart_pulje_aar"])],
+            partition_key=str(YEAR),
+            instance=instance,
+            resources={"settings": Settings(inbox=str(small_inbox), out=str(out))},
+        )
+        assert mart.success
+        record = json.loads((out / str(YEAR) / "run.json").read_text(encoding="utf-8"))
+        assert record["dagster_run_id"] == mart.run_id != before["dagster_run_id"] and record["vellykket"] is True
+        assert {k: v for k, v in record.items() if k != "dagster_run_id"} == {
+            k: v for k, v in before.items() if k != "dagster_run_id"
+        }  # the same warehouse, the same figures
+
+        landing = dg.materialize(
+            list(defs.assets),
+            selection=[dg.AssetKey(["landing", "innkomne_filer"])],
+            partition_key=str(YEAR),
+            instance=instance,
+            resources={"settings": Settings(inbox=str(tmp_path / "finnes_ikke"), out=str(out))},
+            raise_on_error=False,
+        )
+        assert not landing.success
+        record = json.loads((out / str(YEAR) / "run.json").read_text(encoding="utf-8"))
+        assert record["dagster_run_id"] == landing.run_id and record["vellykket"] is False
+        assert record["feilet_steg"] == "landing__innkomne_filer"

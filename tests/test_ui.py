@@ -344,12 +344,12 @@ def test_auditor_follows_the_annual_report_in_the_ui(ui, page, sample_run):
     page.goto(f"{ui}/assets/reports/oppfolgingsbrev", wait_until="domcontentloaded")
     _dismiss_dialogs(page)
     expect(page.get_by_text("funn", exact=True).first).to_be_visible()
-    if quoted:
-        prosjekt, filnavn, ark, rad, verdi, regel = quoted[0]
-        finding = _table_row(page, prosjekt, f"avvik_{regel}", filnavn, ark, str(rad), verdi)
-        expect(finding.first).to_be_attached()
-        finding.first.scroll_into_view_if_needed()
-        _shot(page, "ui-12-brev-funn-med-plass.png")
+    assert quoted, "the bundled inbox has a current report with an issue on a sheet's row"
+    prosjekt, filnavn, ark, rad, verdi, regel = quoted[0]
+    finding = _table_row(page, prosjekt, f"avvik_{regel}", filnavn, ark, str(rad), verdi)
+    expect(finding.first).to_be_attached()
+    finding.first.scroll_into_view_if_needed()
+    _shot(page, "ui-12-brev-funn-med-plass.png")
 
     # 6d. Every issue of the year and every rejected file with its reason, on the validation asset.
     page.goto(f"{ui}/assets/reading/validerte_innsendinger", wait_until="domcontentloaded")
@@ -359,10 +359,17 @@ def test_auditor_follows_the_annual_report_in_the_ui(ui, page, sample_run):
         sample_run, "select filnavn, ark, rad, regel from core_avvik where aar = ? and ark is not null limit 3", YEAR
     ):
         expect(_table_row(page, filnavn, ark, str(rad), regel).first).to_be_attached()
-    for (filnavn,) in _warehouse(
-        sample_run, "select filnavn from core_filer where aar = ? and utfall = 'avvist'", YEAR
-    ):
-        expect(_table_row(page, filnavn).first).to_be_attached()
+    rejected = _warehouse(
+        sample_run,
+        "select f.filnavn, min(a.melding_nb) filter (where a.alvorsgrad = 'avvis_fil') from core_filer f "
+        "left join core_avvik a on a.aar = f.aar and a.sha256 = f.sha256 "
+        "where f.aar = ? and f.utfall = 'avvist' group by f.filnavn order by f.filnavn",
+        YEAR,
+    )
+    assert rejected and all(melding for _, melding in rejected), "the bundled inbox has files rejected whole"
+    for filnavn, melding in rejected:
+        # the file's row in `avviste_filer`, with the reason beside it: the file list `filer` has no reasons
+        expect(_table_row(page, filnavn).filter(has_text=melding).first).to_be_attached()
 
     # 6e. The run id the report prints is found by the Runs filter: the run of the job aarskjoring.
     run_id = _printed_run_id(sample_run)

@@ -412,6 +412,39 @@ def test_own_percent_indicator_takes_every_written_form():
     assert issue.forventet == "tall_uten_prosent" and "«72 %»" in issue.message("nb")
 
 
+@pytest.mark.parametrize("suffix", [".xlsx", ".xls", ".ods"])
+def test_a_percentage_cell_on_a_count_is_quoted_as_the_person_saw_it(tmp_path, suffix):
+    """0,35 in a percentage cell shows «35 %»: on an own indicator counted in «antall» the message quotes
+    «35 %», not the 0.35 the file stores, in every format the reader takes."""
+    import datetime as dt
+
+    from pipelines import landing, reading, validation
+    from schemas import form
+    from tests.test_roundtrip import register
+    from tools.form_writer import form_sheets, write_workbook
+
+    identity = {"prosjektnummer": "P1-01", "kommunenummer": "1426", "kommune": "Luster", "rapporteringsaar": 2013}
+    own = {"indikator": "Antall lærlinger", "enhet": "antall", "utgangspunkt": 12, "resultat": 0.35}
+    sheets = form_sheets("nb", identity, [own], [], [], guidance=False)
+    resultat = [c.key for c in form.INDIKATOR_COLUMNS].index("resultat")
+    path = write_workbook(tmp_path / f"rapport{suffix}", sheets, {("Indikatorer", 1, resultat)})
+    fmt = landing.sniff_format(path)
+    f = landing.LandedFile(
+        filnavn=path.name,
+        sha256="b" * 64,
+        storrelse_bytes=0,
+        mottatt_dato=dt.date(2014, 1, 2),
+        format=fmt,
+        arkivsti=path.name,
+    )
+    v = validation.validate_year(2013, reading.raw_frames([(f, reading.read_file(path, fmt))]), register())
+    (issue,) = [i for _sid, i in v.issues if i.ark == "Indikatorer"]
+    assert issue.forventet == "tall_uten_prosent" and issue.felt == "resultat"
+    assert "«35 %»" in issue.message("nb") and "0.35" not in issue.message("nb") and "«35 %»" in issue.message("nn")
+    (row,) = v.indikatorer.itertuples()  # the rest of the row stands; the value it could not read is empty
+    assert row.utgangspunkt == 12 and pd_isna(row.resultat)
+
+
 def test_duplicate_indicator_message_quotes_the_label_as_written():
     v, _ = _validate([{"indikator": "Sjukefråvær", "resultat": "8,4"}, {"indikator": "sjukefråvær", "resultat": "8,1"}])
     (issue,) = [i for _sid, i in v.issues if i.regel == "indikator_duplikat"]

@@ -212,16 +212,21 @@ def form_sheets(
     return sheets
 
 
+def _either(items: Sequence[str]) -> str:
+    """«a, b, c eller d»: the same word in bokmål and nynorsk."""
+    return ", ".join(items[:-1]) + " eller " + items[-1] if len(items) > 1 else "".join(items)
+
+
 def guidance_lines(form: str, year: int | None) -> list[str]:
     """Short instructions for filling in the form, in the form's own language form."""
     i = _form_index(form)
     themes = [f"«{labels[i]}»" for labels in F.THEMES.values()]
     theme_list = ", ".join(themes[:-1]) + " og " + themes[-1]
     statuses = [f"«{labels[i]}»" for labels in F.STATUS_LABELS.values()]
-    status_list = ", ".join(statuses[:-1]) + " eller " + statuses[-1]
+    status_list = _either(statuses)
     drift = statuses[-1]
     measures = [f"«{labels[i]}»" for labels in F.TILTAK_STATUS_LABELS.values()]
-    measure_list = ", ".join(measures[:-1]) + " eller " + measures[-1]
+    measure_list = _either(measures)
     sheet = sheet_names(form)["prosjekt"]
     yn = [F.FIELD_BY_KEY[k].label(form) for k in ("folkevalgte_med", "administrasjon_med", "tillitsvalgte_med")]
     yn_list = f"«{yn[0]}», «{yn[1]}» og «{yn[2]}»"
@@ -293,17 +298,17 @@ def _distinct(items: Iterable[str]) -> tuple[str, ...]:
 HELP: dict[str, tuple[str, str]] = {
     "prosjektnummer": ("Som i tilskuddsbrevet, for eksempel P1-07.", "Som i tilskotsbrevet, til dømes P1-07."),
     "kommunenummer": (
-        "Fire sifre, for eksempel 0301: søkerkommunen som leder prosjektet.",
-        "Fire siffer, til dømes 0301: søkjarkommunen som leier prosjektet.",
+        "Nummeret til søkerkommunen, den som leder prosjektet: fire sifre, for eksempel 0301.",
+        "Nummeret til søkjarkommunen, den som leier prosjektet: fire siffer, til dømes 0301.",
     ),
     "text": ("Fritekst.", "Fritekst."),
     "year": ("Året rapporten gjelder.", "Året rapporten gjeld."),
-    "themes": ("Ett eller flere tema, skilt med semikolon.", "Eitt eller fleire tema, skilde med semikolon."),
-    "status": ("Velg fra listen.", "Vel frå lista."),
+    "themes": ("Ett eller flere av disse, skilt med semikolon:", "Eitt eller fleire av desse, skilde med semikolon:"),
+    "status": ("Velg fra listen:", "Vel frå lista:"),
     "email": ("E-postadressen til prosjektlederen.", "E-postadressa til prosjektleiaren."),
     "yesno": ("Ja eller Nei.", "Ja eller Nei."),
-    "date": ("Dato som 23.11.2013.", "Dato som 23.11.2013."),
-    "int03": ("Antall samlinger, et helt tall fra 0 til 3.", "Tal på samlingar, eit heilt tal frå 0 til 3."),
+    "date": ("Skriv datoen som 23.11.2013 (dag.måned.år).", "Skriv datoen som 23.11.2013 (dag.månad.år)."),
+    "int03": ("Antall samlinger, et helt tall fra 0 til 3.", "Talet på samlingar, eit heilt tal frå 0 til 3."),
     "nok": (
         "Hele kroner, for eksempel 350000, uten «kr» og «,-».",
         "Heile kroner, til dømes 350000, utan «kr» og «,-».",
@@ -319,8 +324,8 @@ ERRORS: dict[str, tuple[str, str]] = {
     "status": ("Velg en status fra listen.", "Vel ein status frå lista."),
     "yesno": ("Svar Ja eller Nei.", "Svar Ja eller Nei."),
     "date": (
-        "Skriv en dato som 23.11.2013. «8.4» blir ikke lest som tall.",
-        "Skriv ein dato som 23.11.2013. «8.4» blir ikkje lese som tal.",
+        "Skriv en dato mellom {lo} og {hi}, for eksempel 23.11.2013.",
+        "Skriv ein dato mellom {lo} og {hi}, til dømes 23.11.2013.",
     ),
     "int03": ("Skriv et helt tall fra 0 til 3.", "Skriv eit heilt tal frå 0 til 3."),
     "nok": (
@@ -370,11 +375,26 @@ def _rule(sqref: str, kind: str, form: str, help_text: str, error: str = "", **k
     )
 
 
+def _field_help(f: F.Field, form: str) -> str:
+    """The input help of a field of `Prosjekt`: shown in column C and when its answer cell is selected."""
+    i = _form_index(form)
+    text = _pick(HELP[f.kind], form)
+    if f.kind == "themes":
+        text += " " + "; ".join(labels[i] for labels in F.THEMES.values()) + "."
+    if f.kind == "status":
+        statuses = _distinct(v[i] for v in F.STATUS_LABELS.values())
+        text += f" {_either(statuses)}."
+    return text
+
+
+def _date_error(form: str) -> str:
+    lo, hi = (d.strftime("%d.%m.%Y") for d in DATE_RANGE)
+    return _pick(ERRORS["date"], form).format(lo=lo, hi=hi)
+
+
 def _field_rule(f: F.Field, ref: str, form: str) -> Validation:
     i = _form_index(form)
-    help_text = _pick(HELP[f.kind], form)
-    if f.kind == "themes":
-        help_text += " " + "; ".join(labels[i] for labels in F.THEMES.values()) + "."
+    help_text = _field_help(f, form)
     err = ERRORS.get(f.kind)
     error = _pick(err, form) if err else ""
     if f.kind == "yesno":
@@ -387,7 +407,7 @@ def _field_rule(f: F.Field, ref: str, form: str) -> Validation:
         lo, hi = min(F.YEARS), max(F.YEARS)
         return _rule(ref, "whole", form, help_text, error.format(lo=lo, hi=hi), low=lo, high=hi)
     if f.kind == "date":
-        return _rule(ref, "date", form, help_text, error, low=DATE_RANGE[0], high=DATE_RANGE[1])
+        return _rule(ref, "date", form, help_text, _date_error(form), low=DATE_RANGE[0], high=DATE_RANGE[1])
     if f.kind == "nok":
         return _rule(ref, "decimal", form, help_text, error, low=0)
     if f.kind == "longtext":
@@ -512,8 +532,8 @@ def _blank_layouts(form: str) -> dict[str, SheetLayout]:
             form,
             _pick(
                 (
-                    "Egen indikator: navnet på indikatoren, og enheten i kolonnen ved siden av (for eksempel % eller antall).",
-                    "Eigen indikator: namnet på indikatoren, og eininga i kolonnen ved sida av (til dømes % eller tal).",
+                    "Egen indikator: skriv navnet her og enheten i neste kolonne (for eksempel % eller antall).",
+                    "Eigen indikator: skriv namnet her og eininga i neste kolonne (til dømes % eller tal).",
                 ),
                 form,
             ),
@@ -524,8 +544,8 @@ def _blank_layouts(form: str) -> dict[str, SheetLayout]:
             form,
             _pick(
                 (
-                    "Et tall. Prosent skrives 8,4 eller 8,4 %, med komma.",
-                    "Eit tal. Prosent skriv de 8,4 eller 8,4 %, med komma.",
+                    "Et tall med desimalkomma, for eksempel 1,6. Skriv prosent som 8,4 eller 8,4 %.",
+                    "Eit tal med desimalkomma, til dømes 1,6. Skriv prosent som 8,4 eller 8,4 %.",
                 ),
                 form,
             ),
@@ -558,11 +578,8 @@ def _blank_layouts(form: str) -> dict[str, SheetLayout]:
 
     # Tiltak and Risiko: header locked, every row below open
     t_last = PRINTED_ROWS["tiltak"]
-    measure_help = (
-        _pick(("Status: ", "Status: "), form)
-        + ", ".join(_distinct(v[i] for v in F.TILTAK_STATUS_LABELS.values()))
-        + "."
-    )
+    measures = _distinct(v[i] for v in F.TILTAK_STATUS_LABELS.values())
+    measure_help = f"{_pick(HELP['status'], form)} {_either(measures)}."
     date_help = _pick(HELP["date"], form)
     tiltak = SheetLayout(
         widths=(48, 14, 12, 12, 40),
@@ -581,14 +598,14 @@ def _blank_layouts(form: str) -> dict[str, SheetLayout]:
                 form,
                 measure_help,
                 _pick(ERRORS["measure"], form),
-                options=_distinct(v[i] for v in F.TILTAK_STATUS_LABELS.values()),
+                options=measures,
             ),
             _rule(
                 f"C2:D{last}",
                 "date",
                 form,
                 date_help,
-                _pick(ERRORS["date"], form),
+                _date_error(form),
                 low=DATE_RANGE[0],
                 high=DATE_RANGE[1],
             ),
@@ -687,7 +704,7 @@ def _blank_guidance(form: str, year: int | None) -> list[str]:
             "Bare svarcellene kan fylles ut.",
             "Viktig: skriv desimaltall med komma (8,4). I et norsk oppsett blir «8.4» gjort om til datoen 8. april, "
             "og da kan verdien ikke leses som tall.",
-            "Kommunenummer skrives med fire sifre (0514); cellen er tekst, så nullen først blir stående.",
+            "Skriv kommunenummeret med fire sifre (0514). Cellen er tekst, så nullen foran blir stående.",
         ],
         "nn": [
             "Felt merkte med * og gul bakgrunn må fyllast ut. Kolonne C på arket «Prosjekt» forklarer kvart felt, "
@@ -696,20 +713,21 @@ def _blank_guidance(form: str, year: int | None) -> list[str]:
             "Berre svarcellene kan fyllast ut.",
             "Viktig: skriv desimaltal med komma (8,4). I eit norsk oppsett blir «8.4» gjort om til datoen 8. april, "
             "og då kan ikkje verdien lesast som tal.",
-            "Kommunenummer skriv de med fire siffer (0514); cella er tekst, så nullen først blir ståande.",
+            "Skriv kommunenummeret med fire siffer (0514). Cella er tekst, så nullen i starten blir ståande.",
         ],
     }[form]
     return [lines[0], *extra[:1], extra[2], *lines[1:], extra[1], extra[3]]
 
 
 def _help_line(f: F.Field, form: str) -> str:
-    i = _form_index(form)
-    text = _pick(HELP[f.kind], form)
-    if f.kind == "themes":
-        text += " " + "; ".join(labels[i] for labels in F.THEMES.values()) + "."
-    if f.kind == "status":
-        text = ", ".join(_distinct(v[i] for v in F.STATUS_LABELS.values())) + "."
-    return ("* " if f.required else "") + text
+    return ("* " if f.required else "") + _field_help(f, form)
+
+
+BLANK_FORM_SUFFIX = ".xlsx"  # the one format that carries the form's protection, validations and print settings
+
+
+class FormatNotOffered(ValueError):
+    """The blank form asked for in a format it is not offered in; the message is the line to show."""
 
 
 def write_blank_form(year: int, form: str, path: Path) -> Path:
@@ -720,8 +738,18 @@ def write_blank_form(year: int, form: str, path: Path) -> Path:
     (no password), input cells open and formatted (text for kommunenummer, dates, whole numbers), required
     cells marked, validations with help and error texts, print one page wide with the header rows repeated.
     Deterministic: dated 1 September of the reporting year.
+
+    Only .xlsx: the other writers carry no protection, validations or print settings, so an .ods or .xls
+    form would silently lose what the form is for. Excel and LibreOffice both open the .xlsx with all of it
+    (the Calc test fills in this very file), and the reader takes the filled form back as .xlsx, .xls or .ods.
     """
     path = Path(path)
+    if path.suffix.lower() != BLANK_FORM_SUFFIX:
+        raise FormatNotOffered(
+            f"Skjemaet lages bare som {BLANK_FORM_SUFFIX}, ikke som «{path.suffix or path.name}»: bare "
+            f"{BLANK_FORM_SUFFIX} får vern, hjelpetekster og kontroller, og både Excel og LibreOffice åpner det. "
+            f"Gi --out et navn som slutter på {BLANK_FORM_SUFFIX}."
+        )
     names = sheet_names(form)
     indicators = [{"indikator": ind.key} for ind in F.STANDARD_INDICATORS]
     sheets = form_sheets(form, {"rapporteringsaar": int(year)}, indicators, [], [], guidance=False)
@@ -1283,5 +1311,6 @@ __all__ = [
     "render_workbook",
     "sheet_names",
     "write_blank_form",
+    "FormatNotOffered",
     "write_workbook",
 ]

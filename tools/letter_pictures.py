@@ -23,12 +23,12 @@ KINDS = {
     "mottatt": lambda c: (
         c["variant"] == "i_tide" and c["form"] == "nb" and not c["deltakarar"] and not c["delvis_lest"]
     ),
-    "for-seint": lambda c: c["variant"] == "for_sent",
-    "paaminning": lambda c: c["variant"] == "mangler",
+    "for-sent": lambda c: c["variant"] == "for_sent",
+    "paaminnelse": lambda c: c["variant"] == "mangler",
     "avvist": lambda c: c["variant"] == "avvist",
     "ulesbar": lambda c: c["variant"] == "ulesbar",
     "delvis-lest": lambda c: c["delvis_lest"],
-    "erstattet": lambda c: any(f["utfall_brev"] == "erstatta" for f in c["mottekne"]),
+    "erstattet": lambda c: any(f["utfall_brev"] == "erstattet" for f in c["mottekne"]),
     "tilbakebetaling": lambda c: any(f["kode"] == "tilbakebetaling" for f in c["funn"]),
     "kopi": lambda c: bool(c["deltakarar"]),
 }
@@ -50,6 +50,10 @@ def main(argv=None) -> int:
                 for kind, test in KINDS.items():
                     if kind not in found and test(ctx):
                         found[kind] = ctx
+    missing = [kind for kind in KINDS if kind not in found]
+    if missing:  # a kind the run's letters do not have (or a test above that no longer matches)
+        print("no letter of kind:", ", ".join(missing))
+        return 1
     args.img.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         for kind, ctx in found.items():

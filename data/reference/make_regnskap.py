@@ -1,11 +1,11 @@
-"""Generate the secretariat's SAMPLE ledger: utbetalingar.csv, overforingar.csv, tilbakebetalingar.csv.
+"""Generate the secretariat's SAMPLE ledger: utbetalinger.csv, overforinger.csv, tilbakebetalinger.csv.
 
 The seeds give no payments, so every posting here is invented (eksempeldata=ja). It is the
 secretariat's own record, as exported from the state accounting system: one row per posting.
-Once written it is the source of truth and stays as it is when the inbox changes; this script
-only documents how the sample was made. Run `python data/reference/make_regnskap.py`
+The sample follows the bundled inbox: run `python data/reference/make_regnskap.py`
 (deterministic, standard library plus the project's own rule table) after changing the register
-or regenerating the bundled inbox, if the sample should follow them.
+or regenerating the inbox. tests/test_ledger.py fails while the committed files are not what this
+makes of them (a real export replaces the files and is never regenerated).
 
 Rules (the programme's, applied to the register and to the bundled inbox's manifest):
 - payment: the first year's grant is paid on 15 February of that year; a later year's grant is paid

@@ -4,6 +4,7 @@ import dagster as dg
 import pandas as pd
 
 from pipelines import landing, reading, sporing, validation, versions, warehouse
+from pipelines.documents import formatting
 from pipelines.issues import REJECT_FILE, REJECT_ROW, Issue
 from pipelines.partitions import year_check, years
 from pipelines.resources import Settings
@@ -11,10 +12,6 @@ from schemas import accepted
 
 OWNER = "team:sekretariatet"
 REGISTER_DEPS = [dg.AssetKey(["register", n]) for n in ("kommuner", "prosjekt", "tilskudd")]
-
-
-def _md(df: pd.DataFrame, rows: int = 10) -> dg.MetadataValue:
-    return dg.MetadataValue.md(df.head(rows).to_markdown(index=False) if len(df) else "_ingen rader_")
 
 
 @dg.asset(
@@ -25,9 +22,9 @@ def _md(df: pd.DataFrame, rows: int = 10) -> dg.MetadataValue:
     kinds={"excel", "csv", "duckdb"},
     code_version=versions.landing(),
     description=(
-        "Every file that arrived in the year's inbox folder, fingerprinted (SHA-256), with its size and the "
-        "date it was received (from the file name, as saved from the mailbox), and copied byte for byte "
-        "into the archive. Nothing received is ever dropped: table `raw_filer`."
+        "Hver fil som kom inn i årets innboksmappe, med fingeravtrykk (SHA-256), størrelse og mottaksdato (fra "
+        "filnavnet, slik filen ble lagret fra postkassen), kopiert byte for byte til arkivet. Ingenting som er "
+        "mottatt, blir forkastet: tabell `raw_filer`, med historikken over hver fils versjoner i `raw_filhistorikk`."
     ),
 )
 def innkomne_filer(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
@@ -36,7 +33,8 @@ def innkomne_filer(context: dg.AssetExecutionContext, settings: Settings) -> dg.
     with settings.connect() as con:
         warehouse.create_core_tables(con)
         earlier = warehouse.read_year(con, "raw_filhistorikk", year)
-        had_files = int((~earlier["borte"].astype(bool)).sum()) if len(earlier) else 0
+        current = earlier[~earlier["borte"].astype(bool) & (earlier["mottak"] == landing.ARCHIVED)]
+        had_files = len(current)  # the reports the year has now: what an empty folder would take away
     problem = landing.inbox_problem(inbox, had_files, settings.tom_innboks_ok)
     if problem:
         raise dg.Failure(description=problem)
@@ -58,7 +56,7 @@ def innkomne_filer(context: dg.AssetExecutionContext, settings: Settings) -> dg.
         )
     outcomes = df["mottak"].value_counts().to_dict()
     return dg.MaterializeResult(
-        data_version=sporing.fingerprint(df, history),
+        data_version=sporing.fingerprint(context.asset_key, year, df, history),
         metadata={
             "dagster/row_count": len(df),
             "innboks": str(inbox),
@@ -66,7 +64,12 @@ def innkomne_filer(context: dg.AssetExecutionContext, settings: Settings) -> dg.
             "arkivfiler_reparerte": len(landed.repaired),
             "versjoner_i_historikken": len(history),
             "borte_fra_innboksen": int(history["borte"].sum()) if len(history) else 0,
-            "filer": _md(df[["filnavn", "sha256", "mottatt_dato", "format", "mottak"]], rows=200),
+            # every file, whole up to sporing.SHOWN rows, and all of them in the CSV
+            **sporing.traced(
+                "filer",
+                df[["filnavn", "sha256", "mottatt_dato", "format", "mottak"]],
+                settings.year_dir(year) / "sporing" / "innkomne_filer.csv",
+            ),
             # what the inbox sensor starts from when it has no cursor: the files landed, by content
             "innboks_filer": dg.MetadataValue.json(landing.landed_files(year, landed.files)),
         },
@@ -139,13 +142,15 @@ def innsendinger(context: dg.AssetExecutionContext, settings: Settings) -> dg.Ma
     with settings.connect() as con:
         warehouse.replace_year_tables(con, year, frames)
     return dg.MaterializeResult(
-        data_version=sporing.fingerprint(*frames.values()),
+        data_version=sporing.fingerprint(context.asset_key, year, *frames.values()),
         metadata={
             "dagster/row_count": len(frames["raw_innsendinger"]),
             "filer_leste": len(read),
             "filer_uendret_siden_sist": len(kept),
             "lesefeil": len(frames["raw_lesefeil"]),
-            "lesefeil_per_regel": _md(frames["raw_lesefeil"].groupby("regel").size().rename("antall").reset_index()),
+            "lesefeil_per_regel": sporing.table(
+                frames["raw_lesefeil"].groupby("regel").size().rename("antall").reset_index()
+            ),
         },
     )
 
@@ -177,8 +182,8 @@ ACCEPTED_CHECKS = {
     (VALIDATED, "pandera_prosjekt"): "Innsendingene som publiseres: én gjeldende rapport per prosjekt, og den er "
     "godkjent og navngir prosjektet; hver innsending har fil og SHA-256.",
     (VALIDATED, "pandera_avvik"): "Hvert avvik har fil, SHA-256, regel, alvorsgrad og melding på bokmål og nynorsk.",
-    (VALIDATED, "alle_filer_gjort_greie_for"): "Hver fil som kom inn har nøyaktig ett utfall (lest, delvis lest, "
-    "avvist, erstattet eller duplikat), og hver avviste fil en grunn.",
+    (VALIDATED, "alle_filer_gjort_greie_for"): "Hver fil som kom inn, og hver eldre versjon av "
+    "den, har nøyaktig ett utfall (se `utfall` i `filer`), og hver avviste fil har en grunn.",
     **{
         (
             key,
@@ -286,7 +291,7 @@ def validerte_innsendinger(context: dg.AssetExecutionContext, settings: Settings
                 metadata={
                     "rader_kontrollert": len(df),
                     "feil": len(failed),
-                    **({"feil_døme": sporing.table(failed, limit=50)} if len(failed) else {}),
+                    **({"feil_eksempler": sporing.table(failed, limit=50)} if len(failed) else {}),
                 },
             )
         )
@@ -296,7 +301,12 @@ def validerte_innsendinger(context: dg.AssetExecutionContext, settings: Settings
     with settings.connect() as con:
         warehouse.replace_year_tables(con, year, tables)
         issue_rows = warehouse.query(con, "sporing/avvik", year)
-        rejected_files = warehouse.query(con, "sporing/avviste_filer", year)
+        rejected_files = warehouse.query(con, "sporing/avviste_filer", year, ikke_lest=sorted(landing.NOT_READ))
+    # an entry landing did not read has no issue: its reason is its outcome, as the receipts word it
+    not_read = rejected_files["utfall"].isin(landing.NOT_READ)
+    rejected_files.loc[not_read, "grunn"] = [
+        formatting.text(f"utfall_{u}", "nb") for u in rejected_files["utfall"][not_read]
+    ]
     folder = settings.year_dir(year) / "sporing"
     by_rule = avvik.groupby(["regel", "alvorsgrad"]).size().rename("antall").reset_index()
     # input quality is shown, not failed: bad input is normal and already recorded as issues
@@ -318,13 +328,13 @@ def validerte_innsendinger(context: dg.AssetExecutionContext, settings: Settings
                 core_filer[["filnavn", "sha256", "mottatt_dato", "utfall", "innsendinger", "avvik"]]
             ),
         },
-        data_version=sporing.fingerprint(subs, core_filer, avvik),
+        data_version=sporing.fingerprint(VALIDATED, year, subs, core_filer, avvik),
     )
     for table, (key, _) in TABLE_ASSETS.items():
         yield dg.MaterializeResult(
             asset_key=key,
             metadata={"dagster/row_count": len(tables[table]), "tabell": table},
-            data_version=sporing.fingerprint(tables[table]),
+            data_version=sporing.fingerprint(key, year, tables[table]),
         )
     yield from checks
 

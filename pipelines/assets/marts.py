@@ -4,8 +4,6 @@ Each mart depends on the assets that write the tables its SQL reads (directly or
 read with sqlglot), so the graph follows the data.
 """
 
-import re
-
 import dagster as dg
 
 from pipelines import lineage, sporing, versions, warehouse
@@ -18,7 +16,8 @@ OWNER = "team:sekretariatet"
 REGISTER = [dg.AssetKey(["register", n]) for n in register.FILES]
 MODELS = dg.AssetKey(["warehouse", "prosjekt_aar"])
 # the marts that read earlier years too (`aar <= $aar`): their year depends on every earlier year
-CROSS_YEAR = {"mart_indikator_serie"}
+CROSS_YEAR = {name for name in lineage.mart_names() if lineage.reads_earlier_years(f"marts/{name}")}
+LANDING = dg.AssetKey(["landing", "innkomne_filer"])
 UP_TO = dg.StaticPartitionMapping(
     {y: [later for later in years.get_partition_keys() if later >= y] for y in years.get_partition_keys()}
 )
@@ -33,14 +32,18 @@ def _written_by(table: str) -> tuple[dg.AssetKey, bool]:
         return TABLE_ASSETS[table][0], False
     if table in ("core_innsendinger", "core_filer", "core_avvik"):
         return VALIDATED, True
+    if table in ("raw_filer", "raw_filhistorikk"):
+        return LANDING, True
     if table.startswith("raw_"):
         return dg.AssetKey(["reading", "innsendinger"]), True
+    if table in lineage.mart_names():
+        return dg.AssetKey(["marts", table]), False
     if dg.AssetKey(["register", table.removeprefix("ref_")]) in REGISTER:
         return dg.AssetKey(["register", table.removeprefix("ref_")]), False
     raise lineage.LineageError(f"no asset is known to write `{table}`: add it to marts._written_by")
 
 
-def _deps(tables, cross_year: bool = False) -> list[dg.AssetDep]:
+def asset_deps(tables, cross_year: bool = False) -> list[dg.AssetDep]:
     keys = sorted({_written_by(t)[0] for t in tables}, key=lambda k: k.path)
     return [
         dg.AssetDep(k, partition_mapping=UP_TO) if cross_year and k.path[0] != "register" else dg.AssetDep(k)
@@ -61,7 +64,7 @@ MODEL_TABLES = frozenset().union(
     key=MODELS,
     group_name="warehouse",
     partitions_def=years,
-    deps=_deps(
+    deps=asset_deps(
         MODEL_TABLES - {p.stem for layer in ("staging", "intermediate", "lineage") for p in warehouse.sql_files(layer)}
     ),
     owners=[OWNER],
@@ -83,7 +86,7 @@ def prosjekt_aar(context: dg.AssetExecutionContext, settings: Settings) -> dg.Ma
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": len(df),
-            "modellar": ", ".join(views),
+            "modeller": ", ".join(views),
             **{f"rapporter_{k}": v for k, v in status.items()},
             "prosjekt_aar": sporing.table(
                 df[
@@ -99,13 +102,8 @@ def prosjekt_aar(context: dg.AssetExecutionContext, settings: Settings) -> dg.Ma
                 ]
             ),
         },
-        data_version=sporing.fingerprint(df),
+        data_version=sporing.fingerprint(MODELS, year, df),
     )
-
-
-def _grain(path) -> str:
-    first = path.read_text().splitlines()[0]
-    return re.sub(r"^--\s*", "", first)
 
 
 def _checks(name: str) -> dict:
@@ -122,14 +120,14 @@ def _mart_asset(path) -> dg.AssetsDefinition:
         group_name="marts",
         partitions_def=years,
         # its metadata lists the source rows from the lineage views, which the models asset creates
-        deps=_deps(lineage.mart_reads(name) | {"lin_mart_kilder"}, cross_year=name in CROSS_YEAR),
+        deps=asset_deps(lineage.mart_reads(name) | {"lin_mart_kilder"}, cross_year=name in CROSS_YEAR),
         owners=[OWNER],
         kinds={"duckdb", "sql"},
         code_version=versions.mart(path),
         description=f"Mart `{name}`, én rad er {sporing.mart_text(name)}. Bygget av `sql/marts/{path.name}`; "
         "metadataene viser radene, hvor hver kolonne kommer fra (`kolonneopphav`) og kilderadene bak "
         "hver rad (`kilderader`: fil, SHA-256, ark, rad, felt og verdi).",
-        check_specs=[year_check(check, ["marts", name], _grain(p)) for check, p in checks.items()],
+        check_specs=[year_check(check, ["marts", name], sporing.check_text(p.stem)) for check, p in checks.items()],
     )
     def _asset(context: dg.AssetExecutionContext, settings: Settings) -> dg.MaterializeResult:
         year = int(context.partition_key)
@@ -148,7 +146,7 @@ def _mart_asset(path) -> dg.AssetsDefinition:
         texts = sporing.column_texts()
         return dg.MaterializeResult(
             check_results=results,
-            data_version=sporing.fingerprint(content),
+            data_version=sporing.fingerprint(context.asset_key, year, content),
             metadata={
                 "dagster/row_count": rows,
                 "dagster/column_schema": dg.TableSchema(
@@ -166,7 +164,7 @@ def _mart_asset(path) -> dg.AssetsDefinition:
                 "radnokkel": ", ".join(lineage.MART_KEYS[name]),
                 # every row of the mart with the source values behind it: file, SHA-256, sheet, row, field, value
                 **sporing.traced("kilderader", sources, settings.year_dir(year) / "sporing" / f"{name}.csv"),
-                "innhald": sporing.table(content.drop(columns=["aar"], errors="ignore")),
+                "innhold": sporing.table(content.drop(columns=["aar"], errors="ignore")),
             },
         )
 
@@ -213,7 +211,7 @@ def _run_check(con, check: str, path, year: int) -> dg.AssetCheckResult:
             "tall_sammenlignet": len(df),
             "avvik": int((~df["ok"].fillna(False)).sum()),
             "sql": f"sql/checks/{path.name}",
-            "samanlikning": sporing.table(df.rename(columns={"ok": "stemmer"})),
+            "sammenligning": sporing.table(df.rename(columns={"ok": "stemmer"})),
         },
     )
 

@@ -77,7 +77,7 @@ def _register_asset(name: str, description: str) -> dg.AssetsDefinition:
                 "rader_kontrollert": len(df),
                 "feil": len(failed),
                 "sha256": sha256,
-                **({"feil_døme": sporing.table(failed, limit=50)} if len(failed) else {}),
+                **({"feil_eksempler": sporing.table(failed, limit=50)} if len(failed) else {}),
             },
         )
         if not check.passed:

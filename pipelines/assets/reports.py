@@ -8,9 +8,9 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
-from pipelines import run_record, sporing, versions, warehouse
+from pipelines import lineage, run_record, sporing, versions, warehouse
 from pipelines.assets.ingest import VALIDATED
-from pipelines.assets.marts import MODELS, mart_assets
+from pipelines.assets.marts import MODELS, asset_deps, mart_assets
 from pipelines.documents import (
     findings,
     letter_journal,
@@ -24,6 +24,21 @@ from pipelines.resources import Settings
 
 OWNER = "team:sekretariatet"
 MARTS = [a.key for a in mart_assets]
+# every document's run key names the files of the earlier years too (`run_key`)
+RUN_KEY_QUERY = "reports/grunnlag_filer"
+
+
+def document_deps(prefix: str, same_year: list[dg.AssetKey]) -> list[dg.AssetDep]:
+    """A document's upstream assets: those of the year, and, for what its queries (`sql/reports/<prefix>*.sql`
+    and the run key's) read from earlier years too (`aar <= $aar`), every year up to its own, so that a
+    corrected earlier year makes the later years' documents stale."""
+    queries = [f"reports/{p.stem}" for p in warehouse.sql_files("reports") if p.stem.startswith(prefix)]
+    earlier = asset_deps(
+        frozenset().union(*(lineage.reads(q) for q in [*queries, RUN_KEY_QUERY] if lineage.reads_earlier_years(q))),
+        cross_year=True,
+    )
+    up_to = {d.asset_key for d in earlier}
+    return earlier + [dg.AssetDep(k) for k in same_year if k not in up_to]
 
 
 def run_key(con, year: int) -> str:
@@ -52,16 +67,17 @@ def _base(con, settings: Settings, year: int, form: str, run_id: str | None = No
     )
 
 
-def printed_run_id(ctx: dict, settings: Settings, run_id: str, instance: dg.DagsterInstance) -> str:
-    """The Dagster run id the report prints: the run that first rendered this content.
+def printed_run_id(template: str, ctx: dict, settings: Settings, run_id: str, instance: dg.DagsterInstance) -> str:
+    """The Dagster run id a document prints: the run that first rendered this content.
 
-    The report names the run that made it, so an auditor finds the run (and its checks and logs) in
-    the UI's Runs list. A re-run over the same inputs makes the same document, which keeps its bytes
-    and the id of the run that first made it, rather than a new PDF that differs only in the id.
-    The content is the HTML with the run id left out; a recorded run this instance does not know
-    (another history in the same folder) is replaced by this run.
+    The report (in its appendix) and each letter name the run that made them, so an auditor finds the
+    run (and its checks and logs) in the UI's Runs list. A re-run over the same inputs makes the same
+    document, which keeps its bytes and the id of the run that first made it, rather than a new PDF that
+    differs only in the id. The content is `template`'s HTML with the run id left out (the report's body,
+    a letter itself); a recorded run this instance does not know (another history in the same folder) is
+    replaced by this run.
     """
-    html = templating.render_html("arsrapport.html.j2", {**ctx, "run_id": "-"}, ctx["form"])
+    html = templating.render_html(template, {**ctx, "run_id": "-"}, ctx["form"])
     record = settings.cache_dir / "kjoring" / f"{pdf.cache_key(html)}.json"
     try:
         first = json.loads(record.read_text(encoding="utf-8"))["dagster_run_id"]
@@ -127,7 +143,7 @@ def totals_against_warehouse(con, ctx: dict, year: int) -> dg.AssetCheckResult:
             "tall_sammenlignet": len(table),
             "avvik": len(differences),
             "sql": f"sql/{TOTALS_SQL}.sql",
-            "samanlikning": sporing.table(table),
+            "sammenligning": sporing.table(table),
             "avvik_tabell": dg.MetadataValue.md(
                 differences.drop(columns=["stemmer"]).to_markdown(index=False) if len(differences) else "_ingen_"
             ),
@@ -139,13 +155,13 @@ def totals_against_warehouse(con, ctx: dict, year: int) -> dg.AssetCheckResult:
     key=["reports", "arsrapport"],
     group_name="reports",
     partitions_def=years,
-    deps=MARTS,
+    deps=document_deps("arsrapport_", MARTS),
     owners=[OWNER],
     kinds={"pdf"},
     code_version=versions.documents(),
     description=(
         "Årsrapporten til programrådet (`arsrapport-<år>.pdf`, på bokmål, eller nynorsk når kjøringens `form` er "
-        "`nn`): hovudbodskapen i ord først, så prosjekter, rapporter og tilskudd per pulje, prosjekter etter status "
+        "`nn`): hovedbudskapet i ord først, så prosjekter, rapporter og tilskudd per pulje, prosjekter etter status "
         "(og i 2015 hele programperioden), nettverk (med en rad for prosjekter uten nettverk, og summer), hvert tema "
         "med prosjektenes siterte hovedfunn, gode eksempler og utvikling mot prosjektets eget utgangspunkt (aldri en "
         "rangering), utviklingen fra 2012, tiltak og et risikosammendrag, økonomi og datakvalitet. Lister som blir "
@@ -171,11 +187,15 @@ def arsrapport(context: dg.AssetExecutionContext, settings: Settings) -> dg.Mate
     with settings.connect(read_only=True) as con:
         key = run_key(con, year)
         base = _base(con, settings, year, settings.form)
+        sec = report_context.secretariat(Path(settings.register_dir))
+        base["departement"] = report_context.ministry(sec, base["rapportdato"])
         ctx = report_context.annual_report(con, year, base)
         appendix = report_context.appendix(con, year, base)
         check = totals_against_warehouse(con, ctx, year)
     # the appendix prints the run that first made this report content (the report body does not)
-    ctx["run_id"] = appendix["run_id"] = printed_run_id(ctx, settings, context.run_id, context.instance)
+    ctx["run_id"] = appendix["run_id"] = printed_run_id(
+        "arsrapport.html.j2", ctx, settings, context.run_id, context.instance
+    )
     folder = settings.year_dir(year)
     out = folder / names["rapport_fil"]
     # the report and its appendix for the auditors (run identity, every file with its SHA-256), and the
@@ -205,7 +225,7 @@ def arsrapport(context: dg.AssetExecutionContext, settings: Settings) -> dg.Mate
             "maalform": settings.form,
             # the run id printed in the report: the run that first made this content (a link in the UI)
             "dagster_kjoring": dg.MetadataValue.dagster_run(ctx["run_id"]),
-            "kjoeringsnoekkel": key,
+            "kjoringsnokkel": key,
             "rapportdato": ctx["rapportdato"].isoformat(),
             "eksempeldata": ctx["eksempeldata"],
             # the summary as printed; each column's description names the report's label («Innvilget» …)
@@ -268,7 +288,7 @@ def kvitteringer(context: dg.AssetExecutionContext, settings: Settings) -> dg.Ma
             # a new or changed file gets a receipt; the others stand as they were sent
             "nye_kvitteringer": len(new),
             "skrevet_paa_nytt": len(restore),
-            "uendra": len(contexts) - len(new) - len(restore),
+            "uendret": len(contexts) - len(new) - len(restore),
             "til_sekretariatet": sum(c["mottaker"] is None for c in contexts),
             "nye": sporing.table(
                 pd.DataFrame(rows, columns=["filnavn", "mottaker", "maalform", "funn", "fil", "sha256"])
@@ -276,7 +296,7 @@ def kvitteringer(context: dg.AssetExecutionContext, settings: Settings) -> dg.Ma
             "journal": sporing.table(journal),
             "journal_fil": dg.MetadataValue.path(str(folder / "journal.csv")),
         },
-        data_version=sporing.fingerprint(journal),
+        data_version=sporing.fingerprint(context.asset_key, year, journal),
     )
 
 
@@ -284,7 +304,9 @@ def kvitteringer(context: dg.AssetExecutionContext, settings: Settings) -> dg.Ma
     key=["reports", "oppfolgingsbrev"],
     group_name="reports",
     partitions_def=years,
-    deps=[dg.AssetKey(["marts", "mart_prosjekt_aar"]), dg.AssetKey(["marts", "mart_indikator_aar"])],
+    deps=document_deps(
+        "brev_", [dg.AssetKey(["marts", "mart_prosjekt_aar"]), dg.AssetKey(["marts", "mart_indikator_aar"])]
+    ),
     owners=[OWNER],
     kinds={"pdf"},
     code_version=versions.documents(),
@@ -319,6 +341,8 @@ def oppfolgingsbrev(context: dg.AssetExecutionContext, settings: Settings) -> dg
         active = warehouse.scalar(con, "reports/aktive_prosjekt", year)
         earlier = letter_journal.latest_by_project(letter_journal.dispatched(con, year))
         to_write, standing = letter_journal.plan(contexts, earlier, final)
+        for c in to_write:  # each letter prints the run that first wrote it, as the report does
+            c["run_id"] = printed_run_id("brev.html.j2", c, settings, context.run_id, context.instance)
         jobs = [("brev.html.j2", c, c["form"], letter_dir / f"{c['prosjekt']['prosjektnummer']}.pdf") for c in to_write]
         letter_dir.mkdir(parents=True, exist_ok=True)
         keep = {job[3] for job in jobs} | {letter_dir / f"{pn}.pdf" for pn in standing}
@@ -326,10 +350,14 @@ def oppfolgingsbrev(context: dg.AssetExecutionContext, settings: Settings) -> dg
             stale.unlink()  # a project no longer active in the year, or not yet due
         results = pdf.render_many(jobs, cache=settings.cache_dir / "pdf")
         new_rows = []
+        if final:
+            journaled = {r["fil"] for r in letter_journal.dispatched(con, year)}
+            letter_journal.clear_unfinished(letter_dir)
         for c, job, r in zip(to_write, jobs, results):
             fil = f"brev/{job[3].name}"
             if final:
-                fil = f"brev/{letter_journal.archive(letter_dir, c, job[3]).relative_to(letter_dir).as_posix()}"
+                target = letter_journal.archive(letter_dir, c, job[3], journaled)
+                fil = f"brev/{target.relative_to(letter_dir).as_posix()}"
             new_rows.append(letter_journal.row(c, fil, r))
         if final:
             letter_journal.record(con, new_rows)
@@ -348,13 +376,13 @@ def oppfolgingsbrev(context: dg.AssetExecutionContext, settings: Settings) -> dg
             "mappe": dg.MetadataValue.path(str(letter_dir)),
             "maalform": json.dumps(forms),
             "status": settings.status,
-            "purringar": sum(c["variant"] == "mangler" for c in contexts),
+            "purringer": sum(c["variant"] == "mangler" for c in contexts),
             "nye_brev": len(to_write),
             "sendte_brev_staar": len(standing),
             "ikke_forfalte": not_due,
             # a re-run after one corrected file renders that project's letter; the rest are unchanged
             "tegnet_paa_nytt": rendered,
-            "uendra": len(contexts) - rendered,
+            "uendret": len(contexts) - rendered,
             **sporing.traced("journal", journal, folder / "brevjournal.csv"),
             # each finding of each letter, and for a quoted issue its file, sheet, row and value
             **sporing.traced("funn", letter_findings(contexts), folder / "brevfunn.csv"),
@@ -365,7 +393,7 @@ def oppfolgingsbrev(context: dg.AssetExecutionContext, settings: Settings) -> dg
                 metadata={"aktive_prosjekt": active, "brev": len(letters), "ikke_forfalte": not_due},
             )
         ],
-        data_version=sporing.fingerprint(journal),
+        data_version=sporing.fingerprint(context.asset_key, year, journal),
     )
 
 

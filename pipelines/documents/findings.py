@@ -20,6 +20,7 @@ from pipelines.documents.formatting import (
     format_nok,
     format_num,
     indicator_label,
+    phrases,
     text,
 )
 from pipelines.issues import EXPECTED
@@ -165,12 +166,23 @@ def describe_issue(a: dict, form: str) -> str:
 
 # ---------------------------------------------------------------- the rules
 
+ENDING = "_slutt"
+
+
+def for_the_year(key: str, p: dict) -> str:
+    """The phrase `key` as it fits the project's year: in the year a project ends (its last year, the
+    programme's 2015 among them, or the year its report says it has ended) there is no next year's grant
+    to hold back, promise or make conditional, so a phrase that speaks of one has an ending variant
+    (`key` + `_slutt`) about the final settlement instead."""
+    return key + ENDING if p.get("sluttoppgjor") and key + ENDING in phrases() else key
+
 
 def report_missing(f: ProjectFacts) -> list[Finding]:
     p = f.prosjekt
     if p["variant"] != "mangler":
         return []
-    return [_finding("rapport_mangler", "krav", "f_rapport_mangler", f.svarfrist, aar=p["aar"], frist=_date(f.frist))]
+    key = for_the_year("f_rapport_mangler", p)
+    return [_finding("rapport_mangler", "krav", key, f.svarfrist, aar=p["aar"], frist=_date(f.frist))]
 
 
 def report_rejected(f: ProjectFacts) -> list[Finding]:
@@ -181,7 +193,7 @@ def report_rejected(f: ProjectFacts) -> list[Finding]:
         _finding(
             "rapport_avvist" if p["variant"] == "avvist" else "rapport_ulesbar",
             "krav",
-            f"f_rapport_{p['variant']}",
+            for_the_year(f"f_rapport_{p['variant']}", p),
             f.svarfrist,
             aar=p["aar"],
         )
@@ -196,7 +208,7 @@ def report_late(f: ProjectFacts) -> list[Finding]:
         _finding(
             "rapport_for_sent",
             "merknad",
-            "f_rapport_for_sent",
+            for_the_year("f_rapport_for_sent", p),
             None,
             mottatt=_date(p["mottatt_dato"]),
             frist=_date(f.frist),

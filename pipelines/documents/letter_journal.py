@@ -4,9 +4,11 @@ A run with `--status utkast` (the default) writes drafts: `brev/<prosjektnummer>
 every run, marked UTKAST, with «Vår ref.» not yet given. A run with `--status endelig` dispatches the
 batch: each letter gets its journal number `<år>/<prosjektnummer>-<løpenummer>`, is written once to
 `brev/sendt/<år>-<prosjektnummer>-<løpenummer>.pdf` and recorded in `core_brevjournal`; that file and that
-row are never changed again. A later run writes a letter only for a project whose facts changed since its
-last dispatched letter (a report arrived, a correction, a settlement), and that letter refers to the
-earlier one by date and number. `brev/journal.csv` lists every dispatched letter and every current draft.
+row are never changed again. A letter counts as dispatched once its row stands (the rows are written after
+the batch's files), so a dispatch killed half-way is done again, whole, by the next run. A later run writes
+a letter only for a project whose facts changed since its last dispatched letter (a report arrived, a
+correction, a settlement), and that letter refers to the earlier one by date and number. `brev/journal.csv`
+lists every dispatched letter and every current draft.
 
 Receipts (`pipelines/documents/receipts.py`) are journaled in the same table, `dokument = 'kvittering'`, when they are
 sent (at once: a receipt is no draft), and listed in `kvitteringer/journal.csv`.
@@ -16,12 +18,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 from pathlib import Path
 
 import pandas as pd
 
 from pipelines import warehouse
+from pipelines.documents import pdf
 
 TABLE = "core_brevjournal"
 ARCHIVE = "sendt"
@@ -97,21 +99,36 @@ def archive_path(letter_dir: Path, ctx: dict) -> Path:
     return letter_dir / ARCHIVE / f"{ctx['aar']}-{ctx['prosjekt']['prosjektnummer']}-{ctx['lopenr']}.pdf"
 
 
-def archive(letter_dir: Path, ctx: dict, current: Path) -> Path:
-    """Copy a dispatched letter into the archive, once: an archived letter is never overwritten."""
+def archive(letter_dir: Path, ctx: dict, current: Path, journaled: set[str]) -> Path:
+    """Put a dispatched letter into the archive: written beside its place, synced and renamed, so a kill
+    leaves the whole letter or none. `journaled` holds the journal's `fil` of every letter dispatched.
+
+    The journal rows are written after the batch's files, so a dispatch killed in between leaves files
+    the journal does not list: those letters were never dispatched (a letter is sent once its row
+    stands), and the next run writes them again: one that holds the same letter is kept as it is, any
+    other is replaced. A letter the journal lists is never rewritten.
+    """
     target = archive_path(letter_dir, ctx)
-    if target.exists():
-        raise FileExistsError(f"{target} is a dispatched letter and is never rewritten")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(current, target)
+    if f"brev/{target.relative_to(letter_dir).as_posix()}" in journaled:
+        raise FileExistsError(f"{target} er et sendt brev og skrives aldri om")
+    data = current.read_bytes()
+    if not (target.exists() and target.read_bytes() == data):
+        pdf.write_atomic(target, data, durable=True)
     return target
+
+
+def clear_unfinished(letter_dir: Path) -> None:
+    """Remove what a dispatch killed while writing left: temporary files beside the archived letters (the
+    run holds the output folder, so no other run writes them)."""
+    for leftover in (letter_dir / ARCHIVE).glob(f".*{pdf.TEMP_SUFFIX}"):
+        leftover.unlink()
 
 
 def restore_standing(letter_dir: Path, row: dict) -> None:
     """A project whose dispatched letter still stands: its current letter is that letter, byte for byte."""
     source, current = letter_dir.parent / row["fil"], letter_dir / f"{row['prosjektnummer']}.pdf"
     if not current.exists() or current.read_bytes() != source.read_bytes():
-        shutil.copyfile(source, current)
+        pdf.write_atomic(current, source.read_bytes())
 
 
 def money(ctx: dict) -> dict:

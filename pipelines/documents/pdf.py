@@ -230,18 +230,36 @@ class PdfCache:
 
     def put(self, key: str, pdf: bytes, pages: int) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        _write_atomic(self.folder / f"{key}.pdf", pdf)
-        _write_atomic(
+        write_atomic(self.folder / f"{key}.pdf", pdf)
+        write_atomic(
             self.folder / f"{key}.json",
             json.dumps({"sha256": hashlib.sha256(pdf).hexdigest(), "pages": pages}).encode(),
         )
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+TEMP_SUFFIX = ".tmp"
+
+
+def write_atomic(path: Path, data: bytes, durable: bool = False) -> None:
+    """Write beside the file, then rename into place: a kill leaves the old file or the new one, never half.
+
+    `durable` also syncs the bytes before the rename and the folder after it, for a file that must
+    survive a power cut once written (a dispatched letter), not only a kill.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}{TEMP_SUFFIX}")
+    with tmp.open("wb") as out:
+        out.write(data)
+        if durable:
+            out.flush()
+            os.fsync(out.fileno())
     os.replace(tmp, path)
+    if durable:
+        fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def _html_for(template: str, context: Mapping[str, Any], form: str, out: Path) -> str:
@@ -265,7 +283,7 @@ def _render_html_job(job: Sequence[Any]) -> dict[str, Any]:
 
 
 def _written(out: Path, pdf: bytes, pages: int, reused: bool) -> dict[str, Any]:
-    _write_atomic(out, pdf)
+    write_atomic(out, pdf)
     return {
         "path": str(out),
         "sha256": hashlib.sha256(pdf).hexdigest(),

@@ -159,7 +159,7 @@ def contexts(
             "frist": deadline,
             "etter_fristen": received is not None and received > deadline,
             "kontakt": secretariat["kontakt"],
-            "avsendar": secretariat["avsender_adresse"],
+            "avsendar": report_context.sender(secretariat, received or base["rapportdato"]),
         }
         ctx["situasjon"] = situation(ctx)
         out.append(ctx)

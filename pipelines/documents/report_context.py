@@ -50,6 +50,19 @@ def secretariat(register_dir: Path) -> dict:
     return json.loads((Path(register_dir) / "sekretariat.json").read_text(encoding="utf-8"))
 
 
+def ministry(sec: dict, on: date) -> str:
+    """The ministry's name on a document's date: the programme's ministry was renamed on 1 January 2014
+    (`departement` in sekretariat.json, each name from the day it took effect)."""
+    names = sorted(sec["departement"], key=lambda d: d["fra"])
+    valid = [d["navn"] for d in names if date.fromisoformat(d["fra"]) <= on]
+    return valid[-1] if valid else names[0]["navn"]
+
+
+def sender(sec: dict, on: date) -> dict:
+    """The letterhead of a document dated `on`: the secretariat's address under the ministry of that day."""
+    return {**sec["avsender_adresse"], "departement": ministry(sec, on)}
+
+
 def report_date(con, year: int, given: str) -> date:
     """The date of the year's documents, the annual report and every letter of the batch alike
     (pipelines/workdays.dispatch_date: the run's --date, else the first working day after the later of
@@ -370,13 +383,16 @@ def letters(con, year: int, base: dict, given_date: str, register_dir: Path, for
             konto=p["konto_tilbakebetaling"],
             frist=frist,
         )
-        neste_frist = workdays.on_or_after(d["neste_frist"]) if d["neste_frist"] else None
+        # an ended project sends no more annual reports, whatever the register holds for its next year
+        ends = p["sluttoppgjor"]
+        neste_frist = workdays.on_or_after(d["neste_frist"]) if d["neste_frist"] and not ends else None
         ctx = {
             **base,
             "form": lform,
             "rapportdato": dato,
             "prosjekt": pv,
             "variant": variant,
+            "innledning": findings.for_the_year(f"b_innledning_{variant}", pv),
             "holde_tilbake": variant in ("mangler", "avvist", "ulesbar"),
             "mottekne": received,
             "delvis_lest": any(f["utfall_brev"] == "delvis_brukt" for f in received),
@@ -387,11 +403,12 @@ def letters(con, year: int, base: dict, given_date: str, register_dir: Path, for
             "frist": frist,
             "svarfrist": svarfrist,
             "neste_frist": neste_frist,
-            "neste_aar": d["neste_aar"],
+            "neste_aar": None if ends else d["neste_aar"],
             "deltakarar": [k for k in (p["kommuner"] or []) if k != p["kommune"]],
             "konto": p["konto_tilbakebetaling"],
             "kontakt": sec["kontakt"],
-            "avsendar": sec["avsender_adresse"],
+            "avsendar": sender(sec, dato),
+            "klageinstans": sec["klageinstans"],
             "journalnummer": None,
             "tidligere_brev": None,
         }

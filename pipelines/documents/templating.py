@@ -99,6 +99,7 @@ TEMPLATE_KEYS: dict[str, tuple[str, ...]] = {
         "uten_rapport",
         "vedlegg_fil",
         "vedlegg_csv",
+        "departement",
         # derived by pipelines.report_rules.derive
         "hovudbodskap",
         "nettverk_puljer",
@@ -128,6 +129,7 @@ TEMPLATE_KEYS: dict[str, tuple[str, ...]] = {
         "konto",
         "kontakt",
         "avsendar",
+        "klageinstans",
         "journalnummer",
         "tidligere_brev",
         "okonomi",

@@ -1,4 +1,4 @@
--- arsrapport__totalar_stemmer_med_lageret — grain: one pool in the year, and the total (pulje null).
+-- arsrapport__totaler_stemmer_med_lageret — grain: one pool in the year, and the total (pulje null).
 -- The annual report's summary computed again from the register, the ledger and the submissions, without the
 -- marts or int_prosjekt_aar, so that a fault in the models shows as a difference from what the
 -- report printed. The `reports/arsrapport` asset compares these rows with its rendered context.

@@ -1,7 +1,9 @@
 -- lin_kilderader — grain: one value behind a project's year, with its file, SHA-256, sheet and row:
 -- a field of the current report's `Prosjekt` sheet (or CSV line) as the text it held, a value of each
--- indicator, measure and risk row, the date the file was received, and the project's line in the
--- register's grant letters (`tilskudd.csv`)
+-- indicator, measure and risk row, the date the file was received, the project's line in the
+-- register's grant letters (`tilskudd.csv`), and its lines in the secretariat's ledger: payments for the year
+-- (`utbetalinger.csv`), approved transfers into and out of it (`overforinger.csv`, under the year each
+-- moves money to and from) and repayments settling it (`tilbakebetalinger.csv`)
 with innsending as (
     select aar, prosjektnummer, innsending_id, filnavn, sha256, mottatt_dato
     from core_innsendinger
@@ -46,6 +48,27 @@ final as (
            null::varchar as ark, t.kilde_rad as rad, null::varchar as indikator,
            'innvilget_kr' as felt, t.innvilget_kr as verdi
     from ref_tilskudd t
+    union all by name
+    select cast(u.aar as integer) as aar, u.prosjektnummer, null::varchar as innsending_id,
+           u.kilde_fil as filnavn, u.kilde_sha256 as sha256, 'utbetaling' as tabell,
+           null::varchar as ark, u.kilde_rad as rad, null::varchar as indikator, 'belop_kr' as felt, u.belop_kr as verdi
+    from ref_utbetalinger u
+    union all by name
+    -- one approved transfer is money in for the year it goes to and money out of the year it comes from
+    select cast(o.til_aar as integer) as aar, o.prosjektnummer, null::varchar as innsending_id,
+           o.kilde_fil as filnavn, o.kilde_sha256 as sha256, 'overforing_inn' as tabell,
+           null::varchar as ark, o.kilde_rad as rad, null::varchar as indikator, 'belop_kr' as felt, o.belop_kr as verdi
+    from ref_overforinger o
+    union all by name
+    select cast(o.fra_aar as integer) as aar, o.prosjektnummer, null::varchar as innsending_id,
+           o.kilde_fil as filnavn, o.kilde_sha256 as sha256, 'overforing_ut' as tabell,
+           null::varchar as ark, o.kilde_rad as rad, null::varchar as indikator, 'belop_kr' as felt, o.belop_kr as verdi
+    from ref_overforinger o
+    union all by name
+    select cast(b.aar as integer) as aar, b.prosjektnummer, null::varchar as innsending_id,
+           b.kilde_fil as filnavn, b.kilde_sha256 as sha256, 'tilbakebetaling' as tabell,
+           null::varchar as ark, b.kilde_rad as rad, null::varchar as indikator, 'belop_kr' as felt, b.belop_kr as verdi
+    from ref_tilbakebetalinger b
 )
 select aar, prosjektnummer, innsending_id, filnavn, sha256, tabell, ark, rad, indikator, felt, verdi
 from final
