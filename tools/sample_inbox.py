@@ -391,6 +391,9 @@ def write_scaled_register(register_dir: Path, target: Path, projects: Sequence[P
         if p.source:
             copies.setdefault(p.source, []).append(p)
     written = []
+    for src in sorted(Path(register_dir).glob("*.json")):  # the secretariat's own details, not per project
+        (target / src.name).write_bytes(src.read_bytes())
+        written.append(src.name)
     for src in sorted(Path(register_dir).glob("*.csv")):
         raw = src.read_bytes()
         text = raw.decode("utf-8-sig")
