@@ -240,14 +240,16 @@ def test_auditor_follows_the_annual_report_in_the_ui(ui, page, sample_run):
     # 1. The graph of the report group: both documents, with the marts they are built from.
     page.goto(f"{ui}/locations/{LOCATION}/asset-groups/reports", wait_until="domcontentloaded")
     _dismiss_dialogs(page)
-    expect(page.get_by_text("arsrapport", exact=True).first).to_be_visible()
-    expect(page.get_by_text("oppfolgingsbrev", exact=True).first).to_be_visible()
-    expect(page.get_by_text("mart_pulje_aar").first).to_be_visible()
+    # (the documents read every earlier year of the marts, so the graph is wide: fitted to the window, Dagster
+    # labels the nodes nearest the middle; the documents are then found in the group's list)
+    expect(page.get_by_text("mart_prosjekt_aar").first).to_be_visible()
     page.wait_for_timeout(1_000)  # let the graph settle before the picture
     _shot(page, "ui-01-graf-reports.png")
 
-    # 2. The group's list, and from there the annual report's own page.
+    # 2. The group's list with both documents, and from there the annual report's own page.
     page.get_by_role("tab", name="List").click()
+    expect(page.locator('a[href="/assets/reports/arsrapport"]').first).to_be_visible()
+    expect(page.locator('a[href="/assets/reports/oppfolgingsbrev"]').first).to_be_visible()
     page.locator('a[href="/assets/reports/arsrapport"]').first.click()
     expect(page).to_have_url(f"{ui}/assets/reports/arsrapport")
     _dismiss_dialogs(page)
