@@ -223,7 +223,7 @@ def land(year_dir: Path, archive_dir: Path, out_dir: Path) -> Landing:
                 filnavn_hex=name_hex,
             )
         )
-    _fsync_dir(archive_dir)  # the renames are on disk before the warehouse records them
+    fsync_dir(archive_dir)  # the renames are on disk before the warehouse records them
     return result
 
 
@@ -275,7 +275,8 @@ def _write_chunk(out, chunk: bytes) -> None:
     out.write(chunk)
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
+    """Sync a folder, so the renames into it are on disk."""
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)

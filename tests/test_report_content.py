@@ -85,10 +85,9 @@ def high_risks(out: Path, year: int) -> list[tuple]:
     )
 
 
-def toward_target(out: Path, year: int) -> dict[str, tuple[int, int]]:
-    """Per standard indicator: (projects that moved toward their own target, projects with all three values)."""
-    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for indikator, base, target, result in sql(
+def indicator_values(out: Path, year: int) -> list[tuple]:
+    """(indicator, baseline, target, result) of every standard indicator of a current report with all three."""
+    return sql(
         out,
         """
             select i.indikator, i.utgangspunkt, i.maal, i.resultat
@@ -96,10 +95,20 @@ def toward_target(out: Path, year: int) -> dict[str, tuple[int, int]]:
             where i.aar = ? and s.godkjent and s.gjeldende and i.standard and i.utgangspunkt is not null
               and i.maal is not null and i.resultat is not null""",
         year,
-    ):
+    )
+
+
+def moved_toward(base, target, result) -> bool:
+    """A project moved toward its own target: its result left the baseline in the target's direction."""
+    return result != base and (result > base) == (target > base)
+
+
+def toward_target(out: Path, year: int) -> dict[str, tuple[int, int]]:
+    """Per standard indicator: (projects that moved toward their own target, projects with all three values)."""
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for indikator, base, target, result in indicator_values(out, year):
         counts[indikator][1] += 1
-        if result != base and (result > base) == (target > base):
-            counts[indikator][0] += 1
+        counts[indikator][0] += moved_toward(base, target, result)
     return {k: tuple(v) for k, v in counts.items()}
 
 
@@ -351,17 +360,9 @@ def test_each_indicator_table_counts_and_median_from_the_projects_own_figures(al
     """Per standard indicator: projects with baseline, target and result, those that moved toward their own
     target, the share, and the median change (result − baseline, half up to one decimal)."""
     own: dict[str, list[tuple[Decimal, bool]]] = defaultdict(list)
-    for indikator, base, target, result in sql(
-        all_years,
-        """
-        select i.indikator, i.utgangspunkt, i.maal, i.resultat
-        from core_indikatorer i join core_innsendinger s using (aar, innsending_id)
-        where i.aar = ? and s.godkjent and s.gjeldende and i.standard and i.utgangspunkt is not null
-          and i.maal is not null and i.resultat is not null""",
-        year,
-    ):
+    for indikator, base, target, result in indicator_values(all_years, year):
         base, target, result = (Decimal(repr(float(v))) for v in (base, target, result))
-        own[indikator].append((result - base, result != base and (result > base) == (target > base)))
+        own[indikator].append((result - base, moved_toward(base, target, result)))
     lines = [fold(x) for x in section(texts[year], "Temaer og indikatorer", "Utviklingen per pulje")]
     checked = 0
     for ind in STANDARD_INDICATORS:

@@ -25,6 +25,7 @@ from urllib.parse import unquote, urlsplit
 from pipelines import versions
 from pipelines.documents.formatting import phrases
 from pipelines.documents.templating import TEMPLATES, environment, render_html
+from pipelines.landing import fsync_dir
 from pipelines.paths import TEMPLATES_DIR
 
 STYLESHEET = "base.css"
@@ -255,11 +256,7 @@ def write_atomic(path: Path, data: bytes, durable: bool = False) -> None:
             os.fsync(out.fileno())
     os.replace(tmp, path)
     if durable:
-        fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        fsync_dir(path.parent)
 
 
 def _html_for(template: str, context: Mapping[str, Any], form: str, out: Path) -> str:

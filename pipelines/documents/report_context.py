@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -235,9 +236,7 @@ def appendix_files(filer: list[dict]) -> dict:
     """The appendix's files: the rows, whether the PDF lists them, their count per outcome (most first),
     and the CSV's bytes with their SHA-256."""
     csv = file_list(filer).to_csv(index=False).encode("utf-8")
-    outcomes: dict[str, int] = {}
-    for f in filer:
-        outcomes[f["utfall"]] = outcomes.get(f["utfall"], 0) + 1
+    outcomes = Counter(f["utfall"] for f in filer)
     return {
         "filer": filer,
         "filer_listet": len(filer) <= report_rules.FILES_LISTED_MAX,

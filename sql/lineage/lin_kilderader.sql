@@ -9,6 +9,21 @@ with innsending as (
     from core_innsendinger
     where gjeldende
 ),
+ledger as (
+    -- the secretariat's ledger lines under the year they settle; one approved transfer is money in for the
+    -- year it goes to and money out of the year it comes from
+    select aar, prosjektnummer, 'utbetaling' as tabell, belop_kr, kilde_fil, kilde_sha256, kilde_rad
+    from ref_utbetalinger
+    union all
+    select til_aar, prosjektnummer, 'overforing_inn', belop_kr, kilde_fil, kilde_sha256, kilde_rad
+    from ref_overforinger
+    union all
+    select fra_aar, prosjektnummer, 'overforing_ut', belop_kr, kilde_fil, kilde_sha256, kilde_rad
+    from ref_overforinger
+    union all
+    select aar, prosjektnummer, 'tilbakebetaling', belop_kr, kilde_fil, kilde_sha256, kilde_rad
+    from ref_tilbakebetalinger
+),
 indikatorfelt as (
     select * from (values ('utgangspunkt'), ('maal'), ('resultat')) as v(felt)
 ),
@@ -49,26 +64,10 @@ final as (
            'innvilget_kr' as felt, t.innvilget_kr as verdi
     from ref_tilskudd t
     union all by name
-    select cast(u.aar as integer) as aar, u.prosjektnummer, null::varchar as innsending_id,
-           u.kilde_fil as filnavn, u.kilde_sha256 as sha256, 'utbetaling' as tabell,
-           null::varchar as ark, u.kilde_rad as rad, null::varchar as indikator, 'belop_kr' as felt, u.belop_kr as verdi
-    from ref_utbetalinger u
-    union all by name
-    -- one approved transfer is money in for the year it goes to and money out of the year it comes from
-    select cast(o.til_aar as integer) as aar, o.prosjektnummer, null::varchar as innsending_id,
-           o.kilde_fil as filnavn, o.kilde_sha256 as sha256, 'overforing_inn' as tabell,
-           null::varchar as ark, o.kilde_rad as rad, null::varchar as indikator, 'belop_kr' as felt, o.belop_kr as verdi
-    from ref_overforinger o
-    union all by name
-    select cast(o.fra_aar as integer) as aar, o.prosjektnummer, null::varchar as innsending_id,
-           o.kilde_fil as filnavn, o.kilde_sha256 as sha256, 'overforing_ut' as tabell,
-           null::varchar as ark, o.kilde_rad as rad, null::varchar as indikator, 'belop_kr' as felt, o.belop_kr as verdi
-    from ref_overforinger o
-    union all by name
-    select cast(b.aar as integer) as aar, b.prosjektnummer, null::varchar as innsending_id,
-           b.kilde_fil as filnavn, b.kilde_sha256 as sha256, 'tilbakebetaling' as tabell,
-           null::varchar as ark, b.kilde_rad as rad, null::varchar as indikator, 'belop_kr' as felt, b.belop_kr as verdi
-    from ref_tilbakebetalinger b
+    select cast(l.aar as integer) as aar, l.prosjektnummer, null::varchar as innsending_id,
+           l.kilde_fil as filnavn, l.kilde_sha256 as sha256, l.tabell,
+           null::varchar as ark, l.kilde_rad as rad, null::varchar as indikator, 'belop_kr' as felt, l.belop_kr as verdi
+    from ledger l
 )
 select aar, prosjektnummer, innsending_id, filnavn, sha256, tabell, ark, rad, indikator, felt, verdi
 from final
